@@ -1,0 +1,113 @@
+"""Command line: parse, dispatch, and the one place errors become exit codes.
+
+Command modules are imported only once chosen, so `mlgate --help` stays fast
+and never imports DVC.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import itertools
+import json
+import sys
+from collections.abc import Callable, Sequence
+
+from mlgate import __version__
+from mlgate.errors import EXIT_BUG, EXIT_USAGE, MlgateError
+
+FORMATS = ("table", "json")
+
+# command name -> (one-line help, function that adds its arguments)
+Configure = Callable[[argparse.ArgumentParser], None]
+COMMANDS: dict[str, tuple[str, Configure]] = {}
+
+
+def command(name: str, help_text: str) -> Callable[[Configure], Configure]:
+    def register(configure: Configure) -> Configure:
+        COMMANDS[name] = (help_text, configure)
+        return configure
+
+    return register
+
+
+def _format(parser: argparse.ArgumentParser, choices: Sequence[str] = FORMATS) -> None:
+    parser.add_argument("--format", choices=choices, default=choices[0], dest="fmt",
+                        help=f"output format (default: {choices[0]})")
+
+
+@command("validate", "check model declarations against the schema and dvc.yaml")
+def _validate(p: argparse.ArgumentParser) -> None:
+    p.add_argument("files", nargs="*", metavar="FILE",
+                   help="declarations to check (default: every pipelines/*.yaml)")
+    _format(p)
+
+
+@command("run", "reproduce a model's stages with DVC and show its metrics")
+def _run(p: argparse.ArgumentParser) -> None:
+    p.add_argument("model", nargs="?", help="model name (default: every declared model)")
+    p.add_argument("--force", action="store_true", help="reproduce even if nothing changed")
+    _format(p)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but usage errors go through mlgate's funnel (exit 2, a hint)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise MlgateError(message, hint=f"see `{self.prog} --help`")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="mlgate",
+        description="Declarative promotion gates and an audit trail for ML models, on git and DVC.",
+    )
+    parser.add_argument("--version", action="version", version=f"mlgate {__version__}")
+    parser.add_argument("--traceback", action="store_true", help="show tracebacks of bugs")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name, (help_text, configure) in COMMANDS.items():
+        configure(sub.add_parser(name, help=help_text, description=help_text))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    want_json = _wants_json(args_list)
+    show_traceback = "--traceback" in args_list
+    try:
+        parser = build_parser()
+        args = parser.parse_args(args_list)
+        if args.command is None:
+            parser.print_help()
+            return EXIT_USAGE
+        options = {k: v for k, v in vars(args).items() if k not in ("command", "traceback")}
+        module = importlib.import_module(f"mlgate.commands.{args.command.replace('-', '_')}")
+        code: int = module.main(**options)
+        return code
+    except MlgateError as exc:
+        if want_json:
+            print(json.dumps({"error": exc.message,
+                              "problems": [p.as_dict() for p in exc.problems]}, indent=2))
+        else:
+            print(exc.render(), file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("mlgate: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # the funnel for bugs: a short message, not a traceback
+        if show_traceback:
+            raise
+        print(f"mlgate: internal error: {type(exc).__name__}: {exc}\n"
+              "  this is a bug in mlgate; re-run with --traceback and report it",
+              file=sys.stderr)
+        return EXIT_BUG
+
+
+def _wants_json(argv: list[str]) -> bool:
+    return "--format=json" in argv or any(
+        a == "--format" and b == "json" for a, b in itertools.pairwise(argv)
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

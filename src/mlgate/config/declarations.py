@@ -1,0 +1,242 @@
+"""Load `pipelines/<model>.yaml`: schema validation, then cross-checks against dvc.yaml.
+
+Every problem in every file is collected, so that one run of `mlgate validate`
+shows them all.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mlgate.config import schema
+from mlgate.config.dvcfiles import DvcYaml, load_dvc_yaml
+from mlgate.config.metricsfile import lookup, parse_metrics
+from mlgate.config.model import Model, build_model
+from mlgate.config.yamlio import Document, load_bytes, load_file
+from mlgate.errors import MlgateError, Problem
+
+PIPELINES_DIR = "pipelines"
+
+# Reads a file relative to the repo root: bytes, or None when it does not exist.
+Reader = Callable[[str], bytes | None]
+
+
+@dataclass(frozen=True)
+class Declaration:
+    model: Model
+    doc: Document
+
+
+def find_root(start: str | None = None) -> Path:
+    """The repository root: the nearest directory holding `.dvc` or `.git`."""
+    here = Path(start or os.getcwd()).resolve()
+    for candidate in (here, *here.parents):
+        if (candidate / ".dvc").is_dir() or (candidate / ".git").exists():
+            return candidate
+    raise MlgateError(
+        "not inside a git or DVC repository",
+        path=str(here),
+        hint="run mlgate from the repository that holds dvc.yaml and pipelines/",
+    )
+
+
+def workspace_reader(root: Path) -> Reader:
+    def read(relpath: str) -> bytes | None:
+        try:
+            return (root / relpath).read_bytes()
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            return None
+
+    return read
+
+
+def declaration_paths(root: Path) -> list[Path]:
+    folder = root / PIPELINES_DIR
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+
+
+def parse_declaration(doc: Document, stem: str) -> tuple[Model | None, list[Problem]]:
+    """Schema-validate one loaded file; the model when it is valid."""
+    if doc.data is None:
+        return None, [
+            Problem("empty file, expected a model declaration (a mapping)", doc.path, 1, 1,
+                    hint="start from `mlgate init` or pipelines/employment.yaml")
+        ]
+    if not isinstance(doc.data, dict):
+        found = schema.describe(doc.data)
+        return None, [
+            Problem(f"expected a mapping at the top level, got {found}", doc.path, 1, 1,
+                    hint="a model declaration is a mapping: `name: ...`, `owner: ...`, ...")
+        ]
+    problems = schema.validate(doc, "model")
+    name = doc.data.get("name")
+    if isinstance(name, str) and name != stem:
+        line, col = doc.locate(["name"])
+        problems.append(
+            Problem(f"name {name!r} differs from the file name {stem!r}", doc.path, line, col,
+                    "name", hint=f"rename the file to {name}.yaml or set name: {stem}")
+        )
+    if problems:
+        return None, problems
+    model = build_model(doc.data, doc.path)
+    return model, _internal_checks(model, doc)
+
+
+def _internal_checks(model: Model, doc: Document) -> list[Problem]:
+    problems: list[Problem] = []
+    seen: list[str] = []
+    for i, env in enumerate(model.environments):
+        base: list[str | int] = ["promotion", "environments", i]
+        if env.name in seen:
+            problems.append(_p(doc, [*base, "name"], f"environment {env.name!r} is declared twice",
+                               "each environment appears once in the ordered list"))
+        if env.requires and env.requires.environment not in seen:
+            problems.append(_p(
+                doc, [*base, "requires", "environment"],
+                f"requires environment {env.requires.environment!r}, which is not declared "
+                "before it",
+                f"environments declared before {env.name!r}: {', '.join(seen) or 'none'}"))
+        for section, gates in (("gates", env.gates), ("rollback.gates", env.rollback.gates)):
+            for gate in gates:
+                steps: list[str | int] = [*base, *section.split("."), gate.index]
+                against = getattr(gate, "against", None)
+                if against is not None and against not in model.environment_names:
+                    problems.append(_p(doc, [*steps, "against"],
+                                       f"unknown environment {against!r}",
+                                       f"declared: {', '.join(model.environment_names)}"))
+                low, high = getattr(gate, "min", None), getattr(gate, "max", None)
+                if low is not None and high is not None and low > high:
+                    problems.append(_p(doc, [*steps, "min"],
+                                       f"min {low} is greater than max {high}",
+                                       "no value could pass this gate"))
+        seen.append(env.name)
+    return problems
+
+
+def cross_check(model: Model, doc: Document, dvc: DvcYaml | None, read: Reader) -> list[Problem]:
+    """Checks against dvc.yaml and the metrics files as they are in ``read``."""
+    problems: list[Problem] = []
+    if dvc is None:
+        return [_p(doc, ["artifact"], "no dvc.yaml in the repository root",
+                   "mlgate works on a DVC pipeline: create dvc.yaml (`dvc stage add`)")]
+    outs = sorted({o for s in dvc.stages for o in s.outs})
+    declared_metrics = sorted({m for s in dvc.stages for m in s.metrics})
+    if dvc.producer(model.artifact) is None:
+        problems.append(_p(doc, ["artifact"], f"{model.artifact!r} is not an out of any stage "
+                           "in dvc.yaml", _choices("outs in dvc.yaml", outs)))
+    for i, path in enumerate(model.metrics.files):
+        if dvc.metrics_stage(path) is None:
+            problems.append(_p(doc, ["metrics", "files", i], f"{path!r} is not declared under "
+                               "`metrics:` of any stage in dvc.yaml",
+                               _choices("metrics in dvc.yaml", declared_metrics)))
+    if model.predictions and dvc.producer(model.predictions.path) is None:
+        problems.append(_p(doc, ["predictions", "path"], f"{model.predictions.path!r} is not an "
+                           "out of any stage in dvc.yaml", _choices("outs in dvc.yaml", outs)))
+    reference = (model.monitoring or {}).get("reference")
+    if reference and dvc.producer(reference) is None:
+        problems.append(_p(doc, ["monitoring", "reference"], f"{reference!r} is not an out of "
+                           "any stage in dvc.yaml", _choices("outs in dvc.yaml", outs)))
+    if not problems:  # metric names are judged only in files that are metrics files
+        problems.extend(_check_metric_names(model, doc, read))
+    return problems
+
+
+def _check_metric_names(model: Model, doc: Document, read: Reader) -> list[Problem]:
+    files: dict[str, dict[str, Any]] = {}
+    for path in model.metrics.files:
+        raw = read(path)
+        if raw is not None:
+            files[path] = parse_metrics(raw, path)
+    if not files or len(files) < len(model.metrics.files):
+        return []  # judged once the pipeline has written every metrics file
+    problems: list[Problem] = []
+    for i, env in enumerate(model.environments):
+        for section, gates in (("gates", env.gates), ("rollback.gates", env.rollback.gates)):
+            for gate in gates:
+                metric = getattr(gate, "metric", None)
+                if gate.kind not in ("threshold", "no_regression") or metric is None:
+                    continue
+                if all(lookup(m, metric) is None for m in files.values()):
+                    steps: list[str | int] = ["promotion", "environments", i,
+                                              *section.split("."), gate.index, "metric"]
+                    problems.append(_p(doc, steps, f"metric {metric!r} is not in "
+                                       f"{', '.join(files)}",
+                                       _choices("metrics there", _leaf_names(files))))
+    return problems
+
+
+def _leaf_names(files: dict[str, dict[str, Any]]) -> list[str]:
+    from mlgate.config.metricsfile import flatten
+
+    names = {k for m in files.values() for k in flatten(m)}
+    top = sorted(n for n in names if "." not in n)
+    return top or sorted(names)[:20]
+
+
+def _choices(what: str, options: Sequence[str]) -> str:
+    if not options:
+        return f"there are no {what}"
+    shown = ", ".join(options[:12]) + (", ..." if len(options) > 12 else "")
+    return f"{what}: {shown}"
+
+
+def _p(doc: Document, steps: Sequence[str | int], message: str, hint: str | None) -> Problem:
+    line, col = doc.locate(steps)
+    return Problem(message, doc.path, line, col, schema.json_path(steps), hint)
+
+
+def read_dvc_yaml(read: Reader) -> DvcYaml | None:
+    raw = read("dvc.yaml")
+    return None if raw is None else load_dvc_yaml(raw, "dvc.yaml")
+
+
+def check_files(paths: Sequence[Path], root: Path, display: Callable[[Path], str]
+                ) -> tuple[list[Declaration], list[Problem]]:
+    """Load and fully check each file; every problem of every file."""
+    read = workspace_reader(root)
+    dvc: DvcYaml | None = None
+    dvc_error: list[Problem] = []
+    try:
+        dvc = read_dvc_yaml(read)
+    except MlgateError as exc:
+        dvc_error = exc.problems
+    decls: list[Declaration] = []
+    problems: list[Problem] = list(dvc_error)
+    for path in paths:
+        shown = display(path)
+        try:
+            doc = load_file(str(path), shown)
+            model, found = parse_declaration(doc, path.stem)
+            if model is not None and not found and not dvc_error:
+                found = cross_check(model, doc, dvc, read)
+        except MlgateError as exc:
+            problems.extend(exc.problems)
+            continue
+        problems.extend(found)
+        if model is not None and not found:
+            decls.append(Declaration(model, doc))
+    return decls, problems
+
+
+def load_model(root: Path, name: str, read: Reader | None = None) -> Model:
+    """One model's declaration, fully checked; raises MlgateError listing every problem."""
+    read = read or workspace_reader(root)
+    relpath = f"{PIPELINES_DIR}/{name}.yaml"
+    raw = read(relpath)
+    if raw is None:
+        known = [p.stem for p in declaration_paths(root)]
+        raise MlgateError(f"no model named {name!r}", path=relpath,
+                          hint=_choices("declared models", known))
+    doc = load_bytes(raw, relpath)
+    model, problems = parse_declaration(doc, name)
+    if model is not None and not problems:
+        problems = cross_check(model, doc, read_dvc_yaml(read), read)
+    if problems or model is None:
+        raise MlgateError.from_problems(problems)
+    return model

@@ -1,0 +1,178 @@
+"""Read dvc.yaml and dvc.lock as plain YAML: what each stage declares and what ran.
+
+mlgate reads these files itself instead of importing DVC, so that `validate`,
+`check` and `report` start fast and can read them at any git ref.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from mlgate.config.yamlio import Document, load_bytes
+from mlgate.errors import MlgateError
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    cmd: str
+    deps: tuple[str, ...] = ()
+    outs: tuple[str, ...] = ()  # every output: outs, metrics and plots
+    metrics: tuple[str, ...] = ()
+    plots: tuple[str, ...] = ()
+    params: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DvcYaml:
+    path: str
+    stages: tuple[Stage, ...] = ()
+    artifacts: dict[str, Any] = field(default_factory=dict)
+
+    def producer(self, out: str) -> Stage | None:
+        """The stage that has ``out`` among its outputs (or a directory output above it)."""
+        for stage in self.stages:
+            for candidate in stage.outs:
+                if out == candidate or out.startswith(candidate.rstrip("/") + "/"):
+                    return stage
+        return None
+
+    def metrics_stage(self, path: str) -> Stage | None:
+        return next((s for s in self.stages if path in s.metrics), None)
+
+    def stage(self, name: str) -> Stage | None:
+        return next((s for s in self.stages if s.name == name), None)
+
+    def upstream(self, name: str) -> list[Stage]:
+        """``name`` and every stage it depends on, in dependency order."""
+        order: list[Stage] = []
+        seen: set[str] = set()
+
+        def visit(stage: Stage) -> None:
+            if stage.name in seen:
+                return
+            seen.add(stage.name)
+            for dep in stage.deps:
+                producer = self.producer(dep)
+                if producer is not None:
+                    visit(producer)
+            order.append(stage)
+
+        start = self.stage(name)
+        if start is not None:
+            visit(start)
+        return order
+
+
+def _paths(entries: Any) -> tuple[str, ...]:
+    """DVC lists entries as strings or as one-key mappings {path: {options}}."""
+    out: list[str] = []
+    for entry in entries or []:
+        if isinstance(entry, str):
+            out.append(entry)
+        elif isinstance(entry, dict):
+            out.extend(str(k) for k in entry)
+    return tuple(out)
+
+
+def _params(entries: Any) -> tuple[str, ...]:
+    out: list[str] = []
+    for entry in entries or []:
+        if isinstance(entry, str):
+            out.append(entry)
+        elif isinstance(entry, dict):
+            for file, keys in entry.items():
+                out.extend(f"{file}:{k}" for k in keys or [])
+    return tuple(out)
+
+
+def parse_dvc_yaml(doc: Document) -> DvcYaml:
+    data = doc.data or {}
+    if not isinstance(data, dict):
+        raise MlgateError("expected a mapping with `stages:`", path=doc.path, line=1)
+    stages = []
+    for name, body in (data.get("stages") or {}).items():
+        if not isinstance(body, dict):
+            continue
+        body = body.get("do", body) if ("foreach" in body or "matrix" in body) else body
+        metrics = _paths(body.get("metrics"))
+        plots = _paths(body.get("plots"))
+        outs = _paths(body.get("outs"))
+        cmd = body.get("cmd", "")
+        stages.append(
+            Stage(
+                name=str(name),
+                cmd=" && ".join(cmd) if isinstance(cmd, list) else str(cmd),
+                deps=_paths(body.get("deps")),
+                outs=outs + metrics + plots,
+                metrics=metrics,
+                plots=plots,
+                params=_params(body.get("params")),
+            )
+        )
+    artifacts = data.get("artifacts") or {}
+    return DvcYaml(doc.path, tuple(stages), artifacts if isinstance(artifacts, dict) else {})
+
+
+def load_dvc_yaml(raw: bytes, path: str = "dvc.yaml") -> DvcYaml:
+    return parse_dvc_yaml(load_bytes(raw, path))
+
+
+@dataclass(frozen=True)
+class LockEntry:
+    path: str
+    md5: str | None
+    size: int | None = None
+
+
+@dataclass(frozen=True)
+class LockStage:
+    name: str
+    cmd: str
+    deps: tuple[LockEntry, ...]
+    outs: tuple[LockEntry, ...]
+    params: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class DvcLock:
+    stages: dict[str, LockStage]
+
+    def out(self, path: str) -> LockEntry | None:
+        for stage in self.stages.values():
+            for entry in stage.outs:
+                if entry.path == path:
+                    return entry
+        return None
+
+    def dep(self, path: str) -> LockEntry | None:
+        for stage in self.stages.values():
+            for entry in stage.deps:
+                if entry.path == path:
+                    return entry
+        return None
+
+
+def _entries(items: Any) -> tuple[LockEntry, ...]:
+    out = []
+    for item in items or []:
+        if isinstance(item, dict) and "path" in item:
+            md5 = item.get("md5") or item.get("etag") or item.get("checksum")
+            out.append(LockEntry(str(item["path"]), md5, item.get("size")))
+    return tuple(out)
+
+
+def parse_dvc_lock(raw: bytes, path: str = "dvc.lock") -> DvcLock:
+    data = load_bytes(raw, path).data or {}
+    stages = {}
+    for name, body in (data.get("stages") or {}).items() if isinstance(data, dict) else []:
+        if isinstance(body, dict):
+            stages[str(name)] = LockStage(
+                name=str(name),
+                cmd=str(body.get("cmd", "")),
+                deps=_entries(body.get("deps")),
+                outs=_entries(body.get("outs")),
+                params=body.get("params") or {},
+            )
+    return DvcLock(stages)

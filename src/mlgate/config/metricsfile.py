@@ -1,0 +1,64 @@
+"""Metrics files (JSON or YAML) and dotted-path lookups into them."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from mlgate.config.yamlio import load_bytes
+from mlgate.errors import MlgateError
+
+_MISSING = object()
+
+
+def parse_metrics(raw: bytes, path: str) -> dict[str, Any]:
+    if path.endswith((".yaml", ".yml")):
+        data = load_bytes(raw, path).data
+    else:
+        try:
+            data = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            line = getattr(exc, "lineno", None)
+            col = getattr(exc, "colno", None)
+            raise MlgateError(
+                f"invalid metrics JSON: {exc}", path=path, line=line, column=col,
+                hint="the metrics file is written by the pipeline; re-run it (`mlgate run`)",
+            ) from None
+    if not isinstance(data, dict):
+        raise MlgateError("expected a JSON object of metrics", path=path, line=1)
+    return data
+
+
+def lookup(metrics: dict[str, Any], dotted: str) -> Any:
+    """Value at a dotted path, or ``None`` when absent. Exact keys win over splitting,
+    so a key that itself contains a dot (``"f1.macro"``) is found too."""
+    value = _lookup(metrics, dotted)
+    return None if value is _MISSING else value
+
+
+def _lookup(node: Any, dotted: str) -> Any:
+    if not isinstance(node, dict):
+        return _MISSING
+    if dotted in node:
+        return node[dotted]
+    head, sep, rest = dotted.partition(".")
+    while sep:
+        if head in node:
+            found = _lookup(node[head], rest)
+            if found is not _MISSING:
+                return found
+        more_head, sep, rest = rest.partition(".")
+        head = f"{head}.{more_head}"
+    return _MISSING
+
+
+def flatten(metrics: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """{'a': {'b': 1}} -> {'a.b': 1}; leaves that are not mappings are kept as they are."""
+    flat: dict[str, Any] = {}
+    for key, value in metrics.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(flatten(value, name + "."))
+        else:
+            flat[name] = value
+    return flat

@@ -1,0 +1,262 @@
+"""Frozen dataclasses for a validated model declaration, built once after validation."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Direction = Literal["higher", "lower"]
+
+_LOWER_IS_BETTER = ("log_loss", "brier", "mse", "rmse", "mae")
+
+
+def default_direction(metric: str) -> Direction:
+    leaf = metric.rsplit(".", 1)[-1]
+    if leaf in _LOWER_IS_BETTER or leaf.endswith(("loss", "error")):
+        return "lower"
+    return "higher"
+
+
+_DURATION = re.compile(r"^(\d+)([smhdw]?)$")
+_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(text: str) -> int:
+    """'36h' -> seconds. The schema has already checked the form."""
+    match = _DURATION.match(text)
+    if not match:
+        raise ValueError(f"not a duration: {text!r}")
+    return int(match.group(1)) * _SECONDS[match.group(2)]
+
+
+@dataclass(frozen=True)
+class Gate:
+    kind: str
+    label: str | None
+    # index of the gate in its list, so that reports can point back at the YAML
+    index: int
+
+    @property
+    def title(self) -> str:
+        return self.label or self.kind
+
+
+@dataclass(frozen=True)
+class ThresholdGate(Gate):
+    metric: str
+    min: float | None = None
+    max: float | None = None
+
+    @property
+    def title(self) -> str:
+        return self.label or f"threshold {self.metric}"
+
+
+@dataclass(frozen=True)
+class NoRegressionGate(Gate):
+    metric: str
+    tolerance: float = 0.0
+    relative: bool = False
+    against: str | None = None
+
+    @property
+    def title(self) -> str:
+        return self.label or f"no_regression {self.metric}"
+
+
+@dataclass(frozen=True)
+class ConfidenceGate(Gate):
+    metric: str
+    min: float | None = None
+    max: float | None = None
+    level: float = 0.95
+    resamples: int = 1000
+    seed: int = 0
+    min_samples: int = 100
+
+    @property
+    def title(self) -> str:
+        return self.label or f"confidence {self.metric}"
+
+
+@dataclass(frozen=True)
+class SlicesGate(Gate):
+    column: str
+    metric: str
+    min: float | None = None
+    max_gap: float | None = None
+    min_size: int = 30
+
+    @property
+    def title(self) -> str:
+        return self.label or f"slices {self.column} {self.metric}"
+
+
+@dataclass(frozen=True)
+class ReproducibleGate(Gate):
+    pass
+
+
+@dataclass(frozen=True)
+class FreshnessGate(Gate):
+    max_age: str = "0"
+    dependency: str | None = None
+
+    @property
+    def max_age_seconds(self) -> int:
+        return parse_duration(self.max_age)
+
+
+GATE_TYPES: dict[str, type[Gate]] = {
+    "threshold": ThresholdGate,
+    "no_regression": NoRegressionGate,
+    "confidence": ConfidenceGate,
+    "slices": SlicesGate,
+    "reproducible": ReproducibleGate,
+    "freshness": FreshnessGate,
+}
+
+
+def build_gate(raw: dict[str, Any], index: int) -> Gate:
+    fields = {k: v for k, v in raw.items() if k not in ("kind", "name")}
+    cls = GATE_TYPES[raw["kind"]]
+    return cls(kind=raw["kind"], label=raw.get("name"), index=index, **fields)
+
+
+@dataclass(frozen=True)
+class Requires:
+    environment: str
+    soak: str = "0"
+
+    @property
+    def soak_seconds(self) -> int:
+        return parse_duration(self.soak)
+
+
+@dataclass(frozen=True)
+class Approval:
+    min_approvers: int
+    exclude_author: bool = True
+
+
+@dataclass(frozen=True)
+class Rollback:
+    gates: tuple[Gate, ...] = ()
+    approval: bool = False
+
+
+@dataclass(frozen=True)
+class Environment:
+    name: str
+    gates: tuple[Gate, ...] = ()
+    requires: Requires | None = None
+    approval: Approval | None = None
+    rollback: Rollback = field(default_factory=Rollback)
+
+
+@dataclass(frozen=True)
+class Owner:
+    name: str
+    email: str
+
+
+@dataclass(frozen=True)
+class Review:
+    last_validated: str
+    interval_days: int | None = None
+    valid_until: str | None = None
+    validator: str | None = None
+
+
+@dataclass(frozen=True)
+class Metrics:
+    files: tuple[str, ...]
+    directions: dict[str, Direction] = field(default_factory=dict)
+    key: tuple[str, ...] = ()
+
+    def direction(self, metric: str) -> Direction:
+        return self.directions.get(metric) or default_direction(metric)
+
+
+@dataclass(frozen=True)
+class Predictions:
+    path: str
+    label: str = "label"
+    score: str = "score"
+
+
+@dataclass(frozen=True)
+class Model:
+    """A validated `pipelines/<name>.yaml`."""
+
+    name: str
+    description: str
+    owner: Owner
+    risk_tier: str
+    intended_use: str
+    review: Review
+    artifact: str
+    metrics: Metrics
+    environments: tuple[Environment, ...]
+    predictions: Predictions | None = None
+    monitoring: dict[str, Any] | None = None
+    deploy_command: str | None = None
+    source: str = ""  # the file it was read from, for messages
+
+    def environment(self, name: str) -> Environment | None:
+        return next((e for e in self.environments if e.name == name), None)
+
+    @property
+    def environment_names(self) -> tuple[str, ...]:
+        return tuple(e.name for e in self.environments)
+
+    @property
+    def key_metrics(self) -> tuple[str, ...]:
+        if self.metrics.key:
+            return self.metrics.key
+        named: list[str] = []
+        for env in self.environments:
+            for gate in env.gates:
+                if isinstance(gate, ThresholdGate | NoRegressionGate) and gate.metric not in named:
+                    named.append(gate.metric)
+        return tuple(named)
+
+
+def _environment(raw: dict[str, Any]) -> Environment:
+    rollback = raw.get("rollback", {})
+    return Environment(
+        name=raw["name"],
+        gates=tuple(build_gate(g, i) for i, g in enumerate(raw.get("gates", []))),
+        requires=Requires(**raw["requires"]) if "requires" in raw else None,
+        approval=Approval(**raw["approval"]) if "approval" in raw else None,
+        rollback=Rollback(
+            gates=tuple(build_gate(g, i) for i, g in enumerate(rollback.get("gates", []))),
+            approval=rollback.get("approval", False),
+        ),
+    )
+
+
+def build_model(data: dict[str, Any], source: str) -> Model:
+    """Build the dataclasses from data that has passed schema validation."""
+    metrics = data["metrics"]
+    predictions = data.get("predictions")
+    return Model(
+        name=data["name"],
+        description=data["description"],
+        owner=Owner(**data["owner"]),
+        risk_tier=data["risk_tier"],
+        intended_use=data["intended_use"],
+        review=Review(**data["review"]),
+        artifact=data["artifact"],
+        metrics=Metrics(
+            files=tuple(metrics["files"]),
+            directions=dict(metrics.get("directions", {})),
+            key=tuple(metrics.get("key", ())),
+        ),
+        environments=tuple(_environment(e) for e in data["promotion"]["environments"]),
+        predictions=Predictions(**predictions) if predictions else None,
+        monitoring=data.get("monitoring"),
+        deploy_command=data.get("deploy", {}).get("command"),
+        source=source,
+    )

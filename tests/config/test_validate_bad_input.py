@@ -1,0 +1,215 @@
+"""`mlgate validate` on bad declarations: exact message and line, exit 2, nothing written."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import RESOURCES, Project, make_project
+
+GOOD = (RESOURCES / "tiny" / "pipelines" / "tiny.yaml").read_text()
+F = "pipelines/tiny.yaml"
+
+
+def swap(old: str, new: str, text: str = GOOD) -> str:
+    assert old in text, old
+    return text.replace(old, new, 1)
+
+
+def line_of(needle: str, text: str = GOOD) -> int:
+    return text[: text.index(needle)].count("\n") + 1
+
+
+NAME_HINT = ("  hint: use 1-63 lowercase letters, digits and hyphens, starting and ending with a "
+             "letter or digit (safe in git tag names and shells)")
+PATH_HINT = "  hint: a path relative to the repository root, inside it (no leading '/', no '..')"
+
+
+def bad_name(value: str, shown: str) -> tuple[str, str]:
+    text = swap("name: tiny", f"name: {value}")
+    return text, (
+        f"{F}:1:7: name: {shown} (a string) is not allowed here\n{NAME_HINT}\n"
+        f"{F}:1:7: name: name {value.strip(chr(34))!r} differs from the file name 'tiny'\n"
+        f"  hint: rename the file to {value.strip(chr(34))}.yaml or set name: tiny"
+    )
+
+
+LONG = "a" * 200
+CASES: list[tuple[str, str | bytes, str]] = [
+    ("yaml-syntax", swap("risk_tier: low", "risk_tier: [low"),
+     f"{F}:7:13: invalid YAML: expected ',' or ']', but got ':' (while parsing a flow sequence)\n"
+     "  hint: check the indentation and quoting near this line"),
+    ("tab-indent", swap("  name: Test Team", "\tname: Test Team"),
+     f"{F}:4:1: invalid YAML: tab character used for indentation\n"
+     "  hint: YAML indentation must use spaces, not tabs"),
+    ("duplicate-key", swap("risk_tier: low", "risk_tier: low\nrisk_tier: high"),
+     f"{F}:7:1: duplicate key 'risk_tier' (first defined on line 6)\n"
+     "  hint: YAML keeps only one of them silently; remove or rename one"),
+    ("duplicate-key-nested", swap("          min: 0.7", "          min: 0.7\n          min: 0.1"),
+     f"{F}:27:11: duplicate key 'min' (first defined on line 26)\n"
+     "  hint: YAML keeps only one of them silently; remove or rename one"),
+    ("wrong-type-number", swap("min: 0.7", "min: high"),
+     f"{F}:26:16: promotion.environments[0].gates[1].min: expected a number, got 'high' (a string)\n"
+     "  hint: Lowest value that passes (inclusive)."),
+    ("wrong-type-list", swap("files: [eval/metrics.json]", "files: eval/metrics.json"),
+     f"{F}:13:10: metrics.files: expected a list, got 'eval/metrics.json' (a string)\n"
+     "  hint: Metrics files (JSON or YAML), declared as `metrics` in dvc.yaml."),
+    ("enum-did-you-mean", swap("risk_tier: low", "risk_tier: lwo"),
+     f"{F}:6:12: risk_tier: expected one of low, medium, high, got 'lwo' (a string)\n"
+     "  hint: did you mean 'low'?"),
+    ("unknown-key-top", swap("risk_tier: low", "risk_tier: low\nownr: x"),
+     f"{F}:7:1: (top level): unknown key 'ownr'\n  hint: did you mean 'owner'?"),
+    ("unknown-key-gate", swap("          min: 0.7", "          minn: 0.7"),
+     f"{F}:24:11: promotion.environments[0].gates[1]: expected at least one of min, max\n"
+     f"{F}:26:11: promotion.environments[0].gates[1]: unknown key 'minn'\n"
+     "  hint: did you mean 'min'?"),
+    ("missing-required", swap("owner:\n  name: Test Team\n  email: test@example.com\n", ""),
+     f"{F}:1:1: (top level): missing required key 'owner'\n  hint: Who answers for the model."),
+    ("name-uppercase", *bad_name("Tiny", "'Tiny'")),
+    ("name-space", *bad_name('"ti ny"', "'ti ny'")),
+    ("name-hash", *bad_name('"ti#ny"', "'ti#ny'")),
+    ("name-at", *bad_name('"ti@ny"', "'ti@ny'")),
+    ("name-slash", *bad_name("ti/ny", "'ti/ny'")),
+    ("name-dotdot", *bad_name("ti..ny", "'ti..ny'")),
+    ("name-200-chars", swap("name: tiny", f"name: {LONG}"),
+     f"{F}:1:7: name: '{'a' * 37}...' (a string) is not allowed here\n{NAME_HINT}\n"
+     f"{F}:1:7: name: name '{LONG}' differs from the file name 'tiny'\n"
+     f"  hint: rename the file to {LONG}.yaml or set name: tiny"),
+    ("name-not-stem", swap("name: tiny", "name: other"),
+     f"{F}:1:7: name: name 'other' differs from the file name 'tiny'\n"
+     "  hint: rename the file to other.yaml or set name: tiny"),
+    ("unknown-gate-kind", swap("kind: reproducible", "kind: reproducable"),
+     f"{F}:23:17: promotion.environments[0].gates[0].kind: expected one of threshold, "
+     "no_regression, confidence, slices, reproducible, freshness, got 'reproducable' (a string)\n"
+     "  hint: did you mean 'reproducible'?"),
+    ("level-out-of-range", swap("        - kind: reproducible\n",
+                                "        - kind: confidence\n          metric: roc_auc\n"
+                                "          min: 0.5\n          level: 1.5\n"),
+     f"{F}:26:18: promotion.environments[0].gates[0].level: expected a number less than 1, "
+     "got 1.5\n  hint: Confidence level of the two-sided interval."),
+    ("negative-tolerance", swap("tolerance: 0.05", "tolerance: -0.05"),
+     f"{F}:38:22: promotion.environments[1].gates[1].tolerance: expected a number at least 0, "
+     "got -0.05\n  hint: How much worse the candidate may be."),
+    ("min-above-max", swap("          min: 0.7", "          min: 0.7\n          max: 0.6"),
+     f"{F}:26:16: promotion.environments[0].gates[1].min: min 0.7 is greater than max 0.6\n"
+     "  hint: no value could pass this gate"),
+    ("threshold-without-bound", swap("          metric: roc_auc\n          min: 0.7\n",
+                                     "          metric: roc_auc\n"),
+     f"{F}:24:11: promotion.environments[0].gates[1]: expected at least one of min, max"),
+    ("metric-not-in-file", swap("metric: roc_auc\n          min: 0.7", "metric: rocauc\n          min: 0.7"),
+     f"{F}:25:19: promotion.environments[0].gates[1].metric: metric 'rocauc' is not in "
+     "eval/metrics.json\n  hint: metrics there: accuracy, log_loss, n, roc_auc"),
+    ("artifact-not-an-out", swap("artifact: model/model.bin", "artifact: model/other.bin"),
+     f"{F}:11:11: artifact: 'model/other.bin' is not an out of any stage in dvc.yaml\n"
+     "  hint: outs in dvc.yaml: eval/metrics.json, eval/predictions.csv, model/model.bin"),
+    ("metrics-not-declared", swap("files: [eval/metrics.json]", "files: [eval/predictions.csv]"),
+     f"{F}:13:11: metrics.files[0]: 'eval/predictions.csv' is not declared under `metrics:` "
+     "of any stage in dvc.yaml\n  hint: metrics in dvc.yaml: eval/metrics.json"),
+    ("requires-undeclared-env", swap("environment: staging", "environment: qa"),
+     f"{F}:29:22: promotion.environments[1].requires.environment: requires environment 'qa', "
+     "which is not declared before it\n  hint: environments declared before 'production': staging"),
+    ("path-parent", swap("artifact: model/model.bin", "artifact: ../model.bin"),
+     f"{F}:11:11: artifact: '../model.bin' (a string) is not allowed here\n{PATH_HINT}"),
+    ("path-absolute", swap("artifact: model/model.bin", "artifact: /etc/passwd"),
+     f"{F}:11:11: artifact: '/etc/passwd' (a string) is not allowed here\n{PATH_HINT}"),
+    ("empty-file", "",
+     f"{F}:1:1: empty file, expected a model declaration (a mapping)\n"
+     "  hint: start from `mlgate init` or pipelines/employment.yaml"),
+    ("top-level-list", "- name: tiny\n",
+     f"{F}:1:1: expected a mapping at the top level, got a list\n"
+     "  hint: a model declaration is a mapping: `name: ...`, `owner: ...`, ..."),
+    ("top-level-scalar", "tiny\n",
+     f"{F}:1:1: expected a mapping at the top level, got 'tiny' (a string)\n"
+     "  hint: a model declaration is a mapping: `name: ...`, `owner: ...`, ..."),
+    ("not-utf8", swap("Tests only.", "Tests \xff only.").encode("latin-1"),
+     f"{F}:7:21: not valid UTF-8: byte 0xff cannot be decoded\n  hint: save the file as UTF-8"),
+    ("alias-bomb",
+     "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+     + "".join(f"{c}: &{c} [{', '.join(['*' + p] * 10)}]\n" for p, c in zip("abcdefgh", "bcdefghi", strict=True)),
+     f"{F}:5:4: aliases expand this document past 100,000 nodes\n"
+     "  hint: this looks like an alias bomb; write the values out or use fewer aliases"),
+    ("over-1mb", GOOD + "# " + "x" * (1024 * 1024) + "\n",
+     f"{F}: file is {len(GOOD) + 1024 * 1024 + 3:,} bytes, larger than the 1,048,576-byte limit\n"
+     "  hint: a model declaration is a few kilobytes; is this the right file?"),
+]
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    return make_project(tmp_path_factory.mktemp("template"), "tiny")
+
+
+@pytest.fixture
+def project(template: Project, tmp_path: Path) -> Project:
+    dest = tmp_path / "copy"
+    shutil.copytree(template.path, dest, symlinks=True)
+    return Project(dest, template.origin, template.dvc_remote)
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file() and ".dvc/tmp" not in str(p)}
+
+
+def test_there_are_at_least_25_cases() -> None:
+    assert len(CASES) >= 25
+
+
+@pytest.mark.parametrize(("content", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_bad_declaration(project: Project, cli, content: str | bytes, expected: str) -> None:  # type: ignore[no-untyped-def]
+    target = project.path / F
+    target.write_bytes(content.encode() if isinstance(content, str) else content)
+    before = snapshot(project.path)
+    result = cli("validate", cwd=project.path)
+    assert (result.code, result.err.rstrip("\n"), result.out) == (2, expected, "")
+    assert "Traceback" not in result.err
+    assert snapshot(project.path) == before
+
+
+def test_every_error_in_a_file_is_reported(project: Project, cli) -> None:  # type: ignore[no-untyped-def]
+    text = swap("risk_tier: low", "risk_tier: lwo", swap("min: 0.7", "min: high"))
+    (project.path / F).write_text(text)
+    result = cli("validate", cwd=project.path)
+    assert result.code == 2
+    assert [line.split(": ")[0] for line in result.err.splitlines() if not line.startswith(" ")] == [
+        f"{F}:6:12", f"{F}:26:16"]
+
+
+def test_errors_as_json(project: Project, cli) -> None:  # type: ignore[no-untyped-def]
+    (project.path / F).write_text(swap("risk_tier: low", "risk_tier: lwo"))
+    result = cli("validate", "--format", "json", cwd=project.path)
+    import json
+
+    data = json.loads(result.out)
+    assert result.code == 2
+    assert data["problems"] == [{
+        "path": F, "line": 6, "column": 12, "json_path": "risk_tier",
+        "message": "expected one of low, medium, high, got 'lwo' (a string)",
+        "hint": "did you mean 'low'?"}]
+
+
+def test_file_outside_repo(project: Project, cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    outside = tmp_path / "elsewhere.yaml"
+    outside.write_text(GOOD)
+    result = cli("validate", str(outside), cwd=project.path)
+    assert result.code == 2
+    assert result.err.startswith(f"{outside}: file is outside the repository\n")
+
+
+def test_no_traceback_from_a_real_process(project: Project) -> None:
+    (project.path / F).write_text("name: [\n")
+    proc = subprocess.run([sys.executable, "-m", "mlgate", "validate"], cwd=project.path,
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith(f"{F}:2:1: invalid YAML")
+    assert "Traceback" not in proc.stderr
+
+
+def test_good_declaration_passes(project: Project, cli) -> None:  # type: ignore[no-untyped-def]
+    result = cli("validate", cwd=project.path)
+    assert (result.code, result.out, result.err) == (
+        0, f"{F}: ok (tiny; staging -> production)\n", "")
