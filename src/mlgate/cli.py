@@ -50,6 +50,20 @@ def _run(p: argparse.ArgumentParser) -> None:
     _format(p)
 
 
+@command("check", "evaluate a model's gates for an environment (exit 1 when a gate fails)")
+def _check(p: argparse.ArgumentParser) -> None:
+    p.add_argument("model", help="model name (pipelines/MODEL.yaml)")
+    p.add_argument("--env", required=True, help="environment whose gates apply")
+    p.add_argument("--rev", help="judge this commit instead of the working tree")
+    p.add_argument("--policy-ref", help="read the policy from this git ref (e.g. the pull "
+                   "request's base), so that a change cannot weaken the gates that judge it")
+    _format(p, ("table", "json", "markdown"))
+    p.add_argument("--out", help="also write the report to this file")
+
+
+# Monitoring commands (profile, monitor) are registered below this line.
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse, but usage errors go through mlgate's funnel (exit 2, a hint)."""
 
