@@ -74,3 +74,14 @@ class MlgateError(Exception):
 
     def render(self) -> str:
         return "\n".join(p.render() for p in self.problems)
+
+
+def suggest(word: str, options: list[str] | tuple[str, ...]) -> str | None:
+    """The option the user most likely meant: a unique prefix match, else the closest."""
+    import difflib
+
+    prefixed = [o for o in options if o.startswith(word) or word.startswith(o)]
+    if len(prefixed) == 1:
+        return prefixed[0]
+    close = difflib.get_close_matches(word, list(options), n=1)
+    return close[0] if close else None

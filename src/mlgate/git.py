@@ -3,6 +3,7 @@ never a checkout, so a policy or a metrics file can be read at any ref."""
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -139,3 +140,8 @@ def commit_author(commit: str, *, cwd: Path) -> tuple[str, str]:
     out = git(["show", "-s", "--format=%an%x00%ae", commit], cwd=cwd)
     name, _, email = out.strip().partition("\0")
     return name, email
+
+
+def blob_id(data: bytes) -> str:
+    """The git blob id of ``data``, as `git hash-object` prints it (SHA-1 repositories)."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()

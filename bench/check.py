@@ -1,0 +1,69 @@
+"""`mlgate check` wall time next to `dvc status` on the same repository, and the bootstrap.
+
+Clones this repository into a temp dir, reproduces the example, then times (median of
+several runs) `dvc status` and `mlgate check employment --env staging` and `--env
+production` (which adds a 1,000-resample bootstrap and slice gates).
+Target (issue 3): `mlgate check` at most `dvc status` + 0.3 s.
+
+Run from the repository root: `.venv/bin/python bench/check.py`.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RUNS = 5
+ENV = {**os.environ, "DVC_NO_ANALYTICS": "1", "ITERATIVE_DO_NOT_TRACK": "1",
+       "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")}
+
+
+def wall(argv: list[str], cwd: Path) -> float:
+    times = []
+    for _ in range(RUNS):
+        start = time.perf_counter()
+        subprocess.run(argv, cwd=cwd, env=ENV, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, check=False)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def bootstrap_seconds() -> float:
+    import numpy as np
+
+    from mlgate.stats import bootstrap_interval
+
+    rng = np.random.default_rng(0)
+    label = rng.integers(0, 2, 100_000)
+    score = np.clip(label * 0.3 + rng.random(100_000) * 0.7, 0, 1)
+    start = time.perf_counter()
+    bootstrap_interval("roc_auc", label, score, resamples=1000, level=0.95, seed=1)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        repo = Path(tmp) / "example"
+        subprocess.run(["git", "clone", "-q", str(ROOT), str(repo)], check=True)
+        subprocess.run([sys.executable, "-m", "dvc", "repro", "-q"], cwd=repo, env=ENV,
+                       check=True)
+        status = wall([sys.executable, "-m", "dvc", "status"], repo)
+        print(f"dvc status                          {status:.3f} s (median of {RUNS})")
+        for env in ("staging", "production"):
+            took = wall([sys.executable, "-m", "mlgate", "check", "employment", "--env", env],
+                        repo)
+            print(f"mlgate check employment --env {env:<10} {took:.3f} s   "
+                  f"= dvc status {took - status:+.3f} s (target: at most +0.300 s)")
+    took = bootstrap_seconds()
+    print(f"bootstrap roc_auc, 1,000 resamples of 100,000 predictions: {took:.3f} s "
+          f"(target: well under 1 s)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,43 @@
+"""Where DVC keeps an object, and md5 digests computed the way DVC 3 computes them for files."""
+
+from __future__ import annotations
+
+import configparser
+import hashlib
+from pathlib import Path
+
+CHUNK = 1 << 20
+
+
+def file_md5(path: Path) -> str | None:
+    digest = hashlib.md5(usedforsecurity=False)
+    try:
+        with path.open("rb") as fh:
+            while chunk := fh.read(CHUNK):
+                digest.update(chunk)
+    except (FileNotFoundError, IsADirectoryError):
+        return None
+    return digest.hexdigest()
+
+
+def bytes_md5(data: bytes) -> str:
+    return hashlib.md5(data, usedforsecurity=False).hexdigest()
+
+
+def cache_dir(root: Path) -> Path:
+    """The local cache directory: `cache.dir` from .dvc/config(.local), else .dvc/cache."""
+    found = root / ".dvc" / "cache"
+    for name in ("config", "config.local"):
+        parser = configparser.ConfigParser(strict=False, interpolation=None)
+        try:
+            parser.read(root / ".dvc" / name)
+        except configparser.Error:
+            continue
+        if parser.has_option("cache", "dir"):
+            found = (root / ".dvc" / parser.get("cache", "dir")).resolve()
+    return found
+
+
+def cached_file(root: Path, md5: str) -> Path:
+    """Path of a file object in DVC 3's cache layout."""
+    return cache_dir(root) / "files" / "md5" / md5[:2] / md5[2:]

@@ -1,0 +1,127 @@
+"""`mlgate check` end to end on a real git + DVC repo (the tiny pipeline)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import Project
+
+F = "pipelines/tiny.yaml"
+
+
+def raise_staging_threshold(project: Project, value: str) -> None:
+    text = (project.path / F).read_text()
+    project.write(F, text.replace("min: 0.7", f"min: {value}", 1))
+
+
+def test_passes_on_the_committed_candidate(tiny: Project, cli) -> None:  # type: ignore[no-untyped-def]
+    result = cli("check", "tiny", "--env", "staging", cwd=tiny.path)
+    assert result.code == 0, result.out + result.err
+    lines = result.out.splitlines()
+    assert lines[0] == "tiny -> staging"
+    assert lines[-1] == "verdict: PASS (2 of 2 gates passed)"
+
+
+def test_threshold_above_the_metric_fails_naming_the_gate(tiny: Project, cli) -> None:  # type: ignore[no-untyped-def]
+    raise_staging_threshold(tiny, "0.99")
+    tiny.commit_all("stricter staging")
+    result = cli("check", "tiny", "--env", "staging", "--format", "json", cwd=tiny.path)
+    assert result.code == 1
+    data = json.loads(result.out)
+    failed = [r for r in data["results"] if not r["passed"]]
+    assert [r["gate"] for r in failed] == ["threshold roc_auc"]
+    assert failed[0]["expected"] == ">= 0.99"
+    assert data["passed"] is False
+
+
+def test_hand_edited_metrics_fail_reproducible(tiny: Project, cli) -> None:  # type: ignore[no-untyped-def]
+    metrics = json.loads((tiny.path / "eval/metrics.json").read_text())
+    metrics["roc_auc"] = 0.999
+    tiny.write("eval/metrics.json", json.dumps(metrics, indent=2, sort_keys=True) + "\n")
+    tiny.commit_all("better numbers, by hand")
+    result = cli("check", "tiny", "--env", "staging", "--format", "json", cwd=tiny.path)
+    assert result.code == 1
+    rows = {r["gate"]: r for r in json.loads(result.out)["results"]}
+    assert rows["reproducible"]["passed"] is False
+    assert "eval/metrics.json" in rows["reproducible"]["why"]
+    assert rows["threshold roc_auc"]["passed"] is True  # the forged number itself looks fine
+
+
+def test_uncommitted_changes_fail_reproducible(tiny: Project, cli) -> None:  # type: ignore[no-untyped-def]
+    tiny.write("notes.txt", "work in progress\n")
+    result = cli("check", "tiny", "--env", "staging", "--format", "json", cwd=tiny.path)
+    assert result.code == 1
+    rows = {r["gate"]: r for r in json.loads(result.out)["results"]}
+    assert "notes.txt" in rows["reproducible"]["why"]
+
+
+def test_policy_ref_is_the_policy_applied(tiny: Project, cli) -> None:  # type: ignore[no-untyped-def]
+    # On a branch, the candidate weakens its own gate and tanks its model.
+    tiny.git("checkout", "-q", "-b", "weaker")
+    raise_staging_threshold(tiny, "0.1")
+    params = (tiny.path / "params.yaml").read_text().replace("quality: 0.8", "quality: 0.55")
+    tiny.write("params.yaml", params)
+    tiny.dvc("repro", "-q")
+    tiny.commit_all("lower the bar")
+    own = cli("check", "tiny", "--env", "staging", "--format", "json", cwd=tiny.path)
+    assert own.code == 0, own.out
+    base = cli("check", "tiny", "--env", "staging", "--policy-ref", "main", "--format", "json",
+               cwd=tiny.path)
+    assert base.code == 1
+    data = json.loads(base.out)
+    assert data["policy"]["ref"] == "main"
+    assert data["policy"]["blob"] == tiny.git("rev-parse", f"main:{F}")
+    assert data["warnings"] == [
+        f"the candidate changes {F}; the policy applied is the one at main, as it must be: "
+        "have the change reviewed"]
+    failed = [r["gate"] for r in data["results"] if not r["passed"]]
+    assert failed == ["threshold roc_auc"]
+
+
+def test_rev_reads_an_older_commit_without_checkout(tiny: Project, cli) -> None:  # type: ignore[no-untyped-def]
+    first = tiny.git("rev-parse", "HEAD")
+    params = (tiny.path / "params.yaml").read_text().replace("quality: 0.8", "quality: 0.55")
+    tiny.write("params.yaml", params)
+    tiny.dvc("repro", "-q")
+    tiny.commit_all("worse model")
+    now = cli("check", "tiny", "--env", "staging", cwd=tiny.path)
+    assert now.code == 1
+    before = cli("check", "tiny", "--env", "staging", "--rev", first, "--format", "json",
+                 cwd=tiny.path)
+    assert before.code == 0, before.out
+    assert json.loads(before.out)["candidate"]["commit"] == first
+    assert tiny.git("rev-parse", "HEAD") != first  # nothing was checked out
+
+
+def test_markdown_and_out_file(tiny: Project, cli) -> None:  # type: ignore[no-untyped-def]
+    out = tiny.path.parent / "check.md"
+    result = cli("check", "tiny", "--env", "staging", "--format", "markdown", "--out", str(out),
+                 cwd=tiny.path)
+    assert result.code == 0
+    assert out.read_text() == result.out
+    assert result.out.startswith(
+        "### :white_check_mark: `tiny` passes the `staging` gates (2 of 2 gates passed)")
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--env", "prod"], "unknown environment 'prod' for model 'tiny'\n"
+                        "  hint: did you mean 'production'? (declared: staging, production)"),
+    (["--env", "staging", "--rev", "nope"], "unknown revision 'nope'\n"
+                                            "  hint: name a branch, tag or commit that exists "
+                                            "here (`git fetch` first if it is on the remote)"),
+    (["--env", "staging", "--policy-ref", "nope"], "unknown revision 'nope'\n"
+                                                   "  hint: name a branch, tag or commit that "
+                                                   "exists here (`git fetch` first if it is on "
+                                                   "the remote)"),
+])
+def test_bad_input(tiny: Project, cli, args: list[str], message: str) -> None:  # type: ignore[no-untyped-def]
+    result = cli("check", "tiny", *args, cwd=tiny.path)
+    assert (result.code, result.err, result.out) == (2, message + "\n", "")
+
+
+def test_unknown_model(tiny: Project, cli) -> None:  # type: ignore[no-untyped-def]
+    result = cli("check", "nope", "--env", "staging", cwd=tiny.path)
+    assert result.code == 2
+    assert result.err.startswith("pipelines/nope.yaml: no model named 'nope'")
