@@ -61,6 +61,22 @@ def _check(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", help="also write the report to this file")
 
 
+@command("promote", "evaluate the gates and, on pass, tag the version into an environment")
+def _promote(p: argparse.ArgumentParser) -> None:
+    p.add_argument("model", help="model name (pipelines/MODEL.yaml)")
+    p.add_argument("--env", required=True, help="environment to promote into")
+    p.add_argument("--rev", help="promote this commit (default: HEAD, with a clean tree)")
+    p.add_argument("--version", help="version to register, vX.Y.Z (default: next minor)")
+    p.add_argument("--approvals", metavar="FILE",
+                   help="approvals as GitHub's review-deployments API returns them")
+    p.add_argument("--reason", help="why; recorded in the deployment record")
+    p.add_argument("--push", action="store_true",
+                   help="push tags and ledger in one atomic push (and record refusals)")
+    p.add_argument("--remote", default="origin", help="git remote to push to (default: origin)")
+    p.add_argument("--dry-run", action="store_true", help="evaluate and show; write nothing")
+    _format(p)
+
+
 # Monitoring commands (profile, monitor) are registered below this line.
 
 

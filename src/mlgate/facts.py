@@ -105,9 +105,11 @@ def load_policy(name: str, cand: Candidate, policy_ref: str | None) -> PolicySou
 class DvcStatus:
     """`dvc status --json` for some stages, started now and read later."""
 
-    def __init__(self, root: Path, stages: Sequence[str]) -> None:
+    def __init__(self, root: Path, stages: Sequence[str], *, cloud: bool = False) -> None:
+        self.cloud = cloud
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "dvc", "status", "--json", *stages], cwd=root,
+            [sys.executable, "-m", "dvc", "status", "--json", *(["--cloud"] if cloud else []),
+             *stages], cwd=root,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=subproc.child_env())
 
     def result(self) -> tuple[bool, tuple[str, ...]]:
@@ -333,13 +335,7 @@ def gather(cand: Candidate, policy: PolicySource, *, now: datetime | None = None
     root, rev = cand.root, cand.rev
     model = policy.model
     dvc_yaml = read_dvc_yaml(cand.read)
-    producer = dvc_yaml.producer(model.artifact) if dvc_yaml else None
-    stages = [s.name for s in dvc_yaml.upstream(producer.name)] if dvc_yaml and producer else []
-    for path in tracked_outputs(model):
-        stage = dvc_yaml.producer(path) if dvc_yaml else None
-        if stage and stage.name not in stages:
-            stages.append(stage.name)
-    status = DvcStatus(root, stages) if rev is None else None
+    status = DvcStatus(root, model_stages(model, dvc_yaml)) if rev is None else None
     try:
         lock = read_lock(cand)
         metrics, metrics_error = candidate_metrics(model, cand)
@@ -364,6 +360,19 @@ def gather(cand: Candidate, policy: PolicySource, *, now: datetime | None = None
         data_changed_at=changed_at, now=now,
         lock_digest=None if lock_raw is None else bytes_md5(lock_raw),
     )
+
+
+def model_stages(model: Model, dvc_yaml: DvcYaml | None) -> list[str]:
+    """The stages that make the model's outputs, with everything upstream of them."""
+    if dvc_yaml is None:
+        return []
+    stages: list[str] = []
+    for path in tracked_outputs(model):
+        producer = dvc_yaml.producer(path)
+        for stage in dvc_yaml.upstream(producer.name) if producer else []:
+            if stage.name not in stages:
+                stages.append(stage.name)
+    return stages
 
 
 def _slice_columns(model: Model) -> list[str]:

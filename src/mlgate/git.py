@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,8 +16,9 @@ GIT_HINT = "check that this is a git repository and that git works here (`git st
 
 
 def git(args: Sequence[str], *, cwd: Path, hint: str = GIT_HINT, check: bool = True,
-        input_bytes: bytes | None = None) -> str:
-    proc = subproc.run(["git", *args], cwd=cwd, hint=hint, check=check, input_bytes=input_bytes)
+        input_bytes: bytes | None = None, env: Mapping[str, str] | None = None) -> str:
+    proc = subproc.run(["git", *args], cwd=cwd, hint=hint, check=check, input_bytes=input_bytes,
+                       env=env)
     return (proc.stdout or b"").decode("utf-8", "replace")
 
 

@@ -1,0 +1,193 @@
+"""Deployment records: build, canonical JSON, digests, the hash chain, and the ledger branch.
+
+A record is an in-toto Statement v1 whose subject is the model artifact and whose
+predicate says what happened (promote, rollback, retire, refused), to which version and
+environment, on what evidence. Its digest is the sha256 of its canonical JSON; each
+record names the digest of the previous record for the same model and environment, so
+that removing or editing one breaks the chain.
+
+The ledger is the branch `mlgate/ledger`: one commit per record, each adding
+`records/<seq>-<model>-<env>-<action>.json`, built with plumbing (a temporary index,
+`write-tree`, `commit-tree`), never a checkout.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mlgate import git
+
+STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
+PREDICATE_TYPE = "https://mlgate.dev/deployment/v1"
+LEDGER_BRANCH = "mlgate/ledger"
+LEDGER_REF = f"refs/heads/{LEDGER_BRANCH}"
+ACTIONS = ("promote", "rollback", "retire", "refused")
+
+
+def canonical(data: Any) -> bytes:
+    """Canonical JSON: sorted keys, no insignificant white space, UTF-8."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      allow_nan=False).encode("utf-8")
+
+
+def digest(record: dict[str, Any]) -> str:
+    return "sha256:" + hashlib.sha256(canonical(record)).hexdigest()
+
+
+def statement(subject_path: str, sha256: str | None, md5: str | None,
+              predicate: dict[str, Any]) -> dict[str, Any]:
+    digests = {k: v for k, v in (("sha256", sha256), ("md5", md5)) if v}
+    return {
+        "_type": STATEMENT_TYPE,
+        "subject": [{"name": subject_path, "digest": digests}],
+        "predicateType": PREDICATE_TYPE,
+        "predicate": predicate,
+    }
+
+
+def summary(record: dict[str, Any]) -> str:
+    p = record["predicate"]
+    version = f" v{p['version']}" if p.get("version") else ""
+    where = {"promote": "to", "rollback": "in", "retire": "from", "refused": "for"}[p["action"]]
+    return f"{p['action']} {p['model']}{version} {where} {p['environment']}"
+
+
+def tag_message(record: dict[str, Any]) -> str:
+    """A tag's message: a one-line summary, a blank line, the record as canonical JSON."""
+    return summary(record) + "\n\n" + canonical(record).decode("utf-8") + "\n"
+
+
+def record_from_message(message: str) -> dict[str, Any] | None:
+    """The record in a tag message, or None (a tag made by GTO alone, or by hand)."""
+    _, sep, body = message.partition("\n\n")
+    body = body.strip()
+    if not sep or not body.startswith("{"):
+        return None
+    end = body.rfind("}")  # a signature block may follow
+    try:
+        data = json.loads(body[: end + 1])
+    except json.JSONDecodeError:
+        return None
+    if not isinstance(data, dict) or data.get("predicateType") != PREDICATE_TYPE:
+        return None
+    return data
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One ledger commit and the record it added."""
+
+    commit: str
+    parent: str | None
+    path: str
+    record: dict[str, Any]
+    raw: bytes
+
+    @property
+    def seq(self) -> int:
+        return int(self.record["predicate"].get("seq", 0))
+
+
+def record_path(record: dict[str, Any]) -> str:
+    p = record["predicate"]
+    return f"records/{p['seq']:08d}-{p['model']}-{p['environment']}-{p['action']}.json"
+
+
+def ledger_head(*, cwd: Path) -> str | None:
+    out = git.git(["rev-parse", "--verify", "--quiet", LEDGER_REF], cwd=cwd, check=False)
+    return out.strip() or None
+
+
+def _index_paths(model: str, env: str) -> tuple[str, str]:
+    return (f"index/{model}/{env}.json", "index/head.json")
+
+
+@dataclass(frozen=True)
+class ChainHead:
+    """Where the ledger stands: its last sequence number, and the last record's digest for
+    one model and environment (None when it has none)."""
+
+    seq: int
+    previous: str | None
+
+
+def chain_head(model: str, env: str, *, cwd: Path, ref: str = LEDGER_REF) -> ChainHead:
+    """Read in O(1) from the small index files the ledger keeps beside its records."""
+    env_index, head_index = _index_paths(model, env)
+    blobs = git.cat_files([f"{ref}:{env_index}", f"{ref}:{head_index}"], cwd=cwd)
+    env_data = json.loads(blobs[0].data) if blobs[0] else {}
+    head_data = json.loads(blobs[1].data) if blobs[1] else {}
+    return ChainHead(int(head_data.get("seq", 0)), env_data.get("digest"))
+
+
+def _write_blob(data: Any, *, cwd: Path) -> str:
+    body = json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    return git.git(["hash-object", "-w", "--stdin"], cwd=cwd,
+                   input_bytes=body.encode("utf-8")).strip()
+
+
+def build_commit(record: dict[str, Any], parent: str | None, *, cwd: Path) -> str:
+    """A ledger commit adding ``record`` on top of ``parent``; refs are not touched."""
+    path = record_path(record)
+    p = record["predicate"]
+    env_index, head_index = _index_paths(p["model"], p["environment"])
+    blob = _write_blob(record, cwd=cwd)
+    index_blobs = [
+        (_write_blob({"digest": digest(record), "path": path, "seq": p["seq"]}, cwd=cwd),
+         env_index),
+        (_write_blob({"seq": p["seq"]}, cwd=cwd), head_index),
+    ]
+    fd, index = tempfile.mkstemp(prefix="mlgate-index-")
+    os.close(fd)
+    os.unlink(index)  # git wants to create it
+    env = {"GIT_INDEX_FILE": index}
+    try:
+        if parent:
+            git.git(["read-tree", parent], cwd=cwd, env=env)
+        else:
+            git.git(["read-tree", "--empty"], cwd=cwd, env=env)
+        infos = [f"100644,{blob},{path}"] + [f"100644,{b},{n}" for b, n in index_blobs]
+        for info in infos:
+            git.git(["update-index", "--add", "--cacheinfo", info], cwd=cwd, env=env)
+        tree = git.git(["write-tree"], cwd=cwd, env=env).strip()
+    finally:
+        Path(index).unlink(missing_ok=True)
+    args = ["commit-tree", tree, "-m", summary(record) + "\n\nmlgate-record: " + path]
+    if parent:
+        args[2:2] = ["-p", parent]
+    return git.git(args, cwd=cwd).strip()
+
+
+def read_entries(*, cwd: Path, ref: str = LEDGER_REF) -> list[Entry]:
+    """Every ledger record, oldest first: one `git log` and one `git cat-file --batch`."""
+    if ".." not in ref and not git.git_ok(["rev-parse", "--verify", "--quiet", ref], cwd=cwd):
+        return []
+    out = git.git(["log", "--reverse", "--format=%x00%H %P", "--name-only",
+                   "--diff-filter=A", ref], cwd=cwd)
+    commits: list[tuple[str, str | None, list[str]]] = []
+    for chunk in out.split("\0")[1:]:
+        head, *rest = [line for line in chunk.splitlines() if line]
+        names = [line for line in rest if line.startswith("records/")]
+        sha, *parents = head.split()
+        commits.append((sha, parents[0] if parents else None, names))
+    specs = [f"{sha}:{paths[0]}" for sha, _, paths in commits if paths]
+    blobs = iter(git.cat_files(specs, cwd=cwd))
+    entries = []
+    for sha, parent, paths in commits:
+        if not paths:
+            continue
+        blob = next(blobs)
+        if blob is None:
+            continue
+        try:
+            record = json.loads(blob.data)
+        except json.JSONDecodeError:
+            record = {}
+        entries.append(Entry(sha, parent, paths[0], record, blob.data))
+    return entries

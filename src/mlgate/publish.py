@@ -1,0 +1,158 @@
+"""Writing to the registry: all or nothing, locally and on the remote.
+
+1. build: tag objects (`git mktag`) and the ledger commit, unreferenced, so a crash
+   here leaves nothing visible;
+2. apply: every ref in ONE `git update-ref --stdin` transaction;
+3. push: tags and ledger in ONE `git push --atomic`; if the remote moved on (a
+   concurrent promotion won), the local refs are put back as they were.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mlgate import git, ledger, signing, subproc
+from mlgate.errors import MlgateError
+
+ZERO = "0" * 40
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The refs one registry event creates, and the ledger move."""
+
+    tags: tuple[tuple[str, str], ...]  # (tag name, tag object id)
+    ledger_old: str | None
+    ledger_new: str
+
+    def refspecs(self) -> list[str]:
+        specs = [f"refs/tags/{name}:refs/tags/{name}" for name, _ in self.tags]
+        return [*specs, f"{ledger.LEDGER_REF}:{ledger.LEDGER_REF}"]
+
+
+def make_tag(name: str, commit: str, message: str, *, cwd: Path) -> str:
+    """An annotated tag object (not yet referenced), signed when tag.gpgSign is set."""
+    ident = git.git(["var", "GIT_COMMITTER_IDENT"], cwd=cwd).strip()
+    body = f"object {commit}\ntype commit\ntag {name}\ntagger {ident}\n\n{message}"
+    body = signing.sign_tag_if_configured(body, cwd=cwd)
+    return git.git(["mktag"], cwd=cwd, input_bytes=body.encode("utf-8"),
+                   hint="the tag could not be written; is the repository writable?").strip()
+
+
+def build(records: list[tuple[dict[str, Any], list[tuple[str, str]]]], *, cwd: Path) -> Plan:
+    """Objects for ``records``, each with the (tag name, commit) pairs that carry it."""
+    old = ledger.ledger_head(cwd=cwd)
+    parent = old
+    tags: list[tuple[str, str]] = []
+    for record, carriers in records:
+        message = ledger.tag_message(record)
+        for name, commit in carriers:
+            tags.append((name, make_tag(name, commit, message, cwd=cwd)))
+        parent = ledger.build_commit(record, parent, cwd=cwd)
+    assert parent is not None
+    return Plan(tuple(tags), old, parent)
+
+
+def apply(plan: Plan, *, cwd: Path) -> None:
+    lines = ["start"]
+    lines += [f"create refs/tags/{name} {oid}" for name, oid in plan.tags]
+    lines.append(f"update {ledger.LEDGER_REF} {plan.ledger_new} {plan.ledger_old or ZERO}")
+    lines += ["prepare", "commit"]
+    git.git(["update-ref", "--stdin"], cwd=cwd, input_bytes=("\n".join(lines) + "\n").encode(),
+            hint="another mlgate command may have changed the registry at the same moment; "
+                 "run it again")
+
+
+def undo(plan: Plan, *, cwd: Path) -> None:
+    """Put local refs back as before ``apply`` (after a rejected push)."""
+    lines = ["start"]
+    lines += [f"delete refs/tags/{name} {oid}" for name, oid in plan.tags]
+    if plan.ledger_old:
+        lines.append(f"update {ledger.LEDGER_REF} {plan.ledger_old} {plan.ledger_new}")
+    else:
+        lines.append(f"delete {ledger.LEDGER_REF} {plan.ledger_new}")
+    lines += ["prepare", "commit"]
+    git.git(["update-ref", "--stdin"], cwd=cwd, input_bytes=("\n".join(lines) + "\n").encode())
+
+
+@dataclass(frozen=True)
+class PushResult:
+    ok: bool
+    rejected: tuple[str, ...] = ()
+    detail: str = ""
+
+
+def push(refspecs: list[str], *, remote: str, cwd: Path) -> PushResult:
+    proc = subproc.run(["git", "push", "--atomic", "--porcelain", remote, *refspecs],
+                           cwd=cwd, hint=git.GIT_HINT, check=False)
+    out = (proc.stdout or b"").decode("utf-8", "replace")
+    err = (proc.stderr or b"").decode("utf-8", "replace")
+    if proc.returncode == 0:
+        return PushResult(True)
+    rejected = tuple(line.split("\t")[1].split(":")[-1] for line in out.splitlines()
+                     if line.startswith("!") and "\t" in line)
+    if not rejected and "rejected" not in out + err:
+        raise MlgateError(f"`git push --atomic {remote}` failed:\n    {err.strip() or out.strip()}",
+                          hint=f"check that the remote {remote!r} is reachable and writable")
+    return PushResult(False, rejected, (out + err).strip())
+
+
+def fetch_registry(*, remote: str, cwd: Path) -> str | None:
+    """Fetch the remote's tags and ledger; returns the remote ledger head (None: none)."""
+    tracking = f"refs/remotes/{remote}/{ledger.LEDGER_BRANCH}"
+    git.git(["fetch", "--quiet", "--no-write-fetch-head", remote,
+             f"+{ledger.LEDGER_REF}:{tracking}", "+refs/tags/*:refs/mlgate-remote-tags/*"],
+            cwd=cwd, check=False)
+    out = git.git(["rev-parse", "--verify", "--quiet", tracking], cwd=cwd, check=False).strip()
+    return out or None
+
+
+def adopt_remote(*, remote_head: str | None, cwd: Path) -> list[str]:
+    """Make the local registry what the remote has, keeping nothing the remote lacks
+    except local records not yet pushed (returned, as refspecs to push first)."""
+    local = ledger.ledger_head(cwd=cwd)
+    out = git.git(["for-each-ref", "--format=%(refname:strip=2) %(objectname)",
+                   "refs/mlgate-remote-tags"], cwd=cwd)
+    remote_tags = dict(line.split(" ", 1) for line in out.splitlines() if line)
+    lines = ["start"]
+    for name, oid in remote_tags.items():
+        lines.append(f"update refs/tags/{name} {oid}")
+    pending: list[str] = []
+    if remote_head and local and local != remote_head:
+        if git.git_ok(["merge-base", "--is-ancestor", local, remote_head], cwd=cwd):
+            lines.append(f"update {ledger.LEDGER_REF} {remote_head} {local}")
+        elif git.git_ok(["merge-base", "--is-ancestor", remote_head, local], cwd=cwd):
+            pending = _unpushed_tags(remote_head, local, cwd=cwd)
+        else:
+            raise MlgateError(
+                "the local ledger and the remote's have diverged",
+                hint=f"records on the local {ledger.LEDGER_BRANCH} were never pushed and "
+                     "conflict with the remote's: inspect them with `git log "
+                     f"{ledger.LEDGER_BRANCH}`, then `git update-ref {ledger.LEDGER_REF} "
+                     f"{remote_head[:12]}` to take the remote's")
+    elif remote_head and not local:
+        lines.append(f"create {ledger.LEDGER_REF} {remote_head}")
+    lines += ["prepare", "commit"]
+    if len(lines) > 3:
+        git.git(["update-ref", "--stdin"], cwd=cwd,
+                input_bytes=("\n".join(lines) + "\n").encode())
+    _drop_namespace(cwd)
+    return pending
+
+
+def _drop_namespace(cwd: Path) -> None:
+    out = git.git(["for-each-ref", "--format=delete %(refname)", "refs/mlgate-remote-tags"],
+                  cwd=cwd)
+    if out.strip():
+        git.git(["update-ref", "--stdin"], cwd=cwd, input_bytes=out.encode())
+
+
+def _unpushed_tags(remote_head: str, local: str, *, cwd: Path) -> list[str]:
+    """Refspecs of the tags named by ledger records between the remote's head and ours."""
+    specs: list[str] = []
+    for entry in ledger.read_entries(cwd=cwd, ref=f"{remote_head}..{local}"):
+        for name in entry.record.get("predicate", {}).get("tags", []):
+            specs.append(f"refs/tags/{name}:refs/tags/{name}")
+    return specs

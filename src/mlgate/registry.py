@@ -1,0 +1,160 @@
+"""The registry as git tags: read in ONE `git for-each-ref` pass, folded into state.
+
+Events are replayed per model in counter order (GTO's per-model counter; tags without
+one, e.g. version registrations, sort by time). Tags made by GTO alone are read too;
+they simply carry no record.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from mlgate import git
+from mlgate.ledger import record_from_message
+from mlgate.tags import Action, TagName, Version, parse_tag
+
+_FIELDS = ("%(refname:strip=2)", "%(objecttype)", "%(objectname)", "%(*objectname)",
+           "%(taggerdate:unix)", "%(creatordate:unix)", "%(taggername)", "%(taggeremail)",
+           "%(contents)")
+
+
+@dataclass(frozen=True)
+class TagEvent:
+    name: str
+    tag: TagName
+    commit: str  # what the tag points at (peeled)
+    tag_object: str | None  # the annotated tag's own id; None for a lightweight tag
+    time: datetime
+    tagger: str
+    record: dict[str, Any] | None
+    message: str
+
+    @property
+    def order(self) -> tuple[int, float]:
+        return (self.tag.counter or 0, self.time.timestamp())
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """A version's stay in an environment, from one assignment tag."""
+
+    model: str
+    env: str
+    version: str | None
+    commit: str
+    since: datetime
+    event: TagEvent
+    until: datetime | None = None
+
+    @property
+    def record(self) -> dict[str, Any] | None:
+        return self.event.record
+
+
+@dataclass
+class ModelState:
+    name: str
+    events: list[TagEvent] = field(default_factory=list)
+
+    def versions(self) -> dict[str, TagEvent]:
+        """Registered versions (withdrawn ones removed), by version string."""
+        found: dict[str, TagEvent] = {}
+        for ev in sorted(self.events, key=lambda e: e.order):
+            if ev.tag.action is Action.REGISTER and ev.tag.version:
+                found[ev.tag.version] = ev
+            elif ev.tag.action is Action.DEREGISTER and ev.tag.version:
+                found.pop(ev.tag.version, None)
+        return found
+
+    def version_of(self, commit: str) -> str | None:
+        """The highest version registered on ``commit``."""
+        candidates = [v for v, ev in self.versions().items() if ev.commit == commit]
+        return max(candidates, key=_semver_key) if candidates else None
+
+    def latest_version(self) -> str | None:
+        versions = list(self.versions())
+        return max(versions, key=_semver_key) if versions else None
+
+    def next_counter(self) -> int:
+        return max((ev.tag.counter or 0 for ev in self.events), default=0) + 1
+
+    def timeline(self, env: str) -> list[Deployment]:
+        """Every stay in ``env``, oldest first; a retirement ends a stay without a new one."""
+        stays: list[Deployment] = []
+        for ev in sorted(self.events, key=lambda e: e.order):
+            if ev.tag.env != env:
+                continue
+            if stays and stays[-1].until is None:
+                stays[-1] = _ended(stays[-1], ev.time)
+            if ev.tag.action is Action.ASSIGN:
+                stays.append(Deployment(self.name, env, self._version_for(ev), ev.commit,
+                                        ev.time, ev))
+        return stays
+
+    def current(self, env: str) -> Deployment | None:
+        stays = self.timeline(env)
+        return stays[-1] if stays and stays[-1].until is None else None
+
+    def environments(self) -> list[str]:
+        return sorted({ev.tag.env for ev in self.events if ev.tag.env})
+
+    def _version_for(self, ev: TagEvent) -> str | None:
+        if ev.record is not None:
+            version = ev.record.get("predicate", {}).get("version")
+            if isinstance(version, str):
+                return version
+        return self.version_of(ev.commit)
+
+
+def _ended(stay: Deployment, when: datetime) -> Deployment:
+    return Deployment(stay.model, stay.env, stay.version, stay.commit, stay.since, stay.event,
+                      when)
+
+
+def _semver_key(version: str) -> tuple[int, int, int, int, str]:
+    parsed = Version.parse(version)
+    return parsed.sort_key() if parsed else (-1, -1, -1, -1, version)
+
+
+@dataclass
+class Registry:
+    models: dict[str, ModelState] = field(default_factory=dict)
+    names: set[str] = field(default_factory=set)  # every tag name, registry's or not
+
+    def model(self, name: str) -> ModelState:
+        return self.models.get(name) or ModelState(name)
+
+
+def read_registry(*, cwd: Path, pattern: str = "refs/tags") -> Registry:
+    out = git.git(["for-each-ref", "--format=" + "%00".join(_FIELDS) + "%00", pattern],
+                  cwd=cwd)
+    parts = out.split("\0")
+    width = len(_FIELDS)
+    registry = Registry()
+    models: dict[str, ModelState] = defaultdict(lambda: ModelState(""))
+    for i in range(0, len(parts) - width + 1, width):
+        name, kind, oid, peeled, tagger_at, created_at, tagger, email, message = parts[i:i + width]
+        name = name.lstrip("\n")
+        registry.names.add(name)
+        parsed = parse_tag(name)
+        if parsed is None:
+            continue
+        annotated = kind == "tag"
+        when = int(tagger_at or created_at or 0)
+        event = TagEvent(
+            name=name, tag=parsed, commit=peeled if annotated else oid,
+            tag_object=oid if annotated else None,
+            time=datetime.fromtimestamp(when, UTC),
+            tagger=f"{tagger} {email}".strip(),
+            record=record_from_message(message) if annotated else None,
+            message=message,
+        )
+        state = models[parsed.model]
+        state.name = parsed.model
+        state.events.append(event)
+    registry.models = dict(models)
+    return registry
