@@ -31,6 +31,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 test: lint
+	@sh scripts/ensure-chromium.sh  # the HTML report test renders in headless Chromium
 	$(BIN)/python -m pytest
 
 clean:

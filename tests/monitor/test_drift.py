@@ -18,6 +18,7 @@ from mlgate.monitor import (
     categorical_drift,
     compare,
     jensen_shannon,
+    logical_type,
     profile_table,
     psi,
     schema_checks,
@@ -196,11 +197,31 @@ def test_categorical_requirements(mix: str, name: str, level: str) -> None:
             pa.table({"a": ["1"], "b": ["x"]}),
             (SchemaIssue("type_changed", "a", "int64", "string", "alert"),),
         ),
+        # storage variants of one logical type are no change
+        (pa.table({"a": [1], "b": pa.array(["x"], pa.large_string())}), ()),
+        (pa.table({"a": [1], "b": pa.array(["x"]).dictionary_encode()}), ()),
     ],
 )
 def test_schema_checks(current: pa.Table, issues: tuple[SchemaIssue, ...]) -> None:
     reference = profile_table(pa.table({"a": [1, 2], "b": ["x", "y"]}))
     assert schema_checks(reference, profile_table(current)) == issues
+
+
+@pytest.mark.parametrize(
+    ("arrow_type", "logical"),
+    [
+        ("large_string", "string"),
+        ("string", "string"),
+        ("dictionary<values=string, indices=int8, ordered=0>", "string"),
+        ("dictionary<values=large_string, indices=int32, ordered=1>", "string"),
+        ("dictionary<values=int64, indices=int8, ordered=0>", "int64"),
+        ("large_binary", "binary"),
+        ("int32", "int32"),
+        ("timestamp[us]", "timestamp[us]"),
+    ],
+)
+def test_logical_type(arrow_type: str, logical: str) -> None:
+    assert logical_type(arrow_type) == logical
 
 
 @pytest.mark.parametrize(

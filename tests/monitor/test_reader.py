@@ -116,7 +116,11 @@ def test_expand_paths_dedups_and_sorts(tmp_path: Path) -> None:
             "nothing-*.parquet",
             "no file matches 'nothing-*.parquet'\n  hint: check the pattern and the cwd",
         ),
-        ("missing.parquet", "missing.parquet: no such file or directory"),
+        (
+            "missing.parquet",
+            "missing.parquet: no such file or directory\n"
+            "  hint: relative paths are read from the current directory",
+        ),
         (
             "notes.txt",
             "notes.txt: cannot tell the file format from the name\n"
@@ -137,3 +141,12 @@ def test_user_errors(
     with pytest.raises(MlgateError) as raised:
         profile_files(source, score_column="score" if source == "bad.csv" else None)
     assert raised.value.render() == rendered
+
+
+def test_missing_parquet_column_is_an_error(tmp_path: Path) -> None:
+    """Arrow reads a Parquet file without a requested column silently; mlgate does not."""
+    pq.write_table(pa.table({"a": [1], "b": [2]}), tmp_path / "t.parquet")
+    with pytest.raises(MlgateError) as raised:
+        profile_files(tmp_path / "t.parquet", columns=["a", "c"])
+    assert raised.value.render() == (
+        f"{tmp_path / 't.parquet'}: column(s) not in the file: c\n  hint: the file has: a, b")

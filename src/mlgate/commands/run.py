@@ -16,13 +16,21 @@ from mlgate.errors import EXIT_OK, MlgateError
 from mlgate.report.text import table, to_json
 
 
-def producing_stages(model: Model, stages_of: dict[str, str]) -> list[str]:
-    """Stages that write the model's artifact, metrics and predictions (DVC adds upstream)."""
+def model_outputs(model: Model) -> list[str]:
+    """The artifact, metrics, predictions and reference profile a model declares."""
     wanted = [model.artifact, *model.metrics.files]
     if model.predictions:
         wanted.append(model.predictions.path)
+    reference = (model.monitoring or {}).get("reference")
+    if reference:
+        wanted.append(reference)
+    return wanted
+
+
+def producing_stages(model: Model, stages_of: dict[str, str]) -> list[str]:
+    """Stages that write the model's declared outputs (DVC adds what is upstream)."""
     names: list[str] = []
-    for path in wanted:
+    for path in model_outputs(model):
         stage = stages_of.get(path)
         if stage and stage not in names:
             names.append(stage)
@@ -41,10 +49,7 @@ def main(*, model: str | None, force: bool, fmt: str) -> int:
     assert dvc_yaml is not None  # load_model has checked it
     stages_of = {}
     for m in models:
-        outputs = [m.artifact, *m.metrics.files]
-        if m.predictions:
-            outputs.append(m.predictions.path)
-        for path in outputs:
+        for path in model_outputs(m):
             stage = dvc_yaml.producer(path)
             if stage:
                 stages_of[path] = stage.name

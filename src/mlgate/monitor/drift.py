@@ -8,6 +8,7 @@ dataset-level ``ok`` / ``warn`` / ``alert`` under a :class:`VerdictRule`.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -240,14 +241,28 @@ def column_drift(
     return None
 
 
+_DICTIONARY = re.compile(r"^dictionary<values=(.+), indices=\w+, ordered=\d>$")
+_LARGE = {"large_string": "string", "large_utf8": "string", "utf8": "string",
+          "large_binary": "binary"}
+
+
+def logical_type(arrow_type: str) -> str:
+    """An arrow type string without its storage details: ``large_string`` and a
+    dictionary of strings are ``string``, as pandas, Spark and CSV readers differ there."""
+    match = _DICTIONARY.match(arrow_type)
+    base = match.group(1) if match else arrow_type
+    return _LARGE.get(base, base)
+
+
 def schema_checks(reference: Profile, current: Profile) -> tuple[SchemaIssue, ...]:
-    """Missing, new and retyped columns, in reference order then current order."""
+    """Missing, new and retyped columns, in reference order then current order.
+    Types are compared as :func:`logical_type`."""
     ref_types, cur_types = reference.types, current.types
     issues: list[SchemaIssue] = []
     for name, ref_type in reference.schema:
         if name not in cur_types:
             issues.append(SchemaIssue("missing_column", name, ref_type, None, "alert"))
-        elif cur_types[name] != ref_type:
+        elif logical_type(cur_types[name]) != logical_type(ref_type):
             same_kind = reference.columns[name].kind == current.columns[name].kind
             level: Level = "warn" if same_kind else "alert"
             issues.append(SchemaIssue("type_changed", name, ref_type, cur_types[name], level))

@@ -33,6 +33,11 @@ _SUFFIXES: dict[str, FileFormat] = {
     ".csv": "csv",
 }
 _COMPRESSED = (".gz", ".bz2", ".zst", ".lz4")
+_READ_HINTS: dict[FileFormat, str] = {
+    "parquet": "is it a complete Parquet file? A truncated copy or another format under a "
+    ".parquet name reads like this; write it again",
+    "csv": "a CSV column whose type changes part way through can be named as categorical",
+}
 
 
 def file_format_of(path: Path) -> FileFormat | None:
@@ -62,7 +67,8 @@ def expand_paths(sources: str | Path | Iterable[str | Path]) -> list[Path]:
         elif Path(text).is_file():
             files = [Path(text)]
         else:
-            raise MlgateError("no such file or directory", path=text)
+            raise MlgateError("no such file or directory", path=text,
+                              hint="relative paths are read from the current directory")
         found.extend(f for f in files if f not in found)
     return found
 
@@ -94,6 +100,11 @@ def iter_batches(
         if fmt == "parquet":
             # Without these, arrow pre-buffers and reads ahead several row groups at once.
             parquet = pq.ParquetFile(path, pre_buffer=False, buffer_size=PARQUET_BUFFER_BYTES)
+            names = parquet.schema_arrow.names
+            missing = [name for name in columns or () if name not in names]
+            if missing:  # arrow would silently leave them out
+                raise MlgateError(f"column(s) not in the file: {', '.join(missing)}",
+                                  path=str(path), hint=f"the file has: {', '.join(names)}")
             for batch in parquet.iter_batches(batch_size=batch_rows, columns=columns):
                 yielded = True
                 yield batch
@@ -120,7 +131,7 @@ def iter_batches(
         raise MlgateError(
             f"cannot read {fmt}: {error}",
             path=str(path),
-            hint="a CSV column whose type changes part way through can be named as categorical",
+            hint=_READ_HINTS[fmt],
         ) from error
 
 

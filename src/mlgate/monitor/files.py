@@ -1,0 +1,27 @@
+"""Writing outputs whole or not at all."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from pathlib import Path
+
+from mlgate.errors import MlgateError
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to a temporary file next to ``path``, then rename it into place:
+    a reader (or DVC) sees the old file or the new one, never half of one."""
+    temp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(temp, "x", encoding="utf-8", newline="\n") as out:  # honours the umask
+            out.write(text)
+        os.replace(temp, path)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise MlgateError(f"cannot write: {error.strerror or error}", path=str(path),
+                          hint="check that the directory exists or can be created, "
+                               "and that it is writable") from error

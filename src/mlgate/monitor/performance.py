@@ -1,0 +1,71 @@
+"""The gap between the production metric and the deployed version's recorded test metric.
+
+The production metric is computed by :mod:`mlgate.stats`, the same functions the gates
+use on the evaluation's predictions, so both sides of the gap are measured alike.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+import numpy as np
+import numpy.typing as npt
+
+from mlgate import stats
+from mlgate.config.model import Direction, default_direction
+from mlgate.monitor.stats import Level
+
+
+@dataclass(frozen=True)
+class PerformanceCheck:
+    """``shortfall`` is how much worse production is than the record (positive = worse),
+    whichever way the metric points; it alerts above ``max_gap``."""
+
+    metric: str
+    direction: Direction
+    production: float | None
+    recorded: float | None
+    shortfall: float | None
+    max_gap: float
+    rows: int  # labelled, scored rows the production metric is computed on
+    unlabelled: int  # scored rows without a label (not in the labels file, or null)
+    recorded_source: str
+    level: Level
+    note: str | None = None
+
+
+def shortfall(production: float, recorded: float, direction: Direction) -> float:
+    return recorded - production if direction == "higher" else production - recorded
+
+
+def check_performance(
+    metric: str,
+    label: npt.ArrayLike,
+    score: npt.ArrayLike,
+    *,
+    recorded: float,
+    recorded_source: str,
+    max_gap: float,
+    min_rows: int,
+    unlabelled: int = 0,
+    direction: Direction | None = None,
+) -> PerformanceCheck:
+    """Judge the production metric of ``(label, score)`` against ``recorded``.
+
+    Too few labelled rows, or a metric undefined on them (one class only), warns and
+    says why: no verdict either way is better than a verdict from noise.
+    """
+    direction = direction or default_direction(metric)
+    y, s = np.asarray(label), np.asarray(score)
+    rows = len(y)
+    base = PerformanceCheck(metric, direction, None, recorded, None, max_gap, rows, unlabelled,
+                            recorded_source, "warn")
+    if rows < min_rows:
+        return replace(base, note=f"only {rows} labelled rows (fewer than {min_rows}): not judged")
+    value, why = stats.metric_value(metric, y, s)
+    if math.isnan(value):
+        return replace(base, note=f"{why}: not judged")
+    gap = shortfall(value, recorded, direction)
+    level: Level = "alert" if gap > max_gap else "ok"
+    return replace(base, production=value, shortfall=gap, level=level)
