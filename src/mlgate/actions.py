@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from mlgate import facts, git, ledger, publish
@@ -122,32 +123,117 @@ def promote(cand: facts.Candidate, source: facts.PolicySource, env: str, *,
     finally:
         if in_remote is not None:
             in_remote.cancel()
-    lock = facts.read_lock(cand)
+    tags: list[tuple[TagName, str]] = []
+    if is_new:
+        tags.append((TagName(model.name, Action.REGISTER, version=chosen), cand.commit))
+    tags.append((TagName(model.name, Action.ASSIGN, env=env, counter=state.next_counter()),
+                 cand.commit))
+    return conclude(gathered, decision, "promote", env, chosen, tags, approvals=approvals,
+                    reason=reason, now=now, push=push, dry_run=dry_run, remote=remote)
+
+
+def conclude(gathered: facts.Gathered, decision: Any, action: str, env: str,
+             version: str | None, tags: list[tuple[TagName, str]], *,
+             approvals: ApprovalFile | None, reason: str | None, now: datetime, push: bool,
+             dry_run: bool, remote: str) -> Outcome | None:
+    """The record of a decision (the tags only when it passed), then :func:`write`."""
+    root = gathered.candidate.root
+    model = gathered.policy.model
+    lock = facts.read_lock(gathered.candidate)
     head = ledger.chain_head(model.name, env, cwd=root)
-    tags: list[tuple[str, str]] = []
-    if decision.passed:
-        if is_new:
-            tags.append((str(TagName(model.name, Action.REGISTER, version=chosen)), cand.commit))
-        counter = state.next_counter()
-        tags.append((str(TagName(model.name, Action.ASSIGN, env=env, counter=counter)),
-                     cand.commit))
-    action = "promote" if decision.passed else "refused"
+    written = [(str(name), commit) for name, commit in tags] if decision.passed else []
+    recorded = action if decision.passed else "refused"
     sha256, md5 = artifact_digests(gathered, lock)
     record = ledger.statement(model.artifact, sha256, md5, predicate(
-        gathered=gathered, lock=lock, action=action, env=env, version=chosen,
+        gathered=gathered, lock=lock, action=recorded, env=env, version=version,
         decision=decision.to_dict(), seq=head.seq + 1, previous=head.previous,
-        tags=[name for name, _ in tags], approvals=approvals, reason=reason, now=now))
-    outcome = Outcome(model.name, env, action, decision.passed, chosen,
-                      tuple(name for name, _ in tags), record, decision, False, dry_run)
-    if dry_run or (not decision.passed and not push):
+        tags=[name for name, _ in written], approvals=approvals, reason=reason, now=now))
+    outcome = Outcome(model.name, env, recorded, decision.passed, version,
+                      tuple(name for name, _ in written), record, decision, False, dry_run)
+    return write(outcome, written, root=root, push=push, remote=remote)
+
+
+def previous_version(state: ModelState, env: str, current: str | None) -> str | None:
+    """The last version that served ``env`` before the current one (and is not it)."""
+    for stay in reversed(state.timeline(env)):
+        if stay.version and stay.version != current and stay.version in state.versions():
+            return stay.version
+    return None
+
+
+def reassign(cand: facts.Candidate, source: facts.PolicySource, env: str, *, action: str,
+             to_version: str | None, reason: str, approvals_path: str | None, push: bool,
+             dry_run: bool, remote: str, now: datetime) -> Outcome | None:
+    """Rollback (assign an earlier version again) or retire (unassign): recorded like a
+    promotion, with the environment's rollback gates (and approval, when the policy asks
+    for one) for a rollback. Both need a reason."""
+    from mlgate import policy
+
+    if not reason.strip():
+        raise MlgateError(f"a {action} needs a reason", hint="say why with --reason TEXT")
+    root = cand.root
+    model = source.model
+    approvals = read_approvals(approvals_path, env) if approvals_path else None
+    state = read_registry(cwd=root).model(model.name)
+    current = state.current(env)
+    if current is None and (action == "retire" or not state.timeline(env)):
+        # a rollback may bring back what a retirement took out; nothing else without a stay
+        raise MlgateError(f"{model.name} is not deployed in {env}",
+                          hint=f"`mlgate show {model.name}` lists what is where")
+    counter = state.next_counter()
+    if action == "retire":
+        assert current is not None
+        target_version, target_commit = current.version, current.commit
+        # unassign every version GTO still counts as in env, so that both read it empty
+        others = [c for c in state.assigned_commits(env) if c != target_commit]
+        names = [(TagName(model.name, Action.UNASSIGN, env=env, counter=counter + i), c)
+                 for i, c in enumerate([target_commit, *others])]
+    else:
+        serving = current.version if current else None
+        target_version = (to_version.removeprefix("v") if to_version
+                          else previous_version(state, env, serving))
+        if target_version is None:
+            raise MlgateError(f"no earlier version of {model.name} served {env}",
+                              hint="name one with --to vX.Y.Z")
+        registered = state.versions().get(target_version)
+        if registered is None:
+            known = ", ".join(f"v{v}" for v in state.versions()) or "none"
+            raise MlgateError(f"v{target_version} is not a registered version of {model.name}",
+                              hint=f"registered: {known}")
+        if target_version == serving:
+            raise MlgateError(f"v{target_version} is already what {env} serves",
+                              hint="name another version with --to")
+        target_commit = registered.commit
+        names = [(TagName(model.name, Action.ASSIGN, env=env, counter=counter), target_commit)]
+    target = facts.candidate(root, target_commit)
+    gathered = facts.gather(target, dataclasses.replace(source, model=model), now=now)
+    if action == "rollback":
+        author = (approvals.author if approvals and approvals.author
+                  else git.commit_author(target_commit, cwd=root)[0])
+        decision = policy.evaluate(model, env, gathered.to_facts(
+            candidate_version=target_version,
+            approvals=policy.Approvals(approvals.approvers if approvals else (), author),
+            **registry_facts(state, model)), action="rollback")
+    else:
+        decision = policy.Decision(model.name, env, (), True)
+    return conclude(gathered, decision, action, env, target_version, names,
+                    approvals=approvals, reason=reason, now=now, push=push, dry_run=dry_run,
+                    remote=remote)
+
+
+def write(outcome: Outcome, tags: list[tuple[str, str]], *, root: Path, push: bool,
+          remote: str) -> Outcome | None:
+    """Record the outcome: tags and ledger locally in one transaction, then (with push)
+    remotely in one atomic push. A refusal is only recorded when pushing, so that the
+    shared ledger, not a local one, holds it. None: the push lost a race (undone)."""
+    if outcome.dry_run or (not outcome.passed and not push):
         return outcome
-    plan = publish.build([(record, tags)], cwd=root)
+    assert outcome.record is not None
+    plan = publish.build([(outcome.record, tags)], cwd=root)
     publish.apply(plan, cwd=root)
     if not push:
         return outcome
-    result = publish.push(plan.refspecs(), remote=remote, cwd=root)
-    if not result.ok:
+    if not publish.push(plan.refspecs(), remote=remote, cwd=root).ok:
         publish.undo(plan, cwd=root)
         return None
     return dataclasses.replace(outcome, pushed=True)
-

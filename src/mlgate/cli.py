@@ -61,6 +61,14 @@ def _check(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", help="also write the report to this file")
 
 
+def _registry_change(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--push", action="store_true",
+                   help="push tags and ledger in one atomic push (and record refusals)")
+    p.add_argument("--remote", default="origin", help="git remote to push to (default: origin)")
+    p.add_argument("--dry-run", action="store_true", help="evaluate and show; write nothing")
+    _format(p)
+
+
 @command("promote", "evaluate the gates and, on pass, tag the version into an environment")
 def _promote(p: argparse.ArgumentParser) -> None:
     p.add_argument("model", help="model name (pipelines/MODEL.yaml)")
@@ -70,14 +78,75 @@ def _promote(p: argparse.ArgumentParser) -> None:
     p.add_argument("--approvals", metavar="FILE",
                    help="approvals as GitHub's review-deployments API returns them")
     p.add_argument("--reason", help="why; recorded in the deployment record")
-    p.add_argument("--push", action="store_true",
-                   help="push tags and ledger in one atomic push (and record refusals)")
-    p.add_argument("--remote", default="origin", help="git remote to push to (default: origin)")
-    p.add_argument("--dry-run", action="store_true", help="evaluate and show; write nothing")
+    _registry_change(p)
+
+
+@command("rollback", "serve an earlier version again (default: the previous one), recorded")
+def _rollback(p: argparse.ArgumentParser) -> None:
+    p.add_argument("model", help="model name (pipelines/MODEL.yaml)")
+    p.add_argument("--env", required=True, help="environment to roll back")
+    p.add_argument("--to", metavar="vX.Y.Z", help="version to serve (default: the previous one "
+                   "in that environment)")
+    p.add_argument("--reason", required=True, help="why; recorded in the deployment record")
+    p.add_argument("--approvals", metavar="FILE",
+                   help="approvals, when the policy asks for them on rollback")
+    _registry_change(p)
+
+
+@command("retire", "take a model out of an environment (GTO's unassign), recorded")
+def _retire(p: argparse.ArgumentParser) -> None:
+    p.add_argument("model", help="model name (pipelines/MODEL.yaml)")
+    p.add_argument("--env", required=True, help="environment to take the model out of")
+    p.add_argument("--reason", required=True, help="why; recorded in the deployment record")
+    _registry_change(p)
+
+
+@command("show", "what each environment serves now: version, since, by whom, key metrics")
+def _show(p: argparse.ArgumentParser) -> None:
+    p.add_argument("model", nargs="?", help="model name (default: every model)")
     _format(p)
 
 
 # Monitoring commands (profile, monitor) are registered below this line.
+
+
+def _names(text: str) -> list[str]:
+    """`a,b` -> ['a', 'b'] (for column lists)."""
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError("expected column names separated by commas")
+    return names
+
+
+@command("profile", "write a reference profile (JSON) of Parquet or CSV files, streamed")
+def _profile(p: argparse.ArgumentParser) -> None:
+    p.add_argument("data", nargs="+", metavar="DATA",
+                   help="files, directories or glob patterns (Parquet or CSV)")
+    p.add_argument("--out", required=True, metavar="FILE", help="the profile to write (.json)")
+    p.add_argument("--categorical", type=_names, default=[], metavar="COL,...",
+                   help="numeric columns to treat as categories (strings always are)")
+    p.add_argument("--score-column", metavar="COL",
+                   help="the model's score, compared as prediction drift")
+    p.add_argument("--columns", type=_names, metavar="COL,...",
+                   help="profile only these columns (and the score column)")
+    p.add_argument("--exclude", type=_names, default=[], metavar="COL,...",
+                   help="leave these columns out, e.g. the row id and the label")
+    _format(p)
+
+
+@command("monitor", "drift, schema and performance gap of production batches "
+                    "(exit 1 on alert)")
+def _monitor(p: argparse.ArgumentParser) -> None:
+    p.add_argument("model", help="model name (pipelines/MODEL.yaml)")
+    p.add_argument("--current", nargs="+", required=True, metavar="PATH",
+                   help="the batches: Parquet or CSV files, directories or glob patterns")
+    p.add_argument("--labels", nargs="+", metavar="PATH",
+                   help="label files, joined to the batches on monitoring.id")
+    p.add_argument("--env", help="environment whose deployed version is watched "
+                   "(default: the last declared)")
+    p.add_argument("--out", metavar="DIR",
+                   help="write monitor.json, summary.md and report.html here")
+    _format(p, ("table", "json", "markdown"))
 
 
 class _Parser(argparse.ArgumentParser):

@@ -99,6 +99,15 @@ class ModelState:
         stays = self.timeline(env)
         return stays[-1] if stays and stays[-1].until is None else None
 
+    def assigned_commits(self, env: str) -> list[str]:
+        """Commits whose last event in ``env`` is an assignment: what GTO still counts as
+        in that stage (GTO lets several versions share one; mlgate serves the newest)."""
+        last: dict[str, Action] = {}
+        for ev in sorted(self.events, key=lambda e: e.order):
+            if ev.tag.env == env and ev.tag.action in (Action.ASSIGN, Action.UNASSIGN):
+                last[ev.commit] = ev.tag.action
+        return [commit for commit, action in last.items() if action is Action.ASSIGN]
+
     def environments(self) -> list[str]:
         return sorted({ev.tag.env for ev in self.events if ev.tag.env})
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mlgate.ledger import digest
 from mlgate.report.text import fmt_value, table, to_json
@@ -47,3 +47,29 @@ def render(outcome: Outcome, fmt: str) -> str:
     elif not outcome.passed:
         lines.append("nothing was tagged (a refusal is recorded in the ledger with --push)")
     return "\n".join(lines)
+
+
+def render_show(views: list[dict[str, Any]], fmt: str) -> str:
+    """`mlgate show`: one table per model, a row per environment."""
+    if fmt == "json":
+        return to_json({"models": {v["model"]: v for v in views}})
+    blocks = []
+    for view in views:
+        head = view["model"] + (f" (latest v{view['latest'].removeprefix('v')})"
+                                if view["latest"] else " (no version registered)")
+        if not view["declared"]:
+            head += " - not declared in pipelines/"
+        key = view["key_metrics"]
+        rows = []
+        for env, stay in view["environments"].items():
+            if stay is None:
+                rows.append((env, "-", "", "", "", *["" for _ in key], ""))
+                continue
+            evidence = "record" if stay["evidence"] else "none (tag only)"
+            rows.append((env, stay["version"] or stay["commit"][:12], stay["since"][:19] + "Z",
+                         stay["by"], stay["action"] or "",
+                         *[stay["metrics"].get(k) for k in key], evidence))
+        headers = ["environment", "version", "since", "by", "action", *key, "evidence"]
+        blocks.append(head + "\n" + (table(headers, rows) if rows
+                                      else "  no environments declared or assigned"))
+    return "\n\n".join(blocks) if blocks else "no models declared or registered"

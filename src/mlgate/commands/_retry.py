@@ -1,0 +1,45 @@
+"""The loop shared by promote, rollback and retire: push what is pending, act, retry races.
+
+An action that lost the push race to another promotion is undone locally; the remote's
+registry is then fetched and the action judged again, up to :data:`MAX_ATTEMPTS` times.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from mlgate import ledger, publish
+from mlgate.actions import Outcome
+from mlgate.errors import EXIT_FAILED, EXIT_OK, MlgateError
+from mlgate.report.registry import render
+
+MAX_ATTEMPTS = 5
+
+
+def push_pending(root: Path, remote: str) -> None:
+    """Fetch the remote's registry; push any earlier action recorded here but not there."""
+    pending = publish.adopt_remote(remote_head=publish.fetch_registry(remote=remote, cwd=root),
+                                   cwd=root)
+    if pending:
+        done = publish.push([*pending, f"{ledger.LEDGER_REF}:{ledger.LEDGER_REF}"],
+                            remote=remote, cwd=root)
+        if not done.ok:
+            raise MlgateError("could not push an earlier, unpushed registry change",
+                              hint=done.detail or "run `git push --atomic` by hand")
+
+
+def run(attempt: Callable[[], Outcome | None], *, root: Path, push: bool, dry_run: bool,
+        remote: str, fmt: str) -> int:
+    if push and not dry_run:
+        push_pending(root, remote)
+    for _ in range(MAX_ATTEMPTS):
+        outcome = attempt()
+        if outcome is not None:
+            print(render(outcome, fmt))
+            return EXIT_OK if outcome.passed else EXIT_FAILED
+        if push:  # lost a race: take the remote's registry and judge again
+            publish.adopt_remote(remote_head=publish.fetch_registry(remote=remote, cwd=root),
+                                 cwd=root)
+    raise MlgateError(f"gave up after {MAX_ATTEMPTS} attempts: other registry changes kept "
+                      "reaching the remote first", hint="run it again in a moment")

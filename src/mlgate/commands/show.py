@@ -1,0 +1,72 @@
+"""`mlgate show [MODEL]`: what each environment serves now, from the registry's tags.
+
+Declared models are listed even when nothing is deployed yet; models known only from
+tags (a registry made by GTO alone, say) are listed too, without evidence.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from mlgate.config.declarations import declaration_paths, find_root, load_model
+from mlgate.config.model import Model
+from mlgate.errors import EXIT_OK, MlgateError, suggest
+from mlgate.ledger import digest
+from mlgate.registry import Deployment, ModelState, read_registry
+from mlgate.report.registry import render_show
+
+
+def main(*, model: str | None, fmt: str) -> int:
+    root = find_root()
+    registry = read_registry(cwd=root)
+    declared = {p.stem: p for p in declaration_paths(root)}
+    names = sorted(set(declared) | set(registry.models))
+    if model is not None:
+        if model not in names:
+            close = suggest(model, names)
+            tip = f"did you mean {close!r}? " if close else ""
+            raise MlgateError(f"no model named {model!r} in pipelines/ or in the registry",
+                              hint=f"{tip}known: {', '.join(names) or 'none'}")
+        names = [model]
+    views = [model_view(name, registry.model(name),
+                        load_model(root, name) if name in declared else None, root)
+             for name in names]
+    print(render_show(views, fmt))
+    return EXIT_OK
+
+
+def model_view(name: str, state: ModelState, model: Model | None, root: Path) -> dict[str, Any]:
+    envs = list(model.environment_names) if model else []
+    envs += [e for e in state.environments() if e not in envs]
+    key = list(model.metrics.key) if model and model.metrics.key else (
+        list(model.metrics.directions) if model else [])
+    latest = state.latest_version()
+    return {
+        "model": name,
+        "declared": model is not None,
+        "latest": f"v{latest}" if latest else None,
+        "key_metrics": key,
+        "environments": {env: _stay(state.current(env), key) for env in envs},
+    }
+
+
+def _stay(stay: Deployment | None, key: list[str]) -> dict[str, Any] | None:
+    if stay is None:
+        return None
+    record = stay.record
+    pred: dict[str, Any] = (record or {}).get("predicate", {})
+    ci = pred.get("ci") or {}
+    metrics = pred.get("metrics") or {}
+    return {
+        "version": f"v{stay.version}" if stay.version else None,
+        "commit": stay.commit,
+        "since": stay.since.isoformat().replace("+00:00", "Z"),
+        "tag": stay.event.name,
+        "by": ci.get("actor") or stay.event.tagger or None,
+        "action": pred.get("action"),
+        "approvals": pred.get("approvals") or [],
+        "metrics": {k: metrics[k] for k in key if k in metrics},
+        "evidence": record is not None,
+        "record_digest": digest(record) if record else None,
+    }
