@@ -431,6 +431,16 @@ CASES: list[Any] = [
     pytest.param({"requires": {"environment": "staging", "soak": "2d"}},
                  facts(environment_history={"staging": [stay("v1.3.0", 6), stay("v1.4.0", 3)]}),
                  {"passed": True}, id="requires-replaced-after-soak"),
+    pytest.param({"requires": {"environment": "staging", "soak": "2d"}},
+                 facts(environment_history={"staging": [
+                     Assignment("v1.3.0", NOW - 6 * DAY, None, until=NOW - 5 * DAY)]}),
+                 {"passed": False,
+                  "why": "v1.3.0 was in staging from 2026-02-23T12:00:00+00:00 until "
+                         "2026-02-24T12:00:00+00:00 (1d); 2d required"},
+                 id="requires-retired-before-soak"),
+    pytest.param({"requires": {"environment": "staging", "soak": "2d"}},
+                 facts(environment_history={"staging": [stay("v1.3.0", 6), stay("v1.3.0", 5)]}),
+                 {"passed": True, "observed": "6d"}, id="requires-reassigned-is-one-stay"),
     pytest.param({"requires": {"environment": "staging"}},
                  facts(candidate_version=None,
                        environment_history={"staging": [stay("v9", 2, commit="c0ffee")]}),

@@ -65,7 +65,8 @@ def registry_facts(state: ModelState, model: Model) -> dict[str, Any]:
         metrics = (record or {}).get("predicate", {}).get("metrics") or {}
         incumbents[env] = (Incumbent(current.version or current.commit[:12], metrics)
                            if current else None)
-        history[env] = [Assignment(version=s.version or "", since=s.since, commit=s.commit)
+        history[env] = [Assignment(version=s.version or "", since=s.since, commit=s.commit,
+                                   until=s.until)
                         for s in state.timeline(env)]
     return {"incumbents": incumbents, "environment_history": history}
 

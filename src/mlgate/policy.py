@@ -60,11 +60,12 @@ class RepoState:
 @dataclass(frozen=True)
 class Assignment:
     """From the registry: ``version`` (built from ``commit``) entered an environment at
-    ``since``; it stays there until the next assignment of another version."""
+    ``since``; it stays there until ``until`` (a retirement) or the next assignment."""
 
     version: str
     since: datetime
     commit: str | None = None
+    until: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -256,17 +257,17 @@ def _requires(requires: Requires, facts: Facts) -> GateResult:
                                    f"{env}")
     who = version or f"commit {commit}"
     stays: list[tuple[datetime, datetime | None]] = []
-    start: datetime | None = None
-    for step in sorted(facts.environment_history.get(env, ()), key=lambda a: a.since):
+    steps = sorted(facts.environment_history.get(env, ()), key=lambda a: a.since)
+    for i, step in enumerate(steps):
         ours = (version is not None and step.version == version) or (
             commit is not None and step.commit == commit)
-        if ours and start is None:
-            start = step.since
-        elif not ours and start is not None:
-            stays.append((start, step.since))
-            start = None
-    if start is not None:
-        stays.append((start, None))
+        if not ours:
+            continue
+        end = step.until or (steps[i + 1].since if i + 1 < len(steps) else None)
+        if stays and stays[-1][1] == step.since:  # assigned again without a gap: one stay
+            stays[-1] = (stays[-1][0], end)
+        else:
+            stays.append((step.since, end))
     if not stays:
         return result(None, False, f"{who} was never in {env}")
     begin, end = max(stays, key=lambda s: (s[1] or facts.now) - s[0])
