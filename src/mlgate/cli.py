@@ -107,6 +107,41 @@ def _show(p: argparse.ArgumentParser) -> None:
     _format(p)
 
 
+@command("init", "adopt mlgate in a DVC repository: a model declaration, workflows, "
+                 "CODEOWNERS")
+def _init(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", help="model name (default: the one artifact in dvc.yaml)")
+    p.add_argument("--force", action="store_true",
+                   help="overwrite files that exist with other content")
+    _format(p)
+
+
+@command("matrix", "the models a workflow acts on, and their environment (JSON for a CI "
+                   "matrix)")
+def _matrix(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", help="only this model (default: every declared model)")
+    p.add_argument("--env", help="this environment (default: each model's first, or with "
+                   "--monitored its last)")
+    p.add_argument("--since", metavar="REV",
+                   help="only models whose declaration or stages changed since REV")
+    p.add_argument("--monitored", action="store_true",
+                   help="only models that declare monitoring")
+    _format(p, ("json", "lines", "table"))
+
+
+@command("verify-artifact", "check that the artifact is the one an assignment tag's record "
+                            "names (exit 1 when not)")
+def _verify_artifact(p: argparse.ArgumentParser) -> None:
+    p.add_argument("tag", help="an assignment tag, MODEL#ENV#N")
+    p.add_argument("--pull", action="store_true", help="dvc pull the artifact first")
+    p.add_argument("--deploy", action="store_true",
+                   help="then run the model's deploy.command, unless a later assignment "
+                        "has superseded the tag")
+    p.add_argument("--ledger", default="refs/heads/mlgate/ledger", metavar="REF",
+                   help="ledger the record must be on (default: refs/heads/mlgate/ledger)")
+    _format(p)
+
+
 # Monitoring commands (profile, monitor) are registered below this line.
 
 

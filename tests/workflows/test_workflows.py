@@ -1,0 +1,218 @@
+"""The workflows' security properties, each checked over the files themselves: this
+repository's own, and the same templates rendered for another repository."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mlgate import scaffold
+from tests.workflows._helpers import (
+    REPO_ROOT,
+    USES,
+    load,
+    other_settings,
+    rendered_elsewhere,
+    repo_workflows,
+    steps,
+)
+
+SETS = {"this repository": repo_workflows, "rendered elsewhere": rendered_elsewhere}
+FILES = [(label, name) for label, load_set in SETS.items() for name in load_set()]
+IDS = [f"{label}: {name}" for label, name in FILES]
+
+# The only actions the workflows use, pinned to these commits (the tag in the comment).
+PINS = {
+    "actions/checkout": ("34e114876b0b11c390a56381ad16ebd13914f8d5", "v4.3.1"),
+    "actions/setup-python": ("a26af69be951a213d495a4c3e4e4022e16d87065", "v5.6.0"),
+    "actions/upload-artifact": ("ea165f8d65b6e75b540449e92b4886f43607fa02", "v4.6.2"),
+    "actions/download-artifact": ("d3f86a106a0bac45b974a628896c90dbdf5c8093", "v4.3.0"),
+}
+
+# Every job, and exactly what its token may do. A new job or grant is a reviewed change here.
+PERMISSIONS: dict[tuple[str, str], dict[str, str]] = {
+    ("mlgate-pull-request.yml", "check"): {"contents": "read"},
+    ("mlgate-pull-request.yml", "comment"): {"pull-requests": "write"},
+    ("mlgate-promote.yml", "plan"): {"contents": "read"},
+    ("mlgate-promote.yml", "promote"): {"contents": "write", "actions": "read"},
+    ("mlgate-deploy.yml", "resolve"): {},
+    ("mlgate-deploy.yml", "deploy"): {"contents": "read"},
+    ("mlgate-monitor.yml", "plan"): {"contents": "read"},
+    ("mlgate-monitor.yml", "monitor"): {"contents": "read", "issues": "write",
+                                        "actions": "write"},
+    ("mlgate-retrain.yml", "retrain"): {"contents": "write", "pull-requests": "write"},
+}
+
+# Contexts an outsider (or anyone who can dispatch) controls: never part of a script.
+UNTRUSTED = re.compile(r"github\.event\.|github\.head_ref|github\.base_ref|github\.ref_name"
+                       r"|inputs\.|steps\.[^ ]*\.outputs|needs\.[^ ]*\.outputs|matrix\.|vars\.")
+# Where such a context may appear: values GitHub itself reads, never a shell.
+SAFE_KEYS = {"if", "name", "group", "environment", "include"}
+
+
+def _workflow(label: str, name: str) -> tuple[str, dict[str, Any]]:
+    text = SETS[label]()[name]
+    return text, load(text)
+
+
+def _strings(node: Any, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], str]]:
+    if isinstance(node, dict):
+        return [s for k, v in node.items() for s in _strings(v, (*path, str(k)))]
+    if isinstance(node, list):
+        return [s for v in node for s in _strings(v, path)]
+    return [(path, node)]
+
+
+def test_both_sets_hold_every_workflow() -> None:
+    names = sorted(repo_workflows())
+    assert names == ["mlgate-deploy.yml", "mlgate-monitor.yml", "mlgate-promote.yml",
+                     "mlgate-pull-request.yml", "mlgate-retrain.yml"]
+    assert sorted(rendered_elsewhere()) == names
+
+
+@pytest.mark.parametrize(("label", "name"), FILES, ids=IDS)
+def test_triggers_never_run_untrusted_code_with_secrets(label: str, name: str) -> None:
+    _, wf = _workflow(label, name)
+    triggers = wf["on"]
+    assert isinstance(triggers, dict)
+    assert "pull_request_target" not in triggers
+    assert "workflow_run" not in triggers
+    assert set(triggers) <= {"pull_request", "push", "workflow_dispatch", "schedule"}
+
+
+@pytest.mark.parametrize(("label", "name"), FILES, ids=IDS)
+def test_least_privilege(label: str, name: str) -> None:
+    _, wf = _workflow(label, name)
+    top = wf["permissions"]
+    assert top == {} or all(v == "read" for v in top.values()), top
+    for job_id, job in wf["jobs"].items():
+        assert "permissions" in job, f"{job_id} must declare its permissions"
+        assert job["permissions"] == PERMISSIONS[(name, job_id)], job_id
+    assert {j for (n, j) in PERMISSIONS if n == name} == set(wf["jobs"])
+
+
+@pytest.mark.parametrize(("label", "name"), FILES, ids=IDS)
+def test_no_expression_in_any_script(label: str, name: str) -> None:
+    """Contexts reach scripts only through `env:`, so that their values are data."""
+    _, wf = _workflow(label, name)
+    for job_id, step in steps(wf):
+        if "run" in step:
+            assert "${{" not in step["run"], f"{job_id}: {step.get('name')}"
+
+
+@pytest.mark.parametrize(("label", "name"), FILES, ids=IDS)
+def test_untrusted_contexts_only_where_no_shell_reads_them(label: str, name: str) -> None:
+    _, wf = _workflow(label, name)
+    for path, value in _strings(wf):
+        if UNTRUSTED.search(value):
+            assert path[-1] in SAFE_KEYS or "env" in path or "outputs" in path[-2:], (path, value)
+
+
+@pytest.mark.parametrize(("label", "name"), FILES, ids=IDS)
+def test_actions_are_pinned_to_commits_with_their_version(label: str, name: str) -> None:
+    text, wf = _workflow(label, name)
+    lines = [USES.match(line) for line in text.splitlines()]
+    found = [(m.group(1), m.group(2).strip()) for m in lines if m]
+    assert found, "every workflow checks out the repository"
+    for ref, comment in found:
+        action, _, sha = ref.partition("@")
+        assert re.fullmatch(r"[0-9a-f]{40}", sha), ref
+        assert (sha, comment) == (PINS[action][0], f"# {PINS[action][1]}"), ref
+    for job_id, step in steps(wf):
+        if "uses" in step:  # skipped when act runs the workflow on this machine
+            condition = step.get("if", "")
+            assert re.fullmatch(r"\$\{\{ !env\.ACT( && .*)? \}\}", condition), (
+                f"{job_id}: {step['uses']}")
+
+
+@pytest.mark.parametrize(("label", "name"), FILES, ids=IDS)
+def test_jobs_are_bounded_and_keep_no_credentials_they_do_not_need(label: str,
+                                                                   name: str) -> None:
+    _, wf = _workflow(label, name)
+    for job_id, job in wf["jobs"].items():
+        assert int(job["timeout-minutes"]) <= 180
+        writes = job["permissions"].get("contents") == "write"
+        for step in job.get("steps", []):
+            if step.get("uses", "").startswith("actions/checkout@"):
+                persisted = step.get("with", {}).get("persist-credentials", "true") == "true"
+                assert persisted == writes, f"{job_id} persists credentials: {persisted}"
+
+
+def test_pull_request_gates_read_the_policy_from_the_base_branch() -> None:
+    wf = load(repo_workflows()["mlgate-pull-request.yml"])
+    check = wf["jobs"]["check"]
+    assert check["env"]["BASE_REF"] == "${{ github.base_ref }}"
+    script = next(s["run"] for s in check["steps"] if s.get("id") == "gates")
+    assert 'policy=(--policy-ref "origin/$BASE_REF")' in script
+    assert 'mlgate check "$model" --env "$env" "${policy[@]}"' in script
+    # Only a model that the base branch does not know yet is judged by its own policy.
+    assert re.search(r'if ! git cat-file -e "origin/\$BASE_REF:pipelines/\$model\.yaml".*\n'
+                     r'.*\n\s+policy=\(\)', script)
+    assert check["steps"][-1]["if"] == "${{ steps.gates.outputs.status != '0' }}"
+
+
+def test_promotion_is_serialised_per_model_and_environment() -> None:
+    job = load(repo_workflows()["mlgate-promote.yml"])["jobs"]["promote"]
+    assert job["concurrency"] == {"group": "mlgate-promote-${{ matrix.model }}-${{ matrix.env }}",
+                                  "cancel-in-progress": "false"}
+    assert job["environment"] == "${{ matrix.env }}"
+    names = [s["name"] for s in job["steps"]]
+    pushes = names.index("Pull or reproduce the model, and push its outputs to the DVC remote")
+    assert pushes < names.index("Promote, or roll back, and push the registry atomically")
+
+
+@pytest.mark.parametrize("settings", [None, other_settings()], ids=["this repository",
+                                                                       "elsewhere"])
+def test_codeowners_cover_what_decides_a_promotion(settings: scaffold.Settings | None) -> None:
+    text = ((REPO_ROOT / ".github" / "CODEOWNERS").read_text() if settings is None
+            else scaffold.render_all(settings)[scaffold.CODEOWNERS])
+    rules = dict(line.split(" ", 1) for line in text.splitlines()
+                 if line and not line.startswith("#"))
+    for path in ("/pipelines/", "/params.yaml", "/.github/", "/dvc.yaml", "/dvc.lock"):
+        assert rules[path].strip(), path
+    if settings is not None:
+        assert set(rules.values()) == {"@acme/model-risk"}
+
+
+def test_this_repository_runs_exactly_what_mlgate_init_writes() -> None:
+    """The templates are the one source: edit them, then re-render (see the message)."""
+    wanted = scaffold.render_all(scaffold.infer_settings(REPO_ROOT))
+    for relpath, text in wanted.items():
+        assert (REPO_ROOT / relpath).read_text() == text, (
+            f"{relpath} differs from src/mlgate/templates: edit the template and run\n"
+            "  .venv/bin/python -c 'from tests.workflows._helpers import rerender; rerender()'")
+    ours = {f".github/workflows/{p.name}"
+            for p in (REPO_ROOT / ".github" / "workflows").glob("mlgate-*")}
+    assert ours == {p for p in wanted if p.startswith(scaffold.WORKFLOWS)}
+
+
+def _tool(name: str) -> str:
+    found = shutil.which(name)
+    assert found, f"{name} is a dev dependency: `make install`"
+    return found
+
+
+@pytest.mark.parametrize("label", list(SETS))
+def test_actionlint_and_shellcheck_find_nothing(label: str, tmp_path: Path) -> None:
+    for name, text in SETS[label]().items():
+        (tmp_path / name).write_text(text)
+    _tool("shellcheck")  # actionlint checks every `run:` with it when it is on PATH
+    proc = subprocess.run([_tool("actionlint"), "-no-color", *sorted(
+        str(p) for p in tmp_path.iterdir())], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("label", list(SETS))
+def test_github_workflow_schema(label: str, tmp_path: Path) -> None:
+    for name, text in SETS[label]().items():
+        (tmp_path / name).write_text(text)
+    proc = subprocess.run([_tool("check-jsonschema"), "--builtin-schema",
+                           "vendor.github-workflows", *sorted(
+                               str(p) for p in tmp_path.iterdir())],
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
