@@ -1,0 +1,480 @@
+"""`mlgate report` end to end on real git + DVC repos (the tiny pipeline), and its pure parts.
+
+Each scenario is a pull request as a data scientist makes it: a branch off main that
+changes params, data or code, reproduced with `dvc repro` and committed.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mlgate.prreport.compare import ABSENT, ValueChange, delta, diff_values, flatten
+from mlgate.prreport.datadeps import Shape, shape
+from mlgate.report.pr import human_size
+from mlgate.report.text import fmt_value
+from tests.conftest import Project, make_project
+
+F = "pipelines/tiny.yaml"
+M = "eval/metrics.json"
+APPROVALS = [{"state": "approved", "user": {"login": "risk-officer"},
+              "environments": [{"name": "production"}]}]
+
+
+def set_quality(project: Project, value: float) -> None:
+    params = (project.path / "params.yaml").read_text()
+    old = next(line for line in params.splitlines() if "quality:" in line)
+    project.write("params.yaml", params.replace(old, f"  quality: {value}"))
+
+
+def new_version(project: Project, quality: float, message: str) -> dict[str, Any]:
+    set_quality(project, quality)
+    project.dvc("repro", "-q")
+    project.commit_all(message)
+    return metrics(project)
+
+
+def metrics(project: Project, rev: str | None = None) -> dict[str, Any]:
+    if rev is None:
+        data: dict[str, Any] = json.loads((project.path / M).read_text())
+        return data
+    return dict(json.loads(project.git("show", f"{rev}:{M}")))
+
+
+def num(value: float) -> str:
+    return fmt_value(value, digits=6)
+
+
+def diff(new: float, old: float) -> str:
+    d = (Decimal(repr(new)) - Decimal(repr(old))).normalize()
+    return f"{d:f}" if d < 0 else f"+{d:f}"
+
+
+def as_json(cli: Any, project: Project, *args: str, code: int) -> dict[str, Any]:
+    result = cli("report", *args, "--format", "json", cwd=project.path)
+    assert result.code == code, result.out + result.err
+    data: dict[str, Any] = json.loads(result.out)
+    return data
+
+
+def test_a_param_change_against_main(tiny: Project, cli: Any) -> None:
+    before = metrics(tiny)
+    tiny.git("checkout", "-q", "-b", "worse")
+    after = new_version(tiny, 0.55, "lower quality")
+    result = cli("report", "--base", "main", cwd=tiny.path)
+    assert result.code == 1, result.out + result.err
+    out = result.out
+    assert out.splitlines()[0] == (f"### :x: `tiny` would fail `production`: roc_auc "
+                                   f"{num(after['roc_auc'])} is below the minimum 0.75")
+    head = tiny.git("rev-parse", "--short=7", "HEAD")
+    main = tiny.git("rev-parse", "--short=7", "main")
+    assert (f"Compares this change (`{head}`) with `main` (`{main}`); nothing is deployed in "
+            "`production` yet.") in out
+    assert (f"| `roc_auc` | {num(after['roc_auc'])} | {num(before['roc_auc'])} | "
+            f":red_circle: {diff(after['roc_auc'], before['roc_auc'])} |") in out
+    # log_loss is lower-is-better: it went up, and that is worse
+    assert after["log_loss"] > before["log_loss"]
+    assert (f"| `log_loss` | {num(after['log_loss'])} | {num(before['log_loss'])} | "
+            f":red_circle: {diff(after['log_loss'], before['log_loss'])} |") in out
+    assert "| `train.quality` | `0.8` | `0.55` |" in out
+    assert "**Data:** no data dependency changed against `main`." in out
+    assert (f"| :x: | threshold roc_auc | {num(after['roc_auc'])} | >= 0.75 | roc_auc "
+            f"{num(after['roc_auc'])} is below the minimum 0.75 |") in out
+    assert ("| :white_check_mark: | no_regression log_loss | " in out
+            and "no incumbent in production: nothing to regress from |" in out)
+    assert "| :hourglass: | approval | — | at least 1 distinct approver, not the candidate's " \
+           "author | checked at promotion: no approvals were given |" in out
+    # slices that moved, largest move first
+    slices = [line for line in out.splitlines() if line.startswith("| `slices.group.")]
+    moves = [abs(Decimal(repr(after["slices"]["group"][g]["roc_auc"]))
+                 - Decimal(repr(before["slices"]["group"][g]["roc_auc"]))) for g in "ab"]
+    first = "ab"[moves.index(max(moves))]
+    assert slices[0].startswith(f"| `slices.group.{first}.roc_auc` |")
+    assert "<summary><b>Slice and other metrics that moved</b>: 3, largest first</summary>" \
+        in out
+
+
+def test_params_agree_with_dvc_params_diff(tiny: Project, cli: Any) -> None:
+    tiny.git("checkout", "-q", "-b", "seed")
+    params = (tiny.path / "params.yaml").read_text().replace("seed: 3", "seed: 4")
+    tiny.write("params.yaml", params + "  note: extra\n")
+    tiny.dvc("repro", "-q")
+    tiny.commit_all("another seed")
+    data = as_json(cli, tiny, "--base", "main", "--env", "staging", code=0)
+    ours = {p["name"]: (p["base"], p["head"]) for p in data["params"]}
+    theirs = json.loads(tiny.dvc("params", "diff", "main", "--json"))["params.yaml"]
+    assert ours == {k: (v["old"], v["new"]) for k, v in theirs.items()}
+    assert ours == {"train.seed": (3, 4), "train.note": (None, "extra")}
+    assert [p["change"] for p in data["params"]] == ["added", "modified"]
+
+
+def test_compares_with_the_version_deployed_in_the_environment(
+        tiny: Project, cli: Any, tmp_path: Path) -> None:
+    deployed = metrics(tiny)
+    deployed_commit = tiny.git("rev-parse", "HEAD")
+    tiny.dvc("push", "-q")
+    approvals = tmp_path / "approvals.json"
+    approvals.write_text(json.dumps(APPROVALS))
+    for args in (["--env", "staging"], ["--env", "production", "--approvals", str(approvals)]):
+        promoted = cli("promote", "tiny", *args, cwd=tiny.path)
+        assert promoted.code == 0, promoted.out + promoted.err
+    base = new_version(tiny, 0.7, "main moves on")  # main is no longer what production serves
+    tiny.git("checkout", "-q", "-b", "better")
+    head = new_version(tiny, 0.9, "higher quality")
+    data = as_json(cli, tiny, "--base", "main", code=0)  # production: the last environment
+    assert data["environment"] == "production"
+    inc = data["incumbent"]
+    assert (inc["version"], inc["commit"], inc["metrics_from"]) == (
+        "1.0.0", deployed_commit, "git")
+    assert inc["tag"].startswith("tiny#production#")
+    rows = {r["name"]: r for r in data["metrics"]}
+    auc = rows["roc_auc"]
+    assert (auc["head"], auc["base"], auc["incumbent"]) == (
+        head["roc_auc"], base["roc_auc"], deployed["roc_auc"])
+    assert auc["vs_incumbent"] == {"value": float(diff(head["roc_auc"], deployed["roc_auc"])),
+                                   "movement": "better"}
+    assert rows["log_loss"]["vs_base"]["movement"] == "better"  # it went down
+    gates = {g["gate"]: g for g in data["gates"]}
+    assert gates["no_regression log_loss"]["expected"] == (
+        f"not worse than {deployed['log_loss']} + 0.05 (incumbent 1.0.0 in production)")
+    assert gates["no_regression log_loss"]["passed"] is True
+    assert gates["approval"]["at_promotion"] is True
+    assert data["passed"] is True and data["verdict"] == "would pass production"
+
+    out = cli("report", "--base", "main", cwd=tiny.path).out
+    assert out.startswith("### :white_check_mark: `tiny` would pass `production`\n")
+    assert f"with v1.0.0, now in `production` (tag `{inc['tag']}`" in out
+    assert ("| metric | this change | `main` | Δ vs `main` | v1.0.0 in `production` | "
+            "Δ vs v1.0.0 |") in out
+    assert (f"| `roc_auc` | {num(head['roc_auc'])} | {num(base['roc_auc'])} | :green_circle: "
+            f"{diff(head['roc_auc'], base['roc_auc'])} | {num(deployed['roc_auc'])} | "
+            f":green_circle: {diff(head['roc_auc'], deployed['roc_auc'])} |") in out
+
+
+PREDICTION_GATES = """\
+        - kind: confidence
+          metric: roc_auc
+          min: 0.6
+          resamples: 200
+          seed: 1
+        - kind: slices
+          column: group
+          metric: roc_auc
+          min: 0.6
+          max_gap: 0.2
+"""
+
+
+def test_gate_rows_are_the_ones_check_gives(tiny: Project, cli: Any) -> None:
+    """The gates on the predictions are judged while `dvc status` runs: same rows."""
+    policy = (tiny.path / F).read_text()
+    tiny.write(F, policy.replace("          min: 0.7\n", "          min: 0.7\n" + PREDICTION_GATES))
+    tiny.commit_all("gates on the predictions")
+    tiny.git("checkout", "-q", "-b", "change")
+    new_version(tiny, 0.7, "lower quality")
+    data = as_json(cli, tiny, "--base", "main", "--env", "staging", code=0)
+    check = cli("check", "tiny", "--env", "staging", "--policy-ref", "main", "--format", "json",
+                cwd=tiny.path)
+    assert check.code == 0, check.out + check.err
+    rows = [{k: v for k, v in r.items() if k != "at_promotion"} for r in data["gates"]]
+    assert rows == json.loads(check.out)["results"]
+    assert [r["kind"] for r in rows] == ["reproducible", "threshold", "confidence", "slices"]
+    assert rows[2]["details"] and rows[3]["details"]
+
+
+def write_parquet(path: Path, columns: dict[str, list[Any]]) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(pa.table(columns), path)
+
+
+def test_data_changes_with_rows_and_columns(tiny: Project, cli: Any) -> None:
+    # main: the stage also reads a directory of Parquet files, kept in git
+    write_parquet(tiny.path / "data/extra/one.parquet", {"a": [1, 2, 3], "b": ["x", "y", "z"]})
+    dvc_yaml = (tiny.path / "dvc.yaml").read_text()
+    tiny.write("dvc.yaml", dvc_yaml.replace("      - data/input.csv\n",
+                                            "      - data/input.csv\n      - data/extra\n"))
+    tiny.dvc("repro", "-q")
+    tiny.commit_all("extra data")
+    old_csv = int(tiny.git("cat-file", "-s", "main:data/input.csv"))
+    tiny.git("checkout", "-q", "-b", "more-data")
+    write_parquet(tiny.path / "data/extra/one.parquet",
+                  {"a": [1, 2, 3, 4, 5], "c": [1.0, 2.0, 3.0, 4.0, 5.0]})
+    write_parquet(tiny.path / "data/extra/two.parquet", {"a": [1]})
+    with (tiny.path / "data/input.csv").open("a") as fh:
+        fh.write("".join(f"{1000 + i},0.5,a\n" for i in range(10)))
+    tiny.dvc("repro", "-q")
+    tiny.commit_all("more rows, a new column")
+    result = cli("report", "--base", "main", "--env", "staging", cwd=tiny.path)
+    assert result.code == 0, result.out + result.err
+    out = result.out
+    new_csv = (tiny.path / "data/input.csv").stat().st_size
+    assert "<summary><b>Data</b>: 2 dependencies changed</summary>" in out
+    assert (f"| `data/input.csv` | modified | {human_size(old_csv)} → {human_size(new_csv)} "
+            f"(+{new_csv - old_csv} B) | 400 → 410 (+10) | same 3 columns |") in out
+    assert "| `data/extra` | modified |" in out and "| 2 files changed inside |" in out
+    assert "| ↳ `data/extra/one.parquet` | modified |" in out
+    assert "| 3 → 5 (+2) | added `c`; removed `b` |" in out
+    assert "| ↳ `data/extra/two.parquet` | added | — → " in out
+    assert "| — → 1 | 1 column |" in out
+    assert "**Params:** none of the model's params changed against `main`." in out
+    data = as_json(cli, tiny, "--base", "main", "--env", "staging", code=0)
+    csv_dep = next(d for d in data["data"] if d["path"] == "data/input.csv")
+    assert (csv_dep["base"]["size"], csv_dep["head"]["size"]) == (old_csv, new_csv)
+    assert csv_dep["head"]["columns"] == ["id", "x", "group"]
+
+
+def test_a_change_to_what_judges_it_is_flagged_and_not_applied(tiny: Project, cli: Any) -> None:
+    tiny.git("checkout", "-q", "-b", "sneaky")
+    tiny.write(F, (tiny.path / F).read_text().replace("min: 0.75", "min: 0.5"))
+    tiny.write(".github/workflows/ship.yml", "name: ship\non: push\njobs: {}\n")
+    tiny.write("CODEOWNERS", "* @someone\n")
+    new_version(tiny, 0.6, "lower the bar, and the model")
+    result = cli("report", "--base", "main", cwd=tiny.path)
+    assert result.code == 1
+    assert ("> [!CAUTION]\n> **This change touches what decides promotions:** "
+            "`.github/workflows/ship.yml` (a workflow), `CODEOWNERS` (code owners), "
+            "`pipelines/tiny.yaml` (a model's policy). The gates below apply the policy at "
+            "`main`, not this change's; have the code owners review these files before "
+            "merging.\n") in result.out
+    assert "| >= 0.75 | roc_auc " in result.out  # main's threshold, not the branch's 0.5
+    data = as_json(cli, tiny, "--base", "main", code=1)
+    assert data["policy"]["ref"] == "main"
+    assert data["policy"]["blob"] == tiny.git("rev-parse", f"main:{F}")
+    assert data["sensitive_paths"] == [".github/workflows/ship.yml", "CODEOWNERS", F]
+
+
+def test_a_new_model_is_judged_by_its_own_policy_and_says_so(tiny: Project, cli: Any) -> None:
+    tiny.git("checkout", "-q", "-b", "add-model")
+    tiny.git("rm", "-q", F)
+    tiny.git("commit", "-q", "-m", "no model declared yet")
+    tiny.git("branch", "-f", "base-without-model")
+    tiny.git("checkout", "-q", "HEAD~1", "--", F)
+    tiny.commit_all("declare tiny")
+    result = cli("report", "--base", "base-without-model", cwd=tiny.path)
+    assert result.code == 0, result.out + result.err
+    assert ("> **`tiny` is new:** there is no `pipelines/tiny.yaml` at `base-without-model`, "
+            "so it is judged by its own policy, which nobody has reviewed yet.") in result.out
+    assert "`pipelines/tiny.yaml` (a model's policy). This model is new;" in result.out
+    data = as_json(cli, tiny, "--base", "base-without-model", code=0)
+    assert (data["new_model"], data["policy"]["ref"]) == (True, "working tree")
+
+
+def test_base_without_dvc_lock_or_metrics(tmp_path: Path, cli: Any) -> None:
+    project = make_project(tmp_path, "tiny", repro=False)  # main: the pipeline, never run
+    project.git("checkout", "-q", "-b", "first-run")
+    project.dvc("repro", "-q")
+    project.commit_all("run it")
+    head = metrics(project)
+    result = cli("report", "--base", "main", "--env", "staging", cwd=project.path)
+    assert result.code == 0, result.out + result.err
+    out = result.out
+    assert "> - `main` has no dvc.lock: every dependency counts as new." in out
+    assert "> - `main` has no eval/metrics.json: no base metrics to compare with." in out
+    assert f"| `roc_auc` | {num(head['roc_auc'])} | — | new |" in out
+    assert "| `data/input.csv` | added | — → 5.7 kB | — → 400 | 3 columns |" in out
+    assert "- `src/train.py` (added)" in out
+
+
+def test_only_code_changed(tiny: Project, cli: Any) -> None:
+    before = metrics(tiny)
+    tiny.git("checkout", "-q", "-b", "noisier")
+    code = (tiny.path / "src/train.py").read_text()
+    tiny.write("src/train.py", code.replace("rng.gauss(0, 1)", "rng.gauss(0, 2)"))
+    tiny.dvc("repro", "-q")
+    tiny.commit_all("more noise")
+    after = metrics(tiny)
+    result = cli("report", "--base", "main", "--env", "staging", cwd=tiny.path)
+    assert result.code == 0, result.out + result.err
+    out = result.out
+    assert "**Params:** none of the model's params changed against `main`." in out
+    assert "**Data:** no data dependency changed against `main`." in out
+    assert "<summary><b>Code</b>: 1 dependency changed</summary>\n\n- `src/train.py` " \
+           "(modified)\n" in out
+    assert (f"| `roc_auc` | {num(after['roc_auc'])} | {num(before['roc_auc'])} | "
+            f":red_circle: {diff(after['roc_auc'], before['roc_auc'])} |") in out
+
+
+def test_a_change_not_reproduced_says_what_to_run(tiny: Project, cli: Any) -> None:
+    code = (tiny.path / "src/train.py").read_text()
+    tiny.write("src/train.py", code.replace("rng.gauss(0, 1)", "rng.gauss(0, 2)"))
+    result = cli("report", "--base", "main", "--env", "staging", cwd=tiny.path)
+    assert result.code == 1
+    assert ("> - The pipeline is not up to date with its inputs (train (changed deps: "
+            "src/train.py modified)): the metrics shown may be stale. Run `mlgate run tiny`, "
+            "then commit dvc.lock and eval/metrics.json.") in result.out
+    assert "with uncommitted changes" in result.out
+    assert result.out.splitlines()[0].startswith(
+        "### :x: `tiny` would fail `staging`: uncommitted changes: src/train.py")
+
+
+def test_metrics_missing_at_head_says_what_to_run(tiny: Project, cli: Any) -> None:
+    (tiny.path / M).unlink()
+    result = cli("report", "--base", "main", cwd=tiny.path)
+    assert result.code == 1
+    lines = result.out.splitlines()
+    assert lines[0] == ("### :x: `tiny` would fail `production`: eval/metrics.json is missing "
+                        "at working tree: run the pipeline (`mlgate run tiny`)")
+    assert ("**No metrics in the working tree:** eval/metrics.json is missing at working "
+            "tree: run the pipeline (`mlgate run tiny`); then commit the metrics file and "
+            "dvc.lock.") in result.out
+    base = metrics(tiny, "main")
+    assert f"| `roc_auc` | — | {num(base['roc_auc'])} | — |" in result.out
+
+
+def test_a_huge_change_fits_a_github_comment(tiny: Project, cli: Any, tmp_path: Path) -> None:
+    tiny.git("checkout", "-q", "-b", "huge")
+    extra = "".join(f"    a_rather_long_parameter_name_{i:04d}: {i}\n" for i in range(1200))
+    tiny.write("params.yaml", (tiny.path / "params.yaml").read_text() + "  extra:\n" + extra)
+    tiny.dvc("repro", "-q")
+    tiny.commit_all("1,200 new params")
+    out_file = tmp_path / "report.md"
+    result = cli("report", "tiny", "--base", "main", "--env", "staging", "--out",
+                 str(out_file), cwd=tiny.path)
+    assert result.code == 0, result.err
+    assert out_file.read_text() == result.out
+    assert len(result.out) <= 65_536
+    assert ("> [!NOTE]\n> Shortened to fit GitHub's 65,536-character comment limit: " in result.out
+            and " table rows are not shown; `mlgate report --format json` has everything."
+            in result.out)
+    assert "| … " in result.out and " more rows: `mlgate report --format json` has everything |" \
+        in result.out
+    assert "<summary><b>Params</b>: 1200 changed</summary>" in result.out
+    assert result.out.rstrip().endswith("</sub>")  # cut inside tables, not at the end
+    assert len(as_json(cli, tiny, "--base", "main", "--env", "staging", code=0)["params"]) == 1200
+
+
+def test_the_last_resort_cut_closes_what_it_opened(tiny: Project) -> None:
+    from mlgate.prreport import build
+    from mlgate.report.pr import as_markdown
+
+    tiny.git("checkout", "-q", "-b", "small")
+    new_version(tiny, 0.6, "change")
+    report = build(tiny.path, None, "main", "staging")
+    text = as_markdown(report, limit=1200)
+    assert len(text) <= 1200
+    assert text.count("<details") == text.count("</details>")
+    assert text.endswith("> Cut here to fit GitHub's 65,536-character comment limit; "
+                         "`mlgate report --format json` has everything.\n")
+
+
+def test_defaults_base_to_origin_main(tiny: Project, cli: Any) -> None:
+    tiny.git("checkout", "-q", "-b", "topic")
+    tiny.git("branch", "-D", "main")  # as in CI: only the remote's branch is there
+    data = as_json(cli, tiny, "--env", "staging", code=0)
+    assert data["base"] == {"ref": "origin/main", "commit": tiny.git("rev-parse", "origin/main")}
+    assert data["params"] == [] and data["data"] == [] and data["moved_metrics"] == []
+
+
+@pytest.fixture(scope="module")
+def untouched(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    """tiny as made, for tests that change nothing."""
+    return make_project(tmp_path_factory.mktemp("untouched"), "tiny")
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--env", "prod"], "unknown environment 'prod' for model 'tiny'\n"
+                        "  hint: did you mean 'production'? (declared: staging, production)"),
+    (["--base", "nope"], "unknown revision 'nope'\n  hint: name a branch, tag or commit that "
+                         "exists here (`git fetch` first if it is on the remote)"),
+    (["other"], "pipelines/other.yaml: no model named 'other'\n  hint: declare it in "
+                "pipelines/<model>.yaml (`mlgate validate`)"),
+])
+def test_bad_input(untouched: Project, cli: Any, args: list[str], message: str) -> None:
+    result = cli("report", *args, cwd=untouched.path)
+    assert (result.code, result.err, result.out) == (2, message + "\n", "")
+
+
+def test_two_models_need_a_name(tiny: Project, cli: Any) -> None:
+    tiny.write("pipelines/other.yaml",
+               (tiny.path / F).read_text().replace("name: tiny", "name: other"))
+    result = cli("report", cwd=tiny.path)
+    assert (result.code, result.err) == (
+        2, "2 models are declared: name the one to report on\n"
+           "  hint: `mlgate report MODEL`, with MODEL one of other, tiny\n")
+    assert cli("report", "other", "--env", "staging", cwd=tiny.path).code == 1  # new, dirty
+
+
+def test_help_imports_nothing_heavy() -> None:
+    code = ("import sys; from mlgate.cli import main\n"
+            "try:\n    main(['report', '--help'])\nexcept SystemExit:\n    pass\n"
+            "heavy = [m for m in ('numpy', 'dvc', 'pyarrow', 'jsonschema', 'mlgate.prreport') "
+            "if m in sys.modules]\nprint(heavy)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert proc.stdout.splitlines()[-1] == "[]"
+
+
+# --- pure parts ---
+
+
+@pytest.mark.parametrize(("head", "base", "direction", "expected"), [
+    (0.8712, 0.8612, "higher", ("+0.01", "better")),
+    (0.8612, 0.8712, "higher", ("-0.01", "worse")),
+    (0.30, 0.35, "lower", ("-0.05", "better")),
+    (0.9, 0.9, "higher", ("±0", "same")),
+    (410, 400, None, ("+10", None)),
+    (1, 0.5, "higher", ("+0.5", "better")),
+])
+def test_delta(head: float, base: float, direction: Any, expected: tuple[str, Any]) -> None:
+    found = delta(head, base, direction)
+    assert found is not None
+    assert (found.signed(), found.movement) == expected
+
+
+@pytest.mark.parametrize(("head", "base"), [(None, 0.5), (0.5, None), ("x", 0.5),
+                                             (float("nan"), 0.5), (True, 0.5)])
+def test_no_delta_without_two_numbers(head: Any, base: Any) -> None:
+    assert delta(head, base, "higher") is None
+
+
+def test_diff_values() -> None:
+    base = flatten({"train": {"lr": 0.1, "years": [2015], "flag": True, "gone": 1}})
+    head = flatten({"train": {"lr": 0.1, "years": [2015, 2016], "flag": 1, "new": "x"}})
+    assert diff_values(base, head) == [
+        ValueChange("train.flag", True, 1),
+        ValueChange("train.gone", 1, ABSENT),
+        ValueChange("train.new", ABSENT, "x"),
+        ValueChange("train.years", [2015], [2015, 2016]),
+    ]
+    assert [c.kind for c in diff_values(base, head)] == ["modified", "removed", "added",
+                                                         "modified"]
+
+
+@pytest.mark.parametrize(("data", "expected"), [
+    (b"a,b\n1,2\n3,4\n", Shape(2, ("a", "b"))),
+    (b"a,b\n1,2\n3,4", Shape(2, ("a", "b"))),  # no newline at the end
+    (b'a,b\n1,"two\nlines"\n3,4\n', Shape(2, ("a", "b"))),  # a newline inside quotes
+    (b"a,b\n", Shape(0, ("a", "b"))),
+])
+def test_csv_shape(data: bytes, expected: Shape) -> None:
+    assert shape(data, "x.csv") == expected
+
+
+def test_unreadable_parquet_has_no_shape() -> None:
+    assert shape(b"not parquet", "x.parquet") is None
+
+
+def test_slice_metrics_carry_their_size() -> None:
+    from mlgate.prreport.compare import metric_rows
+
+    head = flatten({"auc": 0.9, "slices": {"SEX": {"1": {"auc": 0.8, "n": 120}}}})
+    base = flatten({"auc": 0.8, "slices": {"SEX": {"1": {"auc": 0.85, "n": 100}}}})
+    rows = metric_rows(["auc", "slices.SEX.1.auc", "slices.SEX.1.n"], head, base, {},
+                       lambda name: None if name.endswith(".n") else "higher")
+    assert [(r.support, r.vs_base and r.vs_base.movement) for r in rows] == [
+        (None, "better"), (120, "worse"), (120, None)]
+
+
+@pytest.mark.parametrize(("size", "text"), [(0, "0 B"), (999, "999 B"), (5695, "5.7 kB"),
+                                            (1_015_113, "1.0 MB"), (3 * 10**12, "3.0 TB")])
+def test_human_size(size: int, text: str) -> None:
+    assert human_size(size) == text
