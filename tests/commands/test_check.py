@@ -125,3 +125,22 @@ def test_unknown_model(tiny: Project, cli) -> None:  # type: ignore[no-untyped-d
     result = cli("check", "nope", "--env", "staging", cwd=tiny.path)
     assert result.code == 2
     assert result.err.startswith("pipelines/nope.yaml: no model named 'nope'")
+
+
+def test_no_regression_compares_with_what_the_registry_deploys(tiny: Project, cli) -> None:  # type: ignore[no-untyped-def]
+    text = (tiny.path / F).read_text()
+    tiny.write(F, text.replace("          min: 0.7\n", "          min: 0.7\n"
+                               "        - kind: no_regression\n          metric: roc_auc\n"
+                               "          tolerance: 0.0\n", 1))
+    tiny.commit_all("staging must not regress")
+    tiny.dvc("push", "-q")
+    assert cli("promote", "tiny", "--env", "staging", cwd=tiny.path).code == 0
+    params = (tiny.path / "params.yaml").read_text()
+    tiny.write("params.yaml", params.replace("quality: 0.8", "quality: 0.7"))
+    tiny.dvc("repro", "-q")
+    tiny.commit_all("a worse model")
+    result = cli("check", "tiny", "--env", "staging", "--format", "json", cwd=tiny.path)
+    assert result.code == 1, result.out + result.err
+    row = next(r for r in json.loads(result.out)["results"] if r["kind"] == "no_regression")
+    assert row["passed"] is False
+    assert "1.0.0" in row["why"]  # judged against the incumbent, not "no incumbent"

@@ -30,9 +30,14 @@ def main(*, model: str, env: str, rev: str | None, policy_ref: str | None, fmt: 
     facts.check_environment(source.model, env)
     gathered = facts.gather(cand, source)
     from mlgate import policy  # numpy: imported once `dvc status` is running
+    from mlgate.actions import registry_facts
+    from mlgate.registry import read_registry
     from mlgate.report import decision as render
 
-    decision = policy.evaluate(gathered.policy.model, env, gathered.to_facts())
+    state = read_registry(cwd=root).model(source.model.name)
+    version = state.version_of(cand.commit) if cand.commit and rev is not None else None
+    decision = policy.evaluate(gathered.policy.model, env, gathered.to_facts(
+        candidate_version=version, **registry_facts(state, gathered.policy.model)))
     text = {"json": render.as_json, "markdown": render.as_markdown,
             "table": render.as_table}[fmt](decision, gathered)
     if out:
