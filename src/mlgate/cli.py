@@ -155,6 +155,81 @@ def _report(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", metavar="FILE", help="also write the report to this file")
 
 
+@command("history", "every promotion, rollback, retirement and refusal, newest first")
+def _history(p: argparse.ArgumentParser) -> None:
+    p.add_argument("model", nargs="?", help="model name (default: every model)")
+    p.add_argument("--env", help="only this environment")
+    _format(p)
+
+
+class _Intermixed(argparse.ArgumentParser):
+    """Positionals may follow options, as in `audit at TIME --env ENV MODEL` (plain argparse
+    takes TIME and an empty MODEL at once, then rejects MODEL)."""
+
+    _mixing = False
+
+    def parse_known_args(  # type: ignore[override]
+            self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        namespace = namespace or argparse.Namespace()
+        if self._mixing:  # the two passes of parse_known_intermixed_args
+            return super().parse_known_args(args, namespace)
+        self._mixing = True
+        try:
+            return self.parse_known_intermixed_args(args, namespace)
+        finally:
+            self._mixing = False
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise MlgateError(message, hint=f"see `{self.prog} --help`")
+
+
+@command("audit", "the auditor's view: what served when, verify, diff, export")
+def _audit(p: argparse.ArgumentParser) -> None:
+    subs = p.add_subparsers(dest="sub", metavar="SUBCOMMAND", required=True,
+                            parser_class=_Intermixed)
+    at = subs.add_parser("at", help="what served an environment at a time, with its lineage",
+                         description="what served ENV at TIME, found by replaying the ledger")
+    at.add_argument("time", metavar="TIME", help="ISO date (its start, UTC) or date and time "
+                    "(UTC unless it has an offset), e.g. 2026-03-01T14:30:00Z")
+    at.add_argument("model", nargs="?", metavar="MODEL", help="model name (default: every "
+                    "model)")
+    at.add_argument("--env", required=True, help="environment")
+    _format(at)
+    verify = subs.add_parser("verify", help="check tags and ledger for tampering "
+                             "(exit 1 with every finding)",
+                             description="check tags and ledger for tampering")
+    verify.add_argument("--ledger", dest="ledger_ref", metavar="REF",
+                        help="ledger to verify (default: mlgate/ledger, else origin's)")
+    _format(verify)
+    diff = subs.add_parser("diff", help="what changed between two deployments",
+                           description="params, data, code, policy, metrics and gates of two "
+                                       "deployments")
+    diff.add_argument("a", metavar="A", help="a tag (MODEL#ENV#N, MODEL@vX.Y.Z) or a version")
+    diff.add_argument("b", metavar="B", help="a tag (MODEL#ENV#N, MODEL@vX.Y.Z) or a version")
+    _format(diff)
+    export = subs.add_parser("export", help="write an HTML report, JSON and CSV for auditors",
+                             description="write audit.html (self-contained), audit.json and "
+                                         "CSV files")
+    export.add_argument("--out", required=True, metavar="DIR", help="directory to write")
+    _format(export)
+
+
+@command("reproduce", "re-run a deployed version's pipeline in a temporary worktree and "
+                      "compare every output digest (exit 1 when one differs)")
+def _reproduce(p: argparse.ArgumentParser) -> None:
+    p.add_argument("ref", metavar="REF", help="a version or assignment tag, e.g. model@v1.2.0 "
+                   "or model#production#7")
+    _format(p)
+
+
+@command("inventory", "every declared model: owner, risk tier, use, versions per "
+                      "environment, validation dates")
+def _inventory(p: argparse.ArgumentParser) -> None:
+    p.add_argument("model", nargs="?", help="model name (default: every model)")
+    _format(p)
+
+
 # Monitoring commands (profile, monitor) are registered below this line.
 
 

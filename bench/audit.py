@@ -1,0 +1,192 @@
+"""Reading the registry at scale: `mlgate show`, `history` and `audit verify` against the
+floor (one `git for-each-ref` of the tags) and against `gto show`.
+
+Builds, with `git fast-import`, repositories of 1,000 and 10,000 GTO-format tags whose
+messages carry mlgate records (80% promotions, 20% refusals, a new version every fourth
+promotion), and a ledger branch holding the same records, hash-chained and indexed as
+mlgate writes them; then times (median of a few runs) each command in the same process.
+Targets (issue 5), at 10,000 tags: mlgate within 1.5x the floor plus its start-up; at
+least 100x faster than `gto show`; `audit verify` over 10,000 records under 5 s.
+
+Run from the repository root: `.venv/bin/python bench/audit.py [--gto-at-10k]`
+(`gto show` at 10,000 tags takes minutes, so it is timed there only when asked).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from mlgate import ledger
+
+PYTHON = sys.executable
+ENV = {**os.environ, "DVC_NO_ANALYTICS": "1", "ITERATIVE_DO_NOT_TRACK": "1",
+       "GIT_AUTHOR_NAME": "Bench", "GIT_AUTHOR_EMAIL": "bench@example.com",
+       "GIT_COMMITTER_NAME": "Bench", "GIT_COMMITTER_EMAIL": "bench@example.com"}
+MODELS = 20
+START = 1_700_000_000
+FORMAT = ("%(refname:strip=2)%00%(objecttype)%00%(objectname)%00%(*objectname)%00"
+          "%(taggerdate:unix)%00%(creatordate:unix)%00%(taggername)%00%(taggeremail)%00"
+          "%(contents)%00")
+
+
+def git(args: list[str], cwd: Path, data: bytes | None = None) -> str:
+    return subprocess.run(["git", *args], cwd=cwd, env=ENV, input=data, capture_output=True,
+                          check=True).stdout.decode()
+
+
+def lock_text(i: int) -> bytes:
+    md5 = hashlib.md5(f"model {i}".encode(), usedforsecurity=False).hexdigest()
+    return (f"schema: '2.0'\nstages:\n  train:\n    cmd: python train.py\n    outs:\n"
+            f"    - path: model.bin\n      md5: {md5}\n      size: 10\n").encode()
+
+
+def data_block(payload: bytes) -> bytes:
+    return b"data %d\n" % len(payload) + payload + b"\n"
+
+
+def model_commits(repo: Path, count: int) -> list[str]:
+    """``count`` commits on main, each with its own dvc.lock."""
+    stream = bytearray()
+    for i in range(count):
+        stream += b"commit refs/heads/main\nmark :%d\n" % (i + 1)
+        stream += b"committer Bench <bench@example.com> %d +0000\n" % (START + i)
+        stream += data_block(b"version %d" % i)
+        if i:
+            stream += b"from :%d\n" % i
+        stream += b"M 100644 inline dvc.lock\n" + data_block(lock_text(i))
+    git(["fast-import", "--quiet"], repo, bytes(stream))
+    return git(["rev-list", "--reverse", "main"], repo).split()
+
+
+def record(seq: int, model: str, env: str, action: str, version: str, commit: str,
+           lock: bytes, previous: str | None, tags: list[str], when: int) -> dict[str, Any]:
+    md5 = hashlib.md5(lock, usedforsecurity=False).hexdigest()
+    out_md5 = lock.decode().split("md5: ")[1].split()[0]
+    gates = [{"gate": f"threshold {m}", "kind": "threshold", "index": i, "observed": 0.9,
+              "expected": ">= 0.8", "passed": action != "refused", "why": "...", "details": {}}
+             for i, m in enumerate(("roc_auc", "accuracy", "f1", "log_loss"))]
+    return ledger.statement("model.bin", hashlib.sha256(out_md5.encode()).hexdigest(), out_md5, {
+        "model": model, "version": version, "environment": env, "action": action, "seq": seq,
+        "commit": commit, "dvc_lock": {"path": "dvc.lock", "md5": md5},
+        "params": {"params.yaml": {"train": {"seed": seq, "depth": 6}}},
+        "data": [{"path": "data/train.csv", "md5": md5}],
+        "metrics": {"roc_auc": 0.9, "accuracy": 0.8, "log_loss": 0.3},
+        "decision": {"model": model, "environment": env, "action": "promote",
+                     "passed": action != "refused", "results": gates},
+        "policy": {"path": f"pipelines/{model}.yaml", "ref": "main", "commit": commit,
+                   "blob": "0" * 40},
+        "ci": {"actor": "ci-bot", "run_id": str(seq)}, "approvals": ["reviewer"],
+        "reason": None, "previous": previous, "tags": tags,
+        "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(when))})
+
+
+def build(repo: Path, tags_wanted: int) -> int:
+    """A registry of about ``tags_wanted`` tags; returns the number of records."""
+    git(["init", "-q", "-b", "main"], repo)
+    commits = model_commits(repo, max(tags_wanted // 8, 2))
+    locks = [lock_text(i) for i in range(len(commits))]
+    stream = bytearray()
+    chain: dict[tuple[str, str], str] = {}
+    counters: dict[str, int] = {}
+    versions: dict[str, int] = {}
+    parent_mark = 0
+    seq = tags = 0
+    while tags < tags_wanted:
+        seq += 1
+        model = f"model-{seq % MODELS}"
+        env = ("staging", "production")[seq // MODELS % 2]
+        action = "refused" if seq % 5 == 0 else "promote"
+        index = (seq // MODELS) % len(commits)
+        names: list[str] = []
+        if action == "promote":
+            if seq // MODELS % 4 == 0 or model not in versions:
+                versions[model] = versions.get(model, 0) + 1
+                names.append(f"{model}@v1.{versions[model]}.0")
+            counters[model] = counters.get(model, 0) + 1
+            names.append(f"{model}#{env}#{counters[model]}")
+        version = f"1.{versions.get(model, 1)}.0"
+        when = START + 10_000 + seq
+        rec = record(seq, model, env, action, version, commits[index], locks[index],
+                     chain.get((model, env)), names, when)
+        chain[(model, env)] = ledger.digest(rec)
+        path = ledger.record_path(rec)
+        body = json.dumps(rec, sort_keys=True, indent=2).encode() + b"\n"
+        env_index = json.dumps({"digest": chain[(model, env)], "path": path, "seq": seq},
+                               sort_keys=True, indent=2).encode() + b"\n"
+        stream += b"commit refs/heads/mlgate/ledger\nmark :%d\n" % (100_000 + seq)
+        stream += b"committer Bench <bench@example.com> %d +0000\n" % when
+        stream += data_block(f"{ledger.summary(rec)}\n\nmlgate-record: {path}".encode())
+        if parent_mark:
+            stream += b"from :%d\n" % parent_mark
+        parent_mark = 100_000 + seq
+        stream += f"M 100644 inline {path}\n".encode() + data_block(body)
+        stream += f"M 100644 inline index/{model}/{env}.json\n".encode() + data_block(env_index)
+        stream += b"M 100644 inline index/head.json\n" + data_block(
+            json.dumps({"seq": seq}, indent=2).encode() + b"\n")
+        message = ledger.tag_message(rec).encode()
+        for name in names:
+            stream += f"tag {name}\nfrom {commits[index]}\n".encode()
+            stream += b"tagger Bench <bench@example.com> %d +0000\n" % when
+            stream += data_block(message)
+            tags += 1
+    git(["fast-import", "--quiet"], repo, bytes(stream))
+    return seq
+
+
+def wall(argv: list[str], cwd: Path, runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        proc = subprocess.run(argv, cwd=cwd, env=ENV, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, check=False)
+        times.append(time.perf_counter() - start)
+        if proc.returncode not in (0, 1):
+            raise SystemExit(f"{' '.join(argv)} failed: {proc.stderr.decode()[-2000:]}")
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--gto-at-10k", action="store_true", help="time `gto show` at 10,000")
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    mlgate = [PYTHON, "-m", "mlgate"]
+    startup = wall([*mlgate, "--version"], Path.cwd(), args.runs)
+    print(f"mlgate start-up (--version)  {startup:.3f} s")
+    for size in (1_000, 10_000):
+        with tempfile.TemporaryDirectory(prefix="mlgate-bench-") as scratch:
+            repo = Path(scratch)
+            started = time.perf_counter()
+            records = build(repo, size)
+            built = time.perf_counter() - started
+            print(f"\n{size:,} tags, {records:,} records (built in {built:.1f} s)")
+            floor = wall(["git", "for-each-ref", f"--format={FORMAT}", "refs/tags"], repo,
+                         args.runs)
+            print(f"  git for-each-ref (floor)   {floor:7.3f} s")
+            budget = 1.5 * floor + startup
+            timed: dict[str, float] = {}
+            for label, argv in (("mlgate show", ["show"]), ("mlgate history", ["history"]),
+                                ("mlgate audit verify", ["audit", "verify"])):
+                timed[label] = wall([*mlgate, *argv], repo, args.runs)
+                print(f"  {label:<25}  {timed[label]:7.3f} s   "
+                      f"{timed[label] / (floor + startup):5.2f}x (floor + start-up); "
+                      f"target 1.5x floor + start-up = {budget:.3f} s")
+            if size < 10_000 or args.gto_at_10k:
+                gto = wall([PYTHON, "-m", "gto.cli", "show", "--json"], repo, 1)
+                print(f"  gto show                   {gto:7.3f} s   "
+                      f"{gto / timed['mlgate show']:6.1f}x mlgate show, "
+                      f"{gto / timed['mlgate history']:6.1f}x mlgate history")
+
+
+if __name__ == "__main__":
+    main()

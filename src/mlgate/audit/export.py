@@ -1,0 +1,109 @@
+"""`audit export --out DIR`: everything an auditor reads, gathered once and written as a
+self-contained HTML page, one JSON document and CSV tables."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from mlgate.audit import timeline, trail
+from mlgate.audit.inventory import inventory
+from mlgate.audit.trail import Record, Trail
+from mlgate.audit.verify import Verification, verify
+from mlgate.errors import MlgateError
+from mlgate.report.text import to_json
+
+
+@dataclass(frozen=True)
+class Written:
+    out: Path
+    files: tuple[str, ...]
+    verification: Verification
+    records: int
+    models: int
+
+
+def stays(records: tuple[Record, ...]) -> dict[str, dict[str, list[dict[str, Any]]]]:
+    """model -> environment -> every stay, oldest first, replayed from the records."""
+    found: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    for record in records:
+        if record.action not in timeline.CHANGES or record.time is None:
+            continue
+        lane = found.setdefault(record.model, {}).setdefault(record.env, [])
+        if lane and lane[-1]["until"] is None:
+            lane[-1]["until"] = timeline.iso(record.time)
+            lane[-1]["ended_by"] = record.action
+        if record.action in timeline.SERVING:
+            lane.append({"version": record.version, "action": record.action,
+                         "since": timeline.iso(record.time), "until": None, "ended_by": None,
+                         "who": record.who, "reason": record.pred.get("reason"),
+                         "seq": record.seq, "approvals": record.listing("approvals")})
+    return found
+
+
+def metric_series(records: tuple[Record, ...], keys: dict[str, tuple[str, ...]]
+                  ) -> dict[str, dict[str, Any]]:
+    """model -> the key metrics of each version, in the order versions were first promoted."""
+    series: dict[str, dict[str, Any]] = {}
+    for record in records:
+        if record.action != "promote" or not record.version:
+            continue
+        entry = series.setdefault(record.model, {"versions": [], "metrics": {}})
+        if record.version in entry["versions"]:
+            continue
+        entry["versions"].append(record.version)
+        values = timeline.key_metrics(record, keys.get(record.model, ()))
+        for name, value in values.items():
+            entry["metrics"].setdefault(name, {})[record.version] = value
+    return series
+
+
+def deployments(t: Trail) -> list[dict[str, Any]]:
+    """Every record's full evidence, newest first."""
+    found = []
+    for record in reversed(t.records):
+        evidence = timeline.lineage(timeline.Stay(record, None, None))
+        evidence.update(verdict=timeline.verdict(record), label=record.label,
+                        time=timeline.iso(record.time))
+        found.append(evidence)
+    return found
+
+
+def collect(root: Path, *, now: datetime) -> tuple[dict[str, Any], Verification]:
+    loaded = trail.load(root)
+    checked = verify(loaded)
+    keys, _ = timeline.declared_keys(root)
+    data = {
+        "generated": timeline.iso(now), "repository": root.name,
+        "ledger": loaded.ledger_ref, "ledger_head": loaded.head,
+        "verification": checked.as_dict(),
+        "inventory": inventory(root, loaded.registry, today=now.date()),
+        "history": timeline.history(loaded, model=None, env=None, keys=keys),
+        "stays": stays(loaded.records),
+        "metrics": metric_series(loaded.records, keys),
+        "deployments": deployments(loaded),
+    }
+    return data, checked
+
+
+def write_export(root: Path, out: Path, *, now: datetime | None = None) -> Written:
+    from mlgate.report import audit_csv, audit_html
+
+    now = now or datetime.now(UTC)
+    if out.exists() and not out.is_dir():
+        raise MlgateError(f"{out} exists and is not a directory",
+                          hint="--out names a directory to write the report into")
+    data, checked = collect(root, now=now)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        files = {"audit.html": audit_html.render(data), "audit.json": to_json(data) + "\n",
+                 **audit_csv.tables(data)}
+        for name, text in files.items():
+            (out / name).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise MlgateError(f"cannot write the report: {exc}", path=str(out),
+                          hint="choose a directory you can write to") from None
+    return Written(out, tuple(files), checked, len(data["deployments"]), len(data["inventory"]))
+

@@ -1,0 +1,223 @@
+"""The ledger's own checks: append-only, numbered, chained, indexed, in time order, each
+record true to dvc.lock at its commit, and the ref never moved back or sideways."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from mlgate import git, ledger
+from mlgate.audit.evidence import LockIndex
+from mlgate.audit.findings import Findings, short
+from mlgate.audit.trail import INDEX_DIR, RECORDS_DIR, TRAILER, Record, Trail
+
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._=-]*")  # a record's model or environment: untrusted
+UNDO_MESSAGE = "mlgate: undo"  # reflog message of a local rollback after a lost push race
+
+
+def structure(trail: Trail, out: Findings) -> None:
+    """One commit per record, in a line, each naming the file it adds; every record at the
+    head added by exactly one commit, and still what that commit wrote."""
+    seen: dict[str, str] = {}
+    for commit in trail.commits:
+        where = f"ledger commit {short(commit.oid)}"
+        if len(commit.parents) > 1:
+            out.add("ledger_edited", where, "is a merge: the ledger is a single line of "
+                                            "commits")
+        path = commit.path
+        if path is None or not path.startswith(RECORDS_DIR):
+            out.add("ledger_edited", where, "adds no record: every ledger commit adds one, "
+                                            "named on its `mlgate-record:` line")
+        elif path in seen:
+            out.add("ledger_edited", where, f"adds {path} again (first added by "
+                                            f"{short(seen[path])})")
+        elif path not in trail.files:
+            out.add("ledger_edited", where, f"added {path}, which is gone from the ledger")
+        if path:
+            seen.setdefault(path, commit.oid)
+    for path in sorted(p for p in trail.files if p.startswith(RECORDS_DIR) and p not in seen):
+        out.add("ledger_edited", path, "was not added by a ledger commit of its own")
+    for oid, path in trail.unreadable:
+        out.add("ledger_edited", path, f"(added by {short(oid)}) is not a JSON record")
+    for record in trail.records:
+        if record.data.get("predicateType") != ledger.PREDICATE_TYPE or record.seq is None:
+            out.add("ledger_edited", record.path or record.label,
+                    "is not a deployment record (no predicate with a sequence number)")
+            continue
+        try:
+            expected = ledger.record_path(record.data)
+        except (KeyError, TypeError, ValueError):
+            expected = None
+        if record.path != expected:
+            out.add("ledger_edited", record.path or record.label,
+                    f"holds record {record.label}, which belongs at {expected}")
+    _unchanged(trail, out)
+
+
+def _unchanged(trail: Trail, out: Findings) -> None:
+    """Each commit wrote the digest of its record to index/<model>/<env>.json: the record
+    at the head must still have that digest (else a later commit edited it in place)."""
+    checked = [r for r in trail.records if _NAME.fullmatch(r.model) and _NAME.fullmatch(r.env)]
+    specs = [f"{r.ledger_commit}:{INDEX_DIR}{r.model}/{r.env}.json" for r in checked]
+    blobs = dict(zip((id(r) for r in checked), git.cat_files(specs, cwd=trail.root),
+                     strict=True))
+    for record in trail.records:
+        blob = blobs.get(id(record))
+        written = _load(blob.data if blob else b"{}").get("digest")
+        if written != record.digest:
+            out.add("ledger_edited", record.path or record.label,
+                    f"is not what {short(record.ledger_commit or '')} wrote: its digest then "
+                    f"was {written}, now {record.digest}")
+
+
+def sequence(records: tuple[Record, ...], out: Findings) -> None:
+    expected = 1
+    for record in records:
+        seq = record.seq
+        if seq is None:
+            continue
+        if seq != expected:
+            gap = (f"records #{expected} to #{seq - 1} are missing" if seq > expected
+                   else f"#{seq} comes again after #{expected - 1}")
+            out.add("sequence", record.label, f"follows #{expected - 1}: {gap}")
+        expected = max(expected, seq + 1)
+
+
+def chains(records: tuple[Record, ...], out: Findings) -> None:
+    last: dict[tuple[str, str], Record] = {}
+    for record in records:
+        key = (record.model, record.env)
+        before = last.get(key)
+        want = before.digest if before else None
+        have = record.pred.get("previous")
+        if have != want:
+            after = (f"the record before it in {record.model}/{record.env}, {before.label}, "
+                     f"has digest {want}" if before else
+                     f"it is the first record of {record.model}/{record.env} on the ledger")
+            out.add("broken_chain", record.label, f"names previous {have}, but {after}")
+        last[key] = record
+
+
+def index(trail: Trail, out: Findings) -> None:
+    """index/head.json and index/<model>/<env>.json at the head: the fast path that
+    promote reads to chain the next record; they must describe the last records."""
+    assert trail.head is not None
+    last: dict[tuple[str, str], Record] = {}
+    for record in trail.records:
+        last[(record.model, record.env)] = record
+    paths = [p for p in trail.files if p.startswith(INDEX_DIR) and p.endswith(".json")]
+    blobs = dict(zip(paths, git.cat_files([trail.files[p] for p in paths], cwd=trail.root),
+                     strict=True))
+    head_blob = blobs.pop("index/head.json", None)
+    top = max((r.seq for r in trail.records if r.seq is not None), default=0)
+    head_seq = _load(head_blob.data if head_blob else b"{}").get("seq")
+    if trail.records and head_seq != top:
+        out.add("index", "index/head.json", f"says the last record is #{head_seq}; the ledger's "
+                                            f"last is #{top}")
+    for (model, env), record in last.items():
+        path = f"index/{model}/{env}.json"
+        blob = blobs.pop(path, None)
+        data = _load(blob.data if blob else b"{}")
+        want = {"digest": record.digest, "path": record.path, "seq": record.seq}
+        got = {k: data.get(k) for k in want}
+        if got != want:
+            out.add("index", path, f"points at {got['path']} ({got['digest']}); the last record "
+                                   f"of {model}/{env} is {record.label} ({record.digest})")
+    for path in sorted(blobs):
+        out.add("index", path, "indexes an environment that has no record on the ledger")
+
+
+def _load(raw: bytes) -> dict[str, Any]:
+    try:
+        data = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def time_order(records: tuple[Record, ...], out: Findings) -> None:
+    latest: Record | None = None
+    for record in records:
+        when = record.time
+        if when is None:
+            out.add("time_order", record.label, f"has no valid time: {record.pred.get('time')!r}")
+            continue
+        if latest is not None and latest.time is not None and when < latest.time:
+            out.add("time_order", record.label,
+                    f"is dated {record.pred.get('time')}, before {latest.label} "
+                    f"({latest.pred.get('time')}) which precedes it on the ledger")
+        else:
+            latest = record
+
+
+def subjects(records: tuple[Record, ...], locks: LockIndex, out: Findings) -> None:
+    locks.preload([r.commit for r in records])
+    for record in records:
+        for problem in locks.subject_problems(record):
+            out.add("subject_digest", record.label, problem)
+
+
+def reflog(trail: Trail, out: Findings) -> list[str]:
+    """Every value the local ledger ref ever had must still be in its history. One
+    exception, a note rather than a finding: a single record on top of the history whose
+    tags are all gone, which is what a promotion undone after losing a push race leaves."""
+    assert trail.ledger_ref is not None
+    if not trail.ledger_ref.startswith("refs/heads/"):
+        return []
+    text = git.git(["log", "-g", "--format=%H%x01%gs", trail.ledger_ref, "--"], cwd=trail.root,
+                   check=False)
+    history = {c.oid for c in trail.commits}
+    entries = [line.split("\x01", 1) for line in text.splitlines() if "\x01" in line]
+    notes: list[str] = []
+    reported: set[str] = set()
+    # newest first: entry i moved the ref to entries[i][0]; entry i-1 moved it away again
+    for i, (oid, _) in enumerate(entries):
+        moved_away = entries[i - 1][1] if i > 0 else ""
+        if oid in history or oid in reported or moved_away.startswith(UNDO_MESSAGE):
+            continue
+        reported.add(oid)
+        parent, subject, tags = _orphan(trail, oid)
+        what = f" ({subject})" if subject else ""
+        if parent in history and tags is not None and not tags & trail.registry.names:
+            notes.append(f"{trail.ledger_ref} once pointed at {short(oid)}{what}, one record "
+                         "past its history whose tags are gone: a change undone after a lost "
+                         "push race, or the newest record removed with its tags")
+            continue
+        out.add("ledger_rewritten", trail.ledger_ref,
+                f"once pointed at {short(oid)}{what}, which is not in its history now")
+    return notes
+
+
+def _orphan(trail: Trail, oid: str) -> tuple[str, str, set[str] | None]:
+    """(first parent, subject, tags its record names) of a commit the ledger left behind."""
+    head = git.git(["log", "-1", "--format=%P%x01%s%x01%B", oid], cwd=trail.root, check=False)
+    parents, _, rest = head.partition("\x01")
+    subject, _, body = rest.partition("\x01")
+    paths = [line[len(TRAILER):].strip() for line in body.splitlines()
+             if line.startswith(TRAILER)]
+    blob = git.cat_files([f"{oid}:{paths[0]}"], cwd=trail.root)[0] if len(paths) == 1 else None
+    record = _load(blob.data) if blob else {}
+    tags = record.get("predicate", {}).get("tags") if isinstance(record.get("predicate"),
+                                                                  dict) else None
+    found = {t for t in tags if isinstance(t, str)} if isinstance(tags, list) else None
+    return (parents.split() or [""])[0], subject.strip(), found
+
+
+def remotes(trail: Trail, out: Findings) -> list[str]:
+    notes = []
+    refs = git.git(["for-each-ref", "--format=%(refname) %(objectname)",
+                    f"refs/remotes/*/{ledger.LEDGER_BRANCH}"], cwd=trail.root)
+    history = {c.oid for c in trail.commits}
+    for line in refs.splitlines():
+        ref, _, oid = line.partition(" ")
+        if ref == trail.ledger_ref or oid == trail.head or oid in history:
+            continue
+        assert trail.head is not None
+        if git.git_ok(["merge-base", "--is-ancestor", trail.head, oid], cwd=trail.root):
+            notes.append(f"{ref} has records that {trail.ledger_ref} lacks: fetch them, "
+                         f"then verify again")
+        else:
+            out.add("remote", ref, f"is at {short(oid)}, which is neither ahead of nor behind "
+                                   f"{trail.ledger_ref} ({short(trail.head)})")
+    return notes

@@ -1,0 +1,94 @@
+"""Tags against the ledger: every tag the ledger names exists, points where its record
+says and carries that very record; every record a tag carries is on the ledger; tags
+with no record at all are unverified."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+
+from mlgate.audit.findings import Findings, short
+from mlgate.audit.trail import Record, Trail, safe_digest
+from mlgate.registry import TagEvent
+from mlgate.tags import Action
+
+
+def check_tags(trail: Trail, out: Findings) -> None:
+    naming = trail.naming() if trail.head else {}
+    assigned: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for record in trail.records:
+        if record.action in ("promote", "rollback"):
+            assigned[(record.model, record.env)].add(record.commit)
+    for event in sorted(trail.events, key=lambda e: e.name):
+        named = naming.get(event.name)
+        if event.record is None:
+            _tag_without_record(event, named, out)
+            continue
+        found = trail.by_digest.get(_carried_digest(event, trail.by_digest))
+        if found is None:
+            if trail.head is None:
+                continue
+            if named is not None:
+                out.add("disagree", event.name, f"carries a record that differs from {named.label}"
+                                                ", the ledger's record naming it")
+            else:
+                out.add("disagree", event.name, "carries a record that is not on the ledger")
+            if named is not None and not _points_right(event, named, assigned):
+                out.add("moved_tag", event.name, f"points at {short(event.commit)}; "
+                                                 f"{named.label} has {short(named.commit)}")
+            continue
+        _tag_with_record(event, found, assigned, out)
+    for tag, record in naming.items():
+        if tag not in trail.registry.names:
+            out.add("deleted_tag", tag, f"is gone, yet {record.label} names it")
+
+
+def _carried_digest(event: TagEvent, known: dict[str, Record]) -> str:
+    """The digest of the record a tag carries. mlgate writes it as canonical JSON, so the
+    hash of the message's text is that digest when it is one the ledger has (no need to
+    encode the record again); otherwise the record is encoded canonically."""
+    assert event.record is not None
+    _, _, body = event.message.partition("\n\n")
+    text = body.strip()
+    quick = "sha256:" + hashlib.sha256(text[:text.rfind("}") + 1].encode()).hexdigest()
+    return quick if quick in known else safe_digest(event.record)
+
+
+def _tag_without_record(event: TagEvent, named: Record | None, out: Findings) -> None:
+    if named is None:
+        kind = "lightweight tag" if event.tag_object is None else "tag"
+        out.add("unverified", event.name, f"a {kind} with no deployment record: made by GTO "
+                                          "alone or by hand, so there is nothing to verify it "
+                                          "against")
+        return
+    out.add("disagree", event.name, f"its message no longer carries the record; {named.label} "
+                                    "names it: the tag was replaced")
+    if event.commit != named.commit and event.tag.action is not Action.UNASSIGN:
+        out.add("moved_tag", event.name, f"points at {short(event.commit)}; {named.label} has "
+                                         f"{short(named.commit)}")
+
+
+def _points_right(event: TagEvent, record: Record,
+                  assigned: dict[tuple[str, str], set[str]]) -> bool:
+    if event.tag.action is Action.UNASSIGN:  # a retirement unassigns every stay's commit
+        return event.commit in assigned[(record.model, record.env)] | {record.commit}
+    return event.commit == record.commit
+
+
+def _tag_with_record(event: TagEvent, record: Record,
+                     assigned: dict[tuple[str, str], set[str]], out: Findings) -> None:
+    tag = event.tag
+    if event.name not in record.tags:
+        out.add("disagree", event.name, f"carries {record.label}, which does not name this tag")
+        return
+    if not _points_right(event, record, assigned):
+        out.add("moved_tag", event.name, f"points at {short(event.commit)}; its record "
+                                         f"{record.label} has {short(record.commit)}")
+    claims = {"model": (tag.model, record.model)}
+    if tag.env is not None:
+        claims["environment"] = (tag.env, record.env)
+    if tag.version is not None:
+        claims["version"] = (tag.version, record.version or "")
+    for key, (theirs, ours) in claims.items():
+        if theirs != ours:
+            out.add("disagree", event.name, f"names {key} {theirs!r}; its record has {ours!r}")

@@ -1,0 +1,207 @@
+"""What happened, and what served when: folded from the records, not from today's tags.
+
+`history` lists every record (promotions, rollbacks, retirements, refusals), plus tags
+that carry none (a registry made by GTO alone), newest first. `served_at` replays one
+environment's records up to a time: a promotion or rollback starts a stay, a retirement
+ends it, a refusal changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from typing import Any
+
+from mlgate.audit.trail import Record, Trail
+from mlgate.config.metricsfile import flatten
+from mlgate.errors import MlgateError, suggest
+from mlgate.registry import TagEvent
+
+SERVING = ("promote", "rollback")
+CHANGES = ("promote", "rollback", "retire")
+EPOCH = datetime.min.replace(tzinfo=UTC)
+
+
+def iso(when: datetime | None) -> str | None:
+    return None if when is None else when.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def parse_time(text: str) -> datetime:
+    """An ISO date (its start, 00:00 UTC) or date and time (UTC unless it has an offset)."""
+    hint = ("write an ISO date or date and time, e.g. 2026-03-01 or 2026-03-01T14:30:00Z "
+            "(UTC unless an offset such as +02:00 is given)")
+    value = text.strip()
+    try:
+        if len(value) == 10:
+            return datetime.combine(date.fromisoformat(value), time(), UTC)
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        raise MlgateError(f"not a date or time: {text!r}", hint=hint) from None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def check_scope(trail: Trail, model: str | None, env: str | None,
+                declared: dict[str, tuple[str, ...]]) -> None:
+    """Unknown model or environment: exit 2 with the names that exist."""
+    models = sorted(set(trail.models()) | set(declared))
+    if model is not None and model not in models:
+        close = suggest(model, models)
+        tip = f"did you mean {close!r}? " if close else ""
+        raise MlgateError(f"no model named {model!r} in pipelines/ or in the registry",
+                          hint=f"{tip}known: {', '.join(models) or 'none'}")
+    if env is None:
+        return
+    envs = set(trail.environments(model))
+    for name, names in declared.items():
+        if model in (None, name):
+            envs.update(names)
+    if env not in envs:
+        known = sorted(envs)
+        close = suggest(env, known)
+        tip = f"did you mean {close!r}? " if close else ""
+        whose = f" for model {model!r}" if model else ""
+        raise MlgateError(f"unknown environment {env!r}{whose}",
+                          hint=f"{tip}known: {', '.join(known) or 'none'}")
+
+
+def verdict(record: Record) -> str:
+    decision = record.mapping("decision")
+    if not decision.get("results"):
+        return "-"
+    return "pass" if decision.get("passed") is True else "FAIL"
+
+
+def key_metrics(record: Record, keys: tuple[str, ...]) -> dict[str, Any]:
+    flat = flatten(record.mapping("metrics"))
+    if keys:
+        return {k: flat[k] for k in keys if k in flat}
+    numbers = [(k, v) for k, v in flat.items()
+               if "." not in k and isinstance(v, int | float) and not isinstance(v, bool)]
+    return dict(numbers[:3])
+
+
+def record_row(record: Record, keys: tuple[str, ...], evidence: str) -> dict[str, Any]:
+    return {
+        "time": iso(record.time), "seq": record.seq, "model": record.model,
+        "environment": record.env, "action": record.action, "version": record.version,
+        "verdict": verdict(record), "who": record.who,
+        "approvals": record.listing("approvals"),
+        "metrics": key_metrics(record, keys), "reason": record.pred.get("reason"),
+        "tags": record.tags, "commit": record.commit, "evidence": evidence,
+        "ledger_commit": record.ledger_commit,
+    }
+
+
+def tag_row(event: TagEvent, version: str | None) -> dict[str, Any]:
+    return {
+        "time": iso(event.time), "seq": None, "model": event.tag.model,
+        "environment": event.tag.env, "action": event.tag.action.value,
+        "version": event.tag.version or version, "verdict": "-", "who": event.tagger,
+        "approvals": [], "metrics": {}, "reason": None, "tags": [event.name],
+        "commit": event.commit, "evidence": "tag only", "ledger_commit": None,
+    }
+
+
+def history(trail: Trail, *, model: str | None, env: str | None,
+            keys: dict[str, tuple[str, ...]]) -> list[dict[str, Any]]:
+    """Every record and every record-less registry tag in scope, newest first."""
+    rows: list[tuple[tuple[datetime, int], dict[str, Any]]] = []
+
+    def wanted(m: str, e: str | None) -> bool:
+        return model in (None, m) and env in (None, e)
+
+    for record in trail.records:
+        if wanted(record.model, record.env):
+            row = record_row(record, keys.get(record.model, ()), "record")
+            rows.append(((record.time or EPOCH, record.seq or 0), row))
+    named = trail.naming()  # a tag the ledger names is its record's row (verify checks)
+    seen: set[str] = set()
+    for event in trail.events:
+        if event.name in named or not wanted(event.tag.model, event.tag.env):
+            continue
+        if event.record is None:
+            state = trail.registry.model(event.tag.model)
+            row = tag_row(event, state.version_of(event.commit))
+            rows.append(((event.time, 0), row))
+            continue
+        record = Record(event.record)
+        if record.digest not in seen and record.digest not in trail.by_digest:
+            seen.add(record.digest)  # a record in tag messages only: verify says why
+            row = record_row(record, keys.get(record.model, ()), "tag, not on the ledger")
+            rows.append(((record.time or event.time, record.seq or 0), row))
+    rows.sort(key=lambda item: item[0], reverse=True)
+    return [row for _, row in rows]
+
+
+@dataclass(frozen=True)
+class Stay:
+    record: Record
+    until: datetime | None
+    ended_by: Record | None
+
+
+def served_at(trail: Trail, at: datetime, env: str, model: str | None) -> list[Stay]:
+    """Per model, the record whose stay in ``env`` covers ``at``, replaying the ledger."""
+    current: dict[str, Record | None] = {}
+    ended: dict[str, Stay] = {}
+    for record in trail.records:
+        if record.env != env or model not in (None, record.model):
+            continue
+        if record.action not in CHANGES or record.time is None:
+            continue
+        name = record.model
+        if record.time <= at:
+            current[name] = record if record.action in SERVING else None
+        elif name not in ended and current.get(name) is not None:
+            serving = current[name]
+            assert serving is not None
+            ended[name] = Stay(serving, record.time, record)
+    stays = []
+    for name in sorted(current):
+        serving = current[name]
+        if serving is not None:
+            stays.append(ended.get(name) or Stay(serving, None, None))
+    return stays
+
+
+def lineage(stay: Stay) -> dict[str, Any]:
+    """Everything the record says about what served: the auditor's full answer."""
+    record = stay.record
+    pred = record.pred
+    params = record.mapping("params")
+    results = record.mapping("decision").get("results")
+    return {
+        "model": record.model, "environment": record.env, "version": record.version,
+        "action": record.action, "since": iso(record.time), "until": iso(stay.until),
+        "ended_by": stay.ended_by.label if stay.ended_by else None,
+        "commit": record.commit,
+        "artifact": {"name": record.subject.get("name"), "digest": record.digests},
+        "dvc_lock": record.mapping("dvc_lock").get("md5"),
+        "params": {f"{file}:{key}": value for file, values in params.items()
+                   if isinstance(values, dict) for key, value in flatten(values).items()},
+        "data": [d for d in record.listing("data") if isinstance(d, dict)],
+        "metrics": flatten(record.mapping("metrics")),
+        "gates": [g for g in results if isinstance(g, dict)] if isinstance(results, list) else [],
+        "approvals": record.listing("approvals"),
+        "ci": record.mapping("ci") or None, "policy": record.mapping("policy"),
+        "reason": pred.get("reason"), "who": record.who, "tags": record.tags,
+        "record_digest": record.digest, "seq": record.seq,
+        "ledger_commit": record.ledger_commit, "previous": pred.get("previous"),
+    }
+
+
+def declared_keys(root: Path) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
+    """(key metrics, environments) of each declared model whose declaration loads."""
+    from mlgate.config.declarations import declaration_paths, load_model
+
+    keys: dict[str, tuple[str, ...]] = {}
+    envs: dict[str, tuple[str, ...]] = {}
+    for path in declaration_paths(root):
+        try:
+            model = load_model(root, path.stem)
+        except MlgateError:
+            continue
+        keys[model.name] = model.key_metrics
+        envs[model.name] = model.environment_names
+    return keys, envs

@@ -1,0 +1,265 @@
+"""The audit trail, read once: every ledger commit and record, and the registry's tags.
+
+Three processes for the ledger (`git log` of its commits, `git ls-tree` of its head,
+`git cat-file --batch` for the records) and one for the tags (`git for-each-ref`),
+whatever the number of records. Nothing here judges: :mod:`mlgate.audit.verify` does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from mlgate import git, ledger
+from mlgate.registry import Registry, TagEvent, read_registry
+
+RECORDS_DIR = "records/"
+INDEX_DIR = "index/"
+
+
+@dataclass(frozen=True)
+class LedgerCommit:
+    oid: str
+    parents: tuple[str, ...]
+    author: str
+    path: str | None  # the record it adds, from its `mlgate-record:` trailer
+
+
+@dataclass(frozen=True)
+class Record:
+    """One deployment record, as the ledger (or, failing that, a tag message) holds it."""
+
+    data: dict[str, Any]
+    ledger_commit: str | None = None  # None: found only in a tag's message
+    path: str | None = None
+    author: str | None = None  # who wrote the ledger commit
+
+    @cached_property
+    def digest(self) -> str:
+        return safe_digest(self.data)
+
+    @cached_property
+    def pred(self) -> dict[str, Any]:
+        pred = self.data.get("predicate")
+        return pred if isinstance(pred, dict) else {}
+
+    def mapping(self, key: str) -> dict[str, Any]:
+        """A mapping of the predicate; empty when the record (untrusted) has none there."""
+        value = self.pred.get(key)
+        return value if isinstance(value, dict) else {}
+
+    def listing(self, key: str) -> list[Any]:
+        value = self.pred.get(key)
+        return value if isinstance(value, list) else []
+
+    @property
+    def digests(self) -> dict[str, Any]:
+        """The subject's digests: sha256 and md5 of the artifact."""
+        value = self.subject.get("digest")
+        return value if isinstance(value, dict) else {}
+
+    def _text(self, key: str) -> str:
+        value = self.pred.get(key)
+        return value if isinstance(value, str) else ""
+
+    @property
+    def model(self) -> str:
+        return self._text("model")
+
+    @property
+    def env(self) -> str:
+        return self._text("environment")
+
+    @property
+    def action(self) -> str:
+        return self._text("action")
+
+    @property
+    def version(self) -> str | None:
+        return self._text("version") or None
+
+    @property
+    def commit(self) -> str:
+        return self._text("commit")
+
+    @property
+    def seq(self) -> int | None:
+        seq = self.pred.get("seq")
+        return seq if isinstance(seq, int) and not isinstance(seq, bool) else None
+
+    @property
+    def tags(self) -> list[str]:
+        tags = self.pred.get("tags")
+        return [t for t in tags if isinstance(t, str)] if isinstance(tags, list) else []
+
+    @cached_property
+    def time(self) -> datetime | None:
+        return parse_record_time(self._text("time"))
+
+    @property
+    def subject(self) -> dict[str, Any]:
+        subjects = self.data.get("subject")
+        first = subjects[0] if isinstance(subjects, list) and subjects else {}
+        return first if isinstance(first, dict) else {}
+
+    @property
+    def who(self) -> str:
+        """The CI actor when the record was made in CI, else whoever wrote the ledger."""
+        actor = self.mapping("ci").get("actor")
+        return str(actor or self.author or "")
+
+    @property
+    def label(self) -> str:
+        """`#12 (promote tiny v1.1.0 to staging)`: how findings name a record."""
+        seq = f"#{self.seq}" if self.seq is not None else self.digest[:19]
+        try:
+            return f"{seq} ({ledger.summary(self.data)})"
+        except (KeyError, TypeError):
+            return seq
+
+
+def safe_digest(data: dict[str, Any]) -> str:
+    """The record's digest; a record no mlgate could write (NaN, say) still gets one."""
+    try:
+        return ledger.digest(data)
+    except (TypeError, ValueError):
+        text = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+        return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def parse_record_time(text: str) -> datetime | None:
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return when if when.tzinfo else None
+
+
+@dataclass(frozen=True)
+class Trail:
+    root: Path
+    ledger_ref: str | None  # the ref read; None when there is no ledger here
+    head: str | None
+    commits: tuple[LedgerCommit, ...]
+    records: tuple[Record, ...]  # in ledger order
+    registry: Registry
+    files: dict[str, str] = field(default_factory=dict)  # path -> blob id, at the head
+    unreadable: tuple[tuple[str, str], ...] = ()  # (ledger commit, path) not a record
+
+    @cached_property
+    def by_digest(self) -> dict[str, Record]:
+        found: dict[str, Record] = {}
+        for record in self.records:
+            found.setdefault(record.digest, record)
+        return found
+
+    @property
+    def events(self) -> list[TagEvent]:
+        return [ev for state in self.registry.models.values() for ev in state.events]
+
+    def models(self) -> list[str]:
+        return sorted({r.model for r in self.records if r.model} | set(self.registry.models))
+
+    def environments(self, model: str | None = None) -> list[str]:
+        found = {r.env for r in self.records if r.env and model in (None, r.model)}
+        for name, state in self.registry.models.items():
+            if model in (None, name):
+                found.update(state.environments())
+        return sorted(found)
+
+    def naming(self) -> dict[str, Record]:
+        """Tag name -> the ledger record that names it."""
+        named: dict[str, Record] = {}
+        for record in self.records:
+            for tag in record.tags:
+                named.setdefault(tag, record)
+        return named
+
+
+def ledger_ref(root: Path, wanted: str | None = None) -> str | None:
+    """The ledger to read: ``wanted``, else the local branch, else origin's copy of it."""
+    candidates = [wanted] if wanted else [ledger.LEDGER_REF,
+                                          f"refs/remotes/origin/{ledger.LEDGER_BRANCH}"]
+    for ref in candidates:
+        if git.git_ok(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], cwd=root):
+            return ref
+    return None
+
+
+def load(root: Path, *, ref: str | None = None, tags: bool = True) -> Trail:
+    """Read the ledger at ``ref`` (see :func:`ledger_ref`) and, with ``tags``, the registry.
+
+    Each commit names its record in a `mlgate-record:` trailer and the record is read from
+    the head's tree: no diff of the (large, flat) records/ tree per commit, which would
+    make reading quadratic. :mod:`mlgate.audit.verify` checks that each record is still
+    what its commit added, through the digest that commit wrote to the index."""
+    from mlgate.errors import MlgateError
+
+    found = ledger_ref(root, ref)
+    if ref and found is None:
+        raise MlgateError(f"unknown ledger ref {ref!r}",
+                          hint=f"the ledger is the branch {ledger.LEDGER_BRANCH}; fetch it with "
+                               f"`git fetch origin {ledger.LEDGER_BRANCH}:{ledger.LEDGER_BRANCH}`")
+    if found is None:
+        return Trail(root, None, None, (), (), read_registry(cwd=root) if tags else Registry())
+    with ThreadPoolExecutor(max_workers=1) as pool:  # git reads tags while we read the ledger
+        registry = pool.submit(read_registry, cwd=root) if tags else None
+        head = git.git(["rev-parse", f"{found}^{{commit}}"], cwd=root).strip()
+        commits = _commits(root, head)
+        files = _tree(root, head)
+        named = [c for c in commits if c.path and c.path in files]
+        blobs = git.cat_files([files[c.path] for c in named if c.path], cwd=root)
+        records: list[Record] = []
+        unreadable: list[tuple[str, str]] = []
+        for commit, blob in zip(named, blobs, strict=True):
+            assert commit.path is not None
+            data = _json_object(blob.data if blob else b"")
+            if data is None:
+                unreadable.append((commit.oid, commit.path))
+                continue
+            records.append(Record(data, commit.oid, commit.path, commit.author))
+        read = registry.result() if registry else Registry()
+    return Trail(root, found, head, tuple(commits), tuple(records), read, files,
+                 tuple(unreadable))
+
+
+def _json_object(raw: bytes) -> dict[str, Any] | None:
+    try:
+        data = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+TRAILER = "mlgate-record: "
+
+
+def _commits(root: Path, head: str) -> list[LedgerCommit]:
+    out = git.git(["log", "--reverse", "--format=%x00%H%x01%P%x01%an <%ae>%x01%B", head],
+                  cwd=root)
+    commits = []
+    for chunk in out.split("\0")[1:]:
+        oid, parents, author, body = chunk.split("\x01", 3)
+        paths = [line[len(TRAILER):].strip() for line in body.splitlines()
+                 if line.startswith(TRAILER)]
+        commits.append(LedgerCommit(oid, tuple(parents.split()), author,
+                                    paths[0] if len(paths) == 1 else None))
+    return commits
+
+
+def _tree(root: Path, head: str) -> dict[str, str]:
+    """path -> blob id of every file at the head (one `git ls-tree`)."""
+    out = git.git(["ls-tree", "-r", "-z", head], cwd=root)
+    files = {}
+    for entry in out.split("\0"):
+        meta, _, path = entry.partition("\t")
+        parts = meta.split()
+        if len(parts) == 3 and parts[1] == "blob":
+            files[path] = parts[2]
+    return files

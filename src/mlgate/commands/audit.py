@@ -1,0 +1,78 @@
+"""`mlgate audit SUBCOMMAND`: the auditor's questions.
+
+- `at TIME --env ENV [MODEL]`: what served ENV at TIME, with its full lineage;
+- `verify`: are tags and ledger what mlgate wrote (exit 1 with every finding);
+- `diff A B`: what changed between two deployments;
+- `export --out DIR`: a self-contained HTML report, JSON and CSV.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from mlgate import ledger
+from mlgate.audit import timeline, trail
+from mlgate.audit.verify import verify as run_verify
+from mlgate.config.declarations import find_root
+from mlgate.errors import EXIT_FAILED, EXIT_OK, MlgateError
+
+
+def main(*, sub: str, **options: Any) -> int:
+    handlers: dict[str, Callable[..., int]] = {"at": at, "verify": verify, "diff": diff,
+                                               "export": export}
+    code: int = handlers[sub](**options)
+    return code
+
+
+def at(*, time: str, env: str, model: str | None, fmt: str) -> int:
+    from mlgate.report.audit_text import render_at
+
+    when = timeline.parse_time(time)
+    root = find_root()
+    loaded = trail.load(root, tags=False)
+    if loaded.head is None:
+        raise MlgateError("no deployment records here: the ledger branch "
+                          f"{ledger.LEDGER_BRANCH} is missing",
+                          hint=f"fetch it: `git fetch origin {ledger.LEDGER_BRANCH}:"
+                               f"{ledger.LEDGER_BRANCH}`")
+    _, envs = timeline.declared_keys(root)
+    timeline.check_scope(loaded, model, env, envs)
+    stays = timeline.served_at(loaded, when, env, model)
+    result = {"time": timeline.iso(when), "environment": env,
+              "scope": f"model {model}" if model else "every model",
+              "ledger": loaded.ledger_ref, "ledger_head": loaded.head,
+              "served": [timeline.lineage(s) for s in stays]}
+    print(render_at(result, fmt))
+    return EXIT_OK
+
+
+def verify(*, ledger_ref: str | None, fmt: str) -> int:
+    from mlgate.report.audit_text import render_verify
+
+    root = find_root()
+    result = run_verify(trail.load(root, ref=ledger_ref))
+    print(render_verify(result, fmt))
+    return EXIT_OK if result.ok else EXIT_FAILED
+
+
+def diff(*, a: str, b: str, fmt: str) -> int:
+    from mlgate.audit.diff import compare, resolve_pair
+    from mlgate.report.audit_views import render_diff
+
+    root = find_root()
+    loaded = trail.load(root)
+    first, second = resolve_pair(loaded, a, b)
+    print(render_diff(compare(loaded, first, second), fmt))
+    return EXIT_OK
+
+
+def export(*, out: str, fmt: str) -> int:
+    from mlgate.audit.export import write_export
+    from mlgate.report.audit_html import render_summary
+
+    root = find_root()
+    written = write_export(root, Path(out))
+    print(render_summary(written, fmt))
+    return EXIT_OK if written.verification.ok else EXIT_FAILED

@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.audit._registry import built, copy
+from tests.conftest import Project
+
+
+@pytest.fixture
+def repo(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> Project:
+    """A private copy of the session's audited registry (see _registry.py)."""
+    return copy(built(tmp_path_factory), tmp_path / "copy")

@@ -1,0 +1,109 @@
+"""Pure pieces of the audit: time parsing, record fields from untrusted data, dvc.lock
+outputs, CSV cells, SVG escaping. No git, no files."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from mlgate.audit.evidence import lock_outs
+from mlgate.audit.timeline import parse_time, verdict
+from mlgate.audit.trail import Record, parse_record_time, safe_digest
+from mlgate.errors import MlgateError
+from mlgate.ledger import digest
+from mlgate.report.audit_csv import _cell
+from mlgate.report.audit_svg import metric, timeline
+
+
+@pytest.mark.parametrize(("text", "when"), [
+    ("2026-03-01", datetime(2026, 3, 1, tzinfo=UTC)),
+    ("2026-03-01T14:30:00Z", datetime(2026, 3, 1, 14, 30, tzinfo=UTC)),
+    ("2026-03-01T14:30", datetime(2026, 3, 1, 14, 30, tzinfo=UTC)),
+    ("2026-03-01 14:30:00+02:00", datetime(2026, 3, 1, 12, 30, tzinfo=UTC)),
+    (" 2026-03-01T14:30:00.250000Z ", datetime(2026, 3, 1, 14, 30, 0, 250000, tzinfo=UTC)),
+])
+def test_parse_time(text: str, when: datetime) -> None:
+    assert parse_time(text) == when
+
+
+@pytest.mark.parametrize("text", ["", "yesterday", "2026-13-01", "2026-02-30", "01/03/2026"])
+def test_parse_time_rejects(text: str) -> None:
+    with pytest.raises(MlgateError, match="not a date or time"):
+        parse_time(text)
+
+
+@pytest.mark.parametrize(("text", "when"), [
+    ("2026-11-22T21:38:01.630910Z", datetime(2026, 11, 22, 21, 38, 1, 630910, tzinfo=UTC)),
+    ("2026-11-22T21:38:01+01:00", datetime(2026, 11, 22, 21, 38, 1,
+                                           tzinfo=timezone(timedelta(hours=1)))),
+    ("2026-11-22T21:38:01", None),  # a record's time always has its zone
+    ("", None), ("soon", None),
+])
+def test_record_times(text: str, when: datetime | None) -> None:
+    assert parse_record_time(text) == when
+
+
+@pytest.mark.parametrize(("predicate", "fields"), [
+    ({"model": "m", "environment": "e", "action": "promote", "seq": 3, "version": "1.0.0"},
+     ("m", "e", "promote", 3, "1.0.0", [])),
+    ({"model": 1, "environment": None, "action": ["x"], "seq": "3", "version": 2, "tags": "t"},
+     ("", "", "", None, None, [])),
+    ({"seq": True, "tags": ["a", 1, "b"]}, ("", "", "", None, None, ["a", "b"])),
+])
+def test_record_fields_tolerate_any_json(predicate: dict[str, object], fields: tuple[object, ...]
+                                         ) -> None:
+    record = Record({"predicate": predicate, "subject": "x"})
+    assert (record.model, record.env, record.action, record.seq, record.version,
+            record.tags) == fields
+    assert (record.digests, record.mapping("decision"), record.listing("data")) == ({}, {}, [])
+
+
+def test_digest_of_a_record_no_mlgate_could_write() -> None:
+    sane = {"predicate": {"seq": 1}}
+    assert safe_digest(sane) == digest(sane)
+    assert safe_digest({"predicate": {"x": float("nan")}}).startswith("sha256:")
+
+
+@pytest.mark.parametrize(("decision", "shown"), [
+    ({"passed": True, "results": [{"gate": "g"}]}, "pass"),
+    ({"passed": False, "results": [{"gate": "g"}]}, "FAIL"),
+    ({"passed": "yes", "results": [{"gate": "g"}]}, "FAIL"),
+    ({"passed": True, "results": []}, "-"),
+    ("not a mapping", "-"),
+])
+def test_verdict(decision: object, shown: str) -> None:
+    assert verdict(Record({"predicate": {"decision": decision}})) == shown
+
+
+@pytest.mark.parametrize(("raw", "outs"), [
+    (b"schema: '2.0'\nstages:\n  train:\n    outs:\n    - path: m.bin\n      md5: ab\n"
+     b"    - path: d\n      md5: cd.dir\n", {"m.bin": "ab", "d": "cd.dir"}),
+    (b"stages:\n  s:\n    cmd: x\n", {}),
+    (b"stages: [1, 2]\n", {}),
+    (b"- a list\n", None),
+    (b"key: [unclosed\n", None),
+])
+def test_lock_outs(raw: bytes, outs: dict[str, str] | None) -> None:
+    assert lock_outs(raw) == outs
+
+
+@pytest.mark.parametrize(("value", "cell"), [
+    ("=HYPERLINK(\"x\")", "'=HYPERLINK(\"x\")"), ("+1", "'+1"), ("@sum", "'@sum"),
+    ("-2+3", "'-2+3"), ("-", "-"), (-0.5, -0.5), (None, ""), (["a", "b"], "a; b"),
+    ("plain", "plain"),
+])
+def test_csv_cells_are_not_formulas(value: object, cell: object) -> None:
+    assert _cell(value) == cell
+
+
+def test_charts_escape_what_the_records_say() -> None:
+    lanes = {"<prod>": [{"version": "1.0.0<b>", "action": "rollback",
+                         "since": "2026-01-01T00:00:00+00:00", "until": None}]}
+    svg = timeline("m&m", lanes, ["1.0.0<b>"], datetime(2026, 1, 2, tzinfo=UTC))
+    assert "<prod>" not in svg and "&lt;prod&gt;" in svg and "1.0.0&lt;b&gt;" in svg
+    assert 'stroke-dasharray="4 3"' in svg  # a rollback's stay is dashed
+    chart = metric("m", "auc<", {"1.0.0": 0.9, "1.1.0": 0.95, "1.2.0": "n/a"},
+                   ["1.0.0", "1.1.0", "1.2.0"])
+    assert chart.count("<circle") == 2 and 'aria-label="m: auc&lt; by version"' in chart
+    assert metric("m", "x", {}, ["1.0.0"]) == ""

@@ -1,0 +1,373 @@
+"""`mlgate audit verify` on a real registry, intact and then tampered with, one way per test.
+
+Each tamper is done as someone with write access would do it (git tag -f, git update-ref,
+a ledger rebuilt with mlgate's own plumbing), and each must be found, by kind and place,
+with nothing else reported.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from mlgate import ledger
+from mlgate.ledger import LEDGER_REF, read_entries
+from tests.audit._registry import append, forged, ledger_head, records, retag, tag_message
+from tests.conftest import Project, git
+
+GTO = [sys.executable, "-m", "gto.cli"]
+
+
+def verify(cli: Any, repo: Project) -> tuple[int, list[tuple[str, str]], dict[str, Any]]:
+    result = cli("audit", "verify", "--format", "json", cwd=repo.path)
+    assert result.code in (0, 1), result.err
+    data = json.loads(result.out)
+    return result.code, [(f["kind"], f["where"]) for f in data["findings"]], data
+
+
+def commit_on_ledger(repo: Project, files: dict[str, bytes], *, parent_of: str | None = None,
+                     message: str = "edit") -> str:
+    """A ledger commit whose tree is the head's with ``files`` replaced; on top of the head,
+    or replacing ``parent_of``'s place (its parent becomes the new commit's parent)."""
+    base = parent_of or ledger_head(repo)
+    fd, index = tempfile.mkstemp()
+    os.close(fd)
+    os.unlink(index)
+    env = {**os.environ, "GIT_INDEX_FILE": index}
+
+    def run(*args: str, data: bytes | None = None) -> str:
+        return subprocess.run(["git", *args], cwd=repo.path, env=env, input=data,
+                              capture_output=True, check=True).stdout.decode().strip()
+
+    run("read-tree", base)
+    for path, content in files.items():
+        blob = run("hash-object", "-w", "--stdin", data=content)
+        run("update-index", "--add", "--cacheinfo", f"100644,{blob},{path}")
+    tree = run("write-tree")
+    Path(index).unlink(missing_ok=True)
+    parent = repo.git("rev-parse", f"{base}^") if parent_of else base
+    commit = run("commit-tree", tree, "-p", parent, "-m", message)
+    repo.git("update-ref", LEDGER_REF, commit)
+    return commit
+
+
+def rewrite_ledger(repo: Project, edit: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
+    """Rebuild the whole ledger with mlgate's plumbing, each record passed through ``edit``:
+    sequence, index and file names stay consistent; only the chain and tags can tell."""
+    parent = None
+    for entry in read_entries(cwd=repo.path):
+        parent = ledger.build_commit(edit(entry.record), parent, cwd=repo.path)
+    assert parent is not None
+    repo.git("update-ref", LEDGER_REF, parent)
+
+
+def drop_reflog(repo: Project) -> None:
+    """As in a fresh clone of a tampered remote: no local memory of the old ledger."""
+    (repo.path / ".git" / "logs" / "refs" / "heads" / "mlgate" / "ledger").unlink()
+
+
+def commit_of(repo: Project, tag: str) -> str:
+    return repo.git("rev-parse", f"{tag}^{{commit}}")
+
+
+def test_an_intact_registry_verifies(repo: Project, cli) -> None:  # type: ignore[no-untyped-def]
+    code, found, data = verify(cli, repo)
+    assert (code, found, data["verdict"]) == (0, [], "intact")
+    assert (data["records"], data["tags"]) == (4, 6)
+    table = cli("audit", "verify", cwd=repo.path)
+    assert table.code == 0
+    assert table.out.startswith("audit verify: intact: 4 records on refs/heads/mlgate/ledger (")
+    assert table.out.rstrip().endswith("6 registry tags; every check passed")
+
+
+def test_a_retirement_and_another_rollback_still_verify(repo: Project, cli) -> None:  # type: ignore[no-untyped-def]
+    """A retirement unassigns every commit that still counts as assigned: tags on other
+    commits than its record's are legitimate."""
+    for argv in (["rollback", "tiny", "--env", "staging", "--reason", "back"],
+                 ["retire", "tiny", "--env", "staging", "--reason", "gone"],
+                 ["retire", "tiny", "--env", "production", "--reason", "gone"]):
+        assert cli(*argv, cwd=repo.path).code == 0
+    assert verify(cli, repo)[:2] == (0, [])
+
+
+def test_moved_tag(repo: Project, cli) -> None:  # type: ignore[no-untyped-def]
+    v1 = commit_of(repo, "tiny@v1.0.0")
+    retag(repo, "tiny#production#3", v1, tag_message(repo, "tiny#production#3"))
+    code, found, data = verify(cli, repo)
+    assert (code, found, data["verdict"]) == (1, [("moved_tag", "tiny#production#3")], "altered")
+    message = data["findings"][0]["message"]
+    assert message.startswith(f"points at {v1[:12]}; its record #3 (promote tiny v1.1.0 to "
+                              "production) has ")
+
+
+def test_moved_tag_with_a_new_message(repo: Project, cli) -> None:  # type: ignore[no-untyped-def]
+    retag(repo, "tiny#production#3", commit_of(repo, "tiny@v1.0.0"), "moved\n")
+    assert verify(cli, repo)[1] == [("moved_tag", "tiny#production#3"),
+                                    ("disagree", "tiny#production#3")]
+
+
+def test_deleted_newest_tag(repo: Project, cli) -> None:  # type: ignore[no-untyped-def]
+    repo.git("tag", "-d", "tiny#staging#4")
+    code, found, data = verify(cli, repo)
+    assert (code, found) == (1, [("deleted_tag", "tiny#staging#4")])
+    assert data["findings"][0]["message"] == (
+        "is gone, yet #4 (rollback tiny v1.0.0 in staging) names it")
+
+
+def test_deleted_version_tag(repo: Project, cli) -> None:  # type: ignore[no-untyped-def]
+    repo.git("tag", "-d", "tiny@v1.0.0")
+    assert verify(cli, repo)[1] == [("deleted_tag", "tiny@v1.0.0")]
+
+
+def test_ledger_reset_is_seen_in_the_reflog_and_by_the_tags(repo: Project, cli) -> None:  # type: ignore[no-untyped-def]
+    newest = ledger_head(repo)
+    repo.git("update-ref", LEDGER_REF, f"{newest}~1")
+    _code, found, data = verify(cli, repo)
+    assert found == [("ledger_rewritten", LEDGER_REF), ("disagree", "tiny#staging#4")]
+    assert data["findings"][0]["message"] == (
+        f"once pointed at {newest[:12]} (rollback tiny v1.0.0 in staging), which is not in its "
+        "history now")
+    assert data["findings"][1]["message"] == "carries a record that is not on the ledger"
+    assert data["notes"] == [f"refs/remotes/origin/mlgate/ledger has records that {LEDGER_REF} "
+                             "lacks: fetch them, then verify again"]
+
+
+def test_ledger_reset_on_the_remote_is_seen_in_a_fresh_clone(repo: Project, cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    repo.git("push", "-q", "-f", "origin", f"{ledger_head(repo)}~1:{LEDGER_REF}")
+    clone = tmp_path / "clone"
+    git("clone", "-q", str(repo.origin), str(clone), cwd=tmp_path)
+    git("fetch", "-q", "origin", f"{LEDGER_REF}:{LEDGER_REF}", cwd=clone)
+    assert verify(cli, Project(clone, repo.origin, repo.dvc_remote))[1] == [
+        ("disagree", "tiny#staging#4")]
+
+
+def test_record_edited_in_a_rewritten_ledger(repo: Project, cli) -> None:  # type: ignore[no-untyped-def]
+    """Record #2 (v1.1.0 to staging) gets a better roc_auc; the ledger is rebuilt around
+    it, consistently numbered and indexed."""
+    def edit(record: dict[str, Any]) -> dict[str, Any]:
+        if record["predicate"]["seq"] == 2:
+            record["predicate"]["metrics"]["roc_auc"] = 0.999
+        return record
+
+    rewrite_ledger(repo, edit)
+    drop_reflog(repo)
+    found = verify(cli, repo)[1]
+    assert found == [("broken_chain", "#4 (rollback tiny v1.0.0 in staging)"),
+                     ("disagree", "tiny#staging#2"), ("disagree", "tiny@v1.1.0"),
+                     ("remote", "refs/remotes/origin/mlgate/ledger")]
+
+
+def test_record_edited_in_place_by_a_later_commit(repo: Project, cli) -> None:  # type: ignore[no-untyped-def]
+    path = "records/00000002-tiny-staging-promote.json"
+    original = repo.git("show", f"{LEDGER_REF}:{path}")
+    record = json.loads(original)
+    record["predicate"]["approvals"] = ["someone"]
+    commit = commit_on_ledger(repo, {path: json.dumps(record).encode()})
+    _code, found, data = verify(cli, repo)
+    assert found == [("ledger_edited", f"ledger commit {commit[:12]}"),
+                     ("ledger_edited", path),
+                     ("broken_chain", "#4 (rollback tiny v1.0.0 in staging)"),
+                     ("disagree", "tiny#staging#2"), ("disagree", "tiny@v1.1.0")]
+    added_by = read_entries(cwd=repo.path)[1].commit
+    assert [f["message"] for f in data["findings"][:2]] == [
+        "adds no record: every ledger commit adds one, named on its `mlgate-record:` line",
+        f"is not what {added_by[:12]} wrote: its digest then was "
+        f"{ledger.digest(json.loads(original))}, now {ledger.digest(record)}"]
+
+
+def test_broken_hash_chain(repo: Project, cli) -> None:  # type: ignore[no-untyped-def]
+    record = forged(repo, "staging", previous="sha256:" + "0" * 64)
+    append(repo, record)
+    code, found, data = verify(cli, repo)
+    assert (code, found) == (1, [("broken_chain", "#5 (refused tiny v1.0.0 for staging)")])
+    assert data["findings"][0]["message"] == (
+        f"names previous sha256:{'0' * 64}, but the record before it in tiny/staging, "
+        f"#4 (rollback tiny v1.0.0 in staging), has digest {ledger.digest(records(repo)[3])}")
+
+
+def test_a_gap_in_the_sequence(repo: Project, cli) -> None:  # type: ignore[no-untyped-def]
+    append(repo, forged(repo, "staging", seq=7))
+    _code, found, data = verify(cli, repo)
+    assert found == [("sequence", "#7 (refused tiny v1.0.0 for staging)")]
+    assert data["findings"][0]["message"] == "follows #4: records #5 to #6 are missing"
+
+
+def test_records_out_of_time_order(repo: Project, cli) -> None:  # type: ignore[no-untyped-def]
+    append(repo, forged(repo, "production", time="2020-01-01T00:00:00Z"))
+    _code, found, data = verify(cli, repo)
+    assert found == [("time_order", "#5 (refused tiny v1.1.0 for production)")]
+    assert data["findings"][0]["message"].startswith(
+        "is dated 2020-01-01T00:00:00Z, before #4 (rollback tiny v1.0.0 in staging) (")
+
+
+def promote_record(repo: Project, tweak: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
+    """A made-up promotion of v1.1.0 to staging, tagged and recorded consistently."""
+    record = forged(repo, "production", action="promote", environment="staging",
+                    tags=["tiny#staging#5"])
+    head = ledger.chain_head("tiny", "staging", cwd=repo.path)
+    record["predicate"]["previous"] = head.previous
+    tweak(record)
+    append(repo, record, [("tiny#staging#5", record["predicate"]["commit"])])
+    return record
+
+
+def test_a_consistent_made_up_promotion_verifies(repo: Project, cli) -> None:  # type: ignore[no-untyped-def]
+    """The control for the next test: the forgery helper itself raises nothing."""
+    promote_record(repo, lambda record: None)
+    assert verify(cli, repo)[:2] == (0, [])
+
+
+def test_subject_digest_not_in_dvc_lock(repo: Project, cli) -> None:  # type: ignore[no-untyped-def]
+    def swap_artifact(record: dict[str, Any]) -> None:
+        record["subject"][0]["digest"] = {"md5": "0" * 32, "sha256": "1" * 64}
+
+    record = promote_record(repo, swap_artifact)
+    _code, found, data = verify(cli, repo)
+    assert found == [("subject_digest", "#5 (promote tiny v1.1.0 to staging)")]
+    commit = record["predicate"]["commit"][:12]
+    md5 = json.loads(repo.git("show", f"{LEDGER_REF}~2:records/00000003-tiny-production-"
+                                      "promote.json"))["subject"][0]["digest"]["md5"]
+    assert data["findings"][0]["message"] == (
+        f"model/model.bin: dvc.lock at {commit} has md5 {md5}, the record's subject says "
+        f"{'0' * 32}")
+
+
+def test_sha256_not_the_cached_artifact(repo: Project, cli) -> None:  # type: ignore[no-untyped-def]
+    def swap_sha(record: dict[str, Any]) -> None:
+        record["subject"][0]["digest"]["sha256"] = "1" * 64
+
+    promote_record(repo, swap_sha)
+    _code, found, data = verify(cli, repo)
+    assert found == [("subject_digest", "#5 (promote tiny v1.1.0 to staging)")]
+    assert data["findings"][0]["message"].startswith("model/model.bin: the DVC cache's copy has "
+                                                     "sha256 ")
+
+
+def test_dvc_lock_digest_not_the_commits(repo: Project, cli) -> None:  # type: ignore[no-untyped-def]
+    def swap_lock(record: dict[str, Any]) -> None:
+        record["predicate"]["dvc_lock"]["md5"] = "f" * 32
+
+    promote_record(repo, swap_lock)
+    found = verify(cli, repo)[2]["findings"]
+    assert [(f["kind"], f["message"].split(" has md5 ")[0]) for f in found] == [
+        ("subject_digest", f"dvc.lock at {commit_of(repo, 'tiny@v1.1.0')[:12]}")]
+
+
+def test_tag_and_ledger_disagree(repo: Project, cli) -> None:  # type: ignore[no-untyped-def]
+    """The tag's copy of the record is edited; it still points at the right commit."""
+    message = tag_message(repo, "tiny#production#3")
+    edited = message.replace('"roc_auc":0.98', '"roc_auc":0.999')
+    assert edited != message
+    retag(repo, "tiny#production#3", commit_of(repo, "tiny#production#3"), edited)
+    _code, found, data = verify(cli, repo)
+    assert found == [("disagree", "tiny#production#3")]
+    assert data["findings"][0]["message"] == (
+        "carries a record that differs from #3 (promote tiny v1.1.0 to production), the "
+        "ledger's record naming it")
+
+
+def test_a_record_copied_onto_another_tag(repo: Project, cli) -> None:  # type: ignore[no-untyped-def]
+    retag(repo, "tiny#production#9", commit_of(repo, "tiny@v1.1.0"),
+          tag_message(repo, "tiny#production#3"))
+    _code, found, data = verify(cli, repo)
+    assert found == [("disagree", "tiny#production#9")]
+    assert data["findings"][0]["message"] == (
+        "carries #3 (promote tiny v1.1.0 to production), which does not name this tag")
+
+
+def test_index_disagrees_with_records(repo: Project, cli) -> None:  # type: ignore[no-untyped-def]
+    head = ledger_head(repo)
+    message = repo.git("log", "-1", "--format=%B", head)  # names its record, as mlgate's does
+    commit_on_ledger(repo, {"index/head.json": b'{"seq": 2}\n'}, parent_of=head, message=message)
+    drop_reflog(repo)
+    _code, found, data = verify(cli, repo)
+    assert found == [("index", "index/head.json"), ("remote", "refs/remotes/origin/mlgate/ledger")]
+    assert data["findings"][0]["message"] == (
+        "says the last record is #2; the ledger's last is #4")
+
+
+def test_remote_ledger_diverged(repo: Project, cli) -> None:  # type: ignore[no-untyped-def]
+    other = ledger.build_commit(forged(repo, "staging"), f"{ledger_head(repo)}~1",
+                                cwd=repo.path)
+    repo.git("update-ref", "refs/remotes/origin/mlgate/ledger", other)
+    _code, found, _data = verify(cli, repo)
+    assert found == [("remote", "refs/remotes/origin/mlgate/ledger")]
+
+
+def test_tags_made_by_gto_alone_are_unverified(repo: Project, cli) -> None:  # type: ignore[no-untyped-def]
+    repo.write("NOTES.md", "a commit that mlgate never promoted\n")
+    repo.commit_all("notes")
+    for argv in (["register", "tiny", "--version", "v2.0.0"],
+                 ["assign", "tiny", "--version", "v2.0.0", "--stage", "production"]):
+        subprocess.run([*GTO, *argv], cwd=repo.path, check=True, capture_output=True)
+    new = sorted(set(repo.git("tag", "--list").splitlines()) - {
+        "tiny@v1.0.0", "tiny@v1.1.0", "tiny#staging#1", "tiny#staging#2", "tiny#production#3",
+        "tiny#staging#4"})
+    assert new == ["tiny#production#5", "tiny@v2.0.0"]
+    code, found, data = verify(cli, repo)
+    assert (code, found, data["verdict"]) == (
+        1, [("unverified", "tiny#production#5"), ("unverified", "tiny@v2.0.0")], "unverified")
+    table = cli("audit", "verify", cwd=repo.path).out
+    assert table.startswith("audit verify: UNVERIFIED: ")
+    assert "made by GTO alone or by hand" in table
+
+
+def test_several_tampers_are_all_reported(repo: Project, cli) -> None:  # type: ignore[no-untyped-def]
+    repo.git("tag", "-d", "tiny#staging#4")
+    retag(repo, "tiny#staging#1", commit_of(repo, "tiny@v1.1.0"),
+          tag_message(repo, "tiny#staging#1"))
+    append(repo, forged(repo, "production", time="2020-01-01T00:00:00Z"))
+    assert [kind for kind, _ in verify(cli, repo)[1]] == ["time_order", "moved_tag",
+                                                          "deleted_tag"]
+
+
+def test_no_ledger_reads_tags_only(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    git("init", "-q", cwd=tmp_path)
+    (tmp_path / "f").write_text("x")
+    git("add", "f", cwd=tmp_path)
+    git("commit", "-q", "-m", "x", cwd=tmp_path)
+    subprocess.run([*GTO, "register", "churn", "--version", "v0.1.0"], cwd=tmp_path, check=True,
+                   capture_output=True)
+    result = cli("audit", "verify", cwd=tmp_path)
+    assert result.code == 1
+    assert result.out.splitlines()[0] == ("audit verify: UNVERIFIED: no ledger, 1 registry tags; "
+                                          "1 finding")
+
+
+def test_unknown_ledger_ref(repo: Project, cli) -> None:  # type: ignore[no-untyped-def]
+    result = cli("audit", "verify", "--ledger", "nope", cwd=repo.path)
+    assert (result.code, result.out) == (2, "")
+    assert result.err == ("unknown ledger ref 'nope'\n  hint: the ledger is the branch "
+                          "mlgate/ledger; fetch it with `git fetch origin mlgate/ledger:"
+                          "mlgate/ledger`\n")
+
+
+def test_without_the_ledger_nothing_is_verified(repo: Project, cli) -> None:  # type: ignore[no-untyped-def]
+    repo.git("update-ref", "-d", LEDGER_REF)
+    repo.git("update-ref", "-d", "refs/remotes/origin/mlgate/ledger")
+    code, found, data = verify(cli, repo)
+    assert (code, found, data["verdict"]) == (1, [("unverified", LEDGER_REF)], "unverified")
+
+
+def test_a_change_undone_after_a_lost_push_race_is_only_a_note(repo: Project, cli) -> None:  # type: ignore[no-untyped-def]
+    """promote --push that loses the race puts the local refs back (publish.undo): the
+    ledger ref's reflog then holds a commit past its history, with no tags left."""
+    from mlgate import publish
+
+    record = forged(repo, "staging", action="promote", tags=["tiny#staging#5"])
+    plan = publish.build([(record, [("tiny#staging#5", record["predicate"]["commit"])])],
+                         cwd=repo.path)
+    publish.apply(plan, cwd=repo.path)
+    publish.undo(plan, cwd=repo.path)
+    code, found, data = verify(cli, repo)
+    assert (code, found) == (0, [])
+    assert data["notes"] == [
+        f"{LEDGER_REF} once pointed at {plan.ledger_new[:12]} (promote tiny v1.0.0 to "
+        "staging), one record past its history whose tags are gone: a change undone after a "
+        "lost push race, or the newest record removed with its tags"]

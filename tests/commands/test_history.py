@@ -1,0 +1,97 @@
+"""`mlgate history`: every record, newest first, from a real registry (see tests/audit)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.audit._registry import built, copy, mlgate
+from tests.conftest import Project
+
+GTO = [sys.executable, "-m", "gto.cli"]
+
+
+@pytest.fixture
+def repo(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> Project:
+    return copy(built(tmp_path_factory), tmp_path / "copy")
+
+
+def history(cli: Any, repo: Project, *args: str) -> list[dict[str, Any]]:
+    result = cli("history", *args, "--format", "json", cwd=repo.path)
+    assert result.code == 0, result.err
+    rows: list[dict[str, Any]] = json.loads(result.out)["history"]
+    return rows
+
+
+def test_every_record_newest_first(repo: Project, cli) -> None:  # type: ignore[no-untyped-def]
+    rows = history(cli, repo)
+    assert [(r["seq"], r["action"], r["environment"], r["version"], r["verdict"], r["reason"])
+            for r in rows] == [
+        (4, "rollback", "staging", "1.0.0", "-", "latency"),
+        (3, "promote", "production", "1.1.0", "pass", "better auc"),
+        (2, "promote", "staging", "1.1.0", "pass", None),
+        (1, "promote", "staging", "1.0.0", "pass", "first"),
+    ]
+    assert rows[1]["approvals"] == ["risk-officer"]
+    assert rows[1]["who"] == "Test Author <author@example.com>"
+    assert set(rows[1]["metrics"]) == {"roc_auc", "log_loss"}  # the metrics the gates name
+    assert rows[1]["tags"] == ["tiny#production#3"]
+    assert rows[3]["tags"] == ["tiny@v1.0.0", "tiny#staging#1"]
+    assert all(r["evidence"] == "record" for r in rows)
+    times = [r["time"] for r in rows]
+    assert times == sorted(times, reverse=True)
+
+
+def test_table(repo: Project, cli) -> None:  # type: ignore[no-untyped-def]
+    result = cli("history", "tiny", "--env", "production", cwd=repo.path)
+    assert result.code == 0
+    header, _rule, row = result.out.splitlines()
+    assert header.split() == ["time", "(UTC)", "model", "environment", "action", "version",
+                              "verdict", "who", "metrics", "reason", "evidence"]
+    assert " tiny   production   promote  v1.1.0   pass     Test Author <author@example.com>" \
+           "  roc_auc=" in row
+    assert row.rstrip().endswith("better auc  ledger")
+
+
+def test_refusals_are_in_the_history(repo: Project, cli) -> None:  # type: ignore[no-untyped-def]
+    policy = repo.path / "pipelines/tiny.yaml"
+    policy.write_text(policy.read_text().replace("min: 0.7", "min: 0.99", 1))
+    repo.commit_all("stricter staging")
+    repo.git("push", "-q", "origin", "main")
+    mlgate("promote", "tiny", "--env", "staging", "--push", cwd=repo.path, expect=1)
+    newest = history(cli, repo, "tiny", "--env", "staging")[0]
+    assert (newest["action"], newest["verdict"], newest["tags"]) == ("refused", "FAIL", [])
+
+
+def test_tags_without_records_are_listed_as_tag_only(repo: Project, cli) -> None:  # type: ignore[no-untyped-def]
+    repo.write("NOTES.md", "x\n")
+    repo.commit_all("notes")
+    for argv in (["register", "tiny", "--version", "v2.0.0"],
+                 ["assign", "tiny", "--version", "v2.0.0", "--stage", "production"]):
+        subprocess.run([*GTO, *argv], cwd=repo.path, check=True, capture_output=True)
+    rows = history(cli, repo, "tiny", "--env", "production")
+    assert [(r["action"], r["version"], r["evidence"]) for r in rows] == [
+        ("assign", "2.0.0", "tag only"), ("promote", "1.1.0", "record")]
+
+
+def test_a_registry_with_nothing_yet(tiny: Project, cli) -> None:  # type: ignore[no-untyped-def]
+    result = cli("history", cwd=tiny.path)
+    assert (result.code, result.out) == (
+        0, "no history for any model: nothing was promoted, rolled back or retired\n")
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["tinny"], "no model named 'tinny' in pipelines/ or in the registry\n"
+                "  hint: did you mean 'tiny'? known: tiny\n"),
+    (["tiny", "--env", "prod"], "unknown environment 'prod' for model 'tiny'\n"
+                                "  hint: did you mean 'production'? known: production, "
+                                "staging\n"),
+])
+def test_bad_input(tiny: Project, cli, args: list[str], message: str) -> None:  # type: ignore[no-untyped-def]
+    result = cli("history", *args, cwd=tiny.path)
+    assert (result.code, result.out, result.err) == (2, "", message)
