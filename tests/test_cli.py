@@ -64,3 +64,19 @@ def test_outside_a_repository(cli, tmp_path: Path) -> None:  # type: ignore[no-u
     result = cli("validate", cwd=tmp_path)
     assert result.code == 2
     assert result.err.startswith(f"{tmp_path.resolve()}: not inside a git or DVC repository")
+
+
+def test_a_reader_that_leaves_early_is_not_an_internal_error(tmp_path: Path) -> None:
+    """`mlgate ... | head` closes the pipe; mlgate stops quietly, without a bug report."""
+    import os
+
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # nobody will read: the first write fails with EPIPE
+    try:
+        proc = subprocess.run([sys.executable, "-m", "mlgate", "show"], stdout=write_end,
+                              stderr=subprocess.PIPE, text=True, check=False, cwd=tmp_path)
+    finally:
+        os.close(write_end)
+    assert proc.returncode == 141
+    assert proc.stderr == ""

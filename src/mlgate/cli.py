@@ -10,11 +10,14 @@ import argparse
 import importlib
 import itertools
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 
 from mlgate import __version__
 from mlgate.errors import EXIT_BUG, EXIT_USAGE, MlgateError
+
+EXIT_SIGPIPE = 141  # as a shell reports a process ended by SIGPIPE
 
 FORMATS = ("table", "json")
 
@@ -301,10 +304,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(args_list)
         if args.command is None:
             parser.print_help()
+            sys.stdout.flush()
             return EXIT_USAGE
         options = {k: v for k, v in vars(args).items() if k not in ("command", "traceback")}
         module = importlib.import_module(f"mlgate.commands.{args.command.replace('-', '_')}")
         code: int = module.main(**options)
+        sys.stdout.flush()  # a closed pipe fails here, in the funnel, not at exit
         return code
     except MlgateError as exc:
         if want_json:
@@ -316,6 +321,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("mlgate: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader left (`mlgate history | head`): stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so that flushing at exit cannot fail again
+        return EXIT_SIGPIPE
     except Exception as exc:  # the funnel for bugs: a short message, not a traceback
         if show_traceback:
             raise
