@@ -1,0 +1,69 @@
+"""`make demo`'s script plays the whole lifecycle on the real data, from a fresh clone.
+
+The clone holds only what is committed, so the demo cannot lean on files that exist
+only in a developer's checkout.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO_ROOT, git
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def played(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], Path]:
+    if not (REPO_ROOT / ".git").exists():
+        pytest.fail("the demo test needs this repository's git history (a clone)")
+    base = tmp_path_factory.mktemp("demo")
+    clone = base / "mlgate"
+    git("clone", "-q", str(REPO_ROOT), str(clone), cwd=REPO_ROOT)
+    sandbox = base / "sandbox"
+    proc = subprocess.run([sys.executable, "scripts/demo.py", "--dir", str(sandbox)],
+                          cwd=clone, capture_output=True, text=True, check=False)
+    return proc, sandbox
+
+
+def test_the_demo_runs_to_the_end(played: tuple[subprocess.CompletedProcess[str], Path]) -> None:
+    proc, _ = played
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    for n in range(1, 6):
+        assert f"[{n}/5] " in proc.stdout
+    assert "Done in " in proc.stdout
+
+
+def test_the_story_is_in_the_registry(played: tuple[subprocess.CompletedProcess[str], Path], cli) -> None:  # type: ignore[no-untyped-def]
+    proc, sandbox = played
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    project = sandbox / "project"
+    shown = json.loads(cli("show", "--format", "json", cwd=project).out)["models"]["employment"]
+    assert shown["latest"] == "v1.1.0"
+    assert shown["environments"]["staging"]["version"] == "v1.1.0"
+    production = shown["environments"]["production"]
+    assert (production["version"], production["action"]) == ("v1.0.0", "rollback")
+    # the remote has what the local repo has: every change was pushed
+    local = git("for-each-ref", "--format=%(refname) %(objectname)", "refs/tags",
+                "refs/heads/mlgate", cwd=project)
+    remote = git("for-each-ref", "--format=%(refname) %(objectname)", "refs/tags",
+                 "refs/heads/mlgate", cwd=sandbox / "origin.git")
+    assert local == remote
+
+
+def test_the_reports_tell_the_story(played: tuple[subprocess.CompletedProcess[str], Path]) -> None:
+    proc, sandbox = played
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    reports = sandbox / "reports"
+    ok = json.loads((reports / "monitor-2016" / "monitor.json").read_text())
+    assert ok["verdict"] == "ok"
+    alert = json.loads((reports / "monitor-schema-change" / "monitor.json").read_text())
+    assert alert["verdict"] == "alert"
+    issues = {(s["kind"], s["column"]) for s in alert["schema"]}
+    assert ("missing_column", "AGEP") in issues
+    assert "rolled back" in (reports / "rollback.txt").read_text()
