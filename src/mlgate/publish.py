@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mlgate import git, ledger, signing, subproc
+from mlgate import failpoints, git, ledger, signing, subproc
 from mlgate.errors import MlgateError
+from mlgate.tags import Action, parse_tag
 
 ZERO = "0" * 40
 
@@ -50,9 +51,17 @@ def build(records: list[tuple[dict[str, Any], list[tuple[str, str]]]], *, cwd: P
         message = ledger.tag_message(record)
         for name, commit in carriers:
             tags.append((name, make_tag(name, commit, message, cwd=cwd)))
+            failpoints.hit(_tag_step(name))
         parent = ledger.build_commit(record, parent, cwd=cwd)
+        failpoints.hit("after-ledger-commit")
     assert parent is not None
     return Plan(tuple(tags), old, parent)
+
+
+def _tag_step(name: str) -> str:
+    parsed = parse_tag(name)
+    registers = parsed is not None and parsed.action is Action.REGISTER
+    return "after-version-tag" if registers else "after-assign-tag"
 
 
 def apply(plan: Plan, *, cwd: Path) -> None:
@@ -63,6 +72,7 @@ def apply(plan: Plan, *, cwd: Path) -> None:
     git.git(["update-ref", "--stdin"], cwd=cwd, input_bytes=("\n".join(lines) + "\n").encode(),
             hint="another mlgate command may have changed the registry at the same moment; "
                  "run it again")
+    failpoints.hit("after-ref-transaction")
 
 
 def undo(plan: Plan, *, cwd: Path) -> None:
@@ -85,8 +95,10 @@ class PushResult:
 
 
 def push(refspecs: list[str], *, remote: str, cwd: Path) -> PushResult:
+    failpoints.hit("before-push")
     proc = subproc.run(["git", "push", "--atomic", "--porcelain", remote, *refspecs],
-                           cwd=cwd, hint=git.GIT_HINT, check=False)
+                       cwd=cwd, hint=git.GIT_HINT, check=False)
+    failpoints.hit("after-push")
     out = (proc.stdout or b"").decode("utf-8", "replace")
     err = (proc.stderr or b"").decode("utf-8", "replace")
     if proc.returncode == 0:
@@ -100,53 +112,48 @@ def push(refspecs: list[str], *, remote: str, cwd: Path) -> PushResult:
 
 
 def fetch_registry(*, remote: str, cwd: Path) -> str | None:
-    """Fetch the remote's tags and ledger; returns the remote ledger head (None: none)."""
+    """Fetch the remote's ledger and the tags missing here; returns the remote ledger head
+    (None: the remote has no ledger yet).
+
+    Tags are fetched without force, so only new ones are written, however many the
+    registry holds, and a tag that exists here keeps its object: a local record that
+    never reached the remote shows up as a ledger that diverged (see adopt_remote). The
+    ledger is fetched with a pattern so that a remote without one (a registry made by
+    GTO alone, or a first promotion) still gives its tags (`ledger*` matches the ledger,
+    and nothing when there is none, where a plain name would fail the whole fetch)."""
     tracking = f"refs/remotes/{remote}/{ledger.LEDGER_BRANCH}"
-    git.git(["fetch", "--quiet", "--no-write-fetch-head", remote,
-             f"+{ledger.LEDGER_REF}:{tracking}", "+refs/tags/*:refs/mlgate-remote-tags/*"],
-            cwd=cwd, check=False)
+    proc = subproc.run(
+        ["git", "fetch", "--no-tags", "--no-write-fetch-head", "--no-progress", remote,
+         f"+{ledger.LEDGER_REF}*:{tracking}*",
+         "refs/tags/*:refs/tags/*"], cwd=cwd, hint=git.GIT_HINT, check=False)
+    err = (proc.stderr or b"").decode("utf-8", "replace")
+    if proc.returncode != 0 and "would clobber existing tag" not in err:
+        raise MlgateError(f"cannot fetch the registry from {remote!r}:\n    {err.strip()}",
+                          hint=f"check that the remote {remote!r} is reachable")
     out = git.git(["rev-parse", "--verify", "--quiet", tracking], cwd=cwd, check=False).strip()
     return out or None
 
 
 def adopt_remote(*, remote_head: str | None, cwd: Path) -> list[str]:
-    """Make the local registry what the remote has, keeping nothing the remote lacks
-    except local records not yet pushed (returned, as refspecs to push first)."""
+    """Move the local ledger up to the remote's (after :func:`fetch_registry`), keeping
+    local records not yet pushed: their tags are returned, as refspecs to push first."""
     local = ledger.ledger_head(cwd=cwd)
-    out = git.git(["for-each-ref", "--format=%(refname:strip=2) %(objectname)",
-                   "refs/mlgate-remote-tags"], cwd=cwd)
-    remote_tags = dict(line.split(" ", 1) for line in out.splitlines() if line)
-    lines = ["start"]
-    for name, oid in remote_tags.items():
-        lines.append(f"update refs/tags/{name} {oid}")
-    pending: list[str] = []
-    if remote_head and local and local != remote_head:
-        if git.git_ok(["merge-base", "--is-ancestor", local, remote_head], cwd=cwd):
-            lines.append(f"update {ledger.LEDGER_REF} {remote_head} {local}")
-        elif git.git_ok(["merge-base", "--is-ancestor", remote_head, local], cwd=cwd):
-            pending = _unpushed_tags(remote_head, local, cwd=cwd)
-        else:
-            raise MlgateError(
-                "the local ledger and the remote's have diverged",
-                hint=f"records on the local {ledger.LEDGER_BRANCH} were never pushed and "
-                     "conflict with the remote's: inspect them with `git log "
-                     f"{ledger.LEDGER_BRANCH}`, then `git update-ref {ledger.LEDGER_REF} "
-                     f"{remote_head[:12]}` to take the remote's")
-    elif remote_head and not local:
-        lines.append(f"create {ledger.LEDGER_REF} {remote_head}")
-    lines += ["prepare", "commit"]
-    if len(lines) > 3:
-        git.git(["update-ref", "--stdin"], cwd=cwd,
-                input_bytes=("\n".join(lines) + "\n").encode())
-    _drop_namespace(cwd)
-    return pending
-
-
-def _drop_namespace(cwd: Path) -> None:
-    out = git.git(["for-each-ref", "--format=delete %(refname)", "refs/mlgate-remote-tags"],
-                  cwd=cwd)
-    if out.strip():
-        git.git(["update-ref", "--stdin"], cwd=cwd, input_bytes=out.encode())
+    if not remote_head or local == remote_head:
+        return []
+    if local is None:
+        git.git(["update-ref", ledger.LEDGER_REF, remote_head, ZERO], cwd=cwd)
+        return []
+    if git.git_ok(["merge-base", "--is-ancestor", local, remote_head], cwd=cwd):
+        git.git(["update-ref", ledger.LEDGER_REF, remote_head, local], cwd=cwd)
+        return []
+    if git.git_ok(["merge-base", "--is-ancestor", remote_head, local], cwd=cwd):
+        return _unpushed_tags(remote_head, local, cwd=cwd)
+    raise MlgateError(
+        "the local ledger and the remote's have diverged",
+        hint=f"records on the local {ledger.LEDGER_BRANCH} were never pushed and "
+             "conflict with the remote's: inspect them with `git log "
+             f"{ledger.LEDGER_BRANCH}`, then `git update-ref {ledger.LEDGER_REF} "
+             f"{remote_head[:12]}` to take the remote's")
 
 
 def _unpushed_tags(remote_head: str, local: str, *, cwd: Path) -> list[str]:

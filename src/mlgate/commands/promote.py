@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 from mlgate import actions, facts, ledger, publish
 from mlgate.config.declarations import find_root
 from mlgate.errors import EXIT_FAILED, EXIT_OK, MlgateError
+from mlgate.registry import Deployment, read_registry
 from mlgate.report.registry import render
+from mlgate.report.text import to_json
 
 MAX_ATTEMPTS = 5
 
@@ -31,6 +34,12 @@ def main(*, model: str, env: str, rev: str | None, version: str | None,
     source = facts.load_policy(model, cand, None)
     facts.check_environment(source.model, env)
     for _ in range(MAX_ATTEMPTS):
+        # a rerun after a crash, or a concurrent run that won with this very commit,
+        # finds it there already: one promotion, one record
+        serving = already_serving(root, model, env, cand.commit)
+        if serving is not None and version in (None, f"v{serving.version}", serving.version):
+            print(render_already(serving, fmt, dry_run=dry_run))
+            return EXIT_OK
         outcome = actions.promote(
             cand, source, env, version=version, approvals_path=approvals, reason=reason,
             push=push, dry_run=dry_run, remote=remote, now=datetime.now(UTC))
@@ -43,3 +52,20 @@ def main(*, model: str, env: str, rev: str | None, version: str | None,
     raise MlgateError(f"gave up after {MAX_ATTEMPTS} attempts: other promotions kept "
                       "reaching the remote first", hint="run it again in a moment")
 
+
+def already_serving(root: Path, model: str, env: str, commit: str) -> Deployment | None:
+    """The stay in ``env`` that serves ``commit`` now, if any (reads only that
+    environment's tags)."""
+    state = read_registry(cwd=root, pattern=f"refs/tags/{model}#{env}*").model(model)
+    current = state.current(env)
+    return current if current is not None and current.commit == commit else None
+
+
+def render_already(stay: Deployment, fmt: str, *, dry_run: bool) -> str:
+    version = f"v{stay.version}" if stay.version else stay.commit[:12]
+    if fmt == "json":
+        return to_json({"model": stay.model, "environment": stay.env, "action": None,
+                        "passed": True, "version": stay.version, "tags": [],
+                        "already": stay.event.name, "pushed": False, "dry_run": dry_run})
+    return (f"{stay.model} {version} is already in {stay.env} ({stay.event.name}, since "
+            f"{stay.since.isoformat()}): nothing to do")

@@ -1,0 +1,99 @@
+"""Two clones of one origin promote to one environment at the same moment.
+
+Both processes are held at the step before `git push --atomic` until both are there
+(`MLGATE_FAILPOINT=before-push@DIR:2`), so every round is a real race on the same
+remote state: one push wins, the other is rejected whole, undone locally, and judged
+again against the winner's registry before it lands after it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mlgate import failpoints
+from mlgate.ledger import digest
+from tests.conftest import Project, make_project
+from tests.registry._helpers import (
+    MLGATE,
+    assert_registry_whole,
+    assignments,
+    clone,
+    new_candidate,
+    registered,
+    serving_commit,
+)
+
+PROMOTE = ("promote", "tiny", "--env", "staging", "--push", "--format", "json")
+ROUNDS = 20
+
+
+@pytest.fixture
+def two_clones(tmp_path: Path) -> tuple[Project, Project]:
+    base = make_project(tmp_path / "base", "tiny")
+    base.dvc("push", "-q")
+    return clone(base, tmp_path, "a"), clone(base, tmp_path, "b")
+
+
+def promote_together(clones: tuple[Project, Project], meeting: Path) -> list[dict[str, Any]]:
+    env = {**os.environ, failpoints.ENV_VAR: f"before-push@{meeting}:2"}
+    procs = [subprocess.Popen([*MLGATE, *PROMOTE], cwd=c.path, env=env, text=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE) for c in clones]
+    outcomes = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, out + err
+        outcomes.append(json.loads(out))
+    assert len(list(meeting.iterdir())) == 2  # both reached the push together
+    return outcomes
+
+
+@pytest.mark.slow
+def test_two_clones_promote_different_candidates_at_once(two_clones: tuple[Project, Project],
+                                                         tmp_path: Path) -> None:
+    a, b = two_clones
+    origin = a.origin
+    for round_ in range(ROUNDS):
+        heads = [new_candidate(c, f"round {round_} from {c.path.name}") for c in (a, b)]
+        outcomes = promote_together((a, b), tmp_path / f"meet-{round_}")
+
+        entries = assert_registry_whole(origin)
+        assert len(entries) == 2 * (round_ + 1)
+        first, second = (e.record for e in entries[-2:])
+        # exactly one won the push; the other landed after it, chained to it
+        assert {first["predicate"]["commit"], second["predicate"]["commit"]} == set(heads)
+        assert second["predicate"]["previous"] == digest(first)
+        assert [first["predicate"]["version"], second["predicate"]["version"]] == [
+            f"1.{2 * round_}.0", f"1.{2 * round_ + 1}.0"]
+        # what each process reported is what landed (the loser's first try left no trace)
+        by_commit = {o["record"]["predicate"]["commit"]: o for o in outcomes}
+        for record in (first, second):
+            reported = by_commit[record["predicate"]["commit"]]
+            assert reported["record"] == record and reported["pushed"] is True
+        assert serving_commit(origin, "tiny", "staging") == second["predicate"]["commit"]
+
+    assert assignments(origin, "tiny", "staging") == [
+        f"tiny#staging#{n}" for n in range(1, 2 * ROUNDS + 1)]
+    assert len(registered(origin, "tiny")) == 2 * ROUNDS
+    for c in (a, b):  # each clone's own registry is a whole prefix of origin's
+        local = assert_registry_whole(c.path)
+        assert [e.commit for e in local] == [e.commit for e in entries[:len(local)]]
+
+
+def test_two_clones_promote_the_same_commit_at_once(two_clones: tuple[Project, Project],
+                                                    tmp_path: Path) -> None:
+    a, b = two_clones
+    outcomes = promote_together((a, b), tmp_path / "meet")
+    entries = assert_registry_whole(a.origin)
+    assert len(entries) == 1  # one promotion, one record
+    winner = [o for o in outcomes if "record" in o]
+    loser = [o for o in outcomes if "already" in o]
+    assert len(winner) == len(loser) == 1
+    assert winner[0]["record"] == entries[0].record
+    assert loser[0]["already"] == "tiny#staging#1"
+    assert assert_registry_whole(b.path)[-1].commit == assert_registry_whole(a.path)[-1].commit
