@@ -24,7 +24,7 @@ from mlgate.promotion import (
     predicate,
     read_approvals,
 )
-from mlgate.registry import ModelState, read_registry
+from mlgate.registry import ModelState, read_model
 from mlgate.tags import Action, TagName
 
 
@@ -100,13 +100,13 @@ def promote(cand: facts.Candidate, source: facts.PolicySource, env: str, *,
     root = cand.root
     model = with_required_gates(source.model, env)
     dvc_yaml = read_dvc_yaml(cand.read)
+    approvals: ApprovalFile | None = None
+    if approvals_path:  # bad input first, before any child process starts
+        approvals = read_approvals(approvals_path, env)
     in_remote = (facts.DvcStatus(root, facts.model_stages(model, dvc_yaml), cloud=True)
                  if cand.rev is None else None)
-    approvals: ApprovalFile | None = None
-    if approvals_path:
-        approvals = read_approvals(approvals_path, env)
     try:
-        state = read_registry(cwd=root).model(model.name)
+        state = read_model(model.name, cwd=root)
         gathered = facts.gather(cand, dataclasses.replace(source, model=model), now=now)
         assert cand.commit is not None
         chosen, is_new = choose_version(state, cand.commit, version)
@@ -175,7 +175,7 @@ def reassign(cand: facts.Candidate, source: facts.PolicySource, env: str, *, act
     root = cand.root
     model = source.model
     approvals = read_approvals(approvals_path, env) if approvals_path else None
-    state = read_registry(cwd=root).model(model.name)
+    state = read_model(model.name, cwd=root)
     current = state.current(env)
     if current is None and (action == "retire" or not state.timeline(env)):
         # a rollback may bring back what a retirement took out; nothing else without a stay

@@ -58,9 +58,15 @@ def read_approvals(path: str, env: str) -> ApprovalFile:
                           hint='[{"state": "approved", "user": {"login": "..."}, '
                                '"environments": [{"name": "production"}]}]')
     approvers = []
-    for item in data:
+    for n, item in enumerate(data):
+        user = item.get("user")
+        if user is not None and not isinstance(user, dict):
+            raise MlgateError(f"approval #{n + 1}: user must be an object with a login, "
+                              f"got {user!r}", path=path,
+                              hint='"user": {"login": "..."}, as GitHub\'s approvals API '
+                                   'returns it')
         envs = [e.get("name") for e in item.get("environments") or [] if isinstance(e, dict)]
-        login = (item.get("user") or {}).get("login")
+        login = (user or {}).get("login")
         if item.get("state") == "approved" and login and (not envs or env in envs):
             approvers.append(str(login))
     return ApprovalFile(tuple(approvers), author if isinstance(author, str) else None, data)

@@ -167,3 +167,9 @@ def read_registry(*, cwd: Path, pattern: str = "refs/tags") -> Registry:
         state.events.append(event)
     registry.models = dict(models)
     return registry
+
+
+def read_model(name: str, *, cwd: Path) -> ModelState:
+    """One model's registry: only its own tags are read (its counter is per model), so the
+    cost does not grow with the other models' history."""
+    return read_registry(cwd=cwd, pattern=f"refs/tags/{name}[@#]*").model(name)

@@ -16,7 +16,7 @@ from typing import Any
 
 from mlgate import git, ledger
 from mlgate.errors import MlgateError
-from mlgate.registry import TagEvent, read_registry
+from mlgate.registry import TagEvent, read_model
 from mlgate.tags import Action, parse_tag
 
 DEPLOYABLE = ("promote", "rollback")
@@ -60,7 +60,7 @@ def find_event(tag: str, *, cwd: Path) -> tuple[TagEvent, str | None]:
     if parsed is None:
         raise MlgateError(f"{tag!r} is not a registry tag",
                           hint="expected MODEL#ENV#N, as `mlgate promote` writes it")
-    state = read_registry(cwd=cwd).model(parsed.model)
+    state = read_model(parsed.model, cwd=cwd)
     event = next((e for e in state.events if e.name == tag), None)
     if event is None:
         raise MlgateError(f"no tag {tag!r} in this repository",

@@ -31,10 +31,10 @@ def main(*, model: str, env: str, rev: str | None, policy_ref: str | None, fmt: 
     gathered = facts.gather(cand, source)
     from mlgate import policy  # numpy: imported once `dvc status` is running
     from mlgate.actions import registry_facts
-    from mlgate.registry import read_registry
+    from mlgate.registry import read_model
     from mlgate.report import decision as render
 
-    state = read_registry(cwd=root).model(source.model.name)
+    state = read_model(source.model.name, cwd=root)
     version = state.version_of(cand.commit) if cand.commit and rev is not None else None
     decision = policy.evaluate(gathered.policy.model, env, gathered.to_facts(
         candidate_version=version, **registry_facts(state, gathered.policy.model)))

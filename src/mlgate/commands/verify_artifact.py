@@ -13,7 +13,7 @@ from pathlib import Path
 from mlgate import dvc, git, subproc
 from mlgate.config.declarations import find_root, load_model
 from mlgate.errors import EXIT_FAILED, EXIT_OK
-from mlgate.registry import read_registry
+from mlgate.registry import read_model
 from mlgate.report.text import table, to_json
 from mlgate.tags import parse_tag
 from mlgate.verify import Verification, verify
@@ -23,7 +23,7 @@ def main(*, tag: str, pull: bool, deploy: bool, ledger: str, fmt: str) -> int:
     root = find_root()
     parsed = parse_tag(tag)
     if pull and parsed is not None and parsed.env is not None:
-        event = next((e for e in read_registry(cwd=root).model(parsed.model).events
+        event = next((e for e in read_model(parsed.model, cwd=root).events
                       if e.name == tag and e.record), None)
         subject = (event.record or {}).get("subject") if event else None
         if subject and subject[0].get("name"):

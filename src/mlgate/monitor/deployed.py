@@ -16,7 +16,7 @@ from mlgate import git
 from mlgate.config.metricsfile import parse_metrics
 from mlgate.config.model import Model
 from mlgate.errors import MlgateError
-from mlgate.registry import read_registry
+from mlgate.registry import read_model
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ class DeployedMetrics:
 
 def deployed_metrics(root: Path, model: Model, env: str) -> DeployedMetrics:
     """The recorded test metrics of ``model``'s version deployed in ``env``."""
-    stay = read_registry(cwd=root).model(model.name).current(env)
+    stay = read_model(model.name, cwd=root).current(env)
     if stay is not None:
         record = stay.record or {}
         metrics = record.get("predicate", {}).get("metrics")

@@ -37,7 +37,7 @@ from mlgate.prreport.compare import (
 )
 from mlgate.prreport.datadeps import DepChange, dependency_changes
 from mlgate.prreport.params import params_changes
-from mlgate.registry import ModelState, read_registry
+from mlgate.registry import ModelState, read_model
 
 if TYPE_CHECKING:
     from mlgate.policy import Decision, GateResult
@@ -148,7 +148,7 @@ def build(root: Path, name: str | None, base_ref: str | None, env: str | None,
                         facts.model_stages(model, base_dvc))
         params = params_changes(cand.read, base, base_ref, stages, head_dvc, base_dvc)
         deps = dependency_changes(root, head_lock, base_lock, stages, head_dvc, base)
-        state = read_registry(cwd=root).model(name)
+        state = read_model(name, cwd=root)
         incumbent, incumbent_metrics = incumbent_of(root, model, state, env)
         base_metrics, missing = metrics_at(model, base)
         sensitive = sensitive_paths(changed_paths(root, base_commit))
