@@ -84,7 +84,8 @@ def undo(plan: Plan, *, cwd: Path) -> None:
     else:
         lines.append(f"delete {ledger.LEDGER_REF} {plan.ledger_new}")
     lines += ["prepare", "commit"]
-    git.git(["update-ref", "--stdin"], cwd=cwd, input_bytes=("\n".join(lines) + "\n").encode())
+    git.git(["update-ref", "-m", "mlgate: undo (the push was rejected)", "--stdin"], cwd=cwd,
+            input_bytes=("\n".join(lines) + "\n").encode())
 
 
 @dataclass(frozen=True)
