@@ -355,9 +355,9 @@ def test_without_the_ledger_nothing_is_verified(repo: Project, cli) -> None:  # 
     assert (code, found, data["verdict"]) == (1, [("unverified", LEDGER_REF)], "unverified")
 
 
-def test_a_change_undone_after_a_lost_push_race_is_only_a_note(repo: Project, cli) -> None:  # type: ignore[no-untyped-def]
-    """promote --push that loses the race puts the local refs back (publish.undo): the
-    ledger ref's reflog then holds a commit past its history, with no tags left."""
+def test_a_change_undone_after_a_lost_push_race_is_not_a_finding(repo: Project, cli) -> None:  # type: ignore[no-untyped-def]
+    """promote --push that loses the race puts the local refs back (publish.undo, whose
+    reflog entry says so): the reflog then holds a commit past the ledger's history."""
     from mlgate import publish
 
     record = forged(repo, "staging", action="promote", tags=["tiny#staging#5"])
@@ -366,8 +366,18 @@ def test_a_change_undone_after_a_lost_push_race_is_only_a_note(repo: Project, cl
     publish.apply(plan, cwd=repo.path)
     publish.undo(plan, cwd=repo.path)
     code, found, data = verify(cli, repo)
-    assert (code, found) == (0, [])
-    assert data["notes"] == [
-        f"{LEDGER_REF} once pointed at {plan.ledger_new[:12]} (promote tiny v1.0.0 to "
-        "staging), one record past its history whose tags are gone: a change undone after a "
-        "lost push race, or the newest record removed with its tags"]
+    assert (code, found, data["notes"]) == (0, [], [])
+
+
+def test_a_newest_record_removed_by_hand_with_its_tags_is_caught(repo: Project, cli) -> None:  # type: ignore[no-untyped-def]
+    from mlgate import publish
+
+    record = forged(repo, "staging", action="promote", tags=["tiny#staging#5"])
+    plan = publish.build([(record, [("tiny#staging#5", record["predicate"]["commit"])])],
+                         cwd=repo.path)
+    publish.apply(plan, cwd=repo.path)
+    repo.git("tag", "-d", "tiny#staging#5")
+    repo.git("update-ref", LEDGER_REF, plan.ledger_old or "", plan.ledger_new)
+    code, found, _ = verify(cli, repo)
+    assert code == 1
+    assert ("ledger_rewritten", LEDGER_REF) in [(f[0], f[1]) for f in found]

@@ -159,9 +159,8 @@ def subjects(records: tuple[Record, ...], locks: LockIndex, out: Findings) -> No
 
 
 def reflog(trail: Trail, out: Findings) -> list[str]:
-    """Every value the local ledger ref ever had must still be in its history. One
-    exception, a note rather than a finding: a single record on top of the history whose
-    tags are all gone, which is what a promotion undone after losing a push race leaves."""
+    """Every value the local ledger ref ever had must still be in its history, but for a
+    record that mlgate itself undid after losing a push race (its reflog entry says so)."""
     assert trail.ledger_ref is not None
     if not trail.ledger_ref.startswith("refs/heads/"):
         return []
@@ -177,13 +176,8 @@ def reflog(trail: Trail, out: Findings) -> list[str]:
         if oid in history or oid in reported or moved_away.startswith(UNDO_MESSAGE):
             continue
         reported.add(oid)
-        parent, subject, tags = _orphan(trail, oid)
+        _, subject, _ = _orphan(trail, oid)
         what = f" ({subject})" if subject else ""
-        if parent in history and tags is not None and not tags & trail.registry.names:
-            notes.append(f"{trail.ledger_ref} once pointed at {short(oid)}{what}, one record "
-                         "past its history whose tags are gone: a change undone after a lost "
-                         "push race, or the newest record removed with its tags")
-            continue
         out.add("ledger_rewritten", trail.ledger_ref,
                 f"once pointed at {short(oid)}{what}, which is not in its history now")
     return notes
