@@ -29,12 +29,15 @@ def push_pending(root: Path, remote: str) -> None:
                               hint=done.detail or "run `git push --atomic` by hand")
 
 
-def run(attempt: Callable[[], Outcome | None], *, root: Path, push: bool, dry_run: bool,
+def run(attempt: Callable[[], Outcome | str | None], *, root: Path, push: bool, dry_run: bool,
         remote: str, fmt: str) -> int:
     if push and not dry_run:
         push_pending(root, remote)
     for _ in range(MAX_ATTEMPTS):
         outcome = attempt()
+        if isinstance(outcome, str):  # nothing to do, and the attempt said why
+            print(outcome)
+            return EXIT_OK
         if outcome is not None:
             print(render(outcome, fmt))
             return EXIT_OK if outcome.passed else EXIT_FAILED
