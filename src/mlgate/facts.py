@@ -305,9 +305,9 @@ class Gathered:
     lock_digest: str | None = None
 
     def to_facts(self, **more: Any) -> Facts:
-        """The pure evaluation's input; ``more`` adds registry facts (incumbents, ...)."""
-        import numpy as np
-
+        """The pure evaluation's input; ``more`` adds registry facts (incumbents, ...).
+        The predictions become arrays only when a gate reads them (numpy is not imported
+        for a policy of thresholds)."""
         from mlgate.policy import Facts, Predictions
         predictions, error = None, self.predictions_error
         declared = self.policy.model.predictions
@@ -315,7 +315,9 @@ class Gathered:
             missing = [c for c in (declared.label, declared.score) if c not in self.predictions]
             if missing:
                 error = f"{declared.path} has no column {missing[0]!r}"
-            else:
+            elif self.policy.model.reads_predictions:
+                import numpy as np
+
                 predictions = Predictions(
                     label=_numbers(self.predictions[declared.label], declared.path),
                     score=_numbers(self.predictions[declared.score], declared.path),

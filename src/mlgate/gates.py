@@ -12,14 +12,14 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import numpy.typing as npt
-
-from mlgate import stats
 from mlgate.config.metricsfile import lookup
 from mlgate.config.model import ConfidenceGate, NoRegressionGate, SlicesGate, ThresholdGate
+
+if TYPE_CHECKING:  # numpy is imported by the gates that compute, not by every command
+    import numpy as np
+    import numpy.typing as npt
 
 Observed = str | float | None
 
@@ -187,6 +187,8 @@ def confidence(gate: ConfidenceGate, predictions: Predictions | None, missing: s
     problem = _too_few(predictions, missing, gate.min_samples)
     if problem or predictions is None:
         return Verdict(None, expected, False, problem or "")
+    from mlgate import stats
+
     try:
         found = stats.bootstrap_interval(gate.metric, predictions.label, predictions.score,
                                          resamples=gate.resamples, level=gate.level,
@@ -230,6 +232,8 @@ def _slice_name(value: Any) -> str:
 
 def groups(column: npt.NDArray[Any]) -> list[tuple[str, npt.NDArray[np.intp]]]:
     """Row indexes per distinct value, in value order; missing values make one group."""
+    import numpy as np
+
     values = np.asarray(column)
     if values.dtype.kind not in "biuf":
         values = np.array([_slice_name(v.item() if isinstance(v, np.generic) else v)
@@ -265,6 +269,8 @@ def slices(gate: SlicesGate, lower: bool, predictions: Predictions | None,
     failed: list[str] = []
     small: list[str] = []
     judged: dict[str, float] = {}
+    from mlgate import stats
+
     for name, index in groups(predictions.columns[col]):
         value, undefined = stats.metric_value(metric, predictions.label[index],
                                               predictions.score[index])

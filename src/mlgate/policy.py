@@ -10,12 +10,11 @@ freshness, the environment's ``requires`` and ``approval``) here.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
-
-import numpy as np
 
 from mlgate import gates
 from mlgate.config.model import (
@@ -127,7 +126,8 @@ class Decision:
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, np.generic | np.ndarray):
+    np = sys.modules.get("numpy")  # no numpy values exist unless a gate imported it
+    if np is not None and isinstance(value, np.generic | np.ndarray):
         return _plain(value.tolist())
     if isinstance(value, float) and not math.isfinite(value):
         return gates.lit(value)

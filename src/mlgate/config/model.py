@@ -212,6 +212,12 @@ class Model:
         return tuple(e.name for e in self.environments)
 
     @property
+    def reads_predictions(self) -> bool:
+        """Whether any gate (promotion or rollback) judges the predictions file."""
+        return any(isinstance(gate, ConfidenceGate | SlicesGate)
+                   for env in self.environments for gate in (*env.gates, *env.rollback.gates))
+
+    @property
     def key_metrics(self) -> tuple[str, ...]:
         if self.metrics.key:
             return self.metrics.key
