@@ -40,4 +40,9 @@ def cache_dir(root: Path) -> Path:
 
 def cached_file(root: Path, md5: str) -> Path:
     """Path of a file object in DVC 3's cache layout."""
-    return cache_dir(root) / "files" / "md5" / md5[:2] / md5[2:]
+    return object_path(cache_dir(root), md5)
+
+
+def object_path(cache: Path, md5: str) -> Path:
+    """Path of a file object under the cache directory ``cache`` (DVC 3's layout)."""
+    return cache / "files" / "md5" / md5[:2] / md5[2:]

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import cached_property
 from pathlib import Path
 
 from mlgate import git, subproc
 from mlgate.audit.trail import Record
-from mlgate.dvccache import bytes_md5, cached_file
+from mlgate.dvccache import bytes_md5, cache_dir, object_path
 
 _OBJECT_ID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 
@@ -26,6 +27,7 @@ class LockIndex:
         self._raw: dict[str, bytes | None] = {}
         self._parsed: dict[str, dict[str, str | None] | None] = {}
         self._sha256: dict[str, str | None] = {}
+        self._md5: dict[str, str] = {}  # commit -> md5 of its dvc.lock
 
     def preload(self, commits: list[str]) -> None:
         wanted = sorted({c for c in commits if c and c not in self._exists})
@@ -37,6 +39,8 @@ class LockIndex:
         blobs = git.cat_files([f"{c}:dvc.lock" for c in present], cwd=self.root)
         for commit, blob in zip(present, blobs, strict=True):
             self._raw[commit] = blob.data if blob else None
+            if blob:
+                self._md5[commit] = bytes_md5(blob.data)
 
     def exists(self, commit: str) -> bool:
         self.preload([commit])
@@ -51,15 +55,19 @@ class LockIndex:
         raw = self.raw(commit)
         if raw is None:
             return None
-        key = bytes_md5(raw)
+        key = self._md5[commit]
         if key not in self._parsed:
             self._parsed[key] = lock_outs(raw)
         return self._parsed[key]
 
+    @cached_property
+    def _cache(self) -> Path:
+        return cache_dir(self.root)
+
     def cached_sha256(self, md5: str) -> str | None:
         """sha256 of the DVC cache's object with this md5; None when it is not cached."""
         if md5 not in self._sha256:
-            path = cached_file(self.root, md5)
+            path = object_path(self._cache, md5)
             self._sha256[md5] = file_sha256(path) if path.is_file() else None
         return self._sha256[md5]
 
@@ -77,8 +85,8 @@ class LockIndex:
             return [f"there is no dvc.lock at its commit {at}"]
         problems = []
         recorded_lock = record.mapping("dvc_lock").get("md5")
-        if recorded_lock != bytes_md5(raw):
-            problems.append(f"dvc.lock at {at} has md5 {bytes_md5(raw)}, the record says "
+        if recorded_lock != self._md5[commit]:
+            problems.append(f"dvc.lock at {at} has md5 {self._md5[commit]}, the record says "
                             f"{recorded_lock}")
         name = str(record.subject.get("name") or "")
         digests = record.digests

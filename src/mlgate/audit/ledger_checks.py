@@ -7,7 +7,7 @@ import json
 import re
 from typing import Any
 
-from mlgate import git, ledger
+from mlgate import git, jsonread, ledger
 from mlgate.audit.evidence import LockIndex
 from mlgate.audit.findings import Findings, short
 from mlgate.audit.trail import INDEX_DIR, RECORDS_DIR, TRAILER, Record, Trail
@@ -130,7 +130,7 @@ def index(trail: Trail, out: Findings) -> None:
 
 def _load(raw: bytes) -> dict[str, Any]:
     try:
-        data = json.loads(raw)
+        data = jsonread.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError):
         return {}
     return data if isinstance(data, dict) else {}

@@ -21,10 +21,10 @@ def check_tags(trail: Trail, out: Findings) -> None:
             assigned[(record.model, record.env)].add(record.commit)
     for event in sorted(trail.events, key=lambda e: e.name):
         named = naming.get(event.name)
-        if event.record is None:
+        found = _carried(event, trail.by_digest)
+        if found is None and event.record is None:
             _tag_without_record(event, named, out)
             continue
-        found = trail.by_digest.get(_carried_digest(event, trail.by_digest))
         if found is None:
             if trail.head is None:
                 continue
@@ -43,15 +43,19 @@ def check_tags(trail: Trail, out: Findings) -> None:
             out.add("deleted_tag", tag, f"is gone, yet {record.label} names it")
 
 
-def _carried_digest(event: TagEvent, known: dict[str, Record]) -> str:
-    """The digest of the record a tag carries. mlgate writes it as canonical JSON, so the
-    hash of the message's text is that digest when it is one the ledger has (no need to
-    encode the record again); otherwise the record is encoded canonically."""
-    assert event.record is not None
+def _carried(event: TagEvent, known: dict[str, Record]) -> Record | None:
+    """The ledger's record that a tag carries, or None. mlgate writes the record as
+    canonical JSON, so the hash of the message's text is its digest when the ledger has
+    it: the record is not decoded and encoded again (that is most of the cost of verifying
+    10,000 tags). Other messages are decoded and their record encoded canonically."""
+    if event.tag_object is None:
+        return None
     _, _, body = event.message.partition("\n\n")
     text = body.strip()
     quick = "sha256:" + hashlib.sha256(text[:text.rfind("}") + 1].encode()).hexdigest()
-    return quick if quick in known else safe_digest(event.record)
+    if quick in known:
+        return known[quick]
+    return None if event.record is None else known.get(safe_digest(event.record))
 
 
 def _tag_without_record(event: TagEvent, named: Record | None, out: Findings) -> None:

@@ -16,7 +16,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from mlgate import git, ledger
+from mlgate import git, jsonread, ledger
 from mlgate.registry import Registry, TagEvent, read_registry
 
 RECORDS_DIR = "records/"
@@ -231,7 +231,7 @@ def load(root: Path, *, ref: str | None = None, tags: bool = True) -> Trail:
 
 def _json_object(raw: bytes) -> dict[str, Any] | None:
     try:
-        data = json.loads(raw)
+        data = jsonread.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError):
         return None
     return data if isinstance(data, dict) else None

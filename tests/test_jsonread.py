@@ -1,0 +1,69 @@
+"""mlgate.jsonread.loads gives json.loads's result, whatever the text: a record's digest
+must never depend on which decoder read it."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mlgate import jsonread, ledger
+
+SCALARS = st.one_of(
+    st.none(), st.booleans(), st.text(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(allow_nan=False, allow_infinity=False),
+)
+VALUES = st.recursive(SCALARS, lambda inner: st.one_of(
+    st.lists(inner, max_size=4), st.dictionaries(st.text(), inner, max_size=4)), max_leaves=20)
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, float) and isinstance(b, float):
+        return (math.isnan(a) and math.isnan(b)) or (a == b and math.copysign(1, a)
+                                                     == math.copysign(1, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    return type(a) is type(b) and a == b
+
+
+@settings(max_examples=300, deadline=None)
+@given(VALUES, st.sampled_from([None, 2]))
+def test_same_as_json_for_any_document(value: Any, indent: int | None) -> None:
+    text = json.dumps(value, indent=indent, sort_keys=indent is not None, ensure_ascii=False)
+    for raw in (text, text.encode()):
+        assert _same(jsonread.loads(raw), json.loads(raw))
+
+
+@pytest.mark.parametrize("text", [
+    '{"big": 123456789012345678901234567890}',  # orjson would read a float
+    '{"edge": 9223372036854775808, "neg": -9223372036854775809}',
+    '{"x": NaN, "y": Infinity, "z": -Infinity}',  # orjson rejects these
+    '{"x": 1e400}',
+    '{"s": "\\ud800"}',  # a lone surrogate
+    '{"a": 1, "a": 2}',  # the last one wins, as in json
+    '{"f": 1e-05, "g": 1E+16, "h": -0.0, "i": 0.1}',
+])
+def test_corners_decode_as_json_does(text: str) -> None:
+    assert _same(jsonread.loads(text), json.loads(text))
+    assert _same(jsonread.loads(text.encode()), json.loads(text.encode()))
+
+
+@pytest.mark.parametrize("text", ['{"a": 1', "", "[1, 2,]", '{"a": tru}', "\xff"])
+def test_bad_json_raises_json_errors(text: str) -> None:
+    with pytest.raises(json.JSONDecodeError):
+        jsonread.loads(text)
+
+
+def test_a_records_digest_does_not_depend_on_the_decoder() -> None:
+    record = ledger.statement("model.bin", "ab" * 32, "cd" * 16, {
+        "model": "m", "version": "1.0.0", "seq": 2**65, "metrics": {"auc": 0.91, "tiny": 1e-7},
+        "reason": "Zoë's \u2603 fix"})
+    text = json.dumps(record, sort_keys=True, indent=2, ensure_ascii=False)
+    assert ledger.digest(jsonread.loads(text.encode())) == ledger.digest(record)
