@@ -32,27 +32,40 @@ class _StrictLoader(yaml.SafeLoader):
     yaml_implicit_resolvers = {}  # noqa: RUF012
 
 
+# libyaml's parser when PyYAML was built with it (the wheels are): several times faster.
+# Its nodes carry the same marks; on any error the pure-Python loader parses again, so
+# that messages and what is accepted do not depend on how PyYAML was built.
+_FastLoader: type[yaml.CSafeLoader] | None = None
+if getattr(yaml, "__with_libyaml__", False):
+
+    class _CStrictLoader(yaml.CSafeLoader):
+        yaml_implicit_resolvers = {}  # noqa: RUF012
+
+    _FastLoader = _CStrictLoader
+
 # YAML 1.2 core schema: only true/false are booleans, only ~/null are null,
 # and no implicit timestamps (dates stay strings, as JSON Schema expects).
-_StrictLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
-_StrictLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""]
-)
-_StrictLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:int",
-    re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$"),
-    list("-+0123456789"),
-)
-_StrictLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(
-        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
-        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
-    ),
-    list("-+0123456789."),
-)
+for _loader in (_StrictLoader, _FastLoader):
+    if _loader is None:
+        continue
+    _loader.add_implicit_resolver(
+        "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+        list("tTfF"))
+    _loader.add_implicit_resolver(
+        "tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""])
+    _loader.add_implicit_resolver(
+        "tag:yaml.org,2002:int",
+        re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$"),
+        list("-+0123456789"),
+    )
+    _loader.add_implicit_resolver(
+        "tag:yaml.org,2002:float",
+        re.compile(
+            r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+            r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+        ),
+        list("-+0123456789."),
+    )
 
 
 @dataclass(frozen=True)
@@ -110,11 +123,31 @@ def key_location(root: Node | None, json_path: Sequence[str | int]) -> tuple[int
     return locate(root, json_path)
 
 
-def load_text(text: str, path: str) -> Document:
-    """Parse YAML text strictly. Raises MlgateError with file:line on any problem."""
-    loader = _StrictLoader(text)
+def _composed_fast(text: str) -> tuple[yaml.CSafeLoader | yaml.SafeLoader | None, Node | None]:
+    """libyaml's loader and the root it composed, or (None, None) when libyaml is missing,
+    the document is empty or libyaml finds an error (the pure-Python parser then reads it
+    again, to say what is wrong)."""
+    if _FastLoader is None:
+        return None, None
+    loader = _FastLoader(text)
     try:
         root = loader.get_single_node()
+    except yaml.YAMLError:
+        root = None
+    if root is None:
+        loader.dispose()
+        return None, None
+    return loader, root
+
+
+def load_text(text: str, path: str) -> Document:
+    """Parse YAML text strictly. Raises MlgateError with file:line on any problem."""
+    loader, root = _composed_fast(text)
+    if loader is None:
+        loader = _StrictLoader(text)
+    try:
+        if root is None:
+            root = loader.get_single_node()
         if root is None:
             return Document(path, None, None)
         _check_expansion(root, path)
