@@ -24,6 +24,8 @@ FORMATS = ("table", "json")
 # command name -> (one-line help, function that adds its arguments)
 Configure = Callable[[argparse.ArgumentParser], None]
 COMMANDS: dict[str, tuple[str, Configure]] = {}
+# read-only commands that read every registry tag: the read starts before their import
+READS_REGISTRY = frozenset({"show", "history", "audit", "inventory"})
 
 
 def command(name: str, help_text: str) -> Callable[[Configure], Configure]:
@@ -306,9 +308,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.print_help()
             sys.stdout.flush()
             return EXIT_USAGE
+        if args.command in READS_REGISTRY:
+            from mlgate import registry
+            registry.prefetch()  # git reads the tags while the command's modules load
         options = {k: v for k, v in vars(args).items() if k not in ("command", "traceback")}
         module = importlib.import_module(f"mlgate.commands.{args.command.replace('-', '_')}")
-        code: int = module.main(**options)
+        try:
+            code: int = module.main(**options)
+        finally:
+            _forget_prefetch()
         sys.stdout.flush()  # a closed pipe fails here, in the funnel, not at exit
         return code
     except MlgateError as exc:
@@ -332,6 +340,12 @@ def main(argv: Sequence[str] | None = None) -> int:
               "  this is a bug in mlgate; re-run with --traceback and report it",
               file=sys.stderr)
         return EXIT_BUG
+
+
+def _forget_prefetch() -> None:
+    registry = sys.modules.get("mlgate.registry")  # loaded only by commands that use it
+    if registry is not None:
+        registry.forget_prefetch()
 
 
 def _wants_json(argv: list[str]) -> bool:

@@ -72,15 +72,18 @@ def parse_tag(name: str) -> TagName | None:
     match = _TAG.match(name)
     if match is None:
         return None
-    model = match["model"].replace("=", ":")
-    counter = int(match["counter"]) if match["counter"] else None
-    if match["version"]:
-        action = Action.DEREGISTER if match["dereg"] else Action.REGISTER
-        return TagName(model, action, version=match["version"], counter=counter)
-    if match["env"]:
-        action = Action.UNASSIGN if match["unassign"] else Action.ASSIGN
-        return TagName(model, action, env=match["env"], counter=counter)
-    return TagName(model, Action.DEPRECATE, counter=counter)
+    model, version, dereg, env, unassign, counter_text = match.group(*_GROUPS)
+    model = model.replace("=", ":")
+    counter = int(counter_text) if counter_text else None
+    if version:
+        action = Action.DEREGISTER if dereg else Action.REGISTER
+        return TagName(model, action, version, None, counter)
+    if env:
+        return TagName(model, Action.UNASSIGN if unassign else Action.ASSIGN, None, env, counter)
+    return TagName(model, Action.DEPRECATE, None, None, counter)
+
+
+_GROUPS = ("model", "version", "dereg", "env", "unassign", "counter")
 
 
 @dataclass(frozen=True, order=True)
