@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mlgate import git
+from mlgate import git, jsonread
 
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
 PREDICATE_TYPE = "https://mlgate.dev/deployment/v1"
@@ -71,7 +70,7 @@ def record_from_message(message: str) -> dict[str, Any] | None:
         return None
     end = body.rfind("}")  # a signature block may follow
     try:
-        data = json.loads(body[: end + 1])
+        data = jsonread.loads(body[: end + 1])
     except json.JSONDecodeError:
         return None
     if not isinstance(data, dict) or data.get("predicateType") != PREDICATE_TYPE:
@@ -126,38 +125,34 @@ def chain_head(model: str, env: str, *, cwd: Path, ref: str = LEDGER_REF) -> Cha
     return ChainHead(int(head_data.get("seq", 0)), env_data.get("digest"))
 
 
-def _write_blob(data: Any, *, cwd: Path) -> str:
-    body = json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
-    return git.git(["hash-object", "-w", "--stdin"], cwd=cwd,
-                   input_bytes=body.encode("utf-8")).strip()
+def _blob_text(data: Any) -> str:
+    return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
 
 
 def build_commit(record: dict[str, Any], parent: str | None, *, cwd: Path) -> str:
-    """A ledger commit adding ``record`` on top of ``parent``; refs are not touched."""
+    """A ledger commit adding ``record`` on top of ``parent``; refs are not touched.
+    Five git processes: blobs, a scratch index read from ``parent``, the three new
+    entries, the tree, the commit."""
     path = record_path(record)
     p = record["predicate"]
     env_index, head_index = _index_paths(p["model"], p["environment"])
-    blob = _write_blob(record, cwd=cwd)
-    index_blobs = [
-        (_write_blob({"digest": digest(record), "path": path, "seq": p["seq"]}, cwd=cwd),
-         env_index),
-        (_write_blob({"seq": p["seq"]}, cwd=cwd), head_index),
-    ]
-    fd, index = tempfile.mkstemp(prefix="mlgate-index-")
-    os.close(fd)
-    os.unlink(index)  # git wants to create it
-    env = {"GIT_INDEX_FILE": index}
-    try:
-        if parent:
-            git.git(["read-tree", parent], cwd=cwd, env=env)
-        else:
-            git.git(["read-tree", "--empty"], cwd=cwd, env=env)
-        infos = [f"100644,{blob},{path}"] + [f"100644,{b},{n}" for b, n in index_blobs]
-        for info in infos:
-            git.git(["update-index", "--add", "--cacheinfo", info], cwd=cwd, env=env)
+    files = [(path, _blob_text(record)),
+             (env_index, _blob_text({"digest": digest(record), "path": path, "seq": p["seq"]})),
+             (head_index, _blob_text({"seq": p["seq"]}))]
+    with tempfile.TemporaryDirectory(prefix="mlgate-ledger-") as scratch:
+        sources = []
+        for i, (_, text) in enumerate(files):
+            source = Path(scratch, f"blob-{i}")
+            source.write_bytes(text.encode("utf-8"))
+            sources.append(str(source))
+        blobs = git.git(["hash-object", "-w", "--no-filters", "--stdin-paths"], cwd=cwd,
+                        input_bytes=("\n".join(sources) + "\n").encode()).split()
+        env = {"GIT_INDEX_FILE": str(Path(scratch, "index"))}  # git creates it
+        git.git(["read-tree", parent] if parent else ["read-tree", "--empty"], cwd=cwd, env=env)
+        infos = [arg for (name, _), blob in zip(files, blobs, strict=True)
+                 for arg in ("--cacheinfo", f"100644,{blob},{name}")]
+        git.git(["update-index", "--add", *infos], cwd=cwd, env=env)
         tree = git.git(["write-tree"], cwd=cwd, env=env).strip()
-    finally:
-        Path(index).unlink(missing_ok=True)
     args = ["commit-tree", tree, "-m", summary(record) + "\n\nmlgate-record: " + path]
     if parent:
         args[2:2] = ["-p", parent]
@@ -186,7 +181,7 @@ def read_entries(*, cwd: Path, ref: str = LEDGER_REF) -> list[Entry]:
         if blob is None:
             continue
         try:
-            record = json.loads(blob.data)
+            record = jsonread.loads(blob.data)
         except json.JSONDecodeError:
             record = {}
         entries.append(Entry(sha, parent, paths[0], record, blob.data))

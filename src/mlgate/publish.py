@@ -33,24 +33,27 @@ class Plan:
         return [*specs, f"{ledger.LEDGER_REF}:{ledger.LEDGER_REF}"]
 
 
-def make_tag(name: str, commit: str, message: str, *, cwd: Path) -> str:
-    """An annotated tag object (not yet referenced), signed when tag.gpgSign is set."""
-    ident = git.git(["var", "GIT_COMMITTER_IDENT"], cwd=cwd).strip()
+def make_tag(name: str, commit: str, message: str, *, cwd: Path, ident: str, sign: bool) -> str:
+    """An annotated tag object (not yet referenced), signed when ``sign``."""
     body = f"object {commit}\ntype commit\ntag {name}\ntagger {ident}\n\n{message}"
-    body = signing.sign_tag_if_configured(body, cwd=cwd)
+    if sign:
+        body = signing.sign_tag(body, cwd=cwd)
     return git.git(["mktag"], cwd=cwd, input_bytes=body.encode("utf-8"),
                    hint="the tag could not be written; is the repository writable?").strip()
 
 
 def build(records: list[tuple[dict[str, Any], list[tuple[str, str]]]], *, cwd: Path) -> Plan:
-    """Objects for ``records``, each with the (tag name, commit) pairs that carry it."""
+    """Objects for ``records``, each with the (tag name, commit) pairs that carry it.
+    Every tag of one event has the same tagger line; signed when tag.gpgSign is set."""
     old = ledger.ledger_head(cwd=cwd)
+    ident = git.git(["var", "GIT_COMMITTER_IDENT"], cwd=cwd).strip()
+    sign = signing.signing_wanted(cwd=cwd)
     parent = old
     tags: list[tuple[str, str]] = []
     for record, carriers in records:
         message = ledger.tag_message(record)
         for name, commit in carriers:
-            tags.append((name, make_tag(name, commit, message, cwd=cwd)))
+            tags.append((name, make_tag(name, commit, message, cwd=cwd, ident=ident, sign=sign)))
             failpoints.hit(_tag_step(name))
         parent = ledger.build_commit(record, parent, cwd=cwd)
         failpoints.hit("after-ledger-commit")

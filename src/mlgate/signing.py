@@ -27,9 +27,8 @@ def signing_wanted(*, cwd: Path) -> bool:
     return value == "true"
 
 
-def sign_tag_if_configured(body: str, *, cwd: Path) -> str:
-    if not signing_wanted(cwd=cwd):
-        return body
+def sign_tag(body: str, *, cwd: Path) -> str:
+    """``body`` with the signature git would append, made with the configured key."""
     payload = body if body.endswith("\n") else body + "\n"
     fmt = _config("gpg.format", cwd=cwd) or "openpgp"
     key = _config("user.signingKey", cwd=cwd)
