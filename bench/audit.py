@@ -26,6 +26,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from common import compile_mlgate
+
 from mlgate import ledger
 
 PYTHON = sys.executable
@@ -84,7 +86,7 @@ def record(seq: int, model: str, env: str, action: str, version: str, commit: st
         "decision": {"model": model, "environment": env, "action": "promote",
                      "passed": action != "refused", "results": gates},
         "policy": {"path": f"pipelines/{model}.yaml", "ref": "main", "commit": commit,
-                   "blob": "0" * 40},
+                   "blob": hashlib.sha1(model.encode(), usedforsecurity=False).hexdigest()},
         "ci": {"actor": "ci-bot", "run_id": str(seq)}, "approvals": ["reviewer"],
         "reason": None, "previous": previous, "tags": tags,
         "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(when))})
@@ -161,6 +163,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     mlgate = [PYTHON, "-m", "mlgate"]
+    compile_mlgate()
     startup = wall([*mlgate, "--version"], Path.cwd(), args.runs)
     print(f"mlgate start-up (--version)  {startup:.3f} s")
     for size in (1_000, 10_000):

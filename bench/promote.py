@@ -42,6 +42,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from common import compile_mlgate
+
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = 0.5
 RUNS = 5
@@ -259,6 +261,7 @@ def main() -> None:
     parser.add_argument("--models", type=int, default=200)
     parser.add_argument("--versions", type=int, default=25)
     args = parser.parse_args()
+    compile_mlgate()
     with tempfile.TemporaryDirectory(prefix="mlgate-bench-") as tmp:
         home = Path(tmp) / "home"
         home.mkdir()
