@@ -70,7 +70,8 @@ class PolicySource:
     commit: str | None
     blob: str | None  # git blob id of the declaration file
     path: str
-    differs_from_candidate: bool = False
+    # how the candidate's own copy differs from the one applied: "changes", "deletes" or None
+    candidate_change: str | None = None
 
 
 def load_policy(name: str, cand: Candidate, policy_ref: str | None) -> PolicySource:
@@ -94,12 +95,17 @@ def load_policy(name: str, cand: Candidate, policy_ref: str | None) -> PolicySou
     doc = load_bytes(raw, shown)
     model, problems = parse_declaration(doc, name)
     if model is not None and not problems:
-        problems = cross_check(model, doc, read_dvc_yaml(cand.read), cand.read)
+        # a policy from another ref judges the candidate: a metric the candidate lacks is
+        # that gate's failure (exit 1), not a fault in the declaration (exit 2)
+        problems = cross_check(model, doc, read_dvc_yaml(cand.read), cand.read,
+                               metric_names=policy_ref is None)
     if model is None or problems:
         raise MlgateError.from_problems(problems)
     blob = git.blob_id(raw)
-    differs = cand_raw is not None and policy_ref is not None and cand_raw != raw
-    return PolicySource(model, ref, commit, blob, relpath, differs)
+    change = None
+    if policy_ref is not None and cand_raw != raw:
+        change = "deletes" if cand_raw is None else "changes"
+    return PolicySource(model, ref, commit, blob, relpath, change)
 
 
 class DvcStatus:

@@ -144,3 +144,77 @@ def test_no_regression_compares_with_what_the_registry_deploys(tiny: Project, cl
     row = next(r for r in json.loads(result.out)["results"] if r["kind"] == "no_regression")
     assert row["passed"] is False
     assert "1.0.0" in row["why"]  # judged against the incumbent, not "no incumbent"
+
+
+def test_policy_ref_judges_a_metric_the_candidate_dropped_as_a_failed_gate(tiny: Project, cli) -> None:  # type: ignore[no-untyped-def]
+    tiny.git("checkout", "-q", "-b", "no-auc")
+    train = (tiny.path / "src/train.py").read_text()
+    tiny.write("src/train.py", train.replace('    "roc_auc": round(auc(pairs), 6),\n', ""))
+    own = (tiny.path / F).read_text().replace("metric: roc_auc", "metric: accuracy")
+    tiny.write(F, own)
+    tiny.dvc("repro", "-q")
+    tiny.commit_all("stop reporting roc_auc, judge accuracy instead")
+    result = cli("check", "tiny", "--env", "staging", "--policy-ref", "main", "--format", "json",
+                 cwd=tiny.path)
+    assert (result.code, result.err) == (1, "")
+    row = next(r for r in json.loads(result.out)["results"] if r["gate"] == "threshold roc_auc")
+    assert row["passed"] is False
+    assert row["why"] == "roc_auc is missing from the candidate's metrics"
+
+
+def test_policy_ref_warning_in_table_and_markdown(tiny: Project, cli) -> None:  # type: ignore[no-untyped-def]
+    tiny.git("checkout", "-q", "-b", "weaker")
+    raise_staging_threshold(tiny, "0.1")
+    tiny.commit_all("lower the bar")
+    warning = (f"the candidate changes {F}; the policy applied is the one at main, as it must "
+               "be: have the change reviewed")
+    table = cli("check", "tiny", "--env", "staging", "--policy-ref", "main", cwd=tiny.path)
+    assert table.code == 0
+    assert f"warning: {warning}" in table.out.splitlines()
+    markdown = cli("check", "tiny", "--env", "staging", "--policy-ref", "main", "--format",
+                   "markdown", cwd=tiny.path)
+    assert f"> **Warning:** {warning}" in markdown.out.splitlines()
+
+
+def test_policy_ref_warns_when_the_candidate_deletes_the_declaration(tiny: Project, cli) -> None:  # type: ignore[no-untyped-def]
+    tiny.git("checkout", "-q", "-b", "no-policy")
+    tiny.git("rm", "-q", F)
+    tiny.commit_all("who needs gates")
+    result = cli("check", "tiny", "--env", "staging", "--policy-ref", "main", "--format", "json",
+                 cwd=tiny.path)
+    assert result.code == 0, result.out + result.err
+    assert json.loads(result.out)["warnings"] == [
+        f"the candidate deletes {F}; the policy applied is the one at main, as it must be: "
+        "have the change reviewed"]
+
+
+def test_freshness_reads_when_the_data_last_changed_from_git(tmp_path, monkeypatch, cli) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import make_project
+
+    for role in ("AUTHOR", "COMMITTER"):  # the data was first recorded long ago
+        monkeypatch.setenv(f"GIT_{role}_DATE", "2020-03-01T12:00:00Z")
+    project = make_project(tmp_path, "tiny")
+    for role in ("AUTHOR", "COMMITTER"):
+        monkeypatch.delenv(f"GIT_{role}_DATE")
+    text = (project.path / F).read_text()
+    project.write(F, text.replace("        - kind: reproducible\n", "        - kind: reproducible\n"
+                                  "        - kind: freshness\n          dependency: data/input.csv\n"
+                                  "          max_age: 30d\n", 1))
+    params = (project.path / "params.yaml").read_text()
+    project.write("params.yaml", params.replace("quality: 0.8", "quality: 0.81"))
+    project.dvc("repro", "-q")  # dvc.lock changes today, the data's md5 in it does not
+    project.commit_all("fresher gates, new params, old data")
+
+    def freshness() -> dict:  # type: ignore[type-arg]
+        result = cli("check", "tiny", "--env", "staging", "--format", "json", cwd=project.path)
+        return next(r for r in json.loads(result.out)["results"] if r["kind"] == "freshness")
+
+    stale = freshness()
+    assert stale["passed"] is False
+    assert "2020-03-01" in stale["why"]
+    data = (project.path / "data/input.csv").read_text()
+    project.write("data/input.csv", data.replace("0,-1.22407,a", "0,-1.22408,a"))
+    project.dvc("repro", "-q")
+    assert freshness()["passed"] is True  # not committed yet: it changed just now
+    project.commit_all("new data")
+    assert freshness()["passed"] is True

@@ -132,6 +132,15 @@ CASES: list[tuple[str, str | bytes, str]] = [
      + "".join(f"{c}: &{c} [{', '.join(['*' + p] * 10)}]\n" for p, c in zip("abcdefgh", "bcdefghi", strict=True)),
      f"{F}:5:4: aliases expand this document past 100,000 nodes\n"
      "  hint: this looks like an alias bomb; write the values out or use fewer aliases"),
+    ("impossible-date", swap('last_validated: "2026-01-01"', 'last_validated: "2026-13-45"'),
+     f"{F}:9:19: review.last_validated: '2026-13-45' (a string) is not a calendar date\n"
+     "  hint: a real date as YYYY-MM-DD: month 01-12, a day the month has"),
+    ("predictions-not-an-out", swap("path: eval/predictions.csv", "path: eval/scores.csv"),
+     f"{F}:18:9: predictions.path: 'eval/scores.csv' is not an out of any stage in dvc.yaml\n"
+     "  hint: outs in dvc.yaml: eval/metrics.json, eval/predictions.csv, model/model.bin"),
+    ("nested-too-deep", swap("intended_use: Tests only.", "intended_use: " + "[" * 100_000 + "]" * 100_000),
+     f"{F}:7:78: nested more than 64 levels deep\n"
+     "  hint: a model declaration nests a few levels; is this the right file?"),
     ("over-1mb", GOOD + "# " + "x" * (1024 * 1024) + "\n",
      f"{F}: file is {len(GOOD) + 1024 * 1024 + 3:,} bytes, larger than the 1,048,576-byte limit\n"
      "  hint: a model declaration is a few kilobytes; is this the right file?"),

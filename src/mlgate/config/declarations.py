@@ -119,8 +119,10 @@ def _internal_checks(model: Model, doc: Document) -> list[Problem]:
     return problems
 
 
-def cross_check(model: Model, doc: Document, dvc: DvcYaml | None, read: Reader) -> list[Problem]:
-    """Checks against dvc.yaml and the metrics files as they are in ``read``."""
+def cross_check(model: Model, doc: Document, dvc: DvcYaml | None, read: Reader, *,
+                metric_names: bool = True) -> list[Problem]:
+    """Checks against dvc.yaml and, with ``metric_names``, that the metrics files as they
+    are in ``read`` hold every metric a gate names."""
     problems: list[Problem] = []
     if dvc is None:
         return [_p(doc, ["artifact"], "no dvc.yaml in the repository root",
@@ -142,7 +144,7 @@ def cross_check(model: Model, doc: Document, dvc: DvcYaml | None, read: Reader) 
     if reference and dvc.producer(reference) is None:
         problems.append(_p(doc, ["monitoring", "reference"], f"{reference!r} is not an out of "
                            "any stage in dvc.yaml", _choices("outs in dvc.yaml", outs)))
-    if not problems:  # metric names are judged only in files that are metrics files
+    if not problems and metric_names:  # judged only in files that are metrics files
         problems.extend(_check_metric_names(model, doc, read))
     return problems
 

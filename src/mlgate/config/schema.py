@@ -59,7 +59,8 @@ def validate(doc: Document, schema_name: str) -> list[Problem]:
     import jsonschema  # lazily: keeps `mlgate --help` fast
 
     schema = load_schema(schema_name)
-    validator = jsonschema.Draft202012Validator(schema)
+    validator = jsonschema.Draft202012Validator(
+        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
     problems: list[Problem] = []
     for error in validator.iter_errors(doc.data):
         problems.extend(_explain(error, doc))
@@ -111,6 +112,9 @@ def _explain(error: Any, doc: Document) -> list[Problem]:
         return [_at(doc, path, text, f"did you mean {close[0]!r}?" if close else hint)]
     if validator == "pattern":
         return [_at(doc, path, f"{describe(instance)} is not allowed here", hint)]
+    if validator == "format" and error.validator_value == "date":
+        return [_at(doc, path, f"{describe(instance)} is not a calendar date",
+                    "a real date as YYYY-MM-DD: month 01-12, a day the month has")]
     bounds = {
         "minimum": "at least",
         "maximum": "at most",

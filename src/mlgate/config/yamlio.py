@@ -23,6 +23,9 @@ from mlgate.errors import MlgateError
 
 MAX_BYTES = 1024 * 1024
 MAX_EXPANDED_NODES = 100_000
+# a declaration nests a few levels; deeper documents would exhaust the composer's stack
+# (PyYAML's is recursive, libyaml's crashes the process on a 200 kB file of brackets)
+MAX_DEPTH = 64
 
 
 class _StrictLoader(yaml.SafeLoader):
@@ -140,8 +143,32 @@ def _composed_fast(text: str) -> tuple[yaml.CSafeLoader | yaml.SafeLoader | None
     return loader, root
 
 
+def _check_depth(text: str, path: str) -> None:
+    """Reject documents nested deeper than MAX_DEPTH, reading the event stream (the parsers
+    are state machines: no recursion) before anything is composed. A syntax error is left
+    for the loader to report: up to it, the nesting was within bounds."""
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_FastLoader or _StrictLoader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise MlgateError(
+                        f"nested more than {MAX_DEPTH} levels deep",
+                        path=path,
+                        line=event.start_mark.line + 1,
+                        column=event.start_mark.column + 1,
+                        hint="a model declaration nests a few levels; is this the right file?",
+                    )
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return
+
+
 def load_text(text: str, path: str) -> Document:
     """Parse YAML text strictly. Raises MlgateError with file:line on any problem."""
+    _check_depth(text, path)
     loader, root = _composed_fast(text)
     if loader is None:
         loader = _StrictLoader(text)

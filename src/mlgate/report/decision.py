@@ -30,8 +30,9 @@ def context(decision: Decision, gathered: Gathered) -> dict[str, Any]:
 
 def warnings(gathered: Gathered) -> list[str]:
     out = []
-    if gathered.policy.differs_from_candidate:
-        out.append(f"the candidate changes {gathered.policy.path}; the policy applied is the "
+    if gathered.policy.candidate_change:
+        out.append(f"the candidate {gathered.policy.candidate_change} {gathered.policy.path}; "
+                   "the policy applied is the "
                    f"one at {gathered.policy.ref}, as it must be: have the change reviewed")
     return out
 
