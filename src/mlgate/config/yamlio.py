@@ -152,12 +152,13 @@ def _check_depth(text: str, path: str) -> None:
         for event in yaml.parse(text, Loader=_FastLoader or _StrictLoader):
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
+                mark = event.start_mark
                 if depth > MAX_DEPTH:
                     raise MlgateError(
                         f"nested more than {MAX_DEPTH} levels deep",
                         path=path,
-                        line=event.start_mark.line + 1,
-                        column=event.start_mark.column + 1,
+                        line=mark.line + 1 if mark else None,
+                        column=mark.column + 1 if mark else None,
                         hint="a model declaration nests a few levels; is this the right file?",
                     )
             elif isinstance(event, yaml.CollectionEndEvent):
