@@ -127,7 +127,7 @@ def build(repo: Path, tags_wanted: int) -> int:
                                sort_keys=True, indent=2).encode() + b"\n"
         stream += b"commit refs/heads/mlgate/ledger\nmark :%d\n" % (100_000 + seq)
         stream += b"committer Bench <bench@example.com> %d +0000\n" % when
-        stream += data_block(f"{ledger.summary(rec)}\n\nmlgate-record: {path}".encode())
+        stream += data_block(ledger.commit_message(rec).encode())
         if parent_mark:
             stream += b"from :%d\n" % parent_mark
         parent_mark = 100_000 + seq

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import subprocess
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,36 +78,45 @@ class RevReader:
 
 
 def cat_files(specs: Sequence[str], *, cwd: Path) -> list[Blob | None]:
-    """Contents of many `rev:path` objects in one process; None for those that are missing."""
+    """Contents of many `rev:path` objects in one process; None for those that are missing
+    (or are not files)."""
+    return [Blob(oid, data) if kind == "blob" else None
+            for oid, kind, data in cat_objects(specs, cwd=cwd)]
+
+
+def cat_objects(specs: Sequence[str], *, cwd: Path) -> list[tuple[str, str, bytes]]:
+    """(id, type, bytes) of many objects in one `git cat-file --batch`; ("", "missing", b"")
+    for those that do not exist. Input and output go through temporary files, not pipes:
+    megabytes of records are read at once rather than in pipe-sized pieces."""
     if not specs:
         return []
     for spec in specs:
         if "\n" in spec:
             raise MlgateError(f"invalid path {spec!r}: contains a newline")
-    payload = "".join(spec + "\n" for spec in specs).encode()
-    proc = subprocess.run(["git", "cat-file", "--batch"], cwd=cwd, input=payload,
-                          capture_output=True, env=subproc.child_env(), check=False)
-    if proc.returncode != 0:
-        raise MlgateError("`git cat-file --batch` failed:\n    "
-                          + proc.stderr.decode("utf-8", "replace").strip(), hint=GIT_HINT)
-    out = proc.stdout
-    blobs: list[Blob | None] = []
+    with tempfile.TemporaryFile() as given, tempfile.TemporaryFile() as taken:
+        given.write("".join(spec + "\n" for spec in specs).encode())
+        given.seek(0)
+        proc = subprocess.run(["git", "cat-file", "--batch"], cwd=cwd, stdin=given,
+                              stdout=taken, stderr=subprocess.PIPE, env=subproc.child_env(),
+                              check=False)
+        if proc.returncode != 0:
+            raise MlgateError("`git cat-file --batch` failed:\n    "
+                              + proc.stderr.decode("utf-8", "replace").strip(), hint=GIT_HINT)
+        taken.seek(0)
+        out = taken.read()
+    found: list[tuple[str, str, bytes]] = []
     pos = 0
     for _ in specs:
         end = out.index(b"\n", pos)
-        header = out[pos:end].decode()
+        parts = out[pos:end].decode().split()
         pos = end + 1
-        parts = header.split()
-        if len(parts) == 3 and parts[1] == "blob":
+        if len(parts) == 3:
             size = int(parts[2])
-            blobs.append(Blob(parts[0], out[pos:pos + size]))
+            found.append((parts[0], parts[1], out[pos:pos + size]))
             pos += size + 1
-        elif len(parts) == 3:  # a tree or commit: skip its bytes, it is not a file
-            pos += int(parts[2]) + 1
-            blobs.append(None)
         else:  # "<spec> missing" / "ambiguous"
-            blobs.append(None)
-    return blobs
+            found.append(("", "missing", b""))
+    return found
 
 
 def dirty_paths(*, cwd: Path) -> list[str]:

@@ -57,6 +57,46 @@ def summary(record: dict[str, Any]) -> str:
     return f"{p['action']} {p['model']}{version} {where} {p['environment']}"
 
 
+RECORD_TRAILER = "mlgate-record: "
+SUMMARY_TRAILER = "mlgate-summary: "
+_SUMMARY_KEYS = ("model", "environment", "action", "version", "commit", "seq", "tags", "time",
+                 "approvals", "reason")
+
+
+def projection(record: dict[str, Any]) -> dict[str, Any]:
+    """What `mlgate history` shows of a record: a part of its predicate, with the same keys
+    and shapes (the CI actor, metrics that are not nested, the verdict and the gates' names).
+    Ledger commits carry it, so that the history of 10,000 records is one `git log`;
+    `audit verify` checks that it is the projection of the record the commit adds. Records
+    are untrusted input here: whatever does not have the expected shape is left out."""
+    pred = record.get("predicate")
+    pred = pred if isinstance(pred, dict) else {}
+    out: dict[str, Any] = {k: pred[k] for k in _SUMMARY_KEYS if k in pred}
+    ci = pred.get("ci")
+    if isinstance(ci, dict) and "actor" in ci:
+        out["ci"] = {"actor": ci["actor"]}
+    metrics = pred.get("metrics")
+    if isinstance(metrics, dict):
+        out["metrics"] = {k: v for k, v in metrics.items() if not isinstance(v, dict | list)}
+    decision = pred.get("decision")
+    if isinstance(decision, dict):
+        results = decision.get("results")
+        out["decision"] = {
+            "passed": decision.get("passed"),
+            "results": [r.get("gate") for r in results if isinstance(r, dict)]
+            if isinstance(results, list) else [],
+        }
+    return out
+
+
+def commit_message(record: dict[str, Any]) -> str:
+    """A ledger commit's message: a one-line summary, then trailers naming the record the
+    commit adds and carrying its :func:`projection` as canonical JSON (one line)."""
+    shown = canonical(projection(record)).decode("utf-8")
+    return (f"{summary(record)}\n\n{SUMMARY_TRAILER}{shown}\n"
+            f"{RECORD_TRAILER}{record_path(record)}\n")
+
+
 def tag_message(record: dict[str, Any]) -> str:
     """A tag's message: a one-line summary, a blank line, the record as canonical JSON."""
     return summary(record) + "\n\n" + canonical(record).decode("utf-8") + "\n"
@@ -153,7 +193,7 @@ def build_commit(record: dict[str, Any], parent: str | None, *, cwd: Path) -> st
                  for arg in ("--cacheinfo", f"100644,{blob},{name}")]
         git.git(["update-index", "--add", *infos], cwd=cwd, env=env)
         tree = git.git(["write-tree"], cwd=cwd, env=env).strip()
-    args = ["commit-tree", tree, "-m", summary(record) + "\n\nmlgate-record: " + path]
+    args = ["commit-tree", tree, "-m", commit_message(record)]
     if parent:
         args[2:2] = ["-p", parent]
     return git.git(args, cwd=cwd).strip()

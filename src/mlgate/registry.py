@@ -7,10 +7,8 @@ they simply carry no record.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import tempfile
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
@@ -18,7 +16,7 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
-from mlgate import git, subproc
+from mlgate import git
 from mlgate.ledger import record_from_message
 from mlgate.tags import Action, TagName, Version, parse_tag
 
@@ -35,20 +33,27 @@ class TagEvent:
     tag_object: str | None  # the annotated tag's own id; None for a lightweight tag
     stamp: int  # tagger time (creation time for a lightweight tag), in Unix seconds
     tagger: str
-    message: str
+    # replay order: GTO's per-model counter, then time (registrations have no counter)
+    order: tuple[int, int] = field(repr=False, compare=False)
+    # the annotated tag's message ("" for a lightweight tag); None until it is read
+    loaded_message: str | None = field(default=None, repr=False, compare=False)
 
     @cached_property
     def time(self) -> datetime:
         return datetime.fromtimestamp(self.stamp, UTC)
+
+    @property
+    def message(self) -> str:
+        if self.loaded_message is None:
+            raise RuntimeError(f"the message of {self.name} was not read "
+                               "(Registry.load_messages)")
+        return self.loaded_message
 
     @cached_property
     def record(self) -> dict[str, Any] | None:
         """The deployment record the tag message carries; parsed when first asked for
         (a registry of 10,000 tags is folded into state without decoding them all)."""
         return record_from_message(self.message) if self.tag_object else None
-
-    # replay order: GTO's per-model counter, then time (registrations have no counter)
-    order: tuple[int, int] = field(repr=False, compare=False)
 
 
 _ORDER = attrgetter("order")
@@ -111,13 +116,17 @@ class ModelState:
                                         ev.time, ev))
         return stays
 
-    def current(self, env: str) -> Deployment | None:
-        """The stay that has not ended: the last event in ``env``, when an assignment (the
-        last of :meth:`timeline`, without making the others)."""
+    def last_event(self, env: str) -> TagEvent | None:
         last = None
         for ev in sorted(self.events, key=_ORDER):
             if ev.tag.env == env:
                 last = ev
+        return last
+
+    def current(self, env: str) -> Deployment | None:
+        """The stay that has not ended: the last event in ``env``, when an assignment (the
+        last of :meth:`timeline`, without making the others)."""
+        last = self.last_event(env)
         if last is None or last.tag.action is not Action.ASSIGN:
             return None
         return Deployment(self.name, env, self._version_for(last), last.commit, last.time, last)
@@ -154,94 +163,47 @@ def _semver_key(version: str) -> tuple[int, int, int, int, str]:
 
 @dataclass
 class Registry:
+    root: Path | None = None  # the repository read (None: an empty registry)
     models: dict[str, ModelState] = field(default_factory=dict)
     names: set[str] = field(default_factory=set)  # every tag name, registry's or not
 
     def model(self, name: str) -> ModelState:
         return self.models.get(name) or ModelState(name)
 
-
-class _Prefetch:
-    """`git for-each-ref` started early, in the background, while the command's own
-    modules load. Its output goes to an unnamed temporary file, not a pipe: git never
-    waits for Python to drain it."""
-
-    def __init__(self, where: Path, pattern: str) -> None:
-        self.where, self.pattern = where, pattern
-        self.file = tempfile.TemporaryFile(prefix="mlgate-refs-")  # noqa: SIM115 (closed by take)
-        self.proc = subprocess.Popen(_for_each_ref_argv(pattern), cwd=where, stdout=self.file,
-                                     stderr=subprocess.DEVNULL, env=subproc.child_env())
-
-    def serves(self, cwd: Path, pattern: str) -> bool:
-        """The same refs: ``cwd`` is where the read started or a directory above it (a
-        command reads from its repository's root, found by walking up, so no other
-        repository can lie between them)."""
-        here = cwd.resolve()
-        return pattern == self.pattern and (here == self.where or here in self.where.parents)
-
-    def take(self) -> str | None:
-        """The output, or None when git failed (the caller's own read reports why)."""
-        with self.file:
-            if self.proc.wait() != 0:
-                return None
-            self.file.seek(0)
-            return self.file.read().decode("utf-8", "replace")
-
-    def discard(self) -> None:
-        with self.file:
-            self.proc.kill()
-            self.proc.wait()
+    def load_messages(self, events: Iterable[TagEvent]) -> None:
+        """Read the messages of ``events`` that were left out, in one `git cat-file`."""
+        wanted = [ev for ev in events if ev.loaded_message is None]
+        if not wanted or self.root is None:
+            return
+        found = git.cat_objects([ev.tag_object or ev.commit for ev in wanted], cwd=self.root)
+        for ev, (_, _, data) in zip(wanted, found, strict=True):
+            _, _, message = data.partition(b"\n\n")
+            object.__setattr__(ev, "loaded_message", message.decode("utf-8", "replace"))
 
 
-_pending: _Prefetch | None = None
+def _read_refs(cwd: Path, pattern: str, messages: bool) -> list[str]:
+    fields = _FIELDS if messages else _FIELDS[:-1]
+    out = git.git(["for-each-ref", "--format=" + "%00".join(fields) + "%00", pattern], cwd=cwd)
+    return out.split("\0")
 
 
-def prefetch(pattern: str = "refs/tags") -> None:
-    """Start reading the registry from the current directory now; the next
-    :func:`read_registry` of the same refs takes the result (read-only commands call this
-    before importing their modules; a failure here is left for that call to report)."""
-    global _pending
-    forget_prefetch()
-    if "GIT_DIR" not in os.environ:
-        try:
-            _pending = _Prefetch(Path.cwd().resolve(), pattern)
-        except OSError:  # no git, no such directory: the real read says so
-            _pending = None
+def registry_tag_names(*, cwd: Path) -> set[str]:
+    """Names of the tags in the registry's grammar: refs only, no tag object is read."""
+    out = git.git(["for-each-ref", "--format=%(refname:strip=2)", "refs/tags"], cwd=cwd)
+    return {name for name in out.splitlines() if parse_tag(name) is not None}
 
 
-def forget_prefetch() -> None:
-    """Drop a read that no command took (it failed first): never served later, when the
-    refs may have moved."""
-    global _pending
-    pending, _pending = _pending, None
-    if pending is not None:
-        pending.discard()
-
-
-def _for_each_ref_argv(pattern: str) -> list[str]:
-    return ["git", "for-each-ref", "--format=" + "%00".join(_FIELDS) + "%00", pattern]
-
-
-def _for_each_ref(cwd: Path, pattern: str) -> str:
-    global _pending
-    pending, _pending = _pending, None  # taken once: a later read sees later refs
-    if pending is not None and pending.serves(cwd, pattern):
-        out = pending.take()
-        if out is not None:
-            return out
-    elif pending is not None:
-        pending.discard()
-    return git.git(_for_each_ref_argv(pattern)[1:], cwd=cwd)
-
-
-def read_registry(*, cwd: Path, pattern: str = "refs/tags") -> Registry:
-    out = _for_each_ref(cwd, pattern)
-    parts = out.split("\0")
-    width = len(_FIELDS)
-    registry = Registry()
+def read_registry(*, cwd: Path, pattern: str = "refs/tags", messages: bool = True) -> Registry:
+    """Every tag matching ``pattern``, in one `git for-each-ref`. Without ``messages`` the
+    tag messages (the records, nearly all of the bytes) are left out and read later, in
+    one batch, for the events a command asks for (:meth:`Registry.load_messages`)."""
+    parts = _read_refs(cwd, pattern, messages)
+    width = len(_FIELDS) if messages else len(_FIELDS) - 1
+    registry = Registry(cwd)
     models: dict[str, ModelState] = defaultdict(lambda: ModelState(""))
     for i in range(0, len(parts) - width + 1, width):
-        name, kind, oid, peeled, tagger_at, created_at, tagger, email, message = parts[i:i + width]
+        name, kind, oid, peeled, tagger_at, created_at, tagger, email = parts[i:i + 8]
+        message = parts[i + 8] if messages else None
         name = name.lstrip("\n")
         registry.names.add(name)
         parsed = parse_tag(name)
@@ -250,7 +212,8 @@ def read_registry(*, cwd: Path, pattern: str = "refs/tags") -> Registry:
         annotated = kind == "tag"
         stamp = int(tagger_at or created_at or 0)
         event = TagEvent(name, parsed, peeled if annotated else oid, oid if annotated else None,
-                         stamp, f"{tagger} {email}".strip(), message, (parsed.counter or 0, stamp))
+                         stamp, f"{tagger} {email}".strip(), (parsed.counter or 0, stamp),
+                         message if annotated else "")
         state = models[parsed.model]
         state.name = parsed.model
         state.events.append(event)

@@ -163,6 +163,26 @@ def test_record_edited_in_a_rewritten_ledger(repo: Project, cli) -> None:  # typ
                      ("remote", "refs/remotes/origin/mlgate/ledger")]
 
 
+def test_a_ledger_commit_whose_summary_is_not_its_record(repo: Project, cli) -> None:  # type: ignore[no-untyped-def]
+    """`history` reads the summary each ledger commit carries: one that says something else
+    than the record (written so, then pushed) is caught."""
+    head = ledger_head(repo)
+    message = repo.git("log", "-1", "--format=%B", head)
+    forged_message = message.replace('"reason":"latency"', '"reason":"routine"')
+    assert forged_message != message
+    parent = repo.git("rev-parse", f"{head}^")
+    commit = repo.git("commit-tree", f"{head}^{{tree}}", "-p", parent, "-m", forged_message)
+    repo.git("update-ref", LEDGER_REF, commit)
+    repo.git("push", "-q", "-f", "origin", LEDGER_REF)
+    repo.git("fetch", "-q", "origin")
+    drop_reflog(repo)
+    code, found, data = verify(cli, repo)
+    assert (code, found) == (1, [("index", f"ledger commit {commit[:12]}")])
+    assert data["findings"][0]["message"] == (
+        "carries a summary that is not its record's (#4 (rollback tiny v1.0.0 in staging)): "
+        "`mlgate history` would show what the record does not say")
+
+
 def test_record_edited_in_place_by_a_later_commit(repo: Project, cli) -> None:  # type: ignore[no-untyped-def]
     path = "records/00000002-tiny-staging-promote.json"
     original = repo.git("show", f"{LEDGER_REF}:{path}")
@@ -170,11 +190,12 @@ def test_record_edited_in_place_by_a_later_commit(repo: Project, cli) -> None:  
     record["predicate"]["approvals"] = ["someone"]
     commit = commit_on_ledger(repo, {path: json.dumps(record).encode()})
     _code, found, data = verify(cli, repo)
+    added_by = read_entries(cwd=repo.path)[1].commit
     assert found == [("ledger_edited", f"ledger commit {commit[:12]}"),
                      ("ledger_edited", path),
                      ("broken_chain", "#4 (rollback tiny v1.0.0 in staging)"),
+                     ("index", f"ledger commit {added_by[:12]}"),  # its summary: the old record
                      ("disagree", "tiny#staging#2"), ("disagree", "tiny@v1.1.0")]
-    added_by = read_entries(cwd=repo.path)[1].commit
     assert [f["message"] for f in data["findings"][:2]] == [
         "adds no record: every ledger commit adds one, named on its `mlgate-record:` line",
         f"is not what {added_by[:12]} wrote: its digest then was "

@@ -95,3 +95,41 @@ def test_a_registry_with_nothing_yet(tiny: Project, cli) -> None:  # type: ignor
 def test_bad_input(tiny: Project, cli, args: list[str], message: str) -> None:  # type: ignore[no-untyped-def]
     result = cli("history", *args, cwd=tiny.path)
     assert (result.code, result.out, result.err) == (2, "", message)
+
+
+def _rebuild_ledger(repo: Project, message: Any) -> None:
+    """The same ledger commits (trees, authors, order), with ``message(old) -> new``."""
+    parent = None
+    for oid in repo.git("rev-list", "--reverse", "mlgate/ledger").split():
+        old = repo.git("log", "-1", "--format=%B", oid)
+        args = ["commit-tree", f"{oid}^{{tree}}", "-m", message(old)]
+        if parent:
+            args[2:2] = ["-p", parent]
+        parent = repo.git(*args)
+    assert parent is not None
+    repo.git("update-ref", "refs/heads/mlgate/ledger", parent)
+
+
+def test_a_ledger_written_before_summaries_gives_the_same_history(repo: Project, cli) -> None:  # type: ignore[no-untyped-def]
+    """Ledger commits carry each record's projection for `history`; commits written without
+    one have their records read instead."""
+    before = history(cli, repo)
+    _rebuild_ledger(repo, lambda old: "\n".join(
+        line for line in old.splitlines() if not line.startswith("mlgate-summary: ")))
+    assert "mlgate-summary" not in repo.git("log", "--format=%B", "mlgate/ledger")
+    after = history(cli, repo)
+    ledger_commits = {r["seq"]: r.pop("ledger_commit") for r in after}
+    assert ledger_commits.keys() == {1, 2, 3, 4}
+    for row in before:
+        row.pop("ledger_commit")
+    assert after == before
+
+
+def test_a_nested_key_metric_is_read_from_the_records(repo: Project, cli) -> None:  # type: ignore[no-untyped-def]
+    policy = repo.path / "pipelines/tiny.yaml"
+    text = policy.read_text().replace(
+        "    log_loss: lower\n",
+        "    log_loss: lower\n  key: [roc_auc, slices.group.a.roc_auc]\n", 1)
+    policy.write_text(text)
+    rows = history(cli, repo, "tiny")
+    assert all(set(r["metrics"]) == {"roc_auc", "slices.group.a.roc_auc"} for r in rows), rows

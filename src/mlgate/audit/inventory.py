@@ -85,10 +85,10 @@ def _entry(model: Model, state: ModelState, today: date) -> dict[str, Any]:
     flags = []
     try:
         until = valid_until(review)
-    except ValueError:  # the schema checks the form, not the calendar: 2026-02-30
+    except ValueError:  # the schema rejects 2026-02-30; a declaration built otherwise may not
         until = None
-        flags.append(f"review dates are not calendar dates: {review.last_validated}, "
-                     f"{review.valid_until}")
+        dates = ", ".join(d for d in (review.last_validated, review.valid_until) if d)
+        flags.append(f"review dates are not calendar dates: {dates}")
     envs = _environments(state, list(model.environment_names))
     serving = [env for env, stay in envs.items() if stay is not None]
     days_left = None if until is None else (until - today).days

@@ -128,6 +128,22 @@ def index(trail: Trail, out: Findings) -> None:
         out.add("index", path, "indexes an environment that has no record on the ledger")
 
 
+def summaries(trail: Trail, out: Findings) -> None:
+    """What `history` shows comes from the summary each ledger commit carries: it must be
+    the projection of the record that commit adds (a commit from before summaries existed
+    carries none, and history reads its record)."""
+    by_commit = {r.ledger_commit: r for r in trail.records}
+    for commit in trail.commits:
+        record = by_commit.get(commit.oid)
+        if commit.summary is None or record is None:
+            continue
+        if _load(commit.summary.encode("utf-8", "surrogatepass")) != ledger.projection(
+                record.data):
+            out.add("index", f"ledger commit {short(commit.oid)}",
+                    f"carries a summary that is not its record's ({record.label}): "
+                    "`mlgate history` would show what the record does not say")
+
+
 def _load(raw: bytes) -> dict[str, Any]:
     try:
         data = jsonread.loads(raw)

@@ -117,16 +117,17 @@ def history(trail: Trail, *, model: str | None, env: str | None,
             rows.append(((record.time or EPOCH, record.seq or 0), row))
     named = trail.naming()  # a tag the ledger names is its record's row (verify checks)
     seen: set[str] = set()
-    for event in trail.events:
-        if event.name in named or not wanted(event.tag.model, event.tag.env):
-            continue
+    unnamed = [ev for ev in trail.events
+               if ev.name not in named and wanted(ev.tag.model, ev.tag.env)]
+    trail.registry.load_messages(unnamed)
+    for event in unnamed:
         if event.record is None:
             state = trail.registry.model(event.tag.model)
             row = tag_row(event, state.version_of(event.commit))
             rows.append(((event.time, 0), row))
             continue
         record = Record(event.record)
-        if record.digest not in seen and record.digest not in trail.by_digest:
+        if record.digest not in seen and not trail.holds(event.record):
             seen.add(record.digest)  # a record in tag messages only: verify says why
             row = record_row(record, keys.get(record.model, ()), "tag, not on the ledger")
             rows.append(((record.time or event.time, record.seq or 0), row))

@@ -29,6 +29,7 @@ class LedgerCommit:
     parents: tuple[str, ...]
     author: str
     path: str | None  # the record it adds, from its `mlgate-record:` trailer
+    summary: str | None = None  # the record's projection, from `mlgate-summary:` (JSON)
 
 
 @dataclass(frozen=True)
@@ -39,9 +40,13 @@ class Record:
     ledger_commit: str | None = None  # None: found only in a tag's message
     path: str | None = None
     author: str | None = None  # who wrote the ledger commit
+    # only the projection its ledger commit carries (ledger.projection), not the record
+    partial: bool = False
 
     @cached_property
     def digest(self) -> str:
+        if self.partial:
+            raise RuntimeError("a partial record has no digest: load the trail in full")
         return safe_digest(self.data)
 
     @cached_property
@@ -151,6 +156,26 @@ class Trail:
     registry: Registry
     files: dict[str, str] = field(default_factory=dict)  # path -> blob id, at the head
     unreadable: tuple[tuple[str, str], ...] = ()  # (ledger commit, path) not a record
+    full: bool = True  # False: records are the projections their commits carry
+
+    def holds(self, data: dict[str, Any]) -> bool:
+        """Whether the ledger has this record: by digest, or, when the trail was read
+        without records, by its path and projection."""
+        if self.full:
+            return safe_digest(data) in self.by_digest
+        try:
+            found = self._by_path.get(ledger.record_path(data))
+        except (KeyError, TypeError, ValueError):
+            return False
+        if found is None:
+            return False
+        if found.partial:
+            return found.pred == ledger.projection(data)
+        return found.digest == safe_digest(data)
+
+    @cached_property
+    def _by_path(self) -> dict[str, Record]:
+        return {r.path: r for r in self.records if r.path}
 
     @cached_property
     def by_digest(self) -> dict[str, Record]:
@@ -192,13 +217,17 @@ def ledger_ref(root: Path, wanted: str | None = None) -> str | None:
     return None
 
 
-def load(root: Path, *, ref: str | None = None, tags: bool = True) -> Trail:
+def load(root: Path, *, ref: str | None = None, tags: bool = True, full: bool = True) -> Trail:
     """Read the ledger at ``ref`` (see :func:`ledger_ref`) and, with ``tags``, the registry.
 
     Each commit names its record in a `mlgate-record:` trailer and the record is read from
     the head's tree: no diff of the (large, flat) records/ tree per commit, which would
     make reading quadratic. :mod:`mlgate.audit.verify` checks that each record is still
-    what its commit added, through the digest that commit wrote to the index."""
+    what its commit added, through the digest that commit wrote to the index.
+
+    Without ``full``, records are the projections their commits carry (partial records,
+    enough for `history`; a commit written before projections existed still has its record
+    read) and tag messages are not read (:meth:`Registry.load_messages` reads those needed)."""
     from mlgate.errors import MlgateError
 
     found = ledger_ref(root, ref)
@@ -206,16 +235,26 @@ def load(root: Path, *, ref: str | None = None, tags: bool = True) -> Trail:
         raise MlgateError(f"unknown ledger ref {ref!r}",
                           hint=f"the ledger is the branch {ledger.LEDGER_BRANCH}; fetch it with "
                                f"`git fetch origin {ledger.LEDGER_BRANCH}:{ledger.LEDGER_BRANCH}`")
+
+    def registry() -> Registry:
+        return read_registry(cwd=root, messages=full) if tags else Registry()
+
     if found is None:
-        return Trail(root, None, None, (), (), read_registry(cwd=root) if tags else Registry())
+        return Trail(root, None, None, (), (), registry(), full=full)
     with ThreadPoolExecutor(max_workers=1) as pool:  # git reads tags while we read the ledger
-        registry = pool.submit(read_registry, cwd=root) if tags else None
+        pending = pool.submit(registry)
         head = git.git(["rev-parse", f"{found}^{{commit}}"], cwd=root).strip()
         commits = _commits(root, head)
         files = _tree(root, head)
-        named = [c for c in commits if c.path and c.path in files]
+        records: dict[str, Record] = {}
+        if not full:
+            for commit in commits:
+                data = _summary(commit)
+                if data is not None and commit.path in files:
+                    records[commit.oid] = Record({"predicate": data}, commit.oid, commit.path,
+                                                 commit.author, partial=True)
+        named = [c for c in commits if c.path and c.path in files and c.oid not in records]
         blobs = git.cat_files([files[c.path] for c in named if c.path], cwd=root)
-        records: list[Record] = []
         unreadable: list[tuple[str, str]] = []
         for commit, blob in zip(named, blobs, strict=True):
             assert commit.path is not None
@@ -223,10 +262,17 @@ def load(root: Path, *, ref: str | None = None, tags: bool = True) -> Trail:
             if data is None:
                 unreadable.append((commit.oid, commit.path))
                 continue
-            records.append(Record(data, commit.oid, commit.path, commit.author))
-        read = registry.result() if registry else Registry()
-    return Trail(root, found, head, tuple(commits), tuple(records), read, files,
-                 tuple(unreadable))
+            records[commit.oid] = Record(data, commit.oid, commit.path, commit.author)
+        ordered = tuple(records[c.oid] for c in commits if c.oid in records)
+        read = pending.result()
+    return Trail(root, found, head, tuple(commits), ordered, read, files, tuple(unreadable),
+                 full)
+
+
+def _summary(commit: LedgerCommit) -> dict[str, Any] | None:
+    if commit.summary is None:
+        return None
+    return _json_object(commit.summary.encode("utf-8", "surrogatepass"))
 
 
 def _json_object(raw: bytes) -> dict[str, Any] | None:
@@ -237,7 +283,7 @@ def _json_object(raw: bytes) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-TRAILER = "mlgate-record: "
+TRAILER = ledger.RECORD_TRAILER
 
 
 def _commits(root: Path, head: str) -> list[LedgerCommit]:
@@ -246,11 +292,27 @@ def _commits(root: Path, head: str) -> list[LedgerCommit]:
     commits = []
     for chunk in out.split("\0")[1:]:
         oid, parents, author, body = chunk.split("\x01", 3)
-        paths = [line[len(TRAILER):].strip() for line in body.splitlines()
-                 if line.startswith(TRAILER)]
+        path = _trailer(body, TRAILER)
         commits.append(LedgerCommit(oid, tuple(parents.split()), author,
-                                    paths[0] if len(paths) == 1 else None))
+                                    path.strip() if path is not None else None,
+                                    _trailer(body, ledger.SUMMARY_TRAILER)))
     return commits
+
+
+def _trailer(body: str, key: str) -> str | None:
+    """The rest of the one line of ``body`` that starts with ``key``; None when no line or
+    more than one does. Lines end at "\\n" only (a reason may hold U+2028 and the like)."""
+    if body.startswith(key):
+        start = 0
+    else:
+        at = body.find("\n" + key)
+        if at < 0:
+            return None
+        start = at + 1
+    if body.find("\n" + key, start) >= 0:
+        return None
+    end = body.find("\n", start)
+    return body[start + len(key): end if end >= 0 else len(body)]
 
 
 def _tree(root: Path, head: str) -> dict[str, str]:

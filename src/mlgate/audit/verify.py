@@ -33,6 +33,7 @@ def verify(trail: Trail) -> Verification:
         lc.sequence(trail.records, out)
         lc.chains(trail.records, out)
         lc.index(trail, out)
+        lc.summaries(trail, out)
         lc.time_order(trail.records, out)
         lc.subjects(trail.records, LockIndex(trail.root), out)
         notes += lc.reflog(trail, out)

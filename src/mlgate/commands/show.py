@@ -19,7 +19,7 @@ from mlgate.report.registry import render_show
 
 def main(*, model: str | None, fmt: str) -> int:
     root = find_root()
-    registry = read_registry(cwd=root)
+    registry = read_registry(cwd=root, messages=False)  # records: only of what serves now
     declared = {p.stem: p for p in declaration_paths(root)}
     names = sorted(set(declared) | set(registry.models))
     if model is not None:
@@ -29,6 +29,9 @@ def main(*, model: str | None, fmt: str) -> int:
             raise MlgateError(f"no model named {model!r} in pipelines/ or in the registry",
                               hint=f"{tip}known: {', '.join(names) or 'none'}")
         names = [model]
+    states = [registry.model(name) for name in names]
+    registry.load_messages(ev for state in states for env in state.environments()
+                           if (ev := state.last_event(env)) is not None)
     views = [model_view(name, registry.model(name),
                         load_model(root, name) if name in declared else None, root)
              for name in names]
