@@ -15,11 +15,19 @@ from typing import Any
 
 import pytest
 
-from mlgate.prreport.compare import ABSENT, ValueChange, delta, diff_values, flatten
-from mlgate.prreport.datadeps import Shape, shape
+from mlgate.prreport.compare import (
+    ABSENT,
+    ValueChange,
+    delta,
+    diff_values,
+    flatten,
+    metric_rows,
+    moved,
+)
+from mlgate.prreport.tables import Shape, shape
 from mlgate.report.pr import human_size
 from mlgate.report.text import fmt_value
-from tests.conftest import Project, make_project
+from tests.conftest import Project, make_project, sh
 
 F = "pipelines/tiny.yaml"
 M = "eval/metrics.json"
@@ -387,6 +395,11 @@ def untouched(tmp_path_factory: pytest.TempPathFactory) -> Project:
                          "exists here (`git fetch` first if it is on the remote)"),
     (["other"], "pipelines/other.yaml: no model named 'other'\n  hint: declare it in "
                 "pipelines/<model>.yaml (`mlgate validate`)"),
+    (["--out", "missing/report.md"],
+     "missing/report.md: cannot write the report: there is no directory 'missing'\n"
+     "  hint: create it first, or choose another path for --out"),
+    (["--out", "eval"], "eval: cannot write the report: it is a directory\n"
+                        "  hint: name a file for --out, not a directory"),
 ])
 def test_bad_input(untouched: Project, cli: Any, args: list[str], message: str) -> None:
     result = cli("report", *args, cwd=untouched.path)
@@ -464,17 +477,196 @@ def test_unreadable_parquet_has_no_shape() -> None:
 
 
 def test_slice_metrics_carry_their_size() -> None:
-    from mlgate.prreport.compare import metric_rows
-
     head = flatten({"auc": 0.9, "slices": {"SEX": {"1": {"auc": 0.8, "n": 120}}}})
     base = flatten({"auc": 0.8, "slices": {"SEX": {"1": {"auc": 0.85, "n": 100}}}})
     rows = metric_rows(["auc", "slices.SEX.1.auc", "slices.SEX.1.n"], head, base, {},
                        lambda name: None if name.endswith(".n") else "higher")
     assert [(r.support, r.vs_base and r.vs_base.movement) for r in rows] == [
-        (None, "better"), (120, "worse"), (120, None)]
+        (None, "better"), (120, "worse"), (None, None)]  # a count is no count's size
+
+
+def test_moved_metrics_by_how_much_they_moved_then_counts() -> None:
+    """A slice that grew by 1,200 rows moved no metric: counts are the slices' sizes, and a
+    loss in its own units moves by its change relative to its size."""
+    head = flatten({"auc": 0.90, "rmse": 110.0, "n": 1500, "slices": {"g": {
+        "a": {"auc": 0.80, "n": 738}, "b": {"auc": 0.95, "n": 762}, "c": {"n": 5}}}})
+    base = flatten({"auc": 0.89, "rmse": 100.0, "n": 300, "slices": {"g": {
+        "a": {"auc": 0.85, "n": 153}, "b": {"auc": 0.95, "n": 147}, "c": {"n": 2}}}})
+    names = ["auc", "rmse", "n", "slices.g.a.auc", "slices.g.a.n", "slices.g.b.auc",
+             "slices.g.b.n", "slices.g.c.n"]
+    directions = {"auc": "higher", "rmse": "lower"}
+    rows = moved(metric_rows(names, head, base, {},
+                             lambda name: directions.get(name.rsplit(".", 1)[-1])))
+    assert [(r.name, r.vs_base and r.vs_base.movement, r.support_base, r.support_head)
+            for r in rows] == [
+        ("rmse", "worse", None, None),  # 10 / 110
+        ("slices.g.a.auc", "worse", 153, 738),  # 0.05
+        ("auc", "better", None, None),  # 0.01
+        ("n", None, None, None),
+        ("slices.g.b.n", None, None, None),  # b's metric did not move: its size did
+        ("slices.g.c.n", None, None, None),
+    ]
 
 
 @pytest.mark.parametrize(("size", "text"), [(0, "0 B"), (999, "999 B"), (5695, "5.7 kB"),
                                             (1_015_113, "1.0 MB"), (3 * 10**12, "3.0 TB")])
 def test_human_size(size: int, text: str) -> None:
     assert human_size(size) == text
+
+
+# --- data kept in the DVC cache (tests/resources/cached) ---
+
+DATA_FILES = ("data/raw.csv", "data/parts/one.parquet", "data/parts/two.parquet",
+              "data/parts/three.parquet", "data/features.parquet")
+FETCH = "`dvc fetch --all-commits` brings it from the DVC remote"
+
+
+def track_version(project: Project, version: int, message: str) -> dict[str, int]:
+    """Writes the scenario's data at ``version``, `dvc add`s it, runs the pipeline,
+    commits; returns each data file's size."""
+    sh(sys.executable, "src/make_data.py", "--version", str(version), cwd=project.path)
+    project.dvc("add", "-q", "data/raw.csv", "data/parts")
+    project.dvc("repro", "-q")
+    project.commit_all(message)
+    sizes = {p: (project.path / p).stat().st_size for p in DATA_FILES
+             if (project.path / p).exists()}
+    sizes["data/parts"] = sum(v for k, v in sizes.items() if k.startswith("data/parts/"))
+    return sizes
+
+
+def cached_scenario(tmp_path: Path) -> tuple[Project, dict[str, int], dict[str, int]]:
+    """main: the data tracked by DVC and pushed to the DVC remote; branch `more-data`:
+    more rows, a new column, a file changed, one removed, one added."""
+    project = make_project(tmp_path, "cached", repro=False)
+    base = track_version(project, 1, "data tracked by DVC")
+    project.dvc("push", "-q")
+    project.git("checkout", "-q", "-b", "more-data")
+    head = track_version(project, 2, "more rows, a new column, files added and removed")
+    assert project.git("ls-files", "data") == "data/.gitignore\ndata/parts.dvc\ndata/raw.csv.dvc"
+    return project, base, head
+
+
+def sizes_cell(old: int | None, new: int | None) -> str:
+    text = f"{human_size(old)} → {human_size(new)}"
+    if old is not None and new is not None:
+        text += f" (+{human_size(new - old)})"
+    return text
+
+
+@pytest.fixture(scope="module")
+def cached(tmp_path_factory: pytest.TempPathFactory
+           ) -> tuple[Project, dict[str, int], dict[str, int]]:
+    return cached_scenario(tmp_path_factory.mktemp("cached"))
+
+
+def test_data_read_from_the_dvc_cache(cli: Any, cached: tuple[Project, dict[str, int],
+                                                             dict[str, int]]) -> None:
+    project, base, head = cached
+    result = cli("report", "--base", "main", cwd=project.path)
+    assert result.code == 0, result.out + result.err
+    s = {p: sizes_cell(base.get(p), head.get(p)) for p in {*base, *head}}
+    assert result.out.split("<summary><b>Data</b>", 1)[1].split("</details>")[0] == (
+        ": 3 dependencies changed</summary>\n\n"
+        "| dependency | change | size `main` → this change | rows | columns |\n"
+        "|---|---|--:|--:|---|\n"
+        f"| `data/parts` | modified | {s['data/parts']} | — | 3 files changed inside |\n"
+        f"| ↳ `data/parts/one.parquet` | modified | {s['data/parts/one.parquet']} "
+        "| 3 → 5 (+2) | added `c`; removed `b` |\n"
+        f"| ↳ `data/parts/three.parquet` | added | {s['data/parts/three.parquet']} | — → 1 "
+        "| 1 column |\n"
+        f"| ↳ `data/parts/two.parquet` | removed | {s['data/parts/two.parquet']} | 2 → — "
+        "| 1 column |\n"
+        f"| `data/raw.csv` | modified | {s['data/raw.csv']} | 300 → 1,500 (+1,200) "
+        "| added `age` |\n"
+        f"| `data/features.parquet` (from `prepare`) | modified | "
+        f"{s['data/features.parquet']} | 300 → 1,500 (+1,200) | added `age` |\n\n")
+    data = as_json(cli, project, "--base", "main", code=0)
+    deps = {d["path"]: d for d in data["data"]}
+    raw = deps["data/raw.csv"]
+    assert (raw["base"]["rows"], raw["base"]["columns"], raw["head"]["columns"]) == (
+        300, ["id", "x", "group"], ["id", "x", "group", "age"])
+    assert (raw["missing"], raw["note"], raw["produced_by"]) == ([], None, None)
+    assert deps["data/features.parquet"]["produced_by"] == "prepare"
+    assert [(f["path"], f["change"]) for f in deps["data/parts"]["files"]] == [
+        ("data/parts/one.parquet", "modified"), ("data/parts/three.parquet", "added"),
+        ("data/parts/two.parquet", "removed")]
+
+
+def test_slice_metrics_that_moved_with_their_sizes(
+        cli: Any, cached: tuple[Project, dict[str, int], dict[str, int]]) -> None:
+    """The branch has five times the rows: the slices' sizes grow by hundreds, their
+    metrics by hundredths; the metrics lead, each with its slice's size."""
+    project, _, _ = cached
+    after, before = flatten(metrics(project)), flatten(metrics(project, "main"))
+    result = cli("report", "--base", "main", cwd=project.path)
+    assert result.code == 0, result.out + result.err
+
+    def line(name: str) -> str:
+        group = name.rpartition(".")[0]
+        size = (f"{before[group + '.n']:,} → {after[group + '.n']:,} "
+                f"({after[group + '.n'] - before[group + '.n']:+,})" if group else "")
+        d = diff(after[name], before[name])
+        marker = "" if name == "n" else (":green_circle: " if d.startswith("+")
+                                         else ":red_circle: ")
+        return (f"| `{name}` | {size} | {num(after[name])} | {num(before[name])} | "
+                f"{marker}{d} |")
+
+    order = ["slices.group.b.accuracy", "slices.group.b.roc_auc", "slices.group.a.accuracy",
+             "slices.group.a.roc_auc", "accuracy", "n"]
+    moves = [abs(Decimal(repr(after[n])) - Decimal(repr(before[n]))) for n in order[:-1]]
+    assert moves == sorted(moves, reverse=True)
+    assert ("<details>\n<summary><b>Slice and other metrics that moved</b>: 6, largest first"
+            "</summary>\n\n"
+            "| metric | slice size | this change | `main` | Δ vs `main` |\n"
+            "|---|--:|--:|--:|--:|\n"
+            + "".join(line(n) + "\n" for n in order)
+            + "\nLargest move first: the change itself for a metric between 0 and 1, else the "
+            "change relative to the larger value; counts last.\n\n</details>\n") in result.out
+    data = as_json(cli, project, "--base", "main", code=0)
+    assert [m["name"] for m in data["moved_metrics"]] == order
+    assert (data["moved_metrics"][0]["support"], data["moved_metrics"][0]["support_base"]) == (
+        after["slices.group.b.n"], before["slices.group.b.n"])
+
+
+def test_base_data_missing_from_the_cache(tmp_path: Path, cli: Any) -> None:
+    """Objects of the base gone from the local cache (a fresh CI runner, `dvc gc`): the
+    report says which and what brings them back, and is whole again after that."""
+    project, base, head = cached_scenario(tmp_path)
+    cache = project.path / ".dvc" / "cache" / "files" / "md5"
+
+    def obj(md5: str) -> Path:
+        return cache / md5[:2] / md5[2:]
+
+    def dvc_md5(path: str) -> str:
+        text = project.git("show", f"main:{path}")
+        return next(line.split()[-1] for line in text.splitlines() if "md5:" in line)
+
+    listing = obj(dvc_md5("data/parts.dvc"))
+    one = next(e["md5"] for e in json.loads(listing.read_text())
+               if e["relpath"] == "one.parquet")
+    obj(dvc_md5("data/raw.csv.dvc")).unlink()
+    obj(one).unlink()
+    result = cli("report", "--base", "main", cwd=project.path)
+    assert result.code == 0, result.out + result.err
+    note = f"`main`'s copy is not in the local DVC cache: {FETCH}"
+    assert (f"| `data/raw.csv` | modified | {sizes_cell(base['data/raw.csv'], head['data/raw.csv'])}"
+            f" | — → 1,500 | 4 columns; {note} |\n") in result.out
+    assert (f"| ↳ `data/parts/one.parquet` | modified | "
+            f"— → {human_size(head['data/parts/one.parquet'])} | — → 5 | 2 columns; {note} |\n"
+            ) in result.out
+    assert "| ↳ `data/parts/two.parquet` | removed |" in result.out  # still in the cache
+
+    listing.unlink()
+    result = cli("report", "--base", "main", cwd=project.path)
+    assert result.code == 0, result.out + result.err
+    assert (f"| `data/parts` | modified | {sizes_cell(base['data/parts'], head['data/parts'])} "
+            f"| — | {note} |\n| `data/raw.csv` |") in result.out
+    data = as_json(cli, project, "--base", "main", code=0)
+    parts = next(d for d in data["data"] if d["path"] == "data/parts")
+    assert (parts["missing"], parts["note"], parts["files"]) == (["base"], note, [])
+
+    project.dvc("fetch", "-q", "--all-commits")  # what the note says to run
+    result = cli("report", "--base", "main", cwd=project.path)
+    assert "| 300 → 1,500 (+1,200) | added `age` |" in result.out
+    assert "| 3 → 5 (+2) | added `c`; removed `b` |" in result.out
+    assert "not in the local DVC cache" not in result.out

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from mlgate.commands.check import write_atomically
 from mlgate.config.declarations import find_root
-from mlgate.errors import EXIT_FAILED, EXIT_OK
+from mlgate.errors import EXIT_FAILED, EXIT_OK, MlgateError
 
 
 def main(*, model: str | None, base: str | None, env: str | None, fmt: str,
          out: str | None) -> int:
+    if out:  # before the report, which takes a while: not after it
+        _check_writable(out)
     from mlgate.prreport import build
     from mlgate.report import pr, pr_json
 
@@ -18,3 +22,13 @@ def main(*, model: str | None, base: str | None, env: str | None, fmt: str,
         write_atomically(out, text)
     print(text, end="")
     return EXIT_OK if report.passed else EXIT_FAILED
+
+
+def _check_writable(out: str) -> None:
+    folder = Path(out).parent
+    if not folder.is_dir():
+        raise MlgateError(f"cannot write the report: there is no directory {str(folder)!r}",
+                          path=out, hint="create it first, or choose another path for --out")
+    if Path(out).is_dir():
+        raise MlgateError("cannot write the report: it is a directory", path=out,
+                          hint="name a file for --out, not a directory")

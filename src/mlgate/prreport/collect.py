@@ -79,7 +79,7 @@ class Report:
     params: tuple[ValueChange, ...]
     deps: tuple[DepChange, ...]
     metrics: tuple[MetricRow, ...]  # the key metrics
-    moved: tuple[MetricRow, ...]  # every other metric that moved, largest move first
+    moved: tuple[MetricRow, ...]  # every other metric that moved (compare.moved)
     metrics_error: str | None  # why the head has no metrics
     incumbent: Incumbent | None
     sensitive: tuple[str, ...]  # changed files that decide promotions

@@ -115,21 +115,32 @@ class MetricRow:
     head: Any  # None: not at head
     base: Any
     incumbent: Any
-    direction: Direction | None
+    direction: Direction | None  # None: a count
     vs_base: Delta | None
     vs_incumbent: Delta | None
-    support: int | None = None  # rows behind a slice's metric, when the file says
+    support_head: int | None = None  # rows behind a slice's metric, when the file says
+    support_base: int | None = None
+
+    @property
+    def support(self) -> int | None:
+        return self.support_head if self.support_head is not None else self.support_base
 
 
-def support(name: str, *sides: Mapping[str, Any]) -> int | None:
-    """The size of the group a nested metric is about: its sibling `n` (or count...)."""
-    group, _, _ = name.rpartition(".")
-    for side in sides if group else ():
+def support_key(name: str, *sides: Mapping[str, Any]) -> str | None:
+    """The count that gives the size of the group a nested metric is about: its sibling
+    `n` (or count...), as the first side that has one names it. A count has none."""
+    group, _, leaf = name.rpartition(".")
+    for side in sides if group and leaf not in NEUTRAL_LEAVES else ():
         for leaf in NEUTRAL_LEAVES:
             value = side.get(f"{group}.{leaf}")
             if isinstance(value, int) and not isinstance(value, bool):
-                return value
+                return f"{group}.{leaf}"
     return None
+
+
+def _count(side: Mapping[str, Any], key: str | None) -> int | None:
+    value = side.get(key) if key else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def direction_of(metrics: Metrics) -> Callable[[str], Direction | None]:
@@ -152,8 +163,9 @@ def metric_rows(names: Iterable[str], head: Mapping[str, Any], base: Mapping[str
     for name in names:
         way = direction(name)
         h, b, i = head.get(name), base.get(name), incumbent.get(name)
+        key = support_key(name, head, base)
         rows.append(MetricRow(name, h, b, i, way, delta(h, b, way), delta(h, i, way),
-                              support(name, head, base)))
+                              _count(head, key), _count(base, key)))
     return rows
 
 
@@ -168,6 +180,30 @@ def numeric_names(*sides: Mapping[str, Any]) -> list[str]:
 
 
 def moved(rows: Iterable[MetricRow]) -> list[MetricRow]:
-    """Rows that changed against the base, the largest moves first."""
+    """Rows that changed against the base: the metrics, largest move first by
+    :func:`magnitude`, then the counts that are no metric's size, by name. A count that is
+    a shown metric's size (`slices.SEX.1.n`) is no row of its own: it is that row's
+    support."""
     changed = [r for r in rows if r.vs_base is not None and r.vs_base.value != 0]
-    return sorted(changed, key=lambda r: (-abs(r.vs_base.value) if r.vs_base else 0, r.name))
+    metrics = [r for r in changed if r.direction is not None]
+    sized = {_group(r.name) for r in metrics if r.support is not None}
+    counts = [r for r in changed if r.direction is None and _group(r.name) not in sized]
+    return [*sorted(metrics, key=lambda r: (-magnitude(r), r.name)),
+            *sorted(counts, key=lambda r: r.name)]
+
+
+def _group(name: str) -> str:
+    return name.rpartition(".")[0]
+
+
+def magnitude(row: MetricRow) -> Decimal:
+    """How much a metric moved, comparably across metrics: the absolute change when both
+    values lie in [0, 1] (AUC, accuracy, a rate, a Brier score), else the change relative
+    to the larger of the two (a loss or an error in its own units)."""
+    new, old = number(row.head), number(row.base)
+    if new is None or old is None or new == old:
+        return Decimal(0)
+    change = abs(new - old)
+    if 0 <= new <= 1 and 0 <= old <= 1:
+        return change
+    return change / max(abs(new), abs(old))

@@ -8,32 +8,23 @@ checkout. Parquet costs only its footer.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any, Literal
 
 from mlgate import git
 from mlgate.config.dvcfiles import DvcLock, DvcYaml, LockEntry
-from mlgate.dvccache import CHUNK, cached_file
+from mlgate.dvccache import cached_file
 from mlgate.facts import CODE_SUFFIXES
 from mlgate.prreport.compare import Kind
+from mlgate.prreport.tables import Shape, Source, shape, tabular
 
-PARQUET = (".parquet", ".pq")
-DELIMITED = {".csv": ",", ".tsv": "\t"}
 MAX_SHAPES = 24  # tabular files read per report: bounds the time on a large data change
 MAX_FILES = 50  # changed files listed per directory
 
-Source = Path | bytes  # a file in the working tree or the cache, or a blob from git
-
-
-@dataclass(frozen=True)
-class Shape:
-    rows: int | None
-    columns: tuple[str, ...]
+Side = Literal["base", "head"]
 
 
 @dataclass(frozen=True)
@@ -46,6 +37,7 @@ class FileChange:
     head_size: int | None = None
     base_shape: Shape | None = None
     head_shape: Shape | None = None
+    missing: tuple[Side, ...] = ()  # sides whose content is in neither the cache nor git
 
 
 @dataclass(frozen=True)
@@ -62,57 +54,9 @@ class DepChange:
     head_shape: Shape | None = None
     files: tuple[FileChange, ...] = ()
     more_files: int = 0  # changed files inside not listed
-    note: str | None = None
-
-
-def tabular(path: str) -> bool:
-    return path.lower().endswith((*PARQUET, *DELIMITED))
-
-
-def shape(source: Source, path: str) -> Shape | None:
-    """Rows and columns of a Parquet or CSV file; None when it cannot be read as one."""
-    lower = path.lower()
-    try:
-        if lower.endswith(PARQUET):
-            import pyarrow as pa
-            import pyarrow.parquet as pq
-
-            try:
-                meta = pq.ParquetFile(str(source) if isinstance(source, Path)
-                                      else io.BytesIO(source))
-            except (pa.ArrowException, ValueError):
-                return None
-            return Shape(meta.metadata.num_rows, tuple(meta.schema_arrow.names))
-        for suffix, delimiter in DELIMITED.items():
-            if lower.endswith(suffix):
-                return _delimited_shape(source, delimiter)
-    except OSError:
-        return None
-    return None
-
-
-def _open(source: Source) -> IO[bytes]:
-    return source.open("rb") if isinstance(source, Path) else io.BytesIO(source)
-
-
-def _delimited_shape(source: Source, delimiter: str) -> Shape:
-    """Counting newlines is ~50x faster than parsing; a file with quotes may hold
-    newlines inside fields, so it is parsed instead."""
-    with _open(source) as fh:
-        first = fh.readline()
-        header = next(csv.reader([first.decode("utf-8", "replace")], delimiter=delimiter), [])
-        rows, quoted, last = 0, b'"' in first, b"\n"
-        while chunk := fh.read(CHUNK):
-            rows += chunk.count(b"\n")
-            quoted = quoted or b'"' in chunk
-            last = chunk[-1:]
-    if last != b"\n":
-        rows += 1
-    if quoted:
-        with _open(source) as fh:
-            text = io.TextIOWrapper(fh, encoding="utf-8", errors="replace", newline="")
-            rows = sum(1 for _ in csv.reader(text, delimiter=delimiter)) - 1
-    return Shape(max(rows, 0), tuple(c.strip() for c in header))
+    # sides whose content (a file, or a directory's `.dir` listing) is needed and is in
+    # neither the local DVC cache nor git (the base) or the working tree (the head)
+    missing: tuple[Side, ...] = ()
 
 
 def stage_deps(lock: DvcLock | None, stages: Iterable[str]) -> dict[str, LockEntry]:
@@ -142,11 +86,15 @@ class _Reader:
         here = self.root / path
         return here if here.is_file() else None
 
-    def shape(self, path: str, md5: str | None, *, at_base: bool) -> Shape | None:
+    def shape(self, path: str, md5: str | None, side: Side, missing: list[Side]
+              ) -> Shape | None:
+        """Rows and columns of a tabular file; a side whose bytes are nowhere here is
+        added to ``missing``."""
         if not tabular(path) or self.budget <= 0:
             return None
-        found = self.source(path, md5, at_base=at_base)
+        found = self.source(path, md5, at_base=side == "base")
         if found is None:
+            missing.append(side)
             return None
         self.budget -= 1
         return shape(found, path)
@@ -190,19 +138,23 @@ def _change(reader: _Reader, path: str, kind: Kind, old: LockEntry | None,
         "produced_by": producer, "base_md5": base_md5, "head_md5": head_md5,
         "base_size": old.size if old else None, "head_size": new.size if new else None}
     if (base_md5 or "").endswith(".dir") or (head_md5 or "").endswith(".dir"):
-        files, more, note = _directory(reader, path, base_md5, head_md5)
-        return DepChange(**common, files=tuple(files), more_files=more, note=note)
+        files, more, missing = _directory(reader, path, base_md5, head_md5)
+        return DepChange(**common, files=tuple(files), more_files=more,
+                         missing=tuple(missing))
     if common["code"]:
         return DepChange(**common)
+    lost: list[Side] = []
     return DepChange(**common,
-                     base_shape=reader.shape(path, base_md5, at_base=True) if old else None,
-                     head_shape=reader.shape(path, head_md5, at_base=False) if new else None)
+                     base_shape=reader.shape(path, base_md5, "base", lost) if old else None,
+                     head_shape=reader.shape(path, head_md5, "head", lost) if new else None,
+                     missing=tuple(lost))
 
 
 def _directory(reader: _Reader, path: str, base_md5: str | None, head_md5: str | None
-               ) -> tuple[list[FileChange], int, str | None]:
+               ) -> tuple[list[FileChange], int, list[Side]]:
     """Files changed inside a directory dependency: from the two `.dir` listings in the
-    DVC cache, else from git (a directory kept in git), else not known here."""
+    DVC cache, else from git (a directory kept in git), else not known here: the sides
+    whose listing is missing."""
     old, new = reader.listing(base_md5), reader.listing(head_md5)
     if (old is not None or not base_md5) and (new is not None or not head_md5):
         old, new = old or {}, new or {}
@@ -210,13 +162,18 @@ def _directory(reader: _Reader, path: str, base_md5: str | None, head_md5: str |
         kinds = {n: _kind(n in old, n in new) for n in names}
         sized: dict[str, tuple[str | None, str | None]] = {
             n: (old.get(n), new.get(n)) for n in names}
-        return _files(reader, path, kinds, sized)
-    if reader.base is None:
-        return [], 0, "its files are not in the local DVC cache (`dvc pull`)"
-    in_git = _git_changes(reader, path)
+        files, more = _files(reader, path, kinds, sized)
+        return files, more, []
+    in_git = _git_changes(reader, path) if reader.base is not None else None
     if in_git is None:
-        return [], 0, "its files are not in the local DVC cache (`dvc pull`)"
-    return _files(reader, path, in_git, {})
+        lost: list[Side] = []
+        if base_md5 and old is None:
+            lost.append("base")
+        if head_md5 and new is None:
+            lost.append("head")
+        return [], 0, lost
+    files, more = _files(reader, path, in_git, {})
+    return files, more, []
 
 
 def _kind(at_base: bool, at_head: bool) -> Kind:
@@ -225,21 +182,33 @@ def _kind(at_base: bool, at_head: bool) -> Kind:
 
 def _files(reader: _Reader, path: str, kinds: dict[str, Kind],
            md5s: dict[str, tuple[str | None, str | None]]
-           ) -> tuple[list[FileChange], int, str | None]:
+           ) -> tuple[list[FileChange], int]:
+    """The changed files of a directory, the first MAX_FILES of them, and how many more.
+    ``md5s``: each file's objects in the cache; empty for a directory kept in git."""
     files = []
     base_sizes = _git_sizes(reader, path) if not md5s else {}
     for name in list(kinds)[:MAX_FILES]:
         full = f"{path.rstrip('/')}/{name}"
         old_md5, new_md5 = md5s.get(name, (None, None))
         kind = kinds[name]
-        head_size = _size(reader, full, new_md5) if kind != "removed" else None
-        base_size = (base_sizes.get(name) if not md5s else _cached_size(reader, old_md5)) \
-            if kind != "added" else None
-        files.append(FileChange(
-            full, kind, base_size, head_size,
-            reader.shape(full, old_md5, at_base=True) if kind != "added" else None,
-            reader.shape(full, new_md5, at_base=False) if kind != "removed" else None))
-    return files, max(len(kinds) - MAX_FILES, 0), None
+        lost: list[Side] = []
+        base_size = head_size = None
+        base_shape = head_shape = None
+        if kind != "added":
+            base_size = _cached_size(reader, old_md5) if md5s else base_sizes.get(name)
+            if md5s and base_size is None:
+                lost.append("base")
+            else:
+                base_shape = reader.shape(full, old_md5, "base", lost)
+        if kind != "removed":
+            head_size = _size(reader, full, new_md5)
+            if head_size is None:
+                lost.append("head")
+            else:
+                head_shape = reader.shape(full, new_md5, "head", lost)
+        files.append(FileChange(full, kind, base_size, head_size, base_shape, head_shape,
+                                tuple(lost)))
+    return files, max(len(kinds) - MAX_FILES, 0)
 
 
 def _size(reader: _Reader, path: str, md5: str | None) -> int | None:

@@ -17,7 +17,8 @@ from mlgate.report.text import fmt_value
 if TYPE_CHECKING:
     from mlgate.policy import GateResult
     from mlgate.prreport.collect import Report
-    from mlgate.prreport.datadeps import DepChange, FileChange, Shape
+    from mlgate.prreport.datadeps import DepChange, FileChange
+    from mlgate.prreport.tables import Shape
 
 LIMIT = 65_536  # GitHub's limit on a comment's body, in characters
 OPEN_ROWS = 10  # sections this short are shown expanded
@@ -26,6 +27,8 @@ CAPS = (None, 200, 100, 50, 20, 10, 5, 2, 0)  # rows per table, tried in turn un
 MARKERS = {"better": ":green_circle:", "worse": ":red_circle:"}
 HEAD = "this change"
 JSON_HINT = "`mlgate report --format json` has everything"
+MOVED_ORDER = ("Largest move first: the change itself for a metric between 0 and 1, else the "
+               "change relative to the larger value; counts last.")
 
 
 def verdict_text(report: Report, env: str | None = None) -> str:
@@ -158,21 +161,36 @@ def _details(summary: str, body: list[str], *, rows: int) -> list[str]:
     return [opening, f"<summary>{summary}</summary>", "", *body, "", "</details>", ""]
 
 
-def _metric_table(report: Report, rows: Iterable[MetricRow], budget: _Budget) -> list[str]:
+def _metric_table(report: Report, rows: Iterable[MetricRow], budget: _Budget,
+                  *, sizes: bool = False) -> list[str]:
+    """Metrics, this change against the base and the incumbent. With ``sizes``, a slice's
+    size is a column of its own (base → this change when it differs); else it follows the
+    name."""
     base = f"`{report.base.label}`"
-    headers = ["metric", HEAD, base, f"Δ vs {base}"]
+    headers = ["metric", *(["slice size"] if sizes else []), HEAD, base, f"Δ vs {base}"]
     if report.incumbent is not None:
         version = _version(report)
         headers += [f"{version} in `{report.environment}`", f"Δ vs {version}"]
     body = []
     for row in rows:
-        name = f"`{row.name}`" + (f" (n={row.support:,})" if row.support is not None else "")
-        cells = [name, _number(row.head), _number(row.base),
-                 _delta(row.vs_base, row.head, row.base)]
+        name = f"`{row.name}`"
+        if not sizes and row.support is not None:
+            name += f" (n={row.support:,})"
+        cells = [name, *([_support(row)] if sizes else []), _number(row.head),
+                 _number(row.base), _delta(row.vs_base, row.head, row.base)]
         if report.incumbent is not None:
             cells += [_number(row.incumbent), _delta(row.vs_incumbent, row.head, row.incumbent)]
         body.append(_row(cells))
     return [_row(headers), "|---|" + "--:|" * (len(headers) - 1), *budget.take(body)]
+
+
+def _support(row: MetricRow) -> str:
+    old, new = row.support_base, row.support_head
+    if old is None and new is None:
+        return ""
+    if old == new or old is None or new is None:
+        return f"{row.support:,}"
+    return f"{old:,} → {new:,} ({new - old:+,})"
 
 
 def _metrics_section(report: Report, budget: _Budget) -> list[str]:
@@ -236,17 +254,38 @@ def _data_section(report: Report, budget: _Budget) -> list[str]:
     rows = []
     for dep in deps:
         where = f"`{dep.path}`" + (f" (from `{dep.produced_by}`)" if dep.produced_by else "")
+        shown = _dir_files(dep) or _columns(dep.base_shape, dep.head_shape)
         rows.append(_row([where, dep.kind, _sizes(dep.base_size, dep.head_size),
                           _rows(dep.base_shape, dep.head_shape),
-                          dep.note or _dir_files(dep) or _columns(dep.base_shape,
-                                                                  dep.head_shape)]))
-        rows += [_file_row(f) for f in dep.files]
+                          _with_note(shown, dep.missing, report.base.label)]))
+        rows += [_file_row(f, report.base.label) for f in dep.files]
         if dep.more_files:
             rows.append(_row([f"↳ and {dep.more_files} more files", "", "", "", ""]))
     body = [_row(["dependency", "change", f"size {base} → {HEAD}", "rows", "columns"]),
             "|---|---|--:|--:|---|", *budget.take(rows)]
     count = len(deps)
     return _details(f"<b>Data</b>: {_dependencies(count)} changed", body, rows=len(rows))
+
+
+def missing_note(missing: Sequence[str], base: str) -> str | None:
+    """What to run when one side's data is not here to be read."""
+    fetch = "`dvc fetch --all-commits` brings it from the DVC remote"
+    if list(missing) == ["base"]:
+        return f"`{base}`'s copy is not in the local DVC cache: {fetch}"
+    if list(missing) == ["head"]:
+        return ("this change's copy is in neither the working tree nor the local DVC cache: "
+                "`dvc pull`")
+    if missing:
+        return (f"neither copy is in the local DVC cache: `dvc pull` brings this change's, "
+                f"`dvc fetch --all-commits` `{base}`'s")
+    return None
+
+
+def _with_note(text: str, missing: Sequence[str], base: str) -> str:
+    note = missing_note(missing, base)
+    if note is None:
+        return text or "—"
+    return note if text in ("", "—") else f"{text}; {note}"
 
 
 def _dir_files(dep: DepChange) -> str:
@@ -258,9 +297,10 @@ def _plural(count: int, word: str) -> str:
     return f"{count:,} {word}{'' if count == 1 else 's'}"
 
 
-def _file_row(f: FileChange) -> str:
+def _file_row(f: FileChange, base: str) -> str:
     return _row([f"↳ `{f.path}`", f.kind, _sizes(f.base_size, f.head_size),
-                 _rows(f.base_shape, f.head_shape), _columns(f.base_shape, f.head_shape)])
+                 _rows(f.base_shape, f.head_shape),
+                 _with_note(_columns(f.base_shape, f.head_shape), f.missing, base)])
 
 
 def _code_section(report: Report, budget: _Budget) -> list[str]:
@@ -279,7 +319,9 @@ def _dependencies(count: int) -> str:
 def _moved_section(report: Report, budget: _Budget) -> list[str]:
     if not report.moved:
         return []
-    body = _metric_table(report, report.moved, budget)
+    sizes = any(r.support is not None for r in report.moved)
+    body = _metric_table(report, report.moved, budget, sizes=sizes)
+    body += ["", MOVED_ORDER]
     return _details(f"<b>Slice and other metrics that moved</b>: {len(report.moved)}, "
                     "largest first", body, rows=OPEN_ROWS + 1)
 

@@ -6,12 +6,13 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from mlgate.prreport.compare import ABSENT, Delta, MetricRow
-from mlgate.report.pr import verdict_text, warnings
+from mlgate.report.pr import missing_note, verdict_text, warnings
 from mlgate.report.text import to_json
 
 if TYPE_CHECKING:
     from mlgate.prreport.collect import Report
-    from mlgate.prreport.datadeps import DepChange, Shape
+    from mlgate.prreport.datadeps import DepChange
+    from mlgate.prreport.tables import Shape
 
 
 def as_json(report: Report) -> str:
@@ -40,8 +41,8 @@ def as_dict(report: Report) -> dict[str, Any]:
         "sensitive_paths": list(report.sensitive),
         "params": [{"name": c.name, "change": c.kind, "base": _plain(c.base),
                     "head": _plain(c.head)} for c in report.params],
-        "data": [_dep(d) for d in report.deps if not d.code],
-        "code": [_dep(d) for d in report.deps if d.code],
+        "data": [_dep(d, report.base.label) for d in report.deps if not d.code],
+        "code": [_dep(d, report.base.label) for d in report.deps if d.code],
         "metrics_error": report.metrics_error,
         "metrics": [_metric(r) for r in report.metrics],
         "moved_metrics": [_metric(r) for r in report.moved],
@@ -54,15 +55,17 @@ def _plain(value: Any) -> Any:
     return None if value is ABSENT else value
 
 
-def _dep(d: DepChange) -> dict[str, Any]:
+def _dep(d: DepChange, base: str) -> dict[str, Any]:
     return {"path": d.path, "change": d.kind, "produced_by": d.produced_by,
             "base": {"md5": d.base_md5, "size": d.base_size, **_shape_or_empty(d.base_shape)},
             "head": {"md5": d.head_md5, "size": d.head_size, **_shape_or_empty(d.head_shape)},
             "files": [{"path": f.path, "change": f.kind,
                        "base": {"size": f.base_size, **_shape_or_empty(f.base_shape)},
-                       "head": {"size": f.head_size, **_shape_or_empty(f.head_shape)}}
+                       "head": {"size": f.head_size, **_shape_or_empty(f.head_shape)},
+                       "missing": list(f.missing), "note": missing_note(f.missing, base)}
                       for f in d.files],
-            "more_files": d.more_files, "note": d.note}
+            "more_files": d.more_files, "missing": list(d.missing),
+            "note": missing_note(d.missing, base)}
 
 
 def _shape_or_empty(shape: Shape | None) -> dict[str, Any]:
@@ -78,4 +81,4 @@ def _metric(r: MetricRow) -> dict[str, Any]:
 
     return {"name": r.name, "head": v(r.head), "base": v(r.base), "incumbent": v(r.incumbent),
             "direction": r.direction, "vs_base": d(r.vs_base), "vs_incumbent": d(r.vs_incumbent),
-            "support": r.support}
+            "support": r.support, "support_base": r.support_base}
