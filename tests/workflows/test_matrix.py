@@ -114,3 +114,20 @@ def test_monitored_models_in_their_last_environment(cli: Any, two_models: Projec
                   + "monitoring:\n  reference: eval/predictions.csv\n")
     assert entries(cli, project, "--monitored") == [
         {"model": "tiny", "env": "production", "reference": "eval/predictions.csv"}]
+
+
+def test_a_declared_retrain_command_comes_along(cli: Any, two_models: Project) -> None:
+    """For the retrain workflow, which runs it before `dvc repro`."""
+    project = two_models
+    declaration = (project.path / "pipelines" / "tiny.yaml").read_text()
+    project.write("pipelines/tiny.yaml",
+                  declaration + 'retrain:\n  command: ./fetch.sh "$MLGATE_MODEL"\n')
+    tiny = {"model": "tiny", "env": "staging", "retrain": './fetch.sh "$MLGATE_MODEL"'}
+    assert entries(cli, project, "--model", "tiny") == [tiny]
+    assert entries(cli, project) == [{"model": "other", "env": "staging"}, tiny]
+
+    project.write("pipelines/tiny.yaml", declaration + "retrain:\n  command: ''\n")
+    empty = cli("matrix", "--model", "tiny", cwd=project.path)
+    assert empty.code == 2
+    assert empty.err == ("pipelines/tiny.yaml:40:12: retrain.command: expected at least 1 "
+                         "characters, got 0\n")

@@ -131,6 +131,19 @@ def test_actions_are_pinned_to_commits_with_their_version(label: str, name: str)
 
 
 @pytest.mark.parametrize(("label", "name"), FILES, ids=IDS)
+def test_what_only_the_tests_hand_in_never_reaches_github(label: str, name: str) -> None:
+    """Steps that read the act tests' origin, approvals or artifact folder run under act
+    only, so that on GitHub no variable can stand in for a deployment review."""
+    _, wf = _workflow(label, name)
+    act_only = [(job_id, step) for job_id, step in steps(wf)
+                if "MLGATE_ACT_" in step.get("run", "")]
+    assert act_only, "every workflow checks out the act tests' origin"
+    for job_id, step in act_only:
+        assert re.fullmatch(r"\$\{\{ env\.ACT( && .*)? \}\}", step.get("if", "")), (
+            f"{job_id}: {step.get('name')}")
+
+
+@pytest.mark.parametrize(("label", "name"), FILES, ids=IDS)
 def test_jobs_are_bounded_and_keep_no_credentials_they_do_not_need(label: str,
                                                                    name: str) -> None:
     _, wf = _workflow(label, name)

@@ -4,6 +4,7 @@ as one line of JSON for a GitHub Actions matrix (or `MODEL ENV` lines for a shel
 Promotion after a push: the models changed since the previous commit, into their first
 environment. A manual run: one model, one environment, both checked. Monitoring: the
 models that declare monitoring, in their last environment (what production serves).
+A model that declares `retrain.command` carries it as "retrain", for the retrain workflow.
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ def main(*, model: str | None, env: str | None, since: str | None, monitored: bo
         entry: dict[str, Any] = {"model": m.name, "env": chosen}
         if monitored and m.monitoring:
             entry["reference"] = m.monitoring.get("reference")
+        if m.retrain_command:
+            entry["retrain"] = m.retrain_command
         entries.append(entry)
     if fmt == "lines":
         for entry in entries:

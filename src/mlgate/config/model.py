@@ -202,6 +202,7 @@ class Model:
     predictions: Predictions | None = None
     monitoring: dict[str, Any] | None = None
     deploy_command: str | None = None
+    retrain_command: str | None = None
     source: str = ""  # the file it was read from, for messages
 
     def environment(self, name: str) -> Environment | None:
@@ -264,5 +265,6 @@ def build_model(data: dict[str, Any], source: str) -> Model:
         predictions=Predictions(**predictions) if predictions else None,
         monitoring=data.get("monitoring"),
         deploy_command=data.get("deploy", {}).get("command"),
+        retrain_command=data.get("retrain", {}).get("command"),
         source=source,
     )
