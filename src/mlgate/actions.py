@@ -2,7 +2,8 @@
 
 One attempt reads the registry, gathers facts, evaluates, and on a pass writes tags and a
 ledger record in one local transaction and, with --push, one atomic push. It returns
-None when the push lost a race, so that the caller can fetch and judge again.
+None when the push lost a race, so that the caller can fetch and judge again; any other
+failed push is an error. Either way the local refs are first put back as they were.
 """
 
 from __future__ import annotations
@@ -71,13 +72,12 @@ def registry_facts(state: ModelState, model: Model) -> dict[str, Any]:
     return {"incumbents": incumbents, "environment_history": history}
 
 
-def remote_row(status: facts.DvcStatus | None) -> Any:
+def remote_row(status: facts.DvcStatus | facts.RemoteAtRev, fix: str) -> Any:
+    """The "in DVC remote" row: ``status`` is `dvc status --cloud` for the working tree,
+    or the query of a commit's objects for --rev; ``fix`` says how to put them there."""
     from mlgate.policy import GateResult
 
     expected = "artifact and data in the default DVC remote"
-    if status is None:
-        return GateResult("in DVC remote", "remote", "not checked", expected, False,
-                          "the candidate is not the working tree; check out the commit first")
     try:
         in_sync, changes = status.result()
     except MlgateError as exc:
@@ -89,7 +89,7 @@ def remote_row(status: facts.DvcStatus | None) -> Any:
                           "every output of the model's stages is in the remote")
     shown = ", ".join(changes[:5]) + (f" and {len(changes) - 5} more" if len(changes) > 5 else "")
     return GateResult("in DVC remote", "remote", "missing", expected, False,
-                      f"not in the remote: {shown}; run `dvc push`")
+                      f"not in the remote: {shown}; {fix}")
 
 
 def promote(cand: facts.Candidate, source: facts.PolicySource, env: str, *,
@@ -103,8 +103,13 @@ def promote(cand: facts.Candidate, source: facts.PolicySource, env: str, *,
     approvals: ApprovalFile | None = None
     if approvals_path:  # bad input first, before any child process starts
         approvals = read_approvals(approvals_path, env)
-    in_remote = (facts.DvcStatus(root, facts.model_stages(model, dvc_yaml), cloud=True)
-                 if cand.rev is None else None)
+    in_remote: facts.DvcStatus | facts.RemoteAtRev | None
+    if cand.rev is None:
+        in_remote = facts.DvcStatus(root, facts.model_stages(model, dvc_yaml), cloud=True)
+        fix = "run `dvc push`"
+    else:  # a commit that is not checked out: its dvc.lock says which objects to ask for
+        in_remote = facts.RemoteAtRev(cand, model, dvc_yaml)
+        fix = f"push them from a checkout of {cand.rev} (`dvc push` there)"
     try:
         state = read_model(model.name, cwd=root)
         gathered = facts.gather(cand, dataclasses.replace(source, model=model), now=now)
@@ -117,7 +122,7 @@ def promote(cand: facts.Candidate, source: facts.PolicySource, env: str, *,
             candidate_version=chosen if not is_new else None,
             approvals=policy.Approvals(approvals.approvers if approvals else (), author),
             **extra))
-        row = remote_row(in_remote)
+        row = remote_row(in_remote, fix)
         in_remote = None
         decision = dataclasses.replace(decision, results=(*decision.results, row),
                                        passed=decision.passed and row.passed)
@@ -226,7 +231,9 @@ def write(outcome: Outcome, tags: list[tuple[str, str]], *, root: Path, push: bo
           remote: str) -> Outcome | None:
     """Record the outcome: tags and ledger locally in one transaction, then (with push)
     remotely in one atomic push. A refusal is only recorded when pushing, so that the
-    shared ledger, not a local one, holds it. None: the push lost a race (undone)."""
+    shared ledger, not a local one, holds it. Whatever stops the push, the local refs
+    are put back as they were: None when it lost a race (fetch and judge again), an
+    error when the remote refused it or could not be reached."""
     if outcome.dry_run or (not outcome.passed and not push):
         return outcome
     assert outcome.record is not None
@@ -234,7 +241,17 @@ def write(outcome: Outcome, tags: list[tuple[str, str]], *, root: Path, push: bo
     publish.apply(plan, cwd=root)
     if not push:
         return outcome
-    if not publish.push(plan.refspecs(), remote=remote, cwd=root).ok:
+    try:
+        result = publish.push(plan.refspecs(), remote=remote, cwd=root)
+    except BaseException:
         publish.undo(plan, cwd=root)
+        raise
+    if result.ok:
+        return dataclasses.replace(outcome, pushed=True)
+    publish.undo(plan, cwd=root)
+    if result.status == "race":
         return None
-    return dataclasses.replace(outcome, pushed=True)
+    raise publish.push_error(result, remote=remote, kept=NOTHING_KEPT)
+
+
+NOTHING_KEPT = "nothing was kept locally (tags and ledger are as they were)"

@@ -1,14 +1,17 @@
-"""Every DVC call. DVC runs as a child process of the same interpreter, never imported
-at start-up (importing it takes a second; `mlgate --help` must not)."""
+"""Every DVC call. DVC runs as a child process of the same interpreter, or, where no DVC
+command answers the question, through its API imported inside the function that needs
+it: never at start-up (importing it takes a second; `mlgate --help` must not)."""
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
+from typing import Any
 
 from mlgate import subproc
+from mlgate.errors import MlgateError
 
 
 def _env() -> dict[str, str]:
@@ -29,3 +32,58 @@ def repro(targets: Sequence[str], *, cwd: Path, force: bool = False) -> None:
     args = ["repro", *(["--force"] if force else []), *targets]
     dvc(args, cwd=cwd, capture=False,
         hint="fix the stage named above and re-run; `dvc repro -v` shows more")
+
+
+DIR_SUFFIX = ".dir"
+LEGACY_HASH = "md5-dos2unix"  # DVC 2's objects, at the top of a remote, not under files/md5
+
+
+def missing_in_remote(root: Path, md5s: Collection[str]) -> dict[str, tuple[str, ...]]:
+    """Which of ``md5s`` (files, and directories as DVC names them, ending in ".dir") the
+    default DVC remote lacks, wholly or in part: md5 -> () when the object itself is
+    missing, else the paths, within the directory, of the entries that are.
+
+    `dvc status --cloud` sees only the working tree; this asks the remote about any
+    objects, so that a commit that is not checked out can be judged. Every entry of a
+    directory is asked about (DVC's own status trusts a present .dir for its entries).
+    Objects DVC 2 wrote (md5-dos2unix, at the remote's top level) count as present."""
+    from dvc.exceptions import DvcException
+    from dvc.repo import Repo
+
+    try:
+        with Repo(os.fspath(root)) as repo:
+            # (remote, local cache) for DVC 3's objects, then for DVC 2's
+            pairs = [(repo.cloud.get_remote_odb(None, "push"), repo.cache.local),
+                     (repo.cloud.get_remote_odb(None, "push", hash_name=LEGACY_HASH),
+                      repo.cache.legacy)]
+            return _missing(pairs, set(md5s))
+    except (DvcException, OSError) as exc:
+        # DVC's words on one line: the "in DVC remote" gate row shows them
+        detail = " ".join(str(exc).split()) or type(exc).__name__
+        raise MlgateError(detail,
+                          hint="check the default remote: `dvc remote list`, then "
+                               "`dvc status --cloud`") from None
+
+
+def _missing(pairs: list[tuple[Any, Any]], asked: set[str]) -> dict[str, tuple[str, ...]]:
+    from dvc_data.hashfile.hash_info import HashInfo
+    from dvc_data.hashfile.tree import Tree
+
+    where: dict[str, tuple[Any, Any]] = {}  # md5 -> the (remote, cache) that holds it
+    for remote, cache in pairs:
+        for md5 in remote.oids_exist(sorted(asked - where.keys())):
+            where[md5] = (remote, cache)
+    missing: dict[str, tuple[str, ...]] = {md5: () for md5 in asked - where.keys()}
+    for md5, (remote, cache) in sorted(where.items()):
+        if not md5.endswith(DIR_SUFFIX):
+            continue
+        try:
+            tree = Tree.load(cache, HashInfo(cache.hash_name, md5))
+        except FileNotFoundError:  # not in the local cache: read the remote's copy
+            tree = Tree.load(remote, HashInfo(remote.hash_name, md5))
+        entries = [("/".join(key), hi.value) for key, _, hi in tree if hi and hi.value]
+        present = set(remote.oids_exist(sorted({oid for _, oid in entries})))
+        lacking = tuple(sorted(path for path, oid in entries if oid not in present))
+        if lacking:
+            missing[md5] = lacking
+    return missing

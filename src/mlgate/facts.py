@@ -145,6 +145,71 @@ class DvcStatus:
             self._proc.wait()
 
 
+class RemoteAtRev:
+    """Whether the default DVC remote holds what a commit's dvc.lock records for a model
+    (`dvc status --cloud` answers that for the working tree only): every output of the
+    stages that make it, and every data dependency of theirs, down to each file of a
+    directory. What git holds at the commit (metrics kept in git, a CSV committed with
+    the code) needs no remote. Asked when :meth:`result` is called, through DVC's API."""
+
+    def __init__(self, cand: Candidate, model: Model, dvc_yaml: DvcYaml | None) -> None:
+        self.cand, self.model, self.dvc_yaml = cand, model, dvc_yaml
+
+    def result(self) -> tuple[bool, tuple[str, ...]]:
+        from mlgate.dvc import missing_in_remote
+
+        lock = read_lock(self.cand)
+        if lock is None:
+            raise MlgateError(f"dvc.lock is missing at {self.cand.label}",
+                              hint="run `dvc repro` and commit dvc.lock")
+        wanted = remote_objects(self.cand, self.model, self.dvc_yaml, lock)
+        missing = missing_in_remote(self.cand.root, {md5 for _, md5 in wanted})
+        changes = []
+        for path, md5 in wanted:
+            if md5 not in missing:
+                continue
+            lacking = missing[md5]
+            if not lacking:
+                changes.append(f"{path} (md5 {md5[:8]})")
+            else:
+                shown = ", ".join(lacking[:3]) + (", ..." if len(lacking) > 3 else "")
+                changes.append(f"{path} ({len(lacking)} of its files: {shown})")
+        return (not changes, tuple(changes))
+
+    def cancel(self) -> None:
+        """Nothing runs before :meth:`result` (the same shape as :class:`DvcStatus`)."""
+
+
+def remote_objects(cand: Candidate, model: Model, dvc_yaml: DvcYaml | None, lock: DvcLock
+                   ) -> list[tuple[str, str]]:
+    """(path, md5) of what the model's stages output and read as data, per ``lock``,
+    that git does not hold at the candidate's commit; in dvc.lock's order."""
+    stages = model_stages(model, dvc_yaml)
+    entries = [entry for name, stage in lock.stages.items()
+               if name.partition("@")[0] in stages for entry in stage.outs]
+    for path in data_dependencies(model, dvc_yaml):
+        dep = lock.dep(path)
+        if dep is not None:
+            entries.append(dep)
+    local = [e for e in entries if e.md5 and "://" not in e.path
+             and not Path(e.path).is_absolute()]  # an external dependency has no md5 here
+    in_git = _held_by_git(cand, [e.path for e in local])
+    wanted: list[tuple[str, str]] = []
+    for entry in local:
+        assert entry.md5 is not None
+        if entry.path not in in_git and (entry.path, entry.md5) not in wanted:
+            wanted.append((entry.path, entry.md5))
+    return wanted
+
+
+def _held_by_git(cand: Candidate, paths: Sequence[str]) -> set[str]:
+    if not paths or cand.commit is None:
+        return set()
+    out = git.git(["ls-tree", "-z", "--name-only", cand.commit, "--", *paths], cwd=cand.root,
+                  env={"GIT_LITERAL_PATHSPECS": "1"})  # a path, never a pattern
+    return {name for name in out.split("\0") if name}
+
+
 def read_lock(cand: Candidate) -> DvcLock | None:
     raw = cand.read("dvc.lock")
     return None if raw is None else parse_dvc_lock(raw)

@@ -3,8 +3,10 @@
 1. build: tag objects (`git mktag`) and the ledger commit, unreferenced, so a crash
    here leaves nothing visible;
 2. apply: every ref in ONE `git update-ref --stdin` transaction;
-3. push: tags and ledger in ONE `git push --atomic`; if the remote moved on (a
-   concurrent promotion won), the local refs are put back as they were.
+3. push: tags and ledger in ONE `git push --atomic`; if it fails in any way, the local
+   refs are put back as they were. Only a lost race (the remote moved on: a concurrent
+   promotion won) is worth judging again; a refusal by the remote (a hook, a protected
+   ref) or an unreachable remote is reported at once.
 """
 
 from __future__ import annotations
@@ -79,7 +81,7 @@ def apply(plan: Plan, *, cwd: Path) -> None:
 
 
 def undo(plan: Plan, *, cwd: Path) -> None:
-    """Put local refs back as before ``apply`` (after a rejected push)."""
+    """Put local refs back as before ``apply`` (after a push that did not succeed)."""
     lines = ["start"]
     lines += [f"delete refs/tags/{name} {oid}" for name, oid in plan.tags]
     if plan.ledger_old:
@@ -87,15 +89,33 @@ def undo(plan: Plan, *, cwd: Path) -> None:
     else:
         lines.append(f"delete {ledger.LEDGER_REF} {plan.ledger_new}")
     lines += ["prepare", "commit"]
-    git.git(["update-ref", "-m", "mlgate: undo (the push was rejected)", "--stdin"], cwd=cwd,
+    git.git(["update-ref", "-m", "mlgate: undo (the push did not succeed)", "--stdin"], cwd=cwd,
             input_bytes=("\n".join(lines) + "\n").encode())
+
+
+# Why git rejects a ref when the remote moved on since this push began: a concurrent
+# promotion won (the ledger is no longer our parent, or a tag of ours exists there). The
+# remote's own "cannot lock ref" is the same race, lost inside its ref transaction.
+RACE_REASONS = ("non-fast-forward", "fetch first", "already exists", "stale info")
+RACE_REMOTE = ("cannot lock ref", "incorrect old value provided")
+# what --atomic says of the other refs when one is rejected: not a reason of its own
+COLLATERAL = ("atomic push failed", "atomic push failure")
+DETAIL_LINES = 40
 
 
 @dataclass(frozen=True)
 class PushResult:
-    ok: bool
-    rejected: tuple[str, ...] = ()
-    detail: str = ""
+    """``status``: "ok"; "race" (the remote moved on: fetch and judge again); "refused"
+    (the remote declined: a hook, a protected ref, permissions); "failed" (git could not
+    push at all: an unreachable remote, say). ``detail``: git's output, one line each:
+    the refs it rejected, then what it said on stderr (a hook's message among it)."""
+
+    status: str
+    detail: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
 
 
 def push(refspecs: list[str], *, remote: str, cwd: Path) -> PushResult:
@@ -103,16 +123,54 @@ def push(refspecs: list[str], *, remote: str, cwd: Path) -> PushResult:
     proc = subproc.run(["git", "push", "--atomic", "--porcelain", remote, *refspecs],
                        cwd=cwd, hint=git.GIT_HINT, check=False)
     failpoints.hit("after-push")
+    if proc.returncode == 0:
+        return PushResult("ok")
     out = (proc.stdout or b"").decode("utf-8", "replace")
     err = (proc.stderr or b"").decode("utf-8", "replace")
-    if proc.returncode == 0:
-        return PushResult(True)
-    rejected = tuple(line.split("\t")[1].split(":")[-1] for line in out.splitlines()
-                     if line.startswith("!") and "\t" in line)
-    if not rejected and "rejected" not in out + err:
-        raise MlgateError(f"`git push --atomic {remote}` failed:\n    {err.strip() or out.strip()}",
-                          hint=f"check that the remote {remote!r} is reachable and writable")
-    return PushResult(False, rejected, (out + err).strip())
+    return judge_push(out, err)
+
+
+def judge_push(out: str, err: str) -> PushResult:
+    """Classify a failed `git push --atomic --porcelain` by its output (pure)."""
+    rejected: list[str] = []
+    reasons: list[tuple[bool, str]] = []  # (rejected by the remote itself, reason)
+    for line in out.splitlines():
+        fields = line.split("\t")
+        if len(fields) < 3 or fields[0] != "!":
+            continue
+        ref = fields[1].rpartition(":")[2]
+        rejected.append(f"{ref}: {fields[2]}")
+        summary, _, reason = fields[2].partition(" (")
+        reasons.append((summary == "[remote rejected]", reason.rstrip(")")))
+    detail = (*rejected, *(line.rstrip() for line in err.splitlines()
+                           if line.strip() and not line.startswith("hint:")))
+    if not reasons:
+        return PushResult("failed", detail)
+    own = [(remote_side, reason) for remote_side, reason in reasons if reason not in COLLATERAL]
+    lost = bool(own) and all(
+        (not remote_side and reason in RACE_REASONS)
+        or (remote_side and any(mark in err for mark in RACE_REMOTE))
+        for remote_side, reason in own)
+    return PushResult("race" if lost else "refused", detail)
+
+
+def push_error(result: PushResult, *, remote: str, kept: str) -> MlgateError:
+    """The error for a push that was refused or failed; ``kept`` says what became of the
+    local registry."""
+    lines = list(result.detail)
+    if len(lines) > DETAIL_LINES:  # a push of many pending tags: say how many were cut
+        lines[DETAIL_LINES:] = [f"... ({len(lines) - DETAIL_LINES} more lines)"]
+    shown = "".join(f"\n    {line}" for line in lines)
+    if result.status == "refused":
+        return MlgateError(
+            f"the remote {remote!r} refused the push; {kept}:{shown}",
+            hint=f"branch protection or rulesets on {remote!r} must let the promote "
+                 f"workflow push the branch {ledger.LEDGER_BRANCH} and the registry tags "
+                 "(MODEL@vX.Y.Z, MODEL#ENV#N); then run it again")
+    return MlgateError(
+        f"`git push --atomic {remote}` failed; {kept}:{shown}",
+        hint=f"check that the remote {remote!r} is reachable and that this job may push "
+             f"to it (`git push --dry-run {remote}`); then run it again")
 
 
 def fetch_registry(*, remote: str, cwd: Path) -> str | None:

@@ -16,6 +16,8 @@ import pytest
 
 from mlgate.ledger import LEDGER_REF, read_entries
 from tests.conftest import Project, git, make_project
+from tests.registry import _helpers as registry_helpers
+from tests.registry._helpers import gto_show, served_by_gto
 
 GTO = [sys.executable, "-m", "gto.cli"]
 
@@ -75,22 +77,10 @@ def show_json(cli: Any, path: Path) -> dict[str, Any]:  # type: ignore[no-untype
     return data
 
 
-def gto_show(path: Path) -> dict[str, Any]:
-    proc = subprocess.run([*GTO, "show", "--json"], cwd=path, capture_output=True, text=True,
-                          check=True)
-    data: dict[str, Any] = json.loads(proc.stdout)
-    return data
-
-
 def assert_gto_agrees(cli: Any, path: Path) -> None:  # type: ignore[no-untyped-def]
-    ours = show_json(cli, path)["models"]
-    theirs = gto_show(path)
-    assert set(theirs) <= set(ours)
-    for name, gto_state in theirs.items():
-        assert ours[name]["latest"] == gto_state["version"]
-        for env, version in gto_state["stage"].items():
-            stay = ours[name]["environments"].get(env)
-            assert (stay["version"] if stay else None) == version, (name, env)
+    """Both ways: every model, environment and version `mlgate show` lists, `gto show`
+    lists too, and the other way round (see tests/registry/_helpers.py)."""
+    registry_helpers.assert_gto_agrees(path, show_json(cli, path))
 
 
 def test_show_lists_what_each_environment_serves(registry_repo: Project, cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -108,6 +98,7 @@ def test_show_lists_what_each_environment_serves(registry_repo: Project, cli, tm
     assert "tiny (latest v1.1.0)" in table.out
     assert "staging      v1.1.0" in table.out
     assert_gto_agrees(cli, work.path)
+    assert served_by_gto(work.path) == {"tiny": ("v1.1.0", {"staging": "v1.1.0"})}
 
 
 def test_rollback_to_the_previous_version_is_tagged_and_recorded(registry_repo: Project, cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -133,6 +124,7 @@ def test_rollback_to_the_previous_version_is_tagged_and_recorded(registry_repo: 
     assert show_json(cli, work.path)["models"]["tiny"]["environments"]["staging"][
         "version"] == "v1.0.0"
     assert_gto_agrees(cli, work.path)
+    assert served_by_gto(work.path) == {"tiny": ("v1.1.0", {"staging": "v1.0.0"})}
     # the default target is now v1.1.0 again: the one before the current stay
     again = cli("rollback", "tiny", "--env", "staging", "--reason", "fixed", "--dry-run",
                 cwd=work.path)
@@ -205,6 +197,7 @@ def test_retire_unassigns_like_gto(registry_repo: Project, cli, tmp_path: Path) 
     assert show_json(cli, work.path)["models"]["tiny"]["environments"]["staging"] is None
     assert gto_show(work.path)["tiny"]["stage"].get("staging") is None
     assert_gto_agrees(cli, work.path)
+    assert served_by_gto(work.path) == {"tiny": ("v1.1.0", {})}  # staging serves nothing
     last = read_entries(cwd=work.path)[-1].record["predicate"]
     assert (last["action"], last["reason"], last["version"]) == (
         "retire", "decommissioned", "1.1.0")
@@ -219,6 +212,7 @@ def test_retire_unassigns_like_gto(registry_repo: Project, cli, tmp_path: Path) 
     assert show_json(cli, work.path)["models"]["tiny"]["environments"]["staging"][
         "version"] == "v1.1.0"
     assert_gto_agrees(cli, work.path)
+    assert served_by_gto(work.path) == {"tiny": ("v1.1.0", {"staging": "v1.1.0"})}
 
 
 def test_show_reads_a_registry_made_by_gto_alone(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
@@ -241,6 +235,7 @@ def test_show_reads_a_registry_made_by_gto_alone(tmp_path: Path, cli) -> None:  
     assert "not declared in pipelines/" in table.out
     assert "none (tag only)" in table.out
     assert_gto_agrees(cli, repo)
+    assert served_by_gto(repo) == {"churn": ("v0.3.0", {"prod": "v0.3.0"})}
 
 
 def test_show_unknown_model(tiny: Project, cli) -> None:  # type: ignore[no-untyped-def]

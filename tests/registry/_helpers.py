@@ -166,6 +166,43 @@ def assignments(cwd: Path, model: str, env: str) -> list[str]:
             if ev.tag.env == env and ev.tag.action is Action.ASSIGN]
 
 
+def gto_show(cwd: Path) -> dict[str, Any]:
+    proc = subprocess.run([*GTO, "show", "--json"], cwd=cwd, capture_output=True, text=True,
+                          check=True)
+    data: dict[str, Any] = json.loads(proc.stdout)
+    return data
+
+
+def served_by_gto(cwd: Path) -> dict[str, tuple[str | None, dict[str, str]]]:
+    """model -> (latest version, {environment: version}), as `gto show --json` says;
+    an environment that serves nothing (after a retirement, say) is left out."""
+    return {name: (state.get("version"), {env: version for env, version
+                                          in (state.get("stage") or {}).items() if version})
+            for name, state in gto_show(cwd).items()}
+
+
+def served_by_mlgate(show: dict[str, Any]) -> dict[str, tuple[str | None, dict[str, str]]]:
+    """The same from `mlgate show --format json`; models with no tag at all (declared,
+    never registered) are left out, as GTO knows nothing of them."""
+    served: dict[str, tuple[str | None, dict[str, str]]] = {}
+    for name, view in show["models"].items():
+        envs = {env: stay["version"] for env, stay in view["environments"].items() if stay}
+        if view["latest"] or envs:
+            served[name] = (view["latest"], envs)
+    return served
+
+
+def assert_gto_agrees(cwd: Path, show: dict[str, Any] | None = None) -> None:
+    """`gto show` and `mlgate show` agree both ways: the same models, each with the same
+    latest version and the same environments serving the same versions. ``show``: the
+    output of `mlgate show --format json` (run here when not given)."""
+    if show is None:
+        result = mlgate("show", "--format", "json", cwd=cwd)
+        assert result.code == 0, result.err
+        show = json.loads(result.out)
+    assert served_by_mlgate(show) == served_by_gto(cwd)
+
+
 def write_approvals(path: Path, approvers: list[str], env: str = "production",
                     author: str | None = None) -> Path:
     """An approvals file as `gh api repos/{o}/{r}/actions/runs/{id}/approvals` writes it."""

@@ -21,6 +21,7 @@ from tests.conftest import Project, git, make_project
 from tests.registry._helpers import (
     GTO,
     all_refs,
+    assert_gto_agrees,
     assert_registry_whole,
     assert_same_registry,
     clone,
@@ -30,6 +31,7 @@ from tests.registry._helpers import (
     new_candidate,
     registered,
     registry_refs,
+    served_by_gto,
     sha256_file,
     tag_record,
     write_approvals,
@@ -108,10 +110,9 @@ def test_staging_then_production(repo: Project, cli: Cli, tmp_path: Path) -> Non
         entries = assert_registry_whole(where)
         assert [e.record["predicate"]["environment"] for e in entries] == [
             "staging", "production"]
-    shown = json.loads(subprocess.run([*GTO, "show", "--json"], cwd=repo.path,
-                                      capture_output=True, text=True, check=True).stdout)
-    assert shown == {"tiny": {"version": "v1.0.0", "registered": True, "active": True,
-                              "stage": {"staging": "v1.0.0", "production": "v1.0.0"}}}
+    assert_gto_agrees(repo.path)  # both ways: models, latest versions, environments
+    assert served_by_gto(repo.path) == {
+        "tiny": ("v1.0.0", {"staging": "v1.0.0", "production": "v1.0.0"})}
     history = json.loads(subprocess.run([*GTO, "history", "tiny", "--json"], cwd=repo.path,
                                         capture_output=True, text=True, check=True).stdout)
     events = sorted((e["event"], e["ref"], e["version"], e.get("stage"), e["commit"])

@@ -1,7 +1,8 @@
 """Promotion against an S3 DVC remote: moto's S3 server on 127.0.0.1, started here.
 
 A production tag must never point at data that cannot be pulled: promote refuses while
-the artifact is only local, passes after `dvc push`, and a fresh clone checked out at
+the artifact is only local, passes after `dvc push` (for the working tree and for a
+commit named with --rev), and a fresh clone checked out at
 the assignment tag pulls the very bytes the record names.
 """
 
@@ -68,7 +69,19 @@ def test_promote_with_an_s3_remote(s3_endpoint: str, cli: Cli, tmp_path: Path) -
         "missing", "not in the remote: eval/predictions.csv (new), model/model.bin (new); "
                    "run `dvc push`")
 
+    # the same question about a commit, asked through DVC's API (--rev)
+    at_rev = cli("promote", "tiny", "--env", "staging", "--rev", "HEAD", "--dry-run",
+                 "--format", "json", cwd=project.path)
+    assert at_rev.code == 1, at_rev.out + at_rev.err
+    row = next(r for r in json.loads(at_rev.out)["decision"]["results"]
+               if r["gate"] == "in DVC remote")
+    assert (row["observed"], row["why"].split(" (md5 ")[0]) == (
+        "missing", "not in the remote: eval/predictions.csv")
+
     project.dvc("push", "-q")
+    at_rev = cli("promote", "tiny", "--env", "staging", "--rev", "HEAD", "--dry-run",
+                 cwd=project.path)
+    assert at_rev.code == 0, at_rev.out + at_rev.err
     passed = cli("promote", "tiny", "--env", "staging", "--push", cwd=project.path)
     assert passed.code == 0, passed.out + passed.err
     assert "tags:   tiny@v1.0.0, tiny#staging#1" in passed.out

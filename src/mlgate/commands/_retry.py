@@ -2,6 +2,8 @@
 
 An action that lost the push race to another promotion is undone locally; the remote's
 registry is then fetched and the action judged again, up to :data:`MAX_ATTEMPTS` times.
+A push the remote refused, or that could not reach it, is undone too and fails at once
+(see :func:`mlgate.actions.write`): judging again would not change the remote's mind.
 """
 
 from __future__ import annotations
@@ -24,9 +26,13 @@ def push_pending(root: Path, remote: str) -> None:
     if pending:
         done = publish.push([*pending, f"{ledger.LEDGER_REF}:{ledger.LEDGER_REF}"],
                             remote=remote, cwd=root)
+        if done.status == "race":
+            raise MlgateError("could not push an earlier, unpushed registry change: the "
+                              "remote moved on meanwhile", hint="run it again in a moment")
         if not done.ok:
-            raise MlgateError("could not push an earlier, unpushed registry change",
-                              hint=done.detail or "run `git push --atomic` by hand")
+            raise publish.push_error(
+                done, remote=remote, kept="an earlier registry change recorded here is "
+                                          "still unpushed (it is kept, for the next --push)")
 
 
 def run(attempt: Callable[[], Outcome | str | None], *, root: Path, push: bool, dry_run: bool,
@@ -45,4 +51,5 @@ def run(attempt: Callable[[], Outcome | str | None], *, root: Path, push: bool, 
             publish.adopt_remote(remote_head=publish.fetch_registry(remote=remote, cwd=root),
                                  cwd=root)
     raise MlgateError(f"gave up after {MAX_ATTEMPTS} attempts: other registry changes kept "
-                      "reaching the remote first", hint="run it again in a moment")
+                      "reaching the remote first; none of the attempts was kept locally",
+                      hint="run it again in a moment")
