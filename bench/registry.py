@@ -8,7 +8,7 @@ mlgate writes them; then times (median of a few runs) each command in the same p
 Targets (issue 5), at 10,000 tags: mlgate within 1.5x the floor plus its start-up; at
 least 100x faster than `gto show`; `audit verify` over 10,000 records under 5 s.
 
-Run from the repository root: `.venv/bin/python bench/audit.py [--gto-at-10k]`
+Run from the repository root: `.venv/bin/python bench/registry.py [--gto-at-10k]`
 (`gto show` at 10,000 tags takes minutes, so it is timed there only when asked).
 """
 

@@ -9,9 +9,10 @@ example, a bare ``origin``, a local DVC remote) and plays:
    merge; promote through staging to production;
 4. a batch with a schema change arrives (a re-coded category, a renamed column): monitor
    alerts; roll back, with the reason recorded;
-5. audit: what served at a time between the promotions, verify the registry, catch a tag
-   moved by hand, reproduce the production version byte for byte, export the auditor's
-   report.
+5. audit: what served at a time between the promotions, the history, what changed
+   between the two production versions, verify the registry, catch a tag moved by hand,
+   the model inventory; then, in an auditor's fresh clone, reproduce the version the
+   rollback put back in production byte for byte, and export the auditor's report.
 
 Every step runs `mlgate` (or git, DVC, the pipeline's own scripts) as a user would, and
 stops the demo when an exit code is not the one the story expects.
@@ -73,14 +74,15 @@ class Demo:
     # -- running -----------------------------------------------------------------------
 
     def run(self, *argv: str, expect: int | None = 0, show: int = 0, save: str | None = None,
-            quiet: bool = False) -> str:
-        """Run a command in the project; show its first ``show`` lines; stop the demo when
-        its exit code is not ``expect`` (None: any code is part of the story)."""
+            quiet: bool = False, cwd: Path | None = None) -> str:
+        """Run a command in the project (or ``cwd``); show its first ``show`` lines; stop
+        the demo when its exit code is not ``expect`` (None: any code is part of the story)."""
         shown = " ".join(a if " " not in a else repr(a) for a in argv)
         if not quiet:
-            print(f"  $ {shown}", flush=True)
-        proc = subprocess.run(argv, cwd=self.project, env=self.env, capture_output=True,
-                              text=True, check=False)
+            where = f"({cwd.name}) " if cwd else ""
+            print(f"  {where}$ {shown}", flush=True)
+        proc = subprocess.run(argv, cwd=cwd or self.project, env=self.env,
+                              capture_output=True, text=True, check=False)
         if save:
             self.reports.mkdir(parents=True, exist_ok=True)
             (self.reports / save).write_text(proc.stdout)
@@ -202,10 +204,14 @@ def play(demo: Demo) -> None:
     demo.write("params.yaml", params.replace("train_years: [2015]", "train_years: [2015, 2016]"))
     demo.mlgate("run", "employment", show=0)
     demo.commit("Train on 2015 and 2016")
+    # the pull request's comment: against main and against what production serves, every
+    # production gate judged by main's policy (`requires` and `approval` wait for promotion)
+    demo.reports.mkdir(parents=True, exist_ok=True)
     report = demo.mlgate("report", "employment", "--base", "main", "--env", "production",
                          "--format", "markdown", "--out", str(demo.reports / "pr-report.md"),
-                         expect=None, show=0)
+                         show=0)
     demo.say((report.splitlines() or ["(empty report)"])[0])
+    # what the pull-request workflow fails on: the gates of the environment a merge enters
     demo.mlgate("check", "employment", "--env", "staging", "--policy-ref", "main", show=8)
     demo.git("checkout", "-q", "main")
     demo.git("merge", "-q", "--no-ff", "-m", "Merge pull request: train on 2015 and 2016",
@@ -229,11 +235,13 @@ def play(demo: Demo) -> None:
                 "2018 feed: SCHL re-coded and AGEP renamed upstream; back to v1.0.0 until "
                 "the feed is fixed", show=6, save="rollback.txt")
 
-    demo.step(5, "Audit: what served when, verify, tamper, reproduce, export")
+    demo.step(5, "Audit: what served when, what changed, verify, tamper, reproduce, export")
     at = between.isoformat().replace("+00:00", "Z")
     demo.mlgate("audit", "at", at, "--env", "production", "employment", show=10,
                 save="audit-at.txt")
     demo.mlgate("history", "employment", show=10, save="history.txt")
+    demo.mlgate("audit", "diff", "employment@v1.0.0", "employment@v1.1.0", show=12,
+                save="audit-diff.txt")
     demo.mlgate("audit", "verify", show=3)
     tag = demo.git("tag", "--list", "employment#production#*", "--sort=-creatordate")
     newest = tag.splitlines()[0]
@@ -244,8 +252,13 @@ def play(demo: Demo) -> None:
     demo.git("update-ref", f"refs/tags/{newest}", original)
     demo.say("... and putting it back; verify passes again")
     demo.mlgate("audit", "verify", show=1)
-    demo.mlgate("reproduce", "employment@v1.0.0", show=6, save="reproduce.txt")
-    demo.mlgate("audit", "export", "--out", str(demo.reports / "audit"), show=4)
+    demo.mlgate("inventory", show=4, save="inventory.txt")
+    auditor = demo.root / "auditor"
+    demo.say(f"an auditor clones origin into {auditor}: git alone, then DVC to reproduce")
+    demo.run("git", "clone", "-q", str(demo.origin), str(auditor), quiet=True)
+    demo.mlgate("audit", "verify", show=1, cwd=auditor)
+    demo.mlgate("reproduce", "employment@v1.0.0", show=6, save="reproduce.txt", cwd=auditor)
+    demo.mlgate("audit", "export", "--out", str(demo.reports / "audit"), show=4, cwd=auditor)
 
     elapsed = time.monotonic() - demo.started
     print(f"\nDone in {elapsed:.0f} s. Reports:")

@@ -67,3 +67,26 @@ def test_the_reports_tell_the_story(played: tuple[subprocess.CompletedProcess[st
     issues = {(s["kind"], s["column"]) for s in alert["schema"]}
     assert ("missing_column", "AGEP") in issues
     assert "rolled back" in (reports / "rollback.txt").read_text()
+
+
+def test_the_pull_request_report_and_the_audit(played: tuple[subprocess.CompletedProcess[str], Path], cli) -> None:  # type: ignore[no-untyped-def]
+    proc, sandbox = played
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    reports = sandbox / "reports"
+    pr = (reports / "pr-report.md").read_text()
+    assert pr.splitlines()[0] == "### :white_check_mark: `employment` would pass `production`"
+    assert "with v1.0.0, now in `production`" in pr
+    assert "data.train_years" in pr  # the params diff
+    # the rollback is recorded with its reason, on the ledger an auditor clones
+    auditor = sandbox / "auditor"
+    rows = json.loads(cli("history", "employment", "--env", "production", "--format", "json",
+                          cwd=auditor).out)["history"]
+    assert [(r["action"], r["version"]) for r in rows] == [
+        ("rollback", "1.0.0"), ("promote", "1.1.0"), ("promote", "1.0.0")]
+    assert rows[0]["reason"].startswith("2018 feed: SCHL re-coded and AGEP renamed upstream")
+    reproduced = (reports / "reproduce.txt").read_text()
+    assert reproduced.rstrip().endswith("identical: 13 digests reproduced exactly")
+    diff = (reports / "audit-diff.txt").read_text()
+    assert "params.yaml:data.train_years  [2015]  [2015, 2016]" in diff
+    inventory = (reports / "inventory.txt").read_text().splitlines()
+    assert inventory[2].split()[:1] == ["employment"] and "v1.1.0" in inventory[2]
