@@ -58,7 +58,9 @@ def _run(p: argparse.ArgumentParser) -> None:
 def _check(p: argparse.ArgumentParser) -> None:
     p.add_argument("model", help="model name (pipelines/MODEL.yaml)")
     p.add_argument("--env", required=True, help="environment whose gates apply")
-    p.add_argument("--rev", help="judge this commit instead of the working tree")
+    p.add_argument("--rev", help="judge this commit instead of the working tree, without "
+                   "checking it out: its dvc.lock against its own deps, params and commands, "
+                   "and its outputs in the DVC cache")
     p.add_argument("--policy-ref", help="read the policy from this git ref (e.g. the pull "
                    "request's base), so that a change cannot weaken the gates that judge it")
     _format(p, ("table", "json", "markdown"))
@@ -77,7 +79,9 @@ def _registry_change(p: argparse.ArgumentParser) -> None:
 def _promote(p: argparse.ArgumentParser) -> None:
     p.add_argument("model", help="model name (pipelines/MODEL.yaml)")
     p.add_argument("--env", required=True, help="environment to promote into")
-    p.add_argument("--rev", help="promote this commit (default: HEAD, with a clean tree)")
+    p.add_argument("--rev", help="promote this commit without checking it out (default: "
+                   "HEAD, with a clean tree); its dvc.lock is judged against its own deps, "
+                   "params and commands, and the DVC remote is asked for what it records")
     p.add_argument("--version", help="version to register, vX.Y.Z (default: next minor)")
     p.add_argument("--approvals", metavar="FILE",
                    help="approvals as GitHub's review-deployments API returns them")

@@ -33,6 +33,7 @@ from mlgate.config.model import Model
 from mlgate.config.yamlio import load_bytes
 from mlgate.dvccache import bytes_md5, cached_file, file_md5
 from mlgate.errors import MlgateError, suggest
+from mlgate.lockstatus import stale_stages
 
 if TYPE_CHECKING:  # numpy and the policy load while `dvc status` already runs
     from mlgate.policy import Facts, RepoState
@@ -421,7 +422,13 @@ def gather(cand: Candidate, policy: PolicySource, *, now: datetime | None = None
         mismatches = lock_mismatches(model, cand, lock)
         dirty = git.dirty_paths(cwd=root) if rev is None else []
         changed_at = data_change_times(cand, lock, data_dependencies(model, dvc_yaml), now)
-        dvc_clean, dvc_changes = status.result() if status else (not mismatches, ())
+        if status:
+            dvc_clean, dvc_changes = status.result()
+        else:  # a commit that is not checked out: what `dvc status` would say of it
+            assert cand.commit is not None
+            stale = stale_stages(root, cand.commit, cand.read, dvc_yaml, lock,
+                                 model_stages(model, dvc_yaml))
+            dvc_clean, dvc_changes = not stale, tuple(stale)
     finally:
         if status:
             status.cancel()

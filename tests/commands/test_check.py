@@ -218,3 +218,16 @@ def test_freshness_reads_when_the_data_last_changed_from_git(tmp_path, monkeypat
     assert freshness()["passed"] is True  # not committed yet: it changed just now
     project.commit_all("new data")
     assert freshness()["passed"] is True
+
+
+def test_rev_judges_dvc_status_of_a_commit_that_is_not_checked_out(tiny: Project, cli) -> None:  # type: ignore[no-untyped-def]
+    train = (tiny.path / "src/train.py").read_text()
+    tiny.write("src/train.py", train + "# tuned, not re-run\n")
+    stale = tiny.commit_all("edit the training code without reproducing")
+    tiny.git("checkout", "-q", "HEAD~1")  # the working tree is another commit, clean
+    result = cli("check", "tiny", "--env", "staging", "--rev", stale, "--format", "json",
+                 cwd=tiny.path)
+    assert result.code == 1, result.out + result.err
+    row = next(r for r in json.loads(result.out)["results"] if r["kind"] == "reproducible")
+    assert row["why"] == ("dvc status is not clean: train (changed deps: src/train.py "
+                          "modified)")

@@ -65,6 +65,11 @@ class DvcYaml:
         return order
 
 
+def _cmd(cmd: Any) -> str:
+    """A stage's command as one string, whether written as a string or as a list."""
+    return " && ".join(map(str, cmd)) if isinstance(cmd, list) else str(cmd)
+
+
 def _paths(entries: Any) -> tuple[str, ...]:
     """DVC lists entries as strings or as one-key mappings {path: {options}}."""
     out: list[str] = []
@@ -99,11 +104,10 @@ def parse_dvc_yaml(doc: Document) -> DvcYaml:
         metrics = _paths(body.get("metrics"))
         plots = _paths(body.get("plots"))
         outs = _paths(body.get("outs"))
-        cmd = body.get("cmd", "")
         stages.append(
             Stage(
                 name=str(name),
-                cmd=" && ".join(cmd) if isinstance(cmd, list) else str(cmd),
+                cmd=_cmd(body.get("cmd", "")),
                 deps=_paths(body.get("deps")),
                 outs=outs + metrics + plots,
                 metrics=metrics,
@@ -170,7 +174,7 @@ def parse_dvc_lock(raw: bytes, path: str = "dvc.lock") -> DvcLock:
         if isinstance(body, dict):
             stages[str(name)] = LockStage(
                 name=str(name),
-                cmd=str(body.get("cmd", "")),
+                cmd=_cmd(body.get("cmd", "")),
                 deps=_entries(body.get("deps")),
                 outs=_entries(body.get("outs")),
                 params=body.get("params") or {},
