@@ -4,7 +4,7 @@ Builds a sandbox in ``demo-sandbox/`` (a new git repo made from this repository'
 example, a bare ``origin``, a local DVC remote) and plays:
 
 1. train on 2015; promote to staging, then to production with an approvals file;
-2. the 2016 batch arrives: monitor it, with labels;
+2. the 2016, 2017 and 2018 batches arrive: monitor each, with labels;
 3. a pull request adds 2016 to the training years: report and check against production;
    merge; promote through staging to production;
 4. a batch with a schema change arrives (a re-coded category, a renamed column): monitor
@@ -169,6 +169,23 @@ class Demo:
         return str(scored), str(labels)
 
 
+def largest_drift(result: dict[str, object]) -> str:
+    """The feature statistic that came closest to its alert threshold, as `column, name value`."""
+    thresholds: dict[str, dict[str, float]] = result["thresholds"]  # type: ignore[assignment]
+    best = ("", "", 0.0, 0.0)
+    for feature in result["features"]:  # type: ignore[attr-defined]
+        for name, stat in feature["statistics"].items():
+            alert = thresholds.get(name, {}).get("alert")
+            if alert and stat["value"] is not None and stat["value"] / alert > best[3]:
+                best = (feature["column"], name, stat["value"], stat["value"] / alert)
+    column, name, value, _ = best
+    shown = STATISTICS.get(name, name)
+    return f"largest drift {column}, {shown} {value:.3f}" if column else "no drift"
+
+
+STATISTICS = {"psi": "PSI", "jensen_shannon": "Jensen-Shannon", "wasserstein": "Wasserstein"}
+
+
 def play(demo: Demo) -> None:
     demo.step(1, "Train on 2015; promote to staging, then to production")
     demo.build()
@@ -189,14 +206,16 @@ def play(demo: Demo) -> None:
     between = datetime.now(UTC).replace(microsecond=0)
     time.sleep(1.5)
 
-    demo.step(2, "The 2016 batch arrives: monitor it, with labels")
-    batch, labels = demo.batch(2016, "2016")
-    demo.mlgate("monitor", "employment", "--current", batch, "--labels", labels,
-                "--out", str(demo.reports / "monitor-2016"), show=3)
-    out = json.loads((demo.reports / "monitor-2016" / "monitor.json").read_text())
-    perf = out.get("performance") or {}
-    demo.say(f"verdict {out['verdict']}: production roc_auc {perf.get('production', 0):.4f} "
-             f"vs {perf.get('recorded', 0):.4f} recorded")
+    demo.step(2, "The 2016, 2017 and 2018 batches arrive: monitor them, with labels")
+    for year in (2016, 2017, 2018):
+        batch, labels = demo.batch(year, str(year))
+        demo.mlgate("monitor", "employment", "--current", batch, "--labels", labels,
+                    "--out", str(demo.reports / f"monitor-{year}"), show=0)
+        out = json.loads((demo.reports / f"monitor-{year}" / "monitor.json").read_text())
+        perf = out.get("performance") or {}
+        demo.say(f"{year}: {out['current']['rows']:,} rows, verdict {out['verdict']}: "
+                 f"production roc_auc {perf.get('production', 0):.4f} vs "
+                 f"{perf.get('recorded', 0):.4f} recorded; {largest_drift(out)}")
 
     demo.step(3, "A pull request adds 2016 to the training years")
     demo.git("checkout", "-q", "-b", "train-on-2016")

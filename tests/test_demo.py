@@ -90,3 +90,22 @@ def test_the_pull_request_report_and_the_audit(played: tuple[subprocess.Complete
     assert "params.yaml:data.train_years  [2015]  [2015, 2016]" in diff
     inventory = (reports / "inventory.txt").read_text().splitlines()
     assert inventory[2].split()[:1] == ["employment"] and "v1.1.0" in inventory[2]
+
+
+def test_the_readme_says_what_monitoring_found(played: tuple[subprocess.CompletedProcess[str], Path]) -> None:
+    """README's table of the real 2016-2018 batches is what the demo's monitoring finds."""
+    proc, sandbox = played
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    readme = (REPO_ROOT / "README.md").read_text().splitlines()
+    rows = [line.strip("|").split("|") for line in readme
+            if line.startswith(("| 2016 |", "| 2017 |", "| 2018 |"))]
+    assert len(rows) == 3
+    for year, count, verdict, auc, drift in ([c.strip() for c in row] for row in rows):
+        assert (f"{year}: {count} rows, verdict {verdict}: production roc_auc {auc} vs "
+                f"0.9067 recorded; largest drift {drift}") in proc.stdout
+    [recoded] = [line for line in readme if line.startswith("| 2018, `SCHL` re-coded")]
+    alert = json.loads((sandbox / "reports" / "monitor-schema-change" / "monitor.json")
+                       .read_text())
+    assert f"| {alert['current']['rows']:,} | {alert['verdict']} | " \
+           f"{alert['performance']['production']:.4f} |" in recoded
+    assert f"score PSI {alert['score']['statistics']['psi']['value']:.3f}" in recoded
