@@ -252,9 +252,23 @@ CASES: list[Any] = [
                   "expected": "not worse than NaN (incumbent v1.2.0 in production)",
                   "why": "roc_auc is NaN in the metrics of v1.2.0 in production"},
                  id="no-regression-incumbent-nan"),
+    pytest.param(gate(kind="no_regression", metric="roc_auc"),
+                 facts(metrics={"roc_auc": math.nan}, incumbents=incumbent(roc_auc=0.9)),
+                 {"passed": False, "observed": math.nan,
+                  "why": "roc_auc is NaN in the candidate's metrics"},
+                 id="no-regression-candidate-nan"),
+    pytest.param(gate(kind="no_regression", metric="cost"),
+                 facts(metrics={"cost": math.inf}, incumbents=incumbent(cost=0.3)),
+                 {"passed": False, "expected": "not worse than 0.3 (incumbent v1.2.0 in "
+                                               "production)",
+                  "why": "cost is inf in the candidate's metrics"},
+                 id="no-regression-candidate-infinite-lower-is-better"),
     # --- confidence ---
     pytest.param(gate(kind="confidence", metric="roc_auc", min=0.75, min_samples=100),
-                 facts(), {"passed": True, "expected": "95% CI lower bound >= 0.75"},
+                 facts(), {"passed": True, "expected": "95% CI lower bound >= 0.75",
+                           "why": "95% CI of roc_auc [0.84273, 0.903102] (point 0.875525) from "
+                                  "1000 resamples of 400 predictions; lower bound 0.84273 >= "
+                                  "0.75"},
                  id="confidence-passes"),
     pytest.param(gate(kind="confidence", metric="roc_auc", min=0.86, min_samples=100,
                       level=0.9), facts(),
@@ -294,6 +308,19 @@ CASES: list[Any] = [
                                           "(no score >= 0.5)"},
                  id="confidence-precision-without-predicted-positives"),
     # --- slices ---
+    pytest.param(gate(kind="slices", column="SEX", metric="roc_auc", min=0.5),
+                 facts(predictions=EMPTY),
+                 {"passed": False, "observed": None,
+                  "why": "there are no predictions; at least 1 needed"},
+                 id="slices-empty-predictions"),
+    pytest.param(gate(kind="slices", column="SEX", metric="roc_auc", min=0.5, min_size=1),
+                 facts(),
+                 {"passed": False,
+                  "expected": "every slice of SEX >= 0.5 (slices of at least 1 row)",
+                  "why": "SEX=3: roc_auc is undefined: every label is 1; roc_auc needs both "
+                         "classes; 2 slices of SEX judged, worst roc_auc 0.87101 (SEX=2), "
+                         "gap 0.0077899"},
+                 id="slices-one-row-slice-judged-is-undefined"),
     pytest.param(gate(kind="slices", column="SEX", metric="roc_auc", min=0.6, min_size=30),
                  facts(), {"passed": True}, id="slices-one-row-slice-not-judged"),
     pytest.param(gate(kind="slices", column="group", metric="roc_auc", min=0.7, max_gap=0.3,
@@ -430,7 +457,10 @@ CASES: list[Any] = [
                  id="requires-replaced-before-soak"),
     pytest.param({"requires": {"environment": "staging", "soak": "2d"}},
                  facts(environment_history={"staging": [stay("v1.3.0", 6), stay("v1.4.0", 3)]}),
-                 {"passed": True}, id="requires-replaced-after-soak"),
+                 {"passed": True, "observed": "3d", "expected": "in staging for at least 2d",
+                  "why": "v1.3.0 was in staging from 2026-02-23T12:00:00+00:00 until "
+                         "2026-02-26T12:00:00+00:00 (3d), at least 2d required"},
+                 id="requires-replaced-after-soak"),
     pytest.param({"requires": {"environment": "staging", "soak": "2d"}},
                  facts(environment_history={"staging": [
                      Assignment("v1.3.0", NOW - 6 * DAY, None, until=NOW - 5 * DAY)]}),
