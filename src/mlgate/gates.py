@@ -259,8 +259,8 @@ def slices(gate: SlicesGate, lower: bool, predictions: Predictions | None,
     wanted = ([f"every slice of {col} {cmp} {lit(floor)}"] if floor is not None else []) \
         + ([f"gap between slices of {col} <= {lit(gate.max_gap)}"]
            if gate.max_gap is not None else [])
-    rows = "row" if gate.min_size == 1 else "rows"
-    expected = " and ".join(wanted) + f" (slices of at least {gate.min_size} {rows})"
+    unit = "row" if gate.min_size == 1 else "rows"
+    expected = " and ".join(wanted) + f" (slices of at least {gate.min_size} {unit})"
     problem = _too_few(predictions, missing, 1)
     if predictions is None or problem:
         return Verdict(None, expected, False, problem or "")
