@@ -172,7 +172,8 @@ def reassign(cand: facts.Candidate, source: facts.PolicySource, env: str, *, act
              dry_run: bool, remote: str, now: datetime) -> Outcome | None:
     """Rollback (assign an earlier version again) or retire (unassign): recorded like a
     promotion, with the environment's rollback gates (and approval, when the policy asks
-    for one) for a rollback. Both need a reason."""
+    for one) and the version's objects in the DVC remote for a rollback. Both need a
+    reason."""
     from mlgate import policy
 
     if not reason.strip():
@@ -220,6 +221,11 @@ def reassign(cand: facts.Candidate, source: facts.PolicySource, env: str, *, act
             candidate_version=target_version,
             approvals=policy.Approvals(approvals.approvers if approvals else (), author),
             **registry_facts(state, model)), action="rollback")
+        # what a deploy will pull: never point an environment back at data nobody can get
+        row = remote_row(facts.RemoteAtRev(target, model, read_dvc_yaml(target.read)),
+                         f"push them from a checkout of v{target_version} (`dvc push` there)")
+        decision = dataclasses.replace(decision, results=(*decision.results, row),
+                                       passed=decision.passed and row.passed)
     else:
         decision = policy.Decision(model.name, env, (), True)
     return conclude(gathered, decision, action, env, target_version, names,

@@ -243,3 +243,25 @@ def test_show_unknown_model(tiny: Project, cli) -> None:  # type: ignore[no-unty
     assert result.code == 2
     assert "no model named 'tinny'" in result.err
     assert "did you mean 'tiny'?" in result.err
+
+
+def test_rollback_is_refused_while_the_version_is_not_in_the_dvc_remote(registry_repo: Project, cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A rollback points an environment at an older artifact: a deploy must be able to
+    pull it, so the DVC remote is asked for what that version's dvc.lock records."""
+    work = clone(registry_repo, tmp_path)
+    remote = tmp_path / "dvc-remote"  # a copy: the module's remote stays whole
+    shutil.copytree(registry_repo.dvc_remote, remote)
+    work.dvc("remote", "modify", "--local", "local", "url", str(remote))
+    lock = work.git("show", "tiny@v1.0.0:dvc.lock")
+    md5 = lock.split("path: model/model.bin", 1)[1].split("md5: ", 1)[1].split()[0]
+    (remote / "files" / "md5" / md5[:2] / md5[2:]).unlink()
+    tags_before = work.git("tag", "--list")
+    result = cli("rollback", "tiny", "--env", "staging", "--reason", "latency", "--format",
+                 "json", cwd=work.path)
+    assert result.code == 1, result.out + result.err
+    row = next(r for r in json.loads(result.out)["decision"]["results"]
+               if r["gate"] == "in DVC remote")
+    assert (row["passed"], row["why"]) == (
+        False, f"not in the remote: model/model.bin (md5 {md5[:8]}); push them from a "
+               "checkout of v1.0.0 (`dvc push` there)")
+    assert work.git("tag", "--list") == tags_before
