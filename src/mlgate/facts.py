@@ -115,7 +115,9 @@ class DvcStatus:
     def __init__(self, root: Path, stages: Sequence[str], *, cloud: bool = False) -> None:
         self.cloud = cloud
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "dvc", "status", "--json", *(["--cloud"] if cloud else []),
+            # --with-deps: with the cloud, data that `dvc add` tracks is asked about too
+            [sys.executable, "-m", "dvc", "status", "--json",
+             *(["--cloud", "--with-deps"] if cloud else []),
              *stages], cwd=root,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=subproc.child_env())
 

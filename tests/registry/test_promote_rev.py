@@ -177,3 +177,17 @@ def test_no_dvc_remote_at_rev(pushed_tiny: Project, cli: Cli, tmp_path: Path) ->
         "cannot compare with the DVC remote: config file error: no remote specified in "
         f"{repo.path}. Create a default remote with dvc remote add -d <remote name> "
         "<remote url>")
+
+
+def test_data_that_dvc_tracks_is_asked_about_in_the_working_tree(
+        with_directories: Project, cli: Cli, tmp_path: Path) -> None:
+    """Without --rev too: `dvc status --cloud` of the model's stages alone does not look at
+    the data `dvc add` tracks; promote asks about it."""
+    repo = copy_project(with_directories, tmp_path)
+    code, data = promote(cli, repo, "--dry-run")
+    assert code == 0, data
+    object_path(repo.dvc_remote, lock_md5(repo, "HEAD", "data/input.csv")).unlink()
+    code, data = promote(cli, repo, "--dry-run")
+    assert code == 1
+    assert remote_gate(data)["why"] == (
+        "not in the remote: data/input.csv (new); run `dvc push`")  # as DVC says it
