@@ -67,3 +67,18 @@ def test_a_records_digest_does_not_depend_on_the_decoder() -> None:
         "reason": "Zoë's \u2603 fix"})
     text = json.dumps(record, sort_keys=True, indent=2, ensure_ascii=False)
     assert ledger.digest(jsonread.loads(text.encode())) == ledger.digest(record)
+
+
+@pytest.mark.parametrize(("text", "long"), [
+    ('{"n": 1234567890123456789}', True),
+    ('{"n": -1234567890123456789}', True),
+    ('[1234567890123456789]', True),
+    ('1234567890123456789', True),
+    ('{"a": 1,\n"n":\t12345678901234567890}', True),
+    ('{"commit": "e2dce5022864034381234567890123456789abcd"}', False),  # digits in a string
+    ('{"n": 123456789012345678}', False),  # 18 digits: orjson reads it exactly
+    ('{"s": "x 1234567890123456789"}', True),  # inside a string, after a space: json decides
+])
+def test_long_numbers_are_found(text: str, long: bool) -> None:
+    assert jsonread._long_number(text.encode()) is long
+    assert _same(jsonread.loads(text), json.loads(text))

@@ -248,9 +248,9 @@ def load(root: Path, *, ref: str | None = None, tags: bool = True, full: bool = 
         files = _tree(root, head)
         records: dict[str, Record] = {}
         if not full:
-            for commit in commits:
-                data = _summary(commit)
-                if data is not None and commit.path in files:
+            carrying = [c for c in commits if c.summary is not None and c.path in files]
+            for commit, data in zip(carrying, _summaries(carrying), strict=True):
+                if data is not None:
                     records[commit.oid] = Record({"predicate": data}, commit.oid, commit.path,
                                                  commit.author, partial=True)
         named = [c for c in commits if c.path and c.path in files and c.oid not in records]
@@ -269,10 +269,17 @@ def load(root: Path, *, ref: str | None = None, tags: bool = True, full: bool = 
                  full)
 
 
-def _summary(commit: LedgerCommit) -> dict[str, Any] | None:
-    if commit.summary is None:
-        return None
-    return _json_object(commit.summary.encode("utf-8", "surrogatepass"))
+def _summaries(commits: list[LedgerCommit]) -> list[dict[str, Any] | None]:
+    """The summaries the commits carry, decoded as one JSON array (one call, not ten
+    thousand); one by one when that fails, so that a malformed one is only itself lost."""
+    texts = [c.summary or "" for c in commits]
+    try:
+        decoded = jsonread.loads(("[" + ",".join(texts) + "]").encode("utf-8", "surrogatepass"))
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        decoded = None
+    if isinstance(decoded, list) and len(decoded) == len(texts):
+        return [d if isinstance(d, dict) else None for d in decoded]
+    return [_json_object(t.encode("utf-8", "surrogatepass")) for t in texts]
 
 
 def _json_object(raw: bytes) -> dict[str, Any] | None:

@@ -3,6 +3,7 @@ newest first, from the ledger (and registry tags that carry no record)."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 from mlgate.audit import timeline, trail
@@ -18,8 +19,10 @@ def main(*, model: str | None, env: str | None, fmt: str) -> int:
     # the summaries ledger commits carry are enough, unless a key metric is a nested one;
     # tags are read only when some are not the ledger's (made by GTO alone, say)
     nested = any("." in key for names in keys.values() for key in names)
-    loaded = trail.load(root, full=nested, tags=False)
-    if registry_tag_names(cwd=root) - loaded.naming().keys():
+    with ThreadPoolExecutor(max_workers=1) as pool:  # git lists tags while it logs the ledger
+        names = pool.submit(registry_tag_names, cwd=root)
+        loaded = trail.load(root, full=nested, tags=False)
+    if names.result() - loaded.naming().keys():
         loaded = replace(loaded, registry=read_registry(cwd=root, messages=False))
     timeline.check_scope(loaded, model, env, envs)
     rows = timeline.history(loaded, model=model, env=env, keys=keys)

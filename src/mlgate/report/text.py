@@ -23,7 +23,8 @@ def fmt_value(value: Any, digits: int = 4) -> str:
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    cells = [[str(h) for h in headers]] + [[fmt_value(c) for c in row] for row in rows]
+    cells = [[str(h) for h in headers]] + [
+        [c if type(c) is str else fmt_value(c) for c in row] for row in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
     lines = []
     for n, row in enumerate(cells):
