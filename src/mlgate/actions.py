@@ -119,7 +119,7 @@ def promote(cand: facts.Candidate, source: facts.PolicySource, env: str, *,
                   else git.commit_author(cand.commit, cwd=root)[0])
         extra = registry_facts(state, model)
         decision = policy.evaluate(model, env, gathered.to_facts(
-            candidate_version=chosen if not is_new else None,
+            env, candidate_version=chosen if not is_new else None,
             approvals=policy.Approvals(approvals.approvers if approvals else (), author),
             **extra))
         row = remote_row(in_remote, fix)
@@ -218,7 +218,7 @@ def reassign(cand: facts.Candidate, source: facts.PolicySource, env: str, *, act
         author = (approvals.author if approvals and approvals.author
                   else git.commit_author(target_commit, cwd=root)[0])
         decision = policy.evaluate(model, env, gathered.to_facts(
-            candidate_version=target_version,
+            env, candidate_version=target_version,
             approvals=policy.Approvals(approvals.approvers if approvals else (), author),
             **registry_facts(state, model)), action="rollback")
         # what a deploy will pull: never point an environment back at data nobody can get

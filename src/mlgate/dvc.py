@@ -4,7 +4,9 @@ it: never at start-up (importing it takes a second; `mlgate --help` must not).""
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
 import sys
 from collections.abc import Collection, Sequence
 from pathlib import Path
@@ -26,6 +28,54 @@ def dvc(args: Sequence[str], *, cwd: Path, hint: str, capture: bool = True, chec
     proc = subproc.run([sys.executable, "-m", "dvc", *args], cwd=cwd, hint=hint,
                        capture=capture, check=check, env=_env())
     return (proc.stdout or b"").decode("utf-8", "replace")
+
+
+class DvcStatus:
+    """`dvc status --json` for some stages (none named: every stage), started now and read
+    later."""
+
+    def __init__(self, root: Path, stages: Sequence[str], *, cloud: bool = False) -> None:
+        self.root, self.cloud = root, cloud
+        self._proc = subprocess.Popen(
+            # --with-deps: with the cloud, data that `dvc add` tracks is asked about too
+            [sys.executable, "-m", "dvc", "status", "--json",
+             *(["--cloud", "--with-deps"] if cloud else []),
+             *stages], cwd=root,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=subproc.child_env())
+
+    def result(self, only: Sequence[str] | None = None) -> tuple[bool, tuple[str, ...]]:
+        """Clean or not, and what changed; with ``only``, of those stages alone (a status of
+        every stage, started before the model's stages were known)."""
+        out, err = self._proc.communicate()
+        if only is not None and self._proc.returncode != 0:
+            # another stage may be what DVC cannot judge: ask about these stages alone
+            return DvcStatus(self.root, only, cloud=self.cloud).result()
+        if self._proc.returncode != 0:
+            raise MlgateError("`dvc status` failed:\n    " + err.decode("utf-8", "replace").strip(),
+                              hint="run `dvc status` yourself to see what DVC needs")
+        text = out.decode("utf-8", "replace").strip()
+        status = json.loads(text[text.find("{"):]) if "{" in text else {}
+        changes = []
+        for target, items in sorted(status.items()):
+            if only is not None and target not in only:
+                continue
+            kinds: list[str] = []
+            for item in items if isinstance(items, list) else [items]:
+                if isinstance(item, dict):
+                    for kind, paths in item.items():
+                        detail = ", ".join(f"{p} {s}" for p, s in paths.items()) if isinstance(
+                            paths, dict) else str(paths)
+                        kinds.append(f"{kind}: {detail}")
+                else:
+                    kinds.append(str(item))
+            changes.append(f"{target} ({'; '.join(kinds)})")
+        return (not changes, tuple(changes))
+
+    def cancel(self) -> None:
+        """Stop it if it still runs (a bad input ended the command first); close its pipes."""
+        if self._proc.poll() is None:
+            self._proc.kill()
+        self._proc.communicate()
 
 
 def repro(targets: Sequence[str], *, cwd: Path, force: bool = False) -> None:

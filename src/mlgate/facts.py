@@ -9,16 +9,13 @@ from __future__ import annotations
 
 import csv
 import io
-import json
-import subprocess
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mlgate import git, subproc
+from mlgate import git
 from mlgate.config.declarations import (
     PIPELINES_DIR,
     Reader,
@@ -31,6 +28,7 @@ from mlgate.config.dvcfiles import DvcLock, DvcYaml, parse_dvc_lock
 from mlgate.config.metricsfile import parse_metrics
 from mlgate.config.model import Model
 from mlgate.config.yamlio import load_bytes
+from mlgate.dvc import DvcStatus as DvcStatus  # re-exported: promote and gather use it here
 from mlgate.dvccache import bytes_md5, cached_file, file_md5
 from mlgate.errors import MlgateError, suggest
 from mlgate.lockstatus import stale_stages
@@ -107,45 +105,6 @@ def load_policy(name: str, cand: Candidate, policy_ref: str | None) -> PolicySou
     if policy_ref is not None and cand_raw != raw:
         change = "deletes" if cand_raw is None else "changes"
     return PolicySource(model, ref, commit, blob, relpath, change)
-
-
-class DvcStatus:
-    """`dvc status --json` for some stages, started now and read later."""
-
-    def __init__(self, root: Path, stages: Sequence[str], *, cloud: bool = False) -> None:
-        self.cloud = cloud
-        self._proc = subprocess.Popen(
-            # --with-deps: with the cloud, data that `dvc add` tracks is asked about too
-            [sys.executable, "-m", "dvc", "status", "--json",
-             *(["--cloud", "--with-deps"] if cloud else []),
-             *stages], cwd=root,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=subproc.child_env())
-
-    def result(self) -> tuple[bool, tuple[str, ...]]:
-        out, err = self._proc.communicate()
-        if self._proc.returncode != 0:
-            raise MlgateError("`dvc status` failed:\n    " + err.decode("utf-8", "replace").strip(),
-                              hint="run `dvc status` yourself to see what DVC needs")
-        text = out.decode("utf-8", "replace").strip()
-        status = json.loads(text[text.find("{"):]) if "{" in text else {}
-        changes = []
-        for target, items in sorted(status.items()):
-            kinds: list[str] = []
-            for item in items if isinstance(items, list) else [items]:
-                if isinstance(item, dict):
-                    for kind, paths in item.items():
-                        detail = ", ".join(f"{p} {s}" for p, s in paths.items()) if isinstance(
-                            paths, dict) else str(paths)
-                        kinds.append(f"{kind}: {detail}")
-                else:
-                    kinds.append(str(item))
-            changes.append(f"{target} ({'; '.join(kinds)})")
-        return (not changes, tuple(changes))
-
-    def cancel(self) -> None:
-        if self._proc.poll() is None:
-            self._proc.kill()
-            self._proc.wait()
 
 
 class RemoteAtRev:
@@ -378,10 +337,10 @@ class Gathered:
     now: datetime
     lock_digest: str | None = None
 
-    def to_facts(self, **more: Any) -> Facts:
+    def to_facts(self, env: str | None = None, **more: Any) -> Facts:
         """The pure evaluation's input; ``more`` adds registry facts (incumbents, ...).
-        The predictions become arrays only when a gate reads them (numpy is not imported
-        for a policy of thresholds)."""
+        The predictions become arrays only when a gate (of ``env``, when given) reads them:
+        numpy is not imported for a policy of thresholds."""
         from mlgate.policy import Facts, Predictions
         predictions, error = None, self.predictions_error
         declared = self.policy.model.predictions
@@ -389,7 +348,7 @@ class Gathered:
             missing = [c for c in (declared.label, declared.score) if c not in self.predictions]
             if missing:
                 error = f"{declared.path} has no column {missing[0]!r}"
-            elif self.policy.model.reads_predictions:
+            elif self.policy.model.reads_predictions(env):
                 import numpy as np
 
                 predictions = Predictions(
@@ -405,13 +364,17 @@ class Gathered:
                      candidate_commit=self.candidate.commit, **more)
 
 
-def gather(cand: Candidate, policy: PolicySource, *, now: datetime | None = None) -> Gathered:
-    """Everything the gates may need about ``cand``, judged by ``policy``'s model."""
+def gather(cand: Candidate, policy: PolicySource, *, now: datetime | None = None,
+           every_stage: DvcStatus | None = None) -> Gathered:
+    """Everything the gates may need about ``cand``, judged by ``policy``'s model.
+    ``every_stage``: a `dvc status` of the whole pipeline that the caller started early,
+    read for the model's stages (else one of those stages is started here)."""
     now = now or datetime.now(UTC)
     root, rev = cand.root, cand.rev
     model = policy.model
     dvc_yaml = read_dvc_yaml(cand.read)
-    status = DvcStatus(root, model_stages(model, dvc_yaml)) if rev is None else None
+    stages = model_stages(model, dvc_yaml)
+    status = None if rev is not None else every_stage or DvcStatus(root, stages)
     try:
         lock = read_lock(cand)
         metrics, metrics_error = candidate_metrics(model, cand)
@@ -425,11 +388,10 @@ def gather(cand: Candidate, policy: PolicySource, *, now: datetime | None = None
         dirty = git.dirty_paths(cwd=root) if rev is None else []
         changed_at = data_change_times(cand, lock, data_dependencies(model, dvc_yaml), now)
         if status:
-            dvc_clean, dvc_changes = status.result()
+            dvc_clean, dvc_changes = status.result(stages if status is every_stage else None)
         else:  # a commit that is not checked out: what `dvc status` would say of it
             assert cand.commit is not None
-            stale = stale_stages(root, cand.commit, cand.read, dvc_yaml, lock,
-                                 model_stages(model, dvc_yaml))
+            stale = stale_stages(root, cand.commit, cand.read, dvc_yaml, lock, stages)
             dvc_clean, dvc_changes = not stale, tuple(stale)
     finally:
         if status:

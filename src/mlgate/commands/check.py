@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 
-from mlgate import facts
-from mlgate.config.declarations import find_root
 from mlgate.errors import EXIT_FAILED, EXIT_OK, MlgateError
 
 
@@ -24,20 +23,33 @@ def write_atomically(path: str, text: str) -> None:
 
 def main(*, model: str, env: str, rev: str | None, policy_ref: str | None, fmt: str,
          out: str | None) -> int:
-    root = find_root()
-    cand = facts.candidate(root, rev)
-    source = facts.load_policy(model, cand, policy_ref)
-    facts.check_environment(source.model, env)
-    gathered = facts.gather(cand, source)
-    from mlgate import policy  # numpy: imported once `dvc status` is running
-    from mlgate.actions import registry_facts
-    from mlgate.registry import read_model
-    from mlgate.report import decision as render
+    from mlgate.config.declarations import find_root
+    from mlgate.dvc import DvcStatus
 
-    state = read_model(source.model.name, cwd=root)
+    root = find_root()
+    # DVC takes the longest: its status of every stage runs while mlgate loads, reads the
+    # policy, the registry and the facts (the model's stages are picked from it after)
+    early = DvcStatus(root, ()) if rev is None else None
+    try:
+        from mlgate import facts, prejudge
+        from mlgate.actions import registry_facts
+        from mlgate.registry import read_model
+        from mlgate.report import decision as render
+
+        cand = facts.candidate(root, rev)
+        source = facts.load_policy(model, cand, policy_ref)
+        facts.check_environment(source.model, env)
+        state = read_model(source.model.name, cwd=root)
+        judged = prejudge.judge_predictions(cand, source, env, facts.read_lock(cand),
+                                            datetime.now(UTC))
+        gathered = facts.gather(cand, source, every_stage=early)
+    finally:
+        if early is not None:
+            early.cancel()
     version = state.version_of(cand.commit) if cand.commit and rev is not None else None
-    decision = policy.evaluate(gathered.policy.model, env, gathered.to_facts(
-        candidate_version=version, **registry_facts(state, gathered.policy.model)))
+    decision = prejudge.evaluate(gathered.policy.model, env, gathered, judged,
+                                 candidate_version=version,
+                                 **registry_facts(state, gathered.policy.model))
     text = {"json": render.as_json, "markdown": render.as_markdown,
             "table": render.as_table}[fmt](decision, gathered)
     if out:

@@ -212,11 +212,12 @@ class Model:
     def environment_names(self) -> tuple[str, ...]:
         return tuple(e.name for e in self.environments)
 
-    @property
-    def reads_predictions(self) -> bool:
-        """Whether any gate (promotion or rollback) judges the predictions file."""
+    def reads_predictions(self, env: str | None = None) -> bool:
+        """Whether any gate (promotion or rollback) of ``env``, or of any environment,
+        judges the predictions file."""
         return any(isinstance(gate, ConfidenceGate | SlicesGate)
-                   for env in self.environments for gate in (*env.gates, *env.rollback.gates))
+                   for e in self.environments if env in (None, e.name)
+                   for gate in (*e.gates, *e.rollback.gates))
 
     @property
     def key_metrics(self) -> tuple[str, ...]:

@@ -7,7 +7,6 @@ the base's policy, so that a change cannot weaken what judges it.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -15,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mlgate import facts, git
+from mlgate import facts, git, prejudge
 from mlgate.config.declarations import (
     PIPELINES_DIR,
     Reader,
@@ -24,7 +23,7 @@ from mlgate.config.declarations import (
 )
 from mlgate.config.dvcfiles import DvcLock, parse_dvc_lock
 from mlgate.config.metricsfile import parse_metrics
-from mlgate.config.model import Environment, Model, SlicesGate
+from mlgate.config.model import Environment, Model
 from mlgate.errors import MlgateError
 from mlgate.prreport.compare import (
     MetricRow,
@@ -47,7 +46,6 @@ DEFAULT_BASES = ("origin/main", "main")
 # soaked in staging or been approved for production yet.
 AT_PROMOTION = ("requires", "approval")
 # Computed from the evaluation's predictions: a bootstrap and per-slice metrics.
-PREDICTION_GATES = ("confidence", "slices")
 
 
 @dataclass(frozen=True)
@@ -138,12 +136,11 @@ def build(root: Path, name: str | None, base_ref: str | None, env: str | None,
     # and judge the gates that need only the predictions (a bootstrap takes a while).
     with ThreadPoolExecutor(max_workers=1) as pool:
         pending = pool.submit(facts.gather, cand, source, now=now)
-        from mlgate import policy
         from mlgate.actions import registry_facts
 
         head_dvc, base_dvc = read_dvc_yaml(cand.read), _at_base(read_dvc_yaml, base)
         head_lock, base_lock = facts.read_lock(cand), _at_base(_lock, base)
-        early = judge_predictions(cand, source, env, head_lock, now)
+        early = prejudge.judge_predictions(cand, source, env, head_lock, now)
         stages = _union(facts.model_stages(model, head_dvc),
                         facts.model_stages(model, base_dvc))
         params = params_changes(cand.read, base, base_ref, stages, head_dvc, base_dvc)
@@ -160,14 +157,7 @@ def build(root: Path, name: str | None, base_ref: str | None, env: str | None,
     key = list(model.key_metrics) or [n for n in numeric_names(head_flat, base_flat)
                                       if "." not in n]
     others = [n for n in numeric_names(head_flat, base_flat, inc_flat) if n not in key]
-    judged = gathered.to_facts(**registry_facts(state, model))
-    if early:  # judged already: not again
-        judged = dataclasses.replace(judged, predictions=None)
-    decision = policy.evaluate(model, env, judged)
-    results = tuple(early.get(r.index, r) if r.kind in PREDICTION_GATES else r
-                    for r in decision.results)
-    decision = dataclasses.replace(decision, results=results,
-                                   passed=all(r.passed for r in results))
+    decision = prejudge.evaluate(model, env, gathered, early, **registry_facts(state, model))
     notes = _notes(name, model, gathered, base_ref, head_lock, base_lock,
                    missing if not new_model else [])
     return Report(
@@ -179,34 +169,6 @@ def build(root: Path, name: str | None, base_ref: str | None, env: str | None,
         moved=tuple(moved(metric_rows(others, head_flat, base_flat, inc_flat, direction))),
         metrics_error=gathered.metrics_error, incumbent=incumbent,
         sensitive=tuple(sensitive), notes=tuple(notes))
-
-
-def judge_predictions(cand: facts.Candidate, source: facts.PolicySource, env: str,
-                      lock: DvcLock | None, now: datetime) -> dict[int | None, GateResult]:
-    """``env``'s gates computed from the predictions, by gate index. They depend on nothing
-    `dvc status` reports, so they are judged while it runs; the predictions are read as
-    facts.gather reads them."""
-    from mlgate import policy
-
-    model = source.model
-    slow = tuple(g for g in _environment(model, env).gates if g.kind in PREDICTION_GATES)
-    if not slow:
-        return {}
-    only_slow = dataclasses.replace(model, environments=tuple(
-        dataclasses.replace(e, gates=slow, requires=None, approval=None) if e.name == env
-        else e for e in model.environments))
-    raw, error = facts.predictions_bytes(model, cand, lock)
-    columns = None
-    if raw is not None and model.predictions is not None:
-        p = model.predictions
-        wanted = dict.fromkeys([p.label, p.score, *(g.column for g in slow
-                                                     if isinstance(g, SlicesGate))])
-        columns = facts.read_table_columns(raw, p.path, list(wanted))
-    provisional = facts.Gathered(
-        policy=source, candidate=cand, metrics={}, metrics_error=None, predictions=columns,
-        predictions_error=error, repo=policy.RepoState(clean=True), data_changed_at={},
-        now=now)
-    return {r.index: r for r in policy.evaluate(only_slow, env, provisional.to_facts()).results}
 
 
 def _environment(model: Model, env: str) -> Environment:
