@@ -31,7 +31,7 @@ lint: $(STAMP)
 
 test: lint
 	@sh scripts/ensure-chromium.sh  # the HTML report test renders in headless Chromium
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile --durations=15
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
