@@ -22,6 +22,9 @@ MLGATE = [sys.executable, "-m", "mlgate"]
 GTO = [sys.executable, "-m", "gto.cli"]
 
 
+PROMOTE = ("promote", "tiny", "--env", "staging", "--push")
+
+
 def copy_project(source: Project, tmp_path: Path) -> Project:
     """An independent copy of ``source``: its working repo, bare origin and DVC remote,
     re-pointed at each other (the DVC remote through .dvc/config.local, so that the tree

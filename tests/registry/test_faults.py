@@ -18,37 +18,17 @@ import pytest
 
 from mlgate import failpoints
 from mlgate.errors import MlgateError
-from tests.conftest import Project, make_project
+from tests.conftest import Project
 from tests.registry._helpers import (
     MLGATE,
+    PROMOTE,
     Run,
     assert_registry_whole,
-    copy_project,
     mlgate,
-    new_candidate,
     registered,
     registry_refs,
     serving_commit,
 )
-
-PROMOTE = ("promote", "tiny", "--env", "staging", "--push")
-
-
-@pytest.fixture(scope="module")
-def staged_tiny(tmp_path_factory: pytest.TempPathFactory) -> Project:
-    """tiny with v1.0.0 in staging, pushed: a kill then lands in a chain with a past."""
-    project = make_project(tmp_path_factory.mktemp("staged"), "tiny")
-    project.dvc("push", "-q")
-    first = mlgate(*PROMOTE, cwd=project.path)
-    assert first.code == 0, first.out + first.err
-    return project
-
-
-@pytest.fixture
-def repo(staged_tiny: Project, tmp_path: Path) -> Project:
-    project = copy_project(staged_tiny, tmp_path)
-    new_candidate(project, "a candidate for v1.1.0")
-    return project
 
 
 def killed_at(step: str, project: Project) -> Run:

@@ -17,17 +17,15 @@ import pytest
 from mlgate.commands._retry import MAX_ATTEMPTS
 from mlgate.ledger import LEDGER_REF
 from mlgate.publish import judge_push
-from tests.conftest import Project, make_project
+from tests.conftest import Project
 from tests.registry._helpers import (
+    PROMOTE,
     all_refs,
     assert_registry_whole,
-    copy_project,
     mlgate,
-    new_candidate,
     registry_refs,
 )
 
-PROMOTE = ("promote", "tiny", "--env", "staging", "--push")
 NOTHING_KEPT = "nothing was kept locally (tags and ledger are as they were)"
 
 
@@ -55,23 +53,6 @@ LOCK = "remote: error: cannot lock ref 'refs/heads/mlgate/ledger': is at 1 but e
 def test_why_a_push_failed(out: str, err: str, status: str) -> None:
     """Only a remote that moved on (a concurrent promotion) is a race worth retrying."""
     assert judge_push(f"To origin\n{out}Done\n", err).status == status
-
-
-@pytest.fixture(scope="module")
-def staged_tiny(tmp_path_factory: pytest.TempPathFactory) -> Project:
-    """tiny with v1.0.0 in staging, pushed: origin has a ledger to move on."""
-    project = make_project(tmp_path_factory.mktemp("staged"), "tiny")
-    project.dvc("push", "-q")
-    first = mlgate(*PROMOTE, cwd=project.path)
-    assert first.code == 0, first.out + first.err
-    return project
-
-
-@pytest.fixture
-def repo(staged_tiny: Project, tmp_path: Path) -> Project:
-    project = copy_project(staged_tiny, tmp_path)
-    new_candidate(project, "a candidate for v1.1.0")
-    return project
 
 
 def install_hook(project: Project, name: str, script: str) -> Path:
