@@ -20,8 +20,6 @@ from tests.conftest import Project, git
 
 MLGATE = [sys.executable, "-m", "mlgate"]
 GTO = [sys.executable, "-m", "gto.cli"]
-
-
 PROMOTE = ("promote", "tiny", "--env", "staging", "--push")
 
 
