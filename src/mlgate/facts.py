@@ -239,7 +239,21 @@ def predictions_bytes(model: Model, cand: Candidate, lock: DvcLock | None
     return cached.read_bytes(), None
 
 
-def read_table_columns(data: bytes, path: str, wanted: Sequence[str]) -> dict[str, Any]:
+Columns = dict[str, Any]  # a column's name -> its values
+
+
+def read_predictions(model: Model, cand: Candidate, lock: DvcLock | None
+                     ) -> tuple[Columns | None, str | None]:
+    """The predictions file's columns that gates read (label, score, every slice column),
+    or None and why it could not be read."""
+    raw, error = predictions_bytes(model, cand, lock)
+    if raw is None or model.predictions is None:
+        return None, error
+    p = model.predictions
+    return read_table_columns(raw, p.path, [p.label, p.score, *_slice_columns(model)]), error
+
+
+def read_table_columns(data: bytes, path: str, wanted: Sequence[str]) -> Columns:
     """Named columns of a CSV or Parquet file, as lists of values.
 
     CSV goes through the csv module: for an evaluation set it is ~20x faster than
@@ -365,10 +379,12 @@ class Gathered:
 
 
 def gather(cand: Candidate, policy: PolicySource, *, now: datetime | None = None,
-           every_stage: DvcStatus | None = None) -> Gathered:
+           every_stage: DvcStatus | None = None,
+           predictions: tuple[Columns | None, str | None] | None = None) -> Gathered:
     """Everything the gates may need about ``cand``, judged by ``policy``'s model.
     ``every_stage``: a `dvc status` of the whole pipeline that the caller started early,
-    read for the model's stages (else one of those stages is started here)."""
+    read for the model's stages (else one of those stages is started here).
+    ``predictions``: what :func:`read_predictions` gave the caller (else it is read here)."""
     now = now or datetime.now(UTC)
     root, rev = cand.root, cand.rev
     model = policy.model
@@ -378,12 +394,7 @@ def gather(cand: Candidate, policy: PolicySource, *, now: datetime | None = None
     try:
         lock = read_lock(cand)
         metrics, metrics_error = candidate_metrics(model, cand)
-        raw_predictions, predictions_error = predictions_bytes(model, cand, lock)
-        predictions = None
-        if raw_predictions is not None and model.predictions is not None:
-            p = model.predictions
-            wanted = [p.label, p.score, *_slice_columns(model)]
-            predictions = read_table_columns(raw_predictions, p.path, wanted)
+        columns, predictions_error = predictions or read_predictions(model, cand, lock)
         mismatches = lock_mismatches(model, cand, lock)
         dirty = git.dirty_paths(cwd=root) if rev is None else []
         changed_at = data_change_times(cand, lock, data_dependencies(model, dvc_yaml), now)
@@ -399,7 +410,7 @@ def gather(cand: Candidate, policy: PolicySource, *, now: datetime | None = None
     lock_raw = cand.read("dvc.lock")
     return Gathered(
         policy=policy, candidate=cand, metrics=metrics, metrics_error=metrics_error,
-        predictions=predictions, predictions_error=predictions_error,
+        predictions=columns, predictions_error=predictions_error,
         repo=_repo_state(dirty, dvc_clean, dvc_changes, mismatches),
         data_changed_at=changed_at, now=now,
         lock_digest=None if lock_raw is None else bytes_md5(lock_raw),

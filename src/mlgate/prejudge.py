@@ -9,8 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from mlgate import facts
-from mlgate.config.dvcfiles import DvcLock
-from mlgate.config.model import Model, SlicesGate
+from mlgate.config.model import Model
 
 if TYPE_CHECKING:
     from mlgate.policy import Decision, GateResult
@@ -19,10 +18,11 @@ PREDICTION_GATES = ("confidence", "slices")
 
 
 def judge_predictions(cand: facts.Candidate, source: facts.PolicySource, env: str,
-                      lock: DvcLock | None, now: datetime) -> dict[int | None, GateResult]:
-    """``env``'s gates computed from the predictions, by gate index. They depend on nothing
-    `dvc status` reports, so they are judged while it runs; the predictions are read as
-    facts.gather reads them."""
+                      predictions: tuple[facts.Columns | None, str | None], now: datetime
+                      ) -> dict[int | None, GateResult]:
+    """``env``'s gates computed from ``predictions`` (what :func:`facts.read_predictions`
+    read), by gate index. They depend on nothing `dvc status` reports, so they are judged
+    while it runs."""
     from mlgate import policy
 
     model = source.model
@@ -34,13 +34,7 @@ def judge_predictions(cand: facts.Candidate, source: facts.PolicySource, env: st
     only_slow = dataclasses.replace(model, environments=tuple(
         dataclasses.replace(e, gates=slow, requires=None, approval=None) if e.name == env
         else e for e in model.environments))
-    raw, error = facts.predictions_bytes(model, cand, lock)
-    columns = None
-    if raw is not None and model.predictions is not None:
-        p = model.predictions
-        wanted = dict.fromkeys([p.label, p.score, *(g.column for g in slow
-                                                     if isinstance(g, SlicesGate))])
-        columns = facts.read_table_columns(raw, p.path, list(wanted))
+    columns, error = predictions
     provisional = facts.Gathered(
         policy=source, candidate=cand, metrics={}, metrics_error=None, predictions=columns,
         predictions_error=error, repo=policy.RepoState(clean=True), data_changed_at={},

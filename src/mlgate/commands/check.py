@@ -40,9 +40,11 @@ def main(*, model: str, env: str, rev: str | None, policy_ref: str | None, fmt: 
         source = facts.load_policy(model, cand, policy_ref)
         facts.check_environment(source.model, env)
         state = read_model(source.model.name, cwd=root)
-        judged = prejudge.judge_predictions(cand, source, env, facts.read_lock(cand),
-                                            datetime.now(UTC))
-        gathered = facts.gather(cand, source, every_stage=early)
+        now = datetime.now(UTC)
+        predictions = facts.read_predictions(source.model, cand, facts.read_lock(cand))
+        judged = prejudge.judge_predictions(cand, source, env, predictions, now)
+        gathered = facts.gather(cand, source, now=now, every_stage=early,
+                                predictions=predictions)
     finally:
         if early is not None:
             early.cancel()

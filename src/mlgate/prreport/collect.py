@@ -8,7 +8,6 @@ the base's policy, so that a change cannot weaken what judges it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,7 +22,7 @@ from mlgate.config.declarations import (
 )
 from mlgate.config.dvcfiles import DvcLock, parse_dvc_lock
 from mlgate.config.metricsfile import parse_metrics
-from mlgate.config.model import Environment, Model
+from mlgate.config.model import Model
 from mlgate.errors import MlgateError
 from mlgate.prreport.compare import (
     MetricRow,
@@ -121,6 +120,19 @@ def only_model(root: Path) -> str:
 
 def build(root: Path, name: str | None, base_ref: str | None, env: str | None,
           *, now: datetime | None = None) -> Report:
+    # `dvc status` takes most of the time: it runs while everything else is read, and the
+    # gates that need only the predictions are judged (a bootstrap takes a while)
+    early = facts.DvcStatus(root, ())
+    try:
+        return _build(root, name, base_ref, env, now or datetime.now(UTC), early)
+    finally:
+        early.cancel()
+
+
+def _build(root: Path, name: str | None, base_ref: str | None, env: str | None,
+           now: datetime, early: facts.DvcStatus) -> Report:
+    from mlgate.actions import registry_facts
+
     base_ref = base_ref or default_base(root)
     base_commit = git.resolve(base_ref, cwd=root)
     name = name or only_model(root)
@@ -131,25 +143,18 @@ def build(root: Path, name: str | None, base_ref: str | None, env: str | None,
     model = source.model
     env = env or model.environment_names[-1]
     facts.check_environment(model, env)
-    now = now or datetime.now(UTC)
-    # `dvc status`, inside gather, takes most of the time: read everything else meanwhile,
-    # and judge the gates that need only the predictions (a bootstrap takes a while).
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pending = pool.submit(facts.gather, cand, source, now=now)
-        from mlgate.actions import registry_facts
-
-        head_dvc, base_dvc = read_dvc_yaml(cand.read), _at_base(read_dvc_yaml, base)
-        head_lock, base_lock = facts.read_lock(cand), _at_base(_lock, base)
-        early = prejudge.judge_predictions(cand, source, env, head_lock, now)
-        stages = _union(facts.model_stages(model, head_dvc),
-                        facts.model_stages(model, base_dvc))
-        params = params_changes(cand.read, base, base_ref, stages, head_dvc, base_dvc)
-        deps = dependency_changes(root, head_lock, base_lock, stages, head_dvc, base)
-        state = read_model(name, cwd=root)
-        incumbent, incumbent_metrics = incumbent_of(root, model, state, env)
-        base_metrics, missing = metrics_at(model, base)
-        sensitive = sensitive_paths(changed_paths(root, base_commit))
-        gathered = pending.result()
+    head_dvc, base_dvc = read_dvc_yaml(cand.read), _at_base(read_dvc_yaml, base)
+    head_lock, base_lock = facts.read_lock(cand), _at_base(_lock, base)
+    predictions = facts.read_predictions(model, cand, head_lock)
+    judged = prejudge.judge_predictions(cand, source, env, predictions, now)
+    stages = _union(facts.model_stages(model, head_dvc), facts.model_stages(model, base_dvc))
+    params = params_changes(cand.read, base, base_ref, stages, head_dvc, base_dvc)
+    deps = dependency_changes(root, head_lock, base_lock, stages, head_dvc, base)
+    state = read_model(name, cwd=root)
+    incumbent, incumbent_metrics = incumbent_of(root, model, state, env)
+    base_metrics, missing = metrics_at(model, base)
+    sensitive = sensitive_paths(changed_paths(root, base_commit))
+    gathered = facts.gather(cand, source, now=now, every_stage=early, predictions=predictions)
 
     head_flat = flatten(gathered.metrics)
     base_flat, inc_flat = flatten(base_metrics), flatten(incumbent_metrics)
@@ -157,7 +162,7 @@ def build(root: Path, name: str | None, base_ref: str | None, env: str | None,
     key = list(model.key_metrics) or [n for n in numeric_names(head_flat, base_flat)
                                       if "." not in n]
     others = [n for n in numeric_names(head_flat, base_flat, inc_flat) if n not in key]
-    decision = prejudge.evaluate(model, env, gathered, early, **registry_facts(state, model))
+    decision = prejudge.evaluate(model, env, gathered, judged, **registry_facts(state, model))
     notes = _notes(name, model, gathered, base_ref, head_lock, base_lock,
                    missing if not new_model else [])
     return Report(
@@ -169,12 +174,6 @@ def build(root: Path, name: str | None, base_ref: str | None, env: str | None,
         moved=tuple(moved(metric_rows(others, head_flat, base_flat, inc_flat, direction))),
         metrics_error=gathered.metrics_error, incumbent=incumbent,
         sensitive=tuple(sensitive), notes=tuple(notes))
-
-
-def _environment(model: Model, env: str) -> Environment:
-    found = model.environment(env)
-    assert found is not None  # checked by facts.check_environment
-    return found
 
 
 def _notes(name: str, model: Model, gathered: facts.Gathered, base_ref: str,
