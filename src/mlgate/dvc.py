@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from mlgate import subproc
+from mlgate.dvccache import DIR_SUFFIX
 from mlgate.errors import MlgateError
 
 
@@ -84,7 +85,6 @@ def repro(targets: Sequence[str], *, cwd: Path, force: bool = False) -> None:
         hint="fix the stage named above and re-run; `dvc repro -v` shows more")
 
 
-DIR_SUFFIX = ".dir"
 LEGACY_HASH = "md5-dos2unix"  # DVC 2's objects, at the top of a remote, not under files/md5
 
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import configparser
 import hashlib
+import json
+from collections.abc import Iterable
 from pathlib import Path
 
 CHUNK = 1 << 20
+DIR_SUFFIX = ".dir"  # how DVC names a directory's hash: that of its listing, then ".dir"
 
 
 def file_md5(path: Path) -> str | None:
@@ -22,6 +25,13 @@ def file_md5(path: Path) -> str | None:
 
 def bytes_md5(data: bytes) -> str:
     return hashlib.md5(data, usedforsecurity=False).hexdigest()
+
+
+def dir_md5(files: Iterable[tuple[str, str]]) -> str:
+    """DVC's hash of a directory from its (relative path, md5) files: the md5 of the
+    listing as DVC writes it (JSON, sorted by path, keys sorted), with ".dir"."""
+    listing = [{"md5": md5, "relpath": rel} for rel, md5 in sorted(files)]
+    return bytes_md5(json.dumps(listing, sort_keys=True).encode("utf-8")) + DIR_SUFFIX
 
 
 def cache_dir(root: Path) -> Path:

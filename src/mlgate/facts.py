@@ -165,11 +165,14 @@ def remote_objects(cand: Candidate, model: Model, dvc_yaml: DvcYaml | None, lock
 
 
 def _held_by_git(cand: Candidate, paths: Sequence[str]) -> set[str]:
+    """Those of ``paths`` that git holds at the commit: a file, or a directory of files."""
     if not paths or cand.commit is None:
         return set()
-    out = git.git(["ls-tree", "-z", "--name-only", cand.commit, "--", *paths], cwd=cand.root,
-                  env={"GIT_LITERAL_PATHSPECS": "1"})  # a path, never a pattern
-    return {name for name in out.split("\0") if name}
+    held = set()
+    for _, path in git.ls_tree(cand.commit, paths, cwd=cand.root):
+        held.add(path)
+        held.update(path[:i] for i, char in enumerate(path) if char == "/")  # its folders
+    return {p for p in paths if p.rstrip("/") in held}
 
 
 def read_lock(cand: Candidate) -> DvcLock | None:

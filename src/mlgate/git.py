@@ -119,6 +119,20 @@ def cat_objects(specs: Sequence[str], *, cwd: Path) -> list[tuple[str, str, byte
     return found
 
 
+def ls_tree(commit: str, paths: Sequence[str] = (), *, cwd: Path) -> list[tuple[str, str]]:
+    """(blob id, path) of every file at ``commit``, or under ``paths`` (literal paths, not
+    patterns: files, or directories for all the files in them); one `git ls-tree -r`."""
+    out = git(["ls-tree", "-r", "-z", commit, "--", *paths], cwd=cwd,
+              env={"GIT_LITERAL_PATHSPECS": "1"})
+    found = []
+    for entry in out.split("\0"):
+        meta, _, path = entry.partition("\t")
+        parts = meta.split()
+        if len(parts) == 3 and parts[1] == "blob":
+            found.append((parts[2], path))
+    return found
+
+
 def dirty_paths(*, cwd: Path) -> list[str]:
     """Tracked files that differ from HEAD, and untracked files git does not ignore."""
     out = git(["status", "--porcelain=v1", "-z", "--untracked-files=normal"], cwd=cwd)

@@ -324,11 +324,4 @@ def _trailer(body: str, key: str) -> str | None:
 
 def _tree(root: Path, head: str) -> dict[str, str]:
     """path -> blob id of every file at the head (one `git ls-tree`)."""
-    out = git.git(["ls-tree", "-r", "-z", head], cwd=root)
-    files = {}
-    for entry in out.split("\0"):
-        meta, _, path = entry.partition("\t")
-        parts = meta.split()
-        if len(parts) == 3 and parts[1] == "blob":
-            files[path] = parts[2]
-    return files
+    return {path: oid for oid, path in git.ls_tree(head, cwd=root)}

@@ -4,9 +4,9 @@ With `--rev REV` the commit is judged without being checked out: its files throu
 its outputs through the local DVC cache. "in DVC remote" then asks the default DVC
 remote for every object REV's dvc.lock records for the model (see
 :class:`mlgate.facts.RemoteAtRev`). "reproducible" cannot run `dvc status` on a commit:
-it checks that REV has a dvc.lock and that the artifact, predictions and metrics are
-the bytes it records (in the DVC cache, or in git for metrics); that dependencies and
-params at REV are still what dvc.lock recorded is not checked.
+it compares REV's dvc.lock with REV's own commands, params and dependencies, as `dvc
+status` would in a checkout (:mod:`mlgate.lockstatus`), and the artifact, predictions
+and metrics with the bytes it records (in the DVC cache, or in git for metrics).
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from mlgate import git
 from mlgate.config.dvcfiles import DvcLock, DvcYaml, LockEntry
-from mlgate.dvccache import cached_file
+from mlgate.dvccache import DIR_SUFFIX, cached_file
 from mlgate.facts import CODE_SUFFIXES
 from mlgate.prreport.compare import Kind
 from mlgate.prreport.tables import Shape, Source, shape, tabular
@@ -77,7 +77,7 @@ class _Reader:
         self.budget = MAX_SHAPES
 
     def source(self, path: str, md5: str | None, *, at_base: bool) -> Source | None:
-        if md5 and not md5.endswith(".dir"):
+        if md5 and not md5.endswith(DIR_SUFFIX):
             cached = cached_file(self.root, md5)
             if cached.is_file():
                 return cached
@@ -101,7 +101,7 @@ class _Reader:
 
     def listing(self, md5: str | None) -> dict[str, str] | None:
         """relpath -> md5 of a directory, from its `.dir` object in the DVC cache."""
-        if not md5 or not md5.endswith(".dir"):
+        if not md5 or not md5.endswith(DIR_SUFFIX):
             return None
         cached = cached_file(self.root, md5)
         try:
@@ -137,7 +137,7 @@ def _change(reader: _Reader, path: str, kind: Kind, old: LockEntry | None,
         "path": path, "kind": kind, "code": path.endswith(CODE_SUFFIXES),
         "produced_by": producer, "base_md5": base_md5, "head_md5": head_md5,
         "base_size": old.size if old else None, "head_size": new.size if new else None}
-    if (base_md5 or "").endswith(".dir") or (head_md5 or "").endswith(".dir"):
+    if (base_md5 or "").endswith(DIR_SUFFIX) or (head_md5 or "").endswith(DIR_SUFFIX):
         files, more, missing = _directory(reader, path, base_md5, head_md5)
         return DepChange(**common, files=tuple(files), more_files=more,
                          missing=tuple(missing))
