@@ -23,6 +23,11 @@ def git(args: Sequence[str], *, cwd: Path, hint: str = GIT_HINT, check: bool = T
     return (proc.stdout or b"").decode("utf-8", "replace")
 
 
+def start(args: Sequence[str], *, cwd: Path, hint: str = GIT_HINT) -> subproc.Started:
+    """A git command started now, read with ``.result()`` later."""
+    return subproc.Started(["git", *args], cwd=cwd, hint=hint)
+
+
 def git_ok(args: Sequence[str], *, cwd: Path) -> bool:
     return subproc.run(["git", *args], cwd=cwd, hint=GIT_HINT, check=False).returncode == 0
 
@@ -122,10 +127,15 @@ def cat_objects(specs: Sequence[str], *, cwd: Path) -> list[tuple[str, str, byte
 def ls_tree(commit: str, paths: Sequence[str] = (), *, cwd: Path) -> list[tuple[str, str]]:
     """(blob id, path) of every file at ``commit``, or under ``paths`` (literal paths, not
     patterns: files, or directories for all the files in them); one `git ls-tree -r`."""
-    out = git(["ls-tree", "-r", "-z", commit, "--", *paths], cwd=cwd,
-              env={"GIT_LITERAL_PATHSPECS": "1"})
+    out = subproc.run(["git", "ls-tree", "-r", "-z", commit, "--", *paths], cwd=cwd,
+                      hint=GIT_HINT, env={"GIT_LITERAL_PATHSPECS": "1"}).stdout
+    return tree_entries(out or b"")
+
+
+def tree_entries(out: bytes) -> list[tuple[str, str]]:
+    """(blob id, path) of each file in the output of `git ls-tree -r -z`."""
     found = []
-    for entry in out.split("\0"):
+    for entry in out.decode("utf-8", "replace").split("\0"):
         meta, _, path = entry.partition("\t")
         parts = meta.split()
         if len(parts) == 3 and parts[1] == "blob":

@@ -8,7 +8,7 @@ they simply carry no record.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
@@ -181,44 +181,56 @@ class Registry:
             object.__setattr__(ev, "loaded_message", message.decode("utf-8", "replace"))
 
 
-def _read_refs(cwd: Path, pattern: str, messages: bool) -> list[str]:
-    fields = _FIELDS if messages else _FIELDS[:-1]
-    out = git.git(["for-each-ref", "--format=" + "%00".join(fields) + "%00", pattern], cwd=cwd)
-    return out.split("\0")
+TAG_NAMES = ["for-each-ref", "--format=%(refname:strip=2)", "refs/tags"]
 
 
-def registry_tag_names(*, cwd: Path) -> set[str]:
-    """Names of the tags in the registry's grammar: refs only, no tag object is read."""
-    out = git.git(["for-each-ref", "--format=%(refname:strip=2)", "refs/tags"], cwd=cwd)
-    return {name for name in out.splitlines() if parse_tag(name) is not None}
+def registry_tag_names(listed: bytes, besides: Container[str] = ()) -> set[str]:
+    """Names of the tags in the registry's grammar, from the output of `git` :data:`TAG_NAMES`
+    (refs only: no tag object is read), leaving out those ``besides`` holds."""
+    names = listed.decode("utf-8", "replace").splitlines()
+    return {name for name in names if name not in besides and parse_tag(name) is not None}
 
 
 def read_registry(*, cwd: Path, pattern: str = "refs/tags", messages: bool = True) -> Registry:
     """Every tag matching ``pattern``, in one `git for-each-ref`. Without ``messages`` the
     tag messages (the records, nearly all of the bytes) are left out and read later, in
     one batch, for the events a command asks for (:meth:`Registry.load_messages`)."""
-    parts = _read_refs(cwd, pattern, messages)
-    width = len(_FIELDS) if messages else len(_FIELDS) - 1
-    registry = Registry(cwd)
-    models: dict[str, ModelState] = defaultdict(lambda: ModelState(""))
-    for i in range(0, len(parts) - width + 1, width):
-        name, kind, oid, peeled, tagger_at, created_at, tagger, email = parts[i:i + 8]
-        message = parts[i + 8] if messages else None
-        name = name.lstrip("\n")
-        registry.names.add(name)
-        parsed = parse_tag(name)
-        if parsed is None:
-            continue
-        annotated = kind == "tag"
-        stamp = int(tagger_at or created_at or 0)
-        event = TagEvent(name, parsed, peeled if annotated else oid, oid if annotated else None,
-                         stamp, f"{tagger} {email}".strip(), (parsed.counter or 0, stamp),
-                         message if annotated else "")
-        state = models[parsed.model]
-        state.name = parsed.model
-        state.events.append(event)
-    registry.models = dict(models)
-    return registry
+    return RegistryReading(cwd, pattern, messages=messages).result()
+
+
+class RegistryReading:
+    """:func:`read_registry`, started: git lists the tags while mlgate does other work."""
+
+    def __init__(self, cwd: Path, pattern: str = "refs/tags", *, messages: bool = True) -> None:
+        self.cwd, self.messages = cwd, messages
+        fields = _FIELDS if messages else _FIELDS[:-1]
+        self._listing = git.start(["for-each-ref", "--format=" + "%00".join(fields) + "%00",
+                                   pattern], cwd=cwd)
+
+    def result(self) -> Registry:
+        parts = self._listing.result()[1].decode("utf-8", "replace").split("\0")
+        messages = self.messages
+        width = len(_FIELDS) if messages else len(_FIELDS) - 1
+        registry = Registry(self.cwd)
+        models: dict[str, ModelState] = defaultdict(lambda: ModelState(""))
+        for i in range(0, len(parts) - width + 1, width):
+            name, kind, oid, peeled, tagger_at, created_at, tagger, email = parts[i:i + 8]
+            message = parts[i + 8] if messages else None
+            name = name.lstrip("\n")
+            registry.names.add(name)
+            parsed = parse_tag(name)
+            if parsed is None:
+                continue
+            annotated = kind == "tag"
+            stamp = int(tagger_at or created_at or 0)
+            event = TagEvent(name, parsed, peeled if annotated else oid,
+                             oid if annotated else None, stamp, f"{tagger} {email}".strip(),
+                             (parsed.counter or 0, stamp), message if annotated else "")
+            state = models[parsed.model]
+            state.name = parsed.model
+            state.events.append(event)
+        registry.models = dict(models)
+        return registry
 
 
 def read_model(name: str, *, cwd: Path) -> ModelState:

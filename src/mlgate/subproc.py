@@ -6,7 +6,9 @@ import io
 import os
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+import tempfile
+import time
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 from mlgate.errors import MlgateError
@@ -58,12 +60,76 @@ def run(
         for stream in (proc.stdout, proc.stderr):
             sys.stderr.write((stream or b"").decode("utf-8", "replace"))
     if check and proc.returncode != 0:
-        output = (proc.stderr or b"").decode("utf-8", "replace").strip()
-        output = output or (proc.stdout or b"").decode("utf-8", "replace").strip()
-        shown = " ".join(argv)
-        detail = f":\n{_indent(output)}" if output else ""
-        raise MlgateError(f"`{shown}` failed (exit {proc.returncode}){detail}", hint=hint)
+        raise failure(argv, proc.returncode, proc.stderr, proc.stdout, hint=hint)
     return proc
+
+
+def failure(argv: Sequence[str], code: int, stderr: bytes | None, stdout: bytes | None, *,
+            hint: str) -> MlgateError:
+    """What a failed command said (stderr, else stdout), as an error."""
+    output = (stderr or b"").decode("utf-8", "replace").strip()
+    output = output or (stdout or b"").decode("utf-8", "replace").strip()
+    detail = f":\n{_indent(output)}" if output else ""
+    return MlgateError(f"`{' '.join(argv)}` failed (exit {code}){detail}", hint=hint)
+
+
+class Started:
+    """A command started now and read later, while mlgate does other work. Its output goes
+    to a temporary file, not a pipe: nobody reads a pipe meanwhile, and a full pipe would
+    stop the command until somebody did."""
+
+    def __init__(self, argv: Sequence[str], *, cwd: Path, hint: str,
+                 env: Mapping[str, str] | None = None) -> None:
+        self.argv, self.hint = list(argv), hint
+        # closed by result() or close(): they outlive this call, so no `with`
+        self._out = tempfile.TemporaryFile()  # noqa: SIM115
+        self._err = tempfile.TemporaryFile()  # noqa: SIM115
+        try:
+            self._proc = subprocess.Popen(self.argv, cwd=cwd, stdout=self._out,
+                                          stderr=self._err, env=child_env(env))
+        except FileNotFoundError:
+            self.close()
+            raise MlgateError(f"cannot run {argv[0]!r}: not found", hint=hint) from None
+
+    def chunks(self, size: int = 1 << 20) -> Iterator[bytes]:
+        """The output in pieces, as the command writes it: each piece read is one that can
+        be parsed while the command goes on. Ends when the command has ended and all is
+        read; a failure then raises MlgateError."""
+        fd, at = self._out.fileno(), 0
+        try:
+            while True:
+                ended = self._proc.poll() is not None  # before reading: nothing comes after
+                piece = os.pread(fd, size, at)
+                if piece:
+                    at += len(piece)
+                    yield piece
+                elif ended:
+                    break
+                else:
+                    time.sleep(0.001)
+            if self._proc.returncode != 0:
+                self._err.seek(0)
+                raise failure(self.argv, self._proc.returncode, self._err.read(), b"",
+                              hint=self.hint)
+        finally:
+            self.close()
+
+    def result(self, *, check: bool = True) -> tuple[int, bytes]:
+        """(exit code, standard output); with ``check``, a failure raises MlgateError."""
+        try:
+            code = self._proc.wait()
+            self._out.seek(0)
+            out = self._out.read()
+            if check and code != 0:
+                self._err.seek(0)
+                raise failure(self.argv, code, self._err.read(), out, hint=self.hint)
+            return code, out
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        self._out.close()
+        self._err.close()
 
 
 def _stderr_fd() -> int | None:

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from mlgate.audit.evidence import lock_outs
-from mlgate.audit.timeline import parse_time, verdict
-from mlgate.audit.trail import Record, parse_record_time, safe_digest
+from mlgate.audit.timeline import iso, key_metrics, parse_time, record_row, verdict
+from mlgate.audit.trail import LedgerCommit, Record, _commits, parse_record_time, safe_digest
 from mlgate.errors import MlgateError
 from mlgate.ledger import digest
 from mlgate.report.audit_csv import _cell
@@ -57,6 +57,61 @@ def test_record_fields_tolerate_any_json(predicate: dict[str, object], fields: t
     assert (record.model, record.env, record.action, record.seq, record.version,
             record.tags) == fields
     assert (record.digests, record.mapping("decision"), record.listing("data")) == ({}, {}, [])
+
+
+@pytest.mark.parametrize("predicate", [
+    {"model": "m", "environment": "e", "action": "promote", "seq": 3, "version": "1.0.0",
+     "time": "2026-11-22T21:38:01Z", "ci": {"actor": "bot"}, "approvals": ["ann"],
+     "metrics": {"auc": 0.9, "n": 5, "ok": True, "nested": {"x": 1}, "acc": 0.8, "f1": 0.7},
+     "decision": {"passed": True, "results": ["g"]}, "tags": ["m@v1.0.0", 7],
+     "reason": "why", "commit": "abc"},
+    {"model": 1, "seq": True, "time": "2026-11-22T21:38:01.5+01:00", "ci": "x", "tags": "t",
+     "approvals": "ann", "metrics": ["a"], "decision": [], "commit": None},
+    {"time": "2026-11-22T21:38:01", "metrics": {"a.b": 1.0, "c": 2}},
+])
+def test_history_rows_read_as_records_do(predicate: dict[str, object]) -> None:
+    """record_row reads the predicate directly, for speed: it must agree with Record."""
+    record = Record({"predicate": predicate}, "c0ffee", "records/x.json", "Ann <a@x>")
+    row = record_row(record, (), "record")
+    assert row == {
+        "time": iso(record.time), "seq": record.seq, "model": record.model,
+        "environment": record.env, "action": record.action, "version": record.version,
+        "verdict": verdict(record), "who": record.who, "approvals": record.listing("approvals"),
+        "metrics": key_metrics(record, ()), "reason": record.pred.get("reason"),
+        "tags": record.tags, "commit": record.commit, "evidence": "record",
+        "ledger_commit": "c0ffee"}
+    assert "ok" not in row["metrics"] and "nested" not in row["metrics"]  # no bools, no maps
+    assert len(row["metrics"]) <= 3
+
+
+def test_key_metrics_declared_may_be_nested() -> None:
+    record = Record({"predicate": {"metrics": {"auc": 0.9, "slices": {"young": 0.7}}}})
+    assert key_metrics(record, ("slices.young", "auc", "missing")) == {
+        "slices.young": 0.7, "auc": 0.9}
+
+
+def _log_entry(oid: str, parents: str, body: str) -> bytes:
+    return f"\0{oid}\x01{parents}\x01Ann <a@x>\x01{body}".encode()
+
+
+def test_ledger_log_parsed_in_any_pieces() -> None:
+    """git's output is parsed as it comes: wherever the pieces break, the same commits."""
+    log = b"".join([
+        _log_entry("c" * 40, "b" * 40, 'promote\n\nmlgate-summary: {"seq":2}\n'
+                   "mlgate-record: records/2.json\n"),
+        _log_entry("b" * 40, "a" * 40, "promote\n\nmlgate-record: records/1.json\n"),
+        _log_entry("a" * 40, "", "init\n\nmlgate-record: x\nmlgate-record: y\n"),
+    ])
+    whole = _commits([log])
+    assert whole == [
+        LedgerCommit("a" * 40, (), "Ann <a@x>", None, None),  # two record trailers: none
+        LedgerCommit("b" * 40, ("a" * 40,), "Ann <a@x>", "records/1.json", None),
+        LedgerCommit("c" * 40, ("b" * 40,), "Ann <a@x>", "records/2.json", b'{"seq":2}'),
+    ]
+    for size in (1, 7, 41, 100):
+        pieces = [log[i:i + size] for i in range(0, len(log), size)]
+        assert _commits(pieces) == whole
+    assert _commits([]) == []
 
 
 def test_digest_of_a_record_no_mlgate_could_write() -> None:

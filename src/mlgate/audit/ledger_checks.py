@@ -10,7 +10,7 @@ from typing import Any
 from mlgate import git, jsonread, ledger
 from mlgate.audit.evidence import LockIndex
 from mlgate.audit.findings import Findings, short
-from mlgate.audit.trail import INDEX_DIR, RECORDS_DIR, TRAILER, Record, Trail
+from mlgate.audit.trail import INDEX_DIR, RECORDS_DIR, Record, Trail
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._=-]*")  # a record's model or environment: untrusted
 UNDO_MESSAGE = "mlgate: undo"  # reflog message of a local rollback after a lost push race
@@ -137,7 +137,7 @@ def summaries(trail: Trail, out: Findings) -> None:
         record = by_commit.get(commit.oid)
         if commit.summary is None or record is None:
             continue
-        if _load(commit.summary.encode("utf-8", "surrogatepass")) != ledger.projection(
+        if _load(commit.summary) != ledger.projection(
                 record.data):
             out.add("index", f"ledger commit {short(commit.oid)}",
                     f"carries a summary that is not its record's ({record.label}): "
@@ -204,8 +204,8 @@ def _orphan(trail: Trail, oid: str) -> tuple[str, str, set[str] | None]:
     head = git.git(["log", "-1", "--format=%P%x01%s%x01%B", oid], cwd=trail.root, check=False)
     parents, _, rest = head.partition("\x01")
     subject, _, body = rest.partition("\x01")
-    paths = [line[len(TRAILER):].strip() for line in body.splitlines()
-             if line.startswith(TRAILER)]
+    paths = [line[len(ledger.RECORD_TRAILER):].strip() for line in body.splitlines()
+             if line.startswith(ledger.RECORD_TRAILER)]
     blob = git.cat_files([f"{oid}:{paths[0]}"], cwd=trail.root)[0] if len(paths) == 1 else None
     record = _load(blob.data) if blob else {}
     tags = record.get("predicate", {}).get("tags") if isinstance(record.get("predicate"),

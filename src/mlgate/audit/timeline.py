@@ -17,6 +17,7 @@ from mlgate.audit.trail import Record, Trail
 from mlgate.config.metricsfile import flatten
 from mlgate.errors import MlgateError, suggest
 from mlgate.registry import TagEvent
+from mlgate.root import declaration_paths
 
 SERVING = ("promote", "rollback")
 CHANGES = ("promote", "rollback", "retire")
@@ -25,6 +26,15 @@ EPOCH = datetime.min.replace(tzinfo=UTC)
 
 def iso(when: datetime | None) -> str | None:
     return None if when is None else when.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _record_time(record: Record) -> str | None:
+    """The record's time as :func:`iso` writes it; mlgate writes it so, already."""
+    text = record.pred.get("time")
+    when = record.time
+    if when is not None and type(text) is str and len(text) == 20 and text[-1] == "Z":
+        return text  # YYYY-MM-DDTHH:MM:SSZ that parsed: iso() would give it back unchanged
+    return iso(when)
 
 
 def parse_time(text: str) -> datetime:
@@ -66,29 +76,64 @@ def check_scope(trail: Trail, model: str | None, env: str | None,
 
 
 def verdict(record: Record) -> str:
-    decision = record.mapping("decision")
+    return _verdict(record.mapping("decision"))
+
+
+def _verdict(decision: dict[str, Any]) -> str:
     if not decision.get("results"):
         return "-"
     return "pass" if decision.get("passed") is True else "FAIL"
 
 
 def key_metrics(record: Record, keys: tuple[str, ...]) -> dict[str, Any]:
-    flat = flatten(record.mapping("metrics"))
+    return _key_metrics(record.mapping("metrics"), keys)
+
+
+def _key_metrics(metrics: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    """The declared key metrics, else the first three numbers that are not nested."""
     if keys:
-        return {k: flat[k] for k in keys if k in flat}
-    numbers = [(k, v) for k, v in flat.items()
-               if "." not in k and isinstance(v, int | float) and not isinstance(v, bool)]
-    return dict(numbers[:3])
+        if any(type(v) is dict for v in metrics.values()):
+            metrics = flatten(metrics)
+        return {k: metrics[k] for k in keys if k in metrics}
+    found: dict[str, Any] = {}
+    for k, v in metrics.items():
+        if type(v) in _NUMBERS and "." not in k:  # bool is not one: type(), not isinstance
+            found[k] = v
+            if len(found) == 3:
+                break
+    return found
+
+
+_NUMBERS = (int, float)
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def record_row(record: Record, keys: tuple[str, ...], evidence: str) -> dict[str, Any]:
+    """One history row. It reads the predicate directly, as :class:`Record`'s properties
+    would (same checks of untrusted shapes): this runs once per record in the ledger."""
+    pred = record.pred
+    seq = pred.get("seq")
+    tags = pred.get("tags")
+    approvals = pred.get("approvals")
     return {
-        "time": iso(record.time), "seq": record.seq, "model": record.model,
-        "environment": record.env, "action": record.action, "version": record.version,
-        "verdict": verdict(record), "who": record.who,
-        "approvals": record.listing("approvals"),
-        "metrics": key_metrics(record, keys), "reason": record.pred.get("reason"),
-        "tags": record.tags, "commit": record.commit, "evidence": evidence,
+        "time": _record_time(record),
+        "seq": seq if isinstance(seq, int) and not isinstance(seq, bool) else None,
+        "model": _text(pred.get("model")), "environment": _text(pred.get("environment")),
+        "action": _text(pred.get("action")), "version": _text(pred.get("version")) or None,
+        "verdict": _verdict(_mapping(pred.get("decision"))),
+        "who": str(_mapping(pred.get("ci")).get("actor") or record.author or ""),
+        "approvals": approvals if isinstance(approvals, list) else [],
+        "metrics": _key_metrics(_mapping(pred.get("metrics")), keys),
+        "reason": pred.get("reason"),
+        "tags": [t for t in tags if isinstance(t, str)] if isinstance(tags, list) else [],
+        "commit": _text(pred.get("commit")), "evidence": evidence,
         "ledger_commit": record.ledger_commit,
     }
 
@@ -112,9 +157,9 @@ def history(trail: Trail, *, model: str | None, env: str | None,
         return model in (None, m) and env in (None, e)
 
     for record in trail.records:
-        if wanted(record.model, record.env):
-            row = record_row(record, keys.get(record.model, ()), "record")
-            rows.append(((record.time or EPOCH, record.seq or 0), row))
+        if (model is None and env is None) or wanted(record.model, record.env):
+            row = record_row(record, keys.get(record.model, ()) if keys else (), "record")
+            rows.append(((record.time or EPOCH, row["seq"] or 0), row))
     named = trail.naming()  # a tag the ledger names is its record's row (verify checks)
     seen: set[str] = set()
     unnamed = [ev for ev in trail.events
@@ -194,11 +239,14 @@ def lineage(stay: Stay) -> dict[str, Any]:
 
 def declared_keys(root: Path) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
     """(key metrics, environments) of each declared model whose declaration loads."""
-    from mlgate.config.declarations import declaration_paths, load_model
-
     keys: dict[str, tuple[str, ...]] = {}
     envs: dict[str, tuple[str, ...]] = {}
-    for path in declaration_paths(root):
+    paths = declaration_paths(root)
+    if not paths:  # a registry read with no declarations here: no YAML to load
+        return keys, envs
+    from mlgate.config.declarations import load_model
+
+    for path in paths:
         try:
             model = load_model(root, path.stem)
         except MlgateError:

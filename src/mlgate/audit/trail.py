@@ -9,27 +9,51 @@ from __future__ import annotations
 
 import hashlib
 import json
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, NamedTuple, TypeVar, overload
 
-from mlgate import git, jsonread, ledger
-from mlgate.registry import Registry, TagEvent, read_registry
+from mlgate import git, jsonread, ledger, subproc
+from mlgate.registry import TAG_NAMES, Registry, TagEvent, read_registry, registry_tag_names
+
+T = TypeVar("T")
+
+
+class once(Generic[T]):  # lower case: a decorator, like cached_property
+    """:func:`functools.cached_property` without its lock: Python 3.11 takes one on each
+    first read, which cost history a tenth of its time at 10,000 records."""
+
+    def __init__(self, func: Callable[[Any], T]) -> None:
+        self.func = func
+        self.name = func.__name__
+        self.__doc__ = func.__doc__
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> once[T]: ...
+    @overload
+    def __get__(self, obj: object, owner: type | None = None) -> T: ...
+
+    def __get__(self, obj: object | None, owner: type | None = None) -> T | once[T]:
+        if obj is None:
+            return self
+        value = self.func(obj)
+        obj.__dict__[self.name] = value  # read from there from now on (no __set__ here)
+        return value
+
 
 RECORDS_DIR = "records/"
 INDEX_DIR = "index/"
 
 
-@dataclass(frozen=True)
-class LedgerCommit:
+class LedgerCommit(NamedTuple):  # a tuple: ten thousand of them are made per read
     oid: str
     parents: tuple[str, ...]
     author: str
     path: str | None  # the record it adds, from its `mlgate-record:` trailer
-    summary: str | None = None  # the record's projection, from `mlgate-summary:` (JSON)
+    summary: bytes | None = None  # the record's projection, from `mlgate-summary:` (JSON)
 
 
 @dataclass(frozen=True)
@@ -43,13 +67,13 @@ class Record:
     # only the projection its ledger commit carries (ledger.projection), not the record
     partial: bool = False
 
-    @cached_property
+    @once
     def digest(self) -> str:
         if self.partial:
             raise RuntimeError("a partial record has no digest: load the trail in full")
         return safe_digest(self.data)
 
-    @cached_property
+    @once
     def pred(self) -> dict[str, Any]:
         pred = self.data.get("predicate")
         return pred if isinstance(pred, dict) else {}
@@ -103,7 +127,7 @@ class Record:
         tags = self.pred.get("tags")
         return [t for t in tags if isinstance(t, str)] if isinstance(tags, list) else []
 
-    @cached_property
+    @once
     def time(self) -> datetime | None:
         return parse_record_time(self._text("time"))
 
@@ -200,59 +224,106 @@ class Trail:
 
     def naming(self) -> dict[str, Record]:
         """Tag name -> the ledger record that names it."""
+        return self._naming.copy()
+
+    @cached_property
+    def _naming(self) -> dict[str, Record]:
         named: dict[str, Record] = {}
         for record in self.records:
-            for tag in record.tags:
-                named.setdefault(tag, record)
+            tags = record.pred.get("tags")
+            for tag in tags if isinstance(tags, list) else ():
+                if isinstance(tag, str) and tag not in named:
+                    named[tag] = record
         return named
 
 
 def ledger_ref(root: Path, wanted: str | None = None) -> str | None:
     """The ledger to read: ``wanted``, else the local branch, else origin's copy of it."""
+    return _resolve(root, wanted)[0]
+
+
+def _resolve(root: Path, wanted: str | None) -> tuple[str | None, str | None]:
+    """(ref, head commit) of the ledger to read (see :func:`ledger_ref`); (None, None)."""
     candidates = [wanted] if wanted else [ledger.LEDGER_REF,
                                           f"refs/remotes/origin/{ledger.LEDGER_BRANCH}"]
     for ref in candidates:
-        if git.git_ok(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], cwd=root):
-            return ref
-    return None
+        out = git.git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], cwd=root,
+                      check=False).strip()
+        if out:
+            return ref, out
+    return None, None
 
 
-def load(root: Path, *, ref: str | None = None, tags: bool = True, full: bool = True) -> Trail:
-    """Read the ledger at ``ref`` (see :func:`ledger_ref`) and, with ``tags``, the registry.
+LOG_FORMAT = "--format=%x00%H%x01%P%x01%an <%ae>%x01%B"
 
-    Each commit names its record in a `mlgate-record:` trailer and the record is read from
-    the head's tree: no diff of the (large, flat) records/ tree per commit, which would
-    make reading quadratic. :mod:`mlgate.audit.verify` checks that each record is still
-    what its commit added, through the digest that commit wrote to the index.
 
-    Without ``full``, records are the projections their commits carry (partial records,
-    enough for `history`; a commit written before projections existed still has its record
-    read) and tag messages are not read (:meth:`Registry.load_messages` reads those needed)."""
-    from mlgate.errors import MlgateError
+class Reading:
+    """The ledger's reads, started: git logs the ledger and lists its head's tree while
+    mlgate does other work (imports, declarations); :meth:`result` makes the trail.
 
-    found = ledger_ref(root, ref)
-    if ref and found is None:
-        raise MlgateError(f"unknown ledger ref {ref!r}",
-                          hint=f"the ledger is the branch {ledger.LEDGER_BRANCH}; fetch it with "
-                               f"`git fetch origin {ledger.LEDGER_BRANCH}:{ledger.LEDGER_BRANCH}`")
+    With ``list_tags``, git also lists the registry's tag names (:meth:`tag_names`), once it
+    has logged the ledger: two gits beside Python on two cores slowed all three."""
 
-    def registry() -> Registry:
-        return read_registry(cwd=root, messages=full) if tags else Registry()
+    def __init__(self, root: Path, ref: str | None = None, *, list_tags: bool = False) -> None:
+        from mlgate.errors import MlgateError
 
-    if found is None:
-        return Trail(root, None, None, (), (), registry(), full=full)
-    with ThreadPoolExecutor(max_workers=1) as pool:  # git reads tags while we read the ledger
-        pending = pool.submit(registry)
-        head = git.git(["rev-parse", f"{found}^{{commit}}"], cwd=root).strip()
-        commits = _commits(root, head)
-        files = _tree(root, head)
+        self.root = root
+        self.ref, self.head = _resolve(root, ref)
+        if ref and self.ref is None:
+            raise MlgateError(
+                f"unknown ledger ref {ref!r}",
+                hint=f"the ledger is the branch {ledger.LEDGER_BRANCH}; fetch it with "
+                     f"`git fetch origin {ledger.LEDGER_BRANCH}:{ledger.LEDGER_BRANCH}`")
+        self._log: subproc.Started | None = None
+        self._tree: subproc.Started | None = None
+        self._listing: subproc.Started | None = None
+        self._list_tags = list_tags
+        if self.head is not None:
+            # newest first, reversed here: `--reverse` made git itself a third slower
+            self._log = git.start(["log", LOG_FORMAT, self.head], cwd=root)
+            self._tree = git.start(["ls-tree", "-r", "-z", self.head], cwd=root)
+        else:
+            self._logged()
+
+    def _logged(self) -> None:
+        if self._list_tags and self._listing is None:
+            self._listing = git.start(TAG_NAMES, cwd=self.root)
+
+    def tag_names(self, besides: Container[str] = ()) -> set[str]:
+        """The registry's tag names (see :func:`registry_tag_names`); needs ``list_tags``."""
+        if self._listing is None:
+            raise RuntimeError("tag_names() needs Reading(list_tags=True) and result() first")
+        return registry_tag_names(self._listing.result()[1], besides)
+
+    def result(self, *, tags: bool = True, full: bool = True) -> Trail:
+        """The trail; with ``tags``, the registry too. Without ``full``, records are the
+        projections their commits carry (partial records, enough for `history`; a commit
+        written before projections existed still has its record read) and tag messages
+        are not read (:meth:`Registry.load_messages` reads those needed)."""
+        if self._log is None or self._tree is None:
+            registry = read_registry(cwd=self.root, messages=full) if tags else Registry()
+            return Trail(self.root, None, None, (), (), registry, full=full)
+        if not tags:
+            return self._trail(Registry, full)
+        from concurrent.futures import ThreadPoolExecutor  # here: history needs no thread
+
+        with ThreadPoolExecutor(max_workers=1) as pool:  # git reads tags meanwhile
+            pending = pool.submit(read_registry, cwd=self.root, messages=full)
+            return self._trail(pending.result, full)
+
+    def _trail(self, registry: Callable[[], Registry], full: bool) -> Trail:
+        assert self._log is not None and self._tree is not None
+        root = self.root
+        commits = _commits(self._log.chunks())
+        self._logged()
+        files = {path: oid for oid, path in git.tree_entries(self._tree.result()[1])}
         records: dict[str, Record] = {}
         if not full:
             carrying = [c for c in commits if c.summary is not None and c.path in files]
             for commit, data in zip(carrying, _summaries(carrying), strict=True):
                 if data is not None:
-                    records[commit.oid] = Record({"predicate": data}, commit.oid, commit.path,
-                                                 commit.author, partial=True)
+                    records[commit.oid] = Record({"predicate": data}, commit.oid,
+                                                 commit.path, commit.author, partial=True)
         named = [c for c in commits if c.path and c.path in files and c.oid not in records]
         blobs = git.cat_files([files[c.path] for c in named if c.path], cwd=root)
         unreadable: list[tuple[str, str]] = []
@@ -264,22 +335,32 @@ def load(root: Path, *, ref: str | None = None, tags: bool = True, full: bool = 
                 continue
             records[commit.oid] = Record(data, commit.oid, commit.path, commit.author)
         ordered = tuple(records[c.oid] for c in commits if c.oid in records)
-        read = pending.result()
-    return Trail(root, found, head, tuple(commits), ordered, read, files, tuple(unreadable),
-                 full)
+        return Trail(root, self.ref, self.head, tuple(commits), ordered, registry(), files,
+                     tuple(unreadable), full)
+
+
+def load(root: Path, *, ref: str | None = None, tags: bool = True, full: bool = True) -> Trail:
+    """Read the ledger at ``ref`` (see :func:`ledger_ref`) and, with ``tags``, the registry
+    (see :meth:`Reading.result` for ``full``).
+
+    Each commit names its record in a `mlgate-record:` trailer and the record is read from
+    the head's tree: no diff of the (large, flat) records/ tree per commit, which would
+    make reading quadratic. :mod:`mlgate.audit.verify` checks that each record is still
+    what its commit added, through the digest that commit wrote to the index."""
+    return Reading(root, ref).result(tags=tags, full=full)
 
 
 def _summaries(commits: list[LedgerCommit]) -> list[dict[str, Any] | None]:
     """The summaries the commits carry, decoded as one JSON array (one call, not ten
     thousand); one by one when that fails, so that a malformed one is only itself lost."""
-    texts = [c.summary or "" for c in commits]
+    texts = [c.summary or b"" for c in commits]
     try:
-        decoded = jsonread.loads(("[" + ",".join(texts) + "]").encode("utf-8", "surrogatepass"))
+        decoded = jsonread.loads(b"[" + b",".join(texts) + b"]")
     except (json.JSONDecodeError, UnicodeDecodeError):
         decoded = None
     if isinstance(decoded, list) and len(decoded) == len(texts):
         return [d if isinstance(d, dict) else None for d in decoded]
-    return [_json_object(t.encode("utf-8", "surrogatepass")) for t in texts]
+    return [_json_object(t) for t in texts]
 
 
 def _json_object(raw: bytes) -> dict[str, Any] | None:
@@ -290,38 +371,45 @@ def _json_object(raw: bytes) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-TRAILER = ledger.RECORD_TRAILER
+RECORD_TRAILER = ledger.RECORD_TRAILER.encode()
+SUMMARY_TRAILER = ledger.SUMMARY_TRAILER.encode()
 
 
-def _commits(root: Path, head: str) -> list[LedgerCommit]:
-    out = git.git(["log", "--reverse", "--format=%x00%H%x01%P%x01%an <%ae>%x01%B", head],
-                  cwd=root)
-    commits = []
-    for chunk in out.split("\0")[1:]:
-        oid, parents, author, body = chunk.split("\x01", 3)
-        path = _trailer(body, TRAILER)
-        commits.append(LedgerCommit(oid, tuple(parents.split()), author,
-                                    path.strip() if path is not None else None,
-                                    _trailer(body, ledger.SUMMARY_TRAILER)))
+def _commits(pieces: Iterable[bytes]) -> list[LedgerCommit]:
+    """Every ledger commit, oldest first, from `git log` (:data:`LOG_FORMAT`, newest first),
+    parsed piece by piece as git writes it. Bytes, not str: the summaries go to the JSON
+    decoder as they are, without a round trip through str."""
+    commits: list[LedgerCommit] = []
+    rest = b""
+    for piece in pieces:
+        *whole, rest = (rest + piece).split(b"\0")  # each commit starts with a NUL
+        commits.extend(_commit(entry) for entry in whole if entry)
+    if rest:
+        commits.append(_commit(rest))
+    commits.reverse()
     return commits
 
 
-def _trailer(body: str, key: str) -> str | None:
+def _commit(entry: bytes) -> LedgerCommit:
+    oid, parents, author, body = entry.split(b"\x01", 3)
+    path = _trailer(body, RECORD_TRAILER)
+    return LedgerCommit(
+        oid.decode(), tuple(parents.decode().split()), author.decode("utf-8", "replace"),
+        path.strip().decode("utf-8", "replace") if path is not None else None,
+        _trailer(body, SUMMARY_TRAILER))
+
+
+def _trailer(body: bytes, key: bytes) -> bytes | None:
     """The rest of the one line of ``body`` that starts with ``key``; None when no line or
     more than one does. Lines end at "\\n" only (a reason may hold U+2028 and the like)."""
     if body.startswith(key):
         start = 0
     else:
-        at = body.find("\n" + key)
+        at = body.find(b"\n" + key)
         if at < 0:
             return None
         start = at + 1
-    if body.find("\n" + key, start) >= 0:
+    if body.find(b"\n" + key, start) >= 0:
         return None
-    end = body.find("\n", start)
+    end = body.find(b"\n", start)
     return body[start + len(key): end if end >= 0 else len(body)]
-
-
-def _tree(root: Path, head: str) -> dict[str, str]:
-    """path -> blob id of every file at the head (one `git ls-tree`)."""
-    return {path: oid for oid, path in git.ls_tree(head, cwd=root)}

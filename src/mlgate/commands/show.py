@@ -7,19 +7,28 @@ tags (a registry made by GTO alone, say) are listed too, without evidence.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mlgate.config.declarations import declaration_paths, find_root, load_model
-from mlgate.config.model import Model
+from mlgate import gcpause
 from mlgate.errors import EXIT_OK, MlgateError, suggest
 from mlgate.ledger import digest
-from mlgate.registry import Deployment, ModelState, read_registry
-from mlgate.report.registry import render_show
+from mlgate.registry import Deployment, ModelState, RegistryReading
+from mlgate.root import declaration_paths, find_root
+
+if TYPE_CHECKING:
+    from mlgate.config.model import Model
 
 
 def main(*, model: str | None, fmt: str) -> int:
     root = find_root()
-    registry = read_registry(cwd=root, messages=False)  # records: only of what serves now
+    # git lists the tags while the declarations' parser is imported; the records are read
+    # later, only for what serves now
+    reading = RegistryReading(root, messages=False)
+    from mlgate.config.declarations import load_model
+    from mlgate.report.registry import render_show
+
+    with gcpause.paused():
+        registry = reading.result()
     declared = {p.stem: p for p in declaration_paths(root)}
     names = sorted(set(declared) | set(registry.models))
     if model is not None:

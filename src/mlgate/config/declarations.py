@@ -6,7 +6,6 @@ shows them all.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,8 +17,9 @@ from mlgate.config.metricsfile import lookup, parse_metrics
 from mlgate.config.model import Model, build_model
 from mlgate.config.yamlio import Document, load_bytes, load_file
 from mlgate.errors import MlgateError, Problem
-
-PIPELINES_DIR = "pipelines"
+from mlgate.root import PIPELINES_DIR as PIPELINES_DIR
+from mlgate.root import declaration_paths as declaration_paths
+from mlgate.root import find_root as find_root  # re-exported, with the two above
 
 # Reads a file relative to the repo root: bytes, or None when it does not exist.
 Reader = Callable[[str], bytes | None]
@@ -31,19 +31,6 @@ class Declaration:
     doc: Document
 
 
-def find_root(start: str | None = None) -> Path:
-    """The repository root: the nearest directory holding `.dvc` or `.git`."""
-    here = Path(start or os.getcwd()).resolve()
-    for candidate in (here, *here.parents):
-        if (candidate / ".dvc").is_dir() or (candidate / ".git").exists():
-            return candidate
-    raise MlgateError(
-        "not inside a git or DVC repository",
-        path=str(here),
-        hint="run mlgate from the repository that holds dvc.yaml and pipelines/",
-    )
-
-
 def workspace_reader(root: Path) -> Reader:
     def read(relpath: str) -> bytes | None:
         try:
@@ -52,13 +39,6 @@ def workspace_reader(root: Path) -> Reader:
             return None
 
     return read
-
-
-def declaration_paths(root: Path) -> list[Path]:
-    folder = root / PIPELINES_DIR
-    if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
 
 
 def parse_declaration(doc: Document, stem: str) -> tuple[Model | None, list[Problem]]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from mlgate.config.yamlio import load_bytes
 from mlgate.errors import MlgateError
 
 _MISSING = object()
@@ -13,6 +12,8 @@ _MISSING = object()
 
 def parse_metrics(raw: bytes, path: str) -> dict[str, Any]:
     if path.endswith((".yaml", ".yml")):
+        from mlgate.config.yamlio import load_bytes  # only here: flatten() needs no YAML
+
         data = load_bytes(raw, path).data
     else:
         try:

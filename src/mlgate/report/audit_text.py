@@ -29,7 +29,7 @@ def render_verify(result: Verification, fmt: str) -> str:
 
 
 def metrics_text(metrics: dict[str, Any]) -> str:
-    return " ".join(f"{k}={fmt_value(v)}" for k, v in metrics.items())
+    return " ".join([f"{k}={fmt_value(v)}" for k, v in metrics.items()])
 
 
 def render_history(rows: list[dict[str, Any]], fmt: str, *, scope: str) -> str:

@@ -9,28 +9,27 @@ from typing import Any
 
 
 def fmt_value(value: Any, digits: int = 4) -> str:
+    if isinstance(value, float):  # first: tables of thousands of metrics
+        size = abs(value)
+        if 10 ** -digits <= size < math.inf or size == 0:
+            return f"{value:.{digits}f}".rstrip("0").rstrip(".")
+        if size < math.inf:  # small, not zero
+            return f"{value:.{digits}g}"
+        return str(value)  # nan, inf, -inf (NaN fails every comparison)
     if value is None:
         return "-"
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if isinstance(value, float):
-        if math.isnan(value) or math.isinf(value):
-            return str(value)
-        if value != 0 and abs(value) < 10 ** -digits:
-            return f"{value:.{digits}g}"
-        return f"{value:.{digits}f}".rstrip("0").rstrip(".")
     return str(value)
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     cells = [[str(h) for h in headers]] + [
         [c if type(c) is str else fmt_value(c) for c in row] for row in rows]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
-    lines = []
-    for n, row in enumerate(cells):
-        lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
-        if n == 0:
-            lines.append("  ".join("-" * w for w in widths))
+    widths = [max(map(len, column)) for column in zip(*cells, strict=True)]
+    line = "  ".join(f"{{:<{w}}}" for w in widths).format  # one call a row: tables are long
+    lines = [line(*row).rstrip() for row in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
 
 
