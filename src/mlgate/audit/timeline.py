@@ -54,8 +54,8 @@ def parse_time(text: str) -> datetime:
 def check_scope(trail: Trail, model: str | None, env: str | None,
                 declared: dict[str, tuple[str, ...]]) -> None:
     """Unknown model or environment: exit 2 with the names that exist."""
-    models = sorted(set(trail.models()) | set(declared))
-    if model is not None and model not in models:
+    if model is not None and model not in declared and model not in (
+            models := sorted(set(trail.models()) | set(declared))):
         close = suggest(model, models)
         tip = f"did you mean {close!r}? " if close else ""
         raise MlgateError(f"no model named {model!r} in pipelines/ or in the registry",
@@ -107,33 +107,28 @@ def _key_metrics(metrics: dict[str, Any], keys: tuple[str, ...]) -> dict[str, An
 _NUMBERS = (int, float)
 
 
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def _mapping(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
 def record_row(record: Record, keys: tuple[str, ...], evidence: str) -> dict[str, Any]:
     """One history row. It reads the predicate directly, as :class:`Record`'s properties
     would (same checks of untrusted shapes): this runs once per record in the ledger."""
-    pred = record.pred
-    seq = pred.get("seq")
-    tags = pred.get("tags")
-    approvals = pred.get("approvals")
+    get = record.pred.get
+    seq, tags, approvals, ci = get("seq"), get("tags"), get("approvals"), get("ci")
+    model, env, action, version = get("model"), get("environment"), get("action"), get("version")
+    commit, decision, metrics = get("commit"), get("decision"), get("metrics")
+    actor = ci.get("actor") if type(ci) is dict else None
     return {
         "time": _record_time(record),
-        "seq": seq if isinstance(seq, int) and not isinstance(seq, bool) else None,
-        "model": _text(pred.get("model")), "environment": _text(pred.get("environment")),
-        "action": _text(pred.get("action")), "version": _text(pred.get("version")) or None,
-        "verdict": _verdict(_mapping(pred.get("decision"))),
-        "who": str(_mapping(pred.get("ci")).get("actor") or record.author or ""),
-        "approvals": approvals if isinstance(approvals, list) else [],
-        "metrics": _key_metrics(_mapping(pred.get("metrics")), keys),
-        "reason": pred.get("reason"),
-        "tags": [t for t in tags if isinstance(t, str)] if isinstance(tags, list) else [],
-        "commit": _text(pred.get("commit")), "evidence": evidence,
+        "seq": seq if type(seq) is int else None,
+        "model": model if type(model) is str else "",
+        "environment": env if type(env) is str else "",
+        "action": action if type(action) is str else "",
+        "version": version if type(version) is str and version else None,
+        "verdict": _verdict(decision) if type(decision) is dict else "-",
+        "who": str(actor or record.author or ""),
+        "approvals": approvals if type(approvals) is list else [],
+        "metrics": _key_metrics(metrics if type(metrics) is dict else {}, keys),
+        "reason": get("reason"),
+        "tags": [t for t in tags if type(t) is str] if type(tags) is list else [],
+        "commit": commit if type(commit) is str else "", "evidence": evidence,
         "ledger_commit": record.ledger_commit,
     }
 

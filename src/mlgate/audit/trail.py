@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Container, Iterable
+from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -66,6 +66,16 @@ class Record:
     author: str | None = None  # who wrote the ledger commit
     # only the projection its ledger commit carries (ledger.projection), not the record
     partial: bool = False
+
+    @classmethod
+    def projected(cls, pred: dict[str, Any], commit: LedgerCommit) -> Record:
+        """The partial record a ledger commit's summary makes. Built without the dataclass's
+        __init__ (a frozen one sets each field through object.__setattr__): ten thousand
+        are made per `history`, and that was a tenth of its time."""
+        record = object.__new__(cls)
+        record.__dict__.update(data={"predicate": pred}, ledger_commit=commit.oid,
+                               path=commit.path, author=commit.author, partial=True, pred=pred)
+        return record
 
     @once
     def digest(self) -> str:
@@ -314,16 +324,18 @@ class Reading:
     def _trail(self, registry: Callable[[], Registry], full: bool) -> Trail:
         assert self._log is not None and self._tree is not None
         root = self.root
-        commits = _commits(self._log.chunks())
-        self._logged()
         files = {path: oid for oid, path in git.tree_entries(self._tree.result()[1])}
         records: dict[str, Record] = {}
-        if not full:
-            carrying = [c for c in commits if c.summary is not None and c.path in files]
-            for commit, data in zip(carrying, _summaries(carrying), strict=True):
-                if data is not None:
-                    records[commit.oid] = Record({"predicate": data}, commit.oid,
-                                                 commit.path, commit.author, partial=True)
+        commits: list[LedgerCommit] = []
+        for batch in _commit_batches(self._log.chunks()):  # while git goes on writing
+            commits += batch
+            if not full:  # each batch's summaries are decoded at once
+                carrying = [c for c in batch if c.summary is not None and c.path in files]
+                for commit, data in zip(carrying, _summaries(carrying), strict=True):
+                    if data is not None:
+                        records[commit.oid] = Record.projected(data, commit)
+        commits.reverse()
+        self._logged()
         named = [c for c in commits if c.path and c.path in files and c.oid not in records]
         blobs = git.cat_files([files[c.path] for c in named if c.path], cwd=root)
         unreadable: list[tuple[str, str]] = []
@@ -373,43 +385,54 @@ def _json_object(raw: bytes) -> dict[str, Any] | None:
 
 RECORD_TRAILER = ledger.RECORD_TRAILER.encode()
 SUMMARY_TRAILER = ledger.SUMMARY_TRAILER.encode()
+assert RECORD_TRAILER.startswith(b"mlgate-") and SUMMARY_TRAILER.startswith(b"mlgate-")
 
 
 def _commits(pieces: Iterable[bytes]) -> list[LedgerCommit]:
-    """Every ledger commit, oldest first, from `git log` (:data:`LOG_FORMAT`, newest first),
-    parsed piece by piece as git writes it. Bytes, not str: the summaries go to the JSON
-    decoder as they are, without a round trip through str."""
-    commits: list[LedgerCommit] = []
-    rest = b""
-    for piece in pieces:
-        *whole, rest = (rest + piece).split(b"\0")  # each commit starts with a NUL
-        commits.extend(_commit(entry) for entry in whole if entry)
-    if rest:
-        commits.append(_commit(rest))
+    """Every ledger commit, oldest first, from `git log` (:data:`LOG_FORMAT`)."""
+    commits = [c for batch in _commit_batches(pieces) for c in batch]
     commits.reverse()
     return commits
 
 
+def _commit_batches(pieces: Iterable[bytes]) -> Iterator[list[LedgerCommit]]:
+    """The commits of `git log` (:data:`LOG_FORMAT`, newest first), a batch for each piece
+    of output as git writes it, so that they are worked on meanwhile. Bytes, not str: the
+    summaries go to the JSON decoder as they are, without a round trip through str."""
+    rest = b""
+    for piece in pieces:
+        *whole, rest = (rest + piece if rest else piece).split(b"\0")  # a NUL starts each
+        yield [_commit(entry) for entry in whole if entry]
+    if rest:
+        yield [_commit(rest)]
+
+
 def _commit(entry: bytes) -> LedgerCommit:
     oid, parents, author, body = entry.split(b"\x01", 3)
-    path = _trailer(body, RECORD_TRAILER)
-    return LedgerCommit(
+    path, summary = _trailers(body)
+    return _new_commit(LedgerCommit, (  # tuple.__new__: NamedTuple's own __new__ is Python
         oid.decode(), tuple(parents.decode().split()), author.decode("utf-8", "replace"),
-        path.strip().decode("utf-8", "replace") if path is not None else None,
-        _trailer(body, SUMMARY_TRAILER))
+        path.strip().decode("utf-8", "replace") if path is not None else None, summary))
 
 
-def _trailer(body: bytes, key: bytes) -> bytes | None:
-    """The rest of the one line of ``body`` that starts with ``key``; None when no line or
-    more than one does. Lines end at "\\n" only (a reason may hold U+2028 and the like)."""
-    if body.startswith(key):
-        start = 0
-    else:
-        at = body.find(b"\n" + key)
-        if at < 0:
-            return None
-        start = at + 1
-    if body.find(b"\n" + key, start) >= 0:
-        return None
-    end = body.find(b"\n", start)
-    return body[start + len(key): end if end >= 0 else len(body)]
+_new_commit = tuple.__new__
+
+
+def _trailers(body: bytes) -> tuple[bytes | None, bytes | None]:
+    """The rest of the `mlgate-record:` line and of the `mlgate-summary:` line of ``body``;
+    None for either when no line or more than one starts so. Lines end at "\\n" only (a
+    reason may hold U+2028 and the like). A message has a handful of lines: one split and
+    a look at each is a fraction of searching the whole body for each key."""
+    record: list[bytes] = []
+    summary: list[bytes] = []
+    for line in body.split(b"\n"):
+        if line.startswith(_TRAILERS):
+            if line.startswith(RECORD_TRAILER):
+                record.append(line[len(RECORD_TRAILER):])
+            elif line.startswith(SUMMARY_TRAILER):
+                summary.append(line[len(SUMMARY_TRAILER):])
+    return (record[0] if len(record) == 1 else None,
+            summary[0] if len(summary) == 1 else None)
+
+
+_TRAILERS = b"mlgate-"  # what both keys start with: most lines are passed over at once

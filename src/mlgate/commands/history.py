@@ -26,10 +26,13 @@ def main(*, model: str | None, env: str | None, fmt: str) -> int:
     nested = any("." in key for names in keys.values() for key in names)
     with gcpause.paused():
         loaded = reading.result(full=nested, tags=False)
+        rows = timeline.history(loaded, model=model, env=env, keys=keys)
+        # the ledger's rows are made while git lists the tags; tags that no record names
+        # (made by GTO alone, say) are rare, and the rows are made again with them
         if reading.tag_names(besides=loaded.naming()):
             loaded = replace(loaded, registry=read_registry(cwd=root, messages=False))
+            rows = timeline.history(loaded, model=model, env=env, keys=keys)
         timeline.check_scope(loaded, model, env, envs)
-        rows = timeline.history(loaded, model=model, env=env, keys=keys)
         scope = " in ".join(x for x in (model or "any model", env) if x)
         print(render_history(rows, fmt, scope=scope))
     return EXIT_OK

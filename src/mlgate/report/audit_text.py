@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from mlgate.report.text import fmt_value, table, to_json
+from mlgate.report.text import fmt_value, table, text_table, to_json
 
 if TYPE_CHECKING:
     from mlgate.audit.verify import Verification
@@ -39,11 +39,15 @@ def render_history(rows: list[dict[str, Any]], fmt: str, *, scope: str) -> str:
         return f"no history for {scope}: nothing was promoted, rolled back or retired"
     shown = [(r["time"][:19].replace("T", " ") if r["time"] else "-", r["model"],
               r["environment"] or "-", r["action"], _version(r["version"]), r["verdict"],
-              r["who"] or "-", metrics_text(r["metrics"]), r["reason"] or "",
+              r["who"] or "-", metrics_text(r["metrics"]), _text(r["reason"]),
               "ledger" if r["evidence"] == "record" else r["evidence"])
              for r in rows]
-    return table(["time (UTC)", "model", "environment", "action", "version", "verdict", "who",
+    return text_table(["time (UTC)", "model", "environment", "action", "version", "verdict", "who",
                   "metrics", "reason", "evidence"], shown)
+
+
+def _text(value: Any) -> str:
+    return value if type(value) is str else fmt_value(value) if value else ""
 
 
 def _version(version: str | None) -> str:

@@ -10,9 +10,10 @@ from typing import Any
 
 def fmt_value(value: Any, digits: int = 4) -> str:
     if isinstance(value, float):  # first: tables of thousands of metrics
+        spec, smallest = _FIXED.get(digits) or _fixed(digits)
         size = abs(value)
-        if 10 ** -digits <= size < math.inf or size == 0:
-            return f"{value:.{digits}f}".rstrip("0").rstrip(".")
+        if smallest <= size < math.inf or size == 0:
+            return format(value, spec).rstrip("0").rstrip(".")
         if size < math.inf:  # small, not zero
             return f"{value:.{digits}g}"
         return str(value)  # nan, inf, -inf (NaN fails every comparison)
@@ -23,12 +24,26 @@ def fmt_value(value: Any, digits: int = 4) -> str:
     return str(value)
 
 
+_FIXED: dict[int, tuple[str, float]] = {}
+
+
+def _fixed(digits: int) -> tuple[str, float]:
+    """The format of ``digits`` decimals, and the smallest size it shows (made once)."""
+    _FIXED[digits] = (f".{digits}f", 10.0 ** -digits)
+    return _FIXED[digits]
+
+
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    cells = [[str(h) for h in headers]] + [
-        [c if type(c) is str else fmt_value(c) for c in row] for row in rows]
+    return text_table(headers, [[c if type(c) is str else fmt_value(c) for c in row]
+                                for row in rows])
+
+
+def text_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """:func:`table` of cells that are text already (long tables: no cell is converted)."""
+    cells = [[str(h) for h in headers], *rows]
     widths = [max(map(len, column)) for column in zip(*cells, strict=True)]
-    line = "  ".join(f"{{:<{w}}}" for w in widths).format  # one call a row: tables are long
-    lines = [line(*row).rstrip() for row in cells]
+    pad = str.ljust
+    lines = ["  ".join(map(pad, row, widths)).rstrip() for row in cells]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
 
