@@ -137,8 +137,7 @@ def summaries(trail: Trail, out: Findings) -> None:
         record = by_commit.get(commit.oid)
         if commit.summary is None or record is None:
             continue
-        if _load(commit.summary) != ledger.projection(
-                record.data):
+        if _load(commit.summary) != ledger.projection(record.data):
             out.add("index", f"ledger commit {short(commit.oid)}",
                     f"carries a summary that is not its record's ({record.label}): "
                     "`mlgate history` would show what the record does not say")

@@ -15,7 +15,7 @@ from mlgate.root import find_root
 def main(*, model: str | None, env: str | None, fmt: str) -> int:
     root = find_root()
     # git logs the ledger while the rest is imported and the declarations are read, then
-    # lists the tags while mlgate goes on: at 10,000 records that hides a quarter of the time
+    # lists the tags while mlgate goes on (at 10,000 records: 0.1 s and 0.2 s of git, hidden)
     reading = trail.Reading(root, list_tags=True)
     from mlgate.audit import timeline
     from mlgate.report.audit_text import render_history

@@ -42,8 +42,8 @@ def render_history(rows: list[dict[str, Any]], fmt: str, *, scope: str) -> str:
               r["who"] or "-", metrics_text(r["metrics"]), _text(r["reason"]),
               "ledger" if r["evidence"] == "record" else r["evidence"])
              for r in rows]
-    return text_table(["time (UTC)", "model", "environment", "action", "version", "verdict", "who",
-                  "metrics", "reason", "evidence"], shown)
+    return text_table(["time (UTC)", "model", "environment", "action", "version", "verdict",
+                       "who", "metrics", "reason", "evidence"], shown)
 
 
 def _text(value: Any) -> str:
