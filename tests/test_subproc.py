@@ -65,3 +65,11 @@ def test_gc_paused_inside_and_restored() -> None:
         assert not gc.isenabled()  # left as it was found
     finally:
         gc.enable()
+
+
+def test_cancel_stops_a_command_still_running(tmp_path: Path) -> None:
+    started = Started([sys.executable, "-c", "import time; time.sleep(60)"], cwd=tmp_path,
+                      hint="h")
+    started.cancel()
+    assert started._proc.returncode is not None  # killed and reaped, not left to run
+    started.cancel()  # a second time: nothing to do

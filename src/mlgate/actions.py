@@ -17,6 +17,7 @@ from typing import Any
 from mlgate import facts, git, ledger, publish
 from mlgate.config.declarations import read_dvc_yaml
 from mlgate.config.model import Model, ReproducibleGate
+from mlgate.dvc import DvcStatus
 from mlgate.errors import MlgateError
 from mlgate.promotion import (
     ApprovalFile,
@@ -72,7 +73,7 @@ def registry_facts(state: ModelState, model: Model) -> dict[str, Any]:
     return {"incumbents": incumbents, "environment_history": history}
 
 
-def remote_row(status: facts.DvcStatus | facts.RemoteAtRev, fix: str) -> Any:
+def remote_row(status: DvcStatus | facts.RemoteAtRev, fix: str) -> Any:
     """The "in DVC remote" row: ``status`` is `dvc status --cloud` for the working tree,
     or the query of a commit's objects for --rev; ``fix`` says how to put them there."""
     from mlgate.policy import GateResult
@@ -103,9 +104,9 @@ def promote(cand: facts.Candidate, source: facts.PolicySource, env: str, *,
     approvals: ApprovalFile | None = None
     if approvals_path:  # bad input first, before any child process starts
         approvals = read_approvals(approvals_path, env)
-    in_remote: facts.DvcStatus | facts.RemoteAtRev | None
+    in_remote: DvcStatus | facts.RemoteAtRev | None
     if cand.rev is None:
-        in_remote = facts.DvcStatus(root, facts.model_stages(model, dvc_yaml), cloud=True)
+        in_remote = DvcStatus(root, facts.model_stages(model, dvc_yaml), cloud=True)
         fix = "run `dvc push`"
     else:  # a commit that is not checked out: its dvc.lock says which objects to ask for
         in_remote = facts.RemoteAtRev(cand, model, dvc_yaml)

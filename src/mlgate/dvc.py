@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from collections.abc import Collection, Sequence
 from pathlib import Path
@@ -33,27 +32,26 @@ def dvc(args: Sequence[str], *, cwd: Path, hint: str, capture: bool = True, chec
 
 class DvcStatus:
     """`dvc status --json` for some stages (none named: every stage), started now and read
-    later."""
+    later (:class:`mlgate.subproc.Started`)."""
 
     def __init__(self, root: Path, stages: Sequence[str], *, cloud: bool = False) -> None:
         self.root, self.cloud = root, cloud
-        self._proc = subprocess.Popen(
+        self._started = subproc.Started(
             # --with-deps: with the cloud, data that `dvc add` tracks is asked about too
             [sys.executable, "-m", "dvc", "status", "--json",
-             *(["--cloud", "--with-deps"] if cloud else []),
-             *stages], cwd=root,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=subproc.child_env())
+             *(["--cloud", "--with-deps"] if cloud else []), *stages],
+            cwd=root, hint=STATUS_HINT)
 
     def result(self, only: Sequence[str] | None = None) -> tuple[bool, tuple[str, ...]]:
         """Clean or not, and what changed; with ``only``, of those stages alone (a status of
         every stage, started before the model's stages were known)."""
-        out, err = self._proc.communicate()
-        if only is not None and self._proc.returncode != 0:
+        code, out, err = self._started.finish()
+        if only is not None and code != 0:
             # another stage may be what DVC cannot judge: ask about these stages alone
             return DvcStatus(self.root, only, cloud=self.cloud).result()
-        if self._proc.returncode != 0:
+        if code != 0:
             raise MlgateError("`dvc status` failed:\n    " + err.decode("utf-8", "replace").strip(),
-                              hint="run `dvc status` yourself to see what DVC needs")
+                              hint=STATUS_HINT)
         text = out.decode("utf-8", "replace").strip()
         status = json.loads(text[text.find("{"):]) if "{" in text else {}
         changes = []
@@ -73,10 +71,11 @@ class DvcStatus:
         return (not changes, tuple(changes))
 
     def cancel(self) -> None:
-        """Stop it if it still runs (a bad input ended the command first); close its pipes."""
-        if self._proc.poll() is None:
-            self._proc.kill()
-        self._proc.communicate()
+        """Stop it if it still runs (a bad input ended the command first)."""
+        self._started.cancel()
+
+
+STATUS_HINT = "run `dvc status` yourself to see what DVC needs"
 
 
 def repro(targets: Sequence[str], *, cwd: Path, force: bool = False) -> None:

@@ -28,7 +28,7 @@ from mlgate.config.dvcfiles import DvcLock, DvcYaml, parse_dvc_lock
 from mlgate.config.metricsfile import parse_metrics
 from mlgate.config.model import Model
 from mlgate.config.yamlio import load_bytes
-from mlgate.dvc import DvcStatus as DvcStatus  # re-exported: promote and gather use it here
+from mlgate.dvc import DvcStatus
 from mlgate.dvccache import bytes_md5, cached_file, file_md5
 from mlgate.errors import MlgateError, suggest
 from mlgate.lockstatus import stale_stages
@@ -139,7 +139,7 @@ class RemoteAtRev:
         return (not changes, tuple(changes))
 
     def cancel(self) -> None:
-        """Nothing runs before :meth:`result` (the same shape as :class:`DvcStatus`)."""
+        """Nothing runs before :meth:`result` (the same shape as :class:`mlgate.dvc.DvcStatus`)."""
 
 
 def remote_objects(cand: Candidate, model: Model, dvc_yaml: DvcYaml | None, lock: DvcLock

@@ -114,18 +114,29 @@ class Started:
         finally:
             self.close()
 
-    def result(self, *, check: bool = True) -> tuple[int, bytes]:
-        """(exit code, standard output); with ``check``, a failure raises MlgateError."""
+    def finish(self) -> tuple[int, bytes, bytes]:
+        """Waits for the command: (exit code, standard output, standard error)."""
         try:
             code = self._proc.wait()
             self._out.seek(0)
-            out = self._out.read()
-            if check and code != 0:
-                self._err.seek(0)
-                raise failure(self.argv, code, self._err.read(), out, hint=self.hint)
-            return code, out
+            self._err.seek(0)
+            return code, self._out.read(), self._err.read()
         finally:
             self.close()
+
+    def result(self, *, check: bool = True) -> tuple[int, bytes]:
+        """(exit code, standard output); with ``check``, a failure raises MlgateError."""
+        code, out, err = self.finish()
+        if check and code != 0:
+            raise failure(self.argv, code, err, out, hint=self.hint)
+        return code, out
+
+    def cancel(self) -> None:
+        """Stops the command if it still runs (the caller no longer needs it)."""
+        if self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.wait()
+        self.close()
 
     def close(self) -> None:
         self._out.close()

@@ -9,7 +9,13 @@ import pytest
 
 from mlgate.audit.evidence import lock_outs
 from mlgate.audit.timeline import iso, key_metrics, parse_time, record_row, verdict
-from mlgate.audit.trail import LedgerCommit, Record, _commits, parse_record_time, safe_digest
+from mlgate.audit.trail import (
+    LedgerCommit,
+    Record,
+    _commit_batches,
+    parse_record_time,
+    safe_digest,
+)
 from mlgate.errors import MlgateError
 from mlgate.ledger import digest
 from mlgate.report.audit_csv import _cell
@@ -92,6 +98,11 @@ def test_key_metrics_declared_may_be_nested() -> None:
 
 def _log_entry(oid: str, parents: str, body: str) -> bytes:
     return f"\0{oid}\x01{parents}\x01Ann <a@x>\x01{body}".encode()
+
+
+def _commits(pieces: list[bytes]) -> list[LedgerCommit]:
+    """The commits of all the batches, oldest first (as the trail keeps them)."""
+    return [c for batch in _commit_batches(pieces) for c in batch][::-1]
 
 
 def test_ledger_log_parsed_in_any_pieces() -> None:

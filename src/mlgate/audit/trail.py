@@ -388,13 +388,6 @@ SUMMARY_TRAILER = ledger.SUMMARY_TRAILER.encode()
 assert RECORD_TRAILER.startswith(b"mlgate-") and SUMMARY_TRAILER.startswith(b"mlgate-")
 
 
-def _commits(pieces: Iterable[bytes]) -> list[LedgerCommit]:
-    """Every ledger commit, oldest first, from `git log` (:data:`LOG_FORMAT`)."""
-    commits = [c for batch in _commit_batches(pieces) for c in batch]
-    commits.reverse()
-    return commits
-
-
 def _commit_batches(pieces: Iterable[bytes]) -> Iterator[list[LedgerCommit]]:
     """The commits of `git log` (:data:`LOG_FORMAT`, newest first), a batch for each piece
     of output as git writes it, so that they are worked on meanwhile. Bytes, not str: the

@@ -23,6 +23,7 @@ from mlgate.config.declarations import (
 from mlgate.config.dvcfiles import DvcLock, parse_dvc_lock
 from mlgate.config.metricsfile import parse_metrics
 from mlgate.config.model import Model
+from mlgate.dvc import DvcStatus
 from mlgate.errors import MlgateError
 from mlgate.prreport.compare import (
     MetricRow,
@@ -44,7 +45,6 @@ DEFAULT_BASES = ("origin/main", "main")
 # Checked when a version is promoted, not before: a pull request's head cannot have
 # soaked in staging or been approved for production yet.
 AT_PROMOTION = ("requires", "approval")
-# Computed from the evaluation's predictions: a bootstrap and per-slice metrics.
 
 
 @dataclass(frozen=True)
@@ -122,7 +122,7 @@ def build(root: Path, name: str | None, base_ref: str | None, env: str | None,
           *, now: datetime | None = None) -> Report:
     # `dvc status` takes most of the time: it runs while everything else is read, and the
     # gates that need only the predictions are judged (a bootstrap takes a while)
-    early = facts.DvcStatus(root, ())
+    early = DvcStatus(root, ())
     try:
         return _build(root, name, base_ref, env, now or datetime.now(UTC), early)
     finally:
@@ -130,7 +130,7 @@ def build(root: Path, name: str | None, base_ref: str | None, env: str | None,
 
 
 def _build(root: Path, name: str | None, base_ref: str | None, env: str | None,
-           now: datetime, early: facts.DvcStatus) -> Report:
+           now: datetime, early: DvcStatus) -> Report:
     from mlgate.actions import registry_facts
 
     base_ref = base_ref or default_base(root)
