@@ -6,7 +6,6 @@ pushes go to a local bare repo, and stages really run.
 
 from __future__ import annotations
 
-import gc
 import os
 import shutil
 import subprocess
@@ -142,7 +141,6 @@ def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):  #
         monkeypatch.chdir(cwd)
         capsys.readouterr()
         code = main(list(args))
-        gc.unfreeze()  # history and show freeze what they made (gcpause): a process would end
         captured = capsys.readouterr()
         return Result(code, captured.out, captured.err)
 

@@ -317,7 +317,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_USAGE
         options = {k: v for k, v in vars(args).items() if k not in ("command", "traceback")}
         module = importlib.import_module(f"mlgate.commands.{args.command.replace('-', '_')}")
-        code: int = module.main(**options)
+        try:
+            code: int = module.main(**options)
+        finally:
+            gc.unfreeze()  # what a command froze (gcpause) is freed by now, or soon will be
         sys.stdout.flush()  # a closed pipe fails here, in the funnel, not at exit
         return code
     except MlgateError as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import subprocess
 import sys
@@ -45,6 +46,14 @@ def test_every_record_newest_first(repo: Project, cli) -> None:  # type: ignore[
     assert all(r["evidence"] == "record" for r in rows)
     times = [r["time"] for r in rows]
     assert times == sorted(times, reverse=True)
+
+
+def test_the_collector_is_left_as_it_was(repo: Project, cli) -> None:  # type: ignore[no-untyped-def]
+    """history pauses the cyclic collector and freezes what it built (gcpause); the CLI's
+    funnel unfreezes, so that a caller that goes on, like this test, is left as it was."""
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    assert history(cli, repo)
+    assert gc.isenabled() and gc.get_freeze_count() == 0
 
 
 def test_table(repo: Project, cli) -> None:  # type: ignore[no-untyped-def]
