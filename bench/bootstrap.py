@@ -1,4 +1,5 @@
-"""Bootstrap confidence intervals: mlgate.stats against a naive scikit-learn loop, one run.
+"""Bootstrap confidence intervals: mlgate.gates.classification against a naive scikit-learn
+loop, one run.
 
 Run from the repository root: `.venv/bin/python bench/bootstrap.py [--rows N] [--resamples R]`.
 
@@ -23,7 +24,7 @@ from sklearn.metrics import roc_auc_score
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from mlgate import stats  # noqa: E402
+from mlgate.gates import classification  # noqa: E402
 
 REFERENCE_RESAMPLES = 50
 
@@ -50,9 +51,9 @@ def main() -> None:
     print(f"resamples               {args.resamples:,}")
     timings = {}
     for name in ("roc_auc", "log_loss", "accuracy"):
-        seconds, found = best_of(3, lambda name=name: stats.bootstrap_interval(
+        seconds, found = best_of(3, lambda name=name: classification.bootstrap_interval(
             name, label, score, resamples=args.resamples, level=0.95, seed=0))
-        assert isinstance(found, stats.Interval)
+        assert isinstance(found, classification.Interval)
         timings[name] = seconds
         print(f"mlgate {name:<16} {seconds:7.3f} s   point {found.point:.6f}, 95% CI "
               f"[{found.low:.6f}, {found.high:.6f}], {found.resamples_used} resamples used")

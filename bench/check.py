@@ -45,7 +45,7 @@ def wall(argv: list[str], cwd: Path) -> tuple[float, int]:
 def bootstrap_seconds() -> float:
     import numpy as np
 
-    from mlgate.stats import bootstrap_interval
+    from mlgate.gates.classification import bootstrap_interval
 
     rng = np.random.default_rng(0)
     label = rng.integers(0, 2, 100_000)

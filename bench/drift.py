@@ -204,8 +204,8 @@ def profile_child(path: str, mode: str) -> None:
     """Runs in a child process: what `mlgate monitor` does with the file (profile it like
     the reference, keep score, label and id, compare, the production AUC), streaming or
     from the whole file read at once; reports time and own peak RSS as JSON."""
+    from mlgate.gates.classification import metric_value
     from mlgate.monitor.batch import scan_batches
-    from mlgate.stats import metric_value
 
     reference = profile_table(logged(1, 200_000, 0, False), score_column="score",
                               columns=[c for c in logged(1, 1, 0, False).column_names

@@ -57,7 +57,7 @@ for _name in [n for n in ENV if n.startswith("GITHUB_") or n == "MLGATE_FAILPOIN
 # mlgate's CLI with DVC's status answered at once: what remains is mlgate's own work
 WITHOUT_DVC_STATUS = """
 import sys
-from mlgate import facts
+from mlgate.gates import facts
 
 class InSync:
     def __init__(self, root, stages, *, cloud=False):
@@ -206,8 +206,8 @@ def dvc_status_pair(work: Path) -> float:
 
 
 def steps_in_process(work: Path) -> dict[str, float]:
-    from mlgate import ledger, publish
-    from mlgate.registry import read_registry
+    from mlgate.registry import ledger, publish
+    from mlgate.registry.state import read_registry
 
     record = json.loads(git("cat-file", "blob",
                             "mlgate/ledger:records/00000001-tiny-staging-promote.json",

@@ -28,7 +28,7 @@ from typing import Any
 
 from common import compile_mlgate
 
-from mlgate import ledger
+from mlgate.registry import ledger
 
 PYTHON = sys.executable
 ENV = {**os.environ, "DVC_NO_ANALYTICS": "1", "ITERATIVE_DO_NOT_TRACK": "1",

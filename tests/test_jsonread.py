@@ -1,4 +1,4 @@
-"""mlgate.jsonread.loads gives json.loads's result, whatever the text: a record's digest
+"""mlgate.plumbing.jsonread.loads gives json.loads's result, whatever the text: a record's digest
 must never depend on which decoder read it."""
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mlgate import jsonread, ledger
+from mlgate.plumbing import jsonread
+from mlgate.registry import ledger
 
 SCALARS = st.one_of(
     st.none(), st.booleans(), st.text(),

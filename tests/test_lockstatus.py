@@ -1,4 +1,4 @@
-"""`dvc status` for a commit that is not checked out (mlgate.lockstatus), against DVC's own
+"""`dvc status` for a commit that is not checked out (mlgate.gates.lockstatus), against DVC's own
 dvc.lock: the example's committed lock is up to date, so nothing may be stale, and every
 kind of change is named as `dvc status` names it."""
 
@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mlgate import git
 from mlgate.config.dvcfiles import load_dvc_yaml, parse_dvc_lock
-from mlgate.lockstatus import stale_stages
+from mlgate.gates.lockstatus import stale_stages
+from mlgate.plumbing import git
 from tests.conftest import REPO_ROOT, Project
 
 

@@ -15,7 +15,7 @@ from jsonschema import Draft202012Validator
 from mlgate.config.model import Model, build_model
 from mlgate.config.schema import load_schema
 from mlgate.errors import MlgateError
-from mlgate.policy import (
+from mlgate.gates.policy import (
     Approvals,
     Assignment,
     Facts,

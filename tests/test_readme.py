@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mlgate.report.reference import splice
+from mlgate.render.reference import splice
 from tests.conftest import REPO_ROOT
 
 
@@ -10,5 +10,5 @@ def test_yaml_reference_matches_the_schema() -> None:
     readme = (REPO_ROOT / "README.md").read_text()
     assert splice(readme) == readme, (
         "README.md's YAML reference is stale: run "
-        "`.venv/bin/python -m mlgate.report.reference README.md`"
+        "`.venv/bin/python -m mlgate.render.reference README.md`"
     )

@@ -1,4 +1,4 @@
-"""mlgate.stats against scikit-learn, the reference; and the bootstrap's properties."""
+"""mlgate.gates.classification against scikit-learn, the reference; and the bootstrap's properties."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn import metrics as skm
 
-from mlgate import stats
+from mlgate.gates import classification
 
 Reference = Callable[..., float]
 REFERENCE: dict[str, Reference] = {
@@ -35,20 +35,20 @@ def sample(seed: int, n: int = 2000, decimals: int = 2) -> tuple[np.ndarray, np.
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2, 3])
-@pytest.mark.parametrize("name", stats.METRICS)
+@pytest.mark.parametrize("name", classification.METRICS)
 def test_metric_equals_sklearn(name: str, seed: int) -> None:
     label, score = sample(seed)
-    assert stats.metric(name, label, score) == pytest.approx(REFERENCE[name](label, score),
+    assert classification.metric(name, label, score) == pytest.approx(REFERENCE[name](label, score),
                                                              rel=1e-12)
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
-@pytest.mark.parametrize("name", stats.METRICS)
+@pytest.mark.parametrize("name", classification.METRICS)
 def test_weighted_metric_equals_sklearn_sample_weight(name: str, seed: int) -> None:
     label, score = sample(seed, n=1500)
     weight = np.random.default_rng(seed + 100).random(len(label)) * 3
     weight[::7] = 0  # zero weights drop rows
-    assert stats.metric(name, label, score, weight) == pytest.approx(
+    assert classification.metric(name, label, score, weight) == pytest.approx(
         REFERENCE[name](label, score, sample_weight=weight), rel=1e-10)
 
 
@@ -62,23 +62,23 @@ def test_weighted_auc_equals_sklearn_on_small_tied_inputs(
     weight = np.array([r[2] for r in rows], dtype=float)
     positive, negative = weight[label == 1].sum(), weight[label == 0].sum()
     if positive == 0 or negative == 0:
-        with pytest.raises(stats.UndefinedMetric):
-            stats.metric("roc_auc", label, score, weight)
+        with pytest.raises(classification.UndefinedMetric):
+            classification.metric("roc_auc", label, score, weight)
         return
-    assert stats.metric("roc_auc", label, score, weight) == pytest.approx(
+    assert classification.metric("roc_auc", label, score, weight) == pytest.approx(
         skm.roc_auc_score(label, score, sample_weight=weight), rel=1e-12)
 
 
 def test_auc_takes_the_smaller_class_either_way() -> None:
     label, score = sample(5)
-    flipped = stats.metric("roc_auc", 1 - label, 1 - score)  # positives now the majority
-    assert flipped == pytest.approx(stats.metric("roc_auc", label, score), rel=1e-12)
+    flipped = classification.metric("roc_auc", 1 - label, 1 - score)  # positives now the majority
+    assert flipped == pytest.approx(classification.metric("roc_auc", label, score), rel=1e-12)
 
 
 def test_log_loss_clips_certain_mistakes() -> None:
-    assert stats.metric("log_loss", [1], [0.0]) == -math.log(1e-15)
+    assert classification.metric("log_loss", [1], [0.0]) == -math.log(1e-15)
     # 1 - 1e-15 is not exact in binary, so the other side is only close
-    assert stats.metric("log_loss", [0], [1.0]) == pytest.approx(-math.log(1e-15), rel=1e-4)
+    assert classification.metric("log_loss", [0], [1.0]) == pytest.approx(-math.log(1e-15), rel=1e-4)
 
 
 UNDEFINED = [
@@ -108,50 +108,50 @@ UNDEFINED = [
 @pytest.mark.parametrize(("name", "label", "score", "why"), UNDEFINED)
 def test_undefined_metric_says_why(name: str, label: list[Any], score: list[float],
                                    why: str) -> None:
-    value, reason = stats.metric_value(name, np.array(label), np.array(score))
+    value, reason = classification.metric_value(name, np.array(label), np.array(score))
     assert math.isnan(value) and reason == why
-    with pytest.raises(stats.UndefinedMetric, match="^" + why.replace("(", r"\(").replace(
+    with pytest.raises(classification.UndefinedMetric, match="^" + why.replace("(", r"\(").replace(
             ")", r"\)") + "$"):
-        stats.bootstrap_interval(name, np.array(label), np.array(score), resamples=10)
+        classification.bootstrap_interval(name, np.array(label), np.array(score), resamples=10)
 
 
 def test_metric_value_defined() -> None:
-    assert stats.metric_value("accuracy", [0, 1, 1], [0.1, 0.7, 0.2]) == (2 / 3, None)
+    assert classification.metric_value("accuracy", [0, 1, 1], [0.1, 0.7, 0.2]) == (2 / 3, None)
 
 
 def test_unknown_metric_and_bad_weights_are_errors() -> None:
     with pytest.raises(ValueError, match="unknown metric 'auc'"):
-        stats.metric("auc", [0, 1], [0.1, 0.9])
+        classification.metric("auc", [0, 1], [0.1, 0.9])
     with pytest.raises(ValueError, match="weight must be"):
-        stats.metric("roc_auc", [0, 1], [0.1, 0.9], [1.0, -1.0])
+        classification.metric("roc_auc", [0, 1], [0.1, 0.9], [1.0, -1.0])
 
 
-@pytest.mark.parametrize("name", stats.METRICS)
+@pytest.mark.parametrize("name", classification.METRICS)
 def test_bootstrap_is_reproducible_and_contains_the_point(name: str) -> None:
     label, score = sample(7, n=3000, decimals=3)
-    first = stats.bootstrap_interval(name, label, score, resamples=300, seed=11)
-    again = stats.bootstrap_interval(name, label, score, resamples=300, seed=11)
-    other = stats.bootstrap_interval(name, label, score, resamples=300, seed=12)
+    first = classification.bootstrap_interval(name, label, score, resamples=300, seed=11)
+    again = classification.bootstrap_interval(name, label, score, resamples=300, seed=11)
+    other = classification.bootstrap_interval(name, label, score, resamples=300, seed=12)
     assert first == again
     assert (first.low, first.high) != (other.low, other.high)
     assert first.low <= first.point <= first.high
     assert first.resamples_used == first.resamples == 300
-    assert first.point == stats.metric(name, label, score)
+    assert first.point == classification.metric(name, label, score)
 
 
 def test_bootstrap_does_not_depend_on_threads_or_chunk_order(
         monkeypatch: pytest.MonkeyPatch) -> None:
     label, score = sample(8, n=5000)
-    monkeypatch.setattr(stats, "_CHUNK_CELLS", 5000 * 16)  # several chunks
-    threaded = stats.bootstrap_interval("roc_auc", label, score, resamples=200, seed=1)
-    monkeypatch.setattr(stats, "_WORKERS", 1)
-    assert stats.bootstrap_interval("roc_auc", label, score, resamples=200, seed=1) == threaded
+    monkeypatch.setattr(classification, "_CHUNK_CELLS", 5000 * 16)  # several chunks
+    threaded = classification.bootstrap_interval("roc_auc", label, score, resamples=200, seed=1)
+    monkeypatch.setattr(classification, "_WORKERS", 1)
+    assert classification.bootstrap_interval("roc_auc", label, score, resamples=200, seed=1) == threaded
 
 
 def test_higher_level_is_wider() -> None:
     label, score = sample(9)
-    narrow = stats.bootstrap_interval("brier", label, score, resamples=400, level=0.8)
-    wide = stats.bootstrap_interval("brier", label, score, resamples=400, level=0.99)
+    narrow = classification.bootstrap_interval("brier", label, score, resamples=400, level=0.8)
+    wide = classification.bootstrap_interval("brier", label, score, resamples=400, level=0.99)
     assert wide.low < narrow.low < narrow.high < wide.high
 
 
@@ -159,7 +159,7 @@ def test_higher_level_is_wider() -> None:
 def test_bootstrap_agrees_with_the_classical_bootstrap(name: str) -> None:
     """The Poisson bootstrap's interval is close to the multinomial one, done naively."""
     label, score = sample(10, n=1500, decimals=3)
-    ours = stats.bootstrap_interval(name, label, score, resamples=2000, level=0.9, seed=0)
+    ours = classification.bootstrap_interval(name, label, score, resamples=2000, level=0.9, seed=0)
     rng = np.random.default_rng(0)
     naive = []
     for _ in range(500):
@@ -172,13 +172,13 @@ def test_bootstrap_agrees_with_the_classical_bootstrap(name: str) -> None:
 
 def test_resamples_without_a_value_are_left_out() -> None:
     label, score = np.array([0, 1, 0, 1]), np.array([0.1, 0.8, 0.3, 0.6])
-    found = stats.bootstrap_interval("roc_auc", label, score, resamples=500, seed=0)
+    found = classification.bootstrap_interval("roc_auc", label, score, resamples=500, seed=0)
     assert 0 < found.resamples_used < 500  # some resamples drew a single class
     assert found.low <= found.point <= found.high == 1.0
 
 
 def test_poisson_table_is_poisson_one() -> None:
-    table = stats._poisson_table()
+    table = classification._poisson_table()
     counts = np.bincount(table) / len(table)
     pmf = np.array([math.exp(-1) / math.factorial(k) for k in range(len(counts))])
     assert np.abs(counts - pmf).max() <= 2**-16
@@ -191,4 +191,4 @@ def test_poisson_table_is_poisson_one() -> None:
 ])
 def test_bootstrap_rejects_bad_arguments(kwargs: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        stats.bootstrap_interval("roc_auc", [0, 1], [0.2, 0.8], **kwargs)
+        classification.bootstrap_interval("roc_auc", [0, 1], [0.2, 0.8], **kwargs)

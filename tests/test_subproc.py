@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from mlgate import gcpause, git
 from mlgate.errors import MlgateError
-from mlgate.subproc import Started
+from mlgate.plumbing import gcpause, git
+from mlgate.plumbing.subproc import Started
 
 # writes 3 bursts of 300 kB, a pause between them: a reader sees several pieces
 BURSTS = ("import sys, time\n"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mlgate.tags import Action, TagName, Version, format_tag, parse_tag
+from mlgate.registry.tags import Action, TagName, Version, format_tag, parse_tag
 
 ROUND_TRIP = [
     ("employment@v1.2.0", TagName("employment", Action.REGISTER, version="1.2.0")),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mlgate.report.text import fmt_value, table
+from mlgate.render.text import fmt_value, table
 
 
 @pytest.mark.parametrize(("value", "shown"), [

@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from mlgate import ledger, publish
-from mlgate.ledger import LEDGER_REF, read_entries
+from mlgate.registry import ledger, publish
+from mlgate.registry.ledger import LEDGER_REF, read_entries
 from tests.conftest import Project, make_project
 
 _BUILT: dict[str, Project] = {}

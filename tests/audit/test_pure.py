@@ -17,9 +17,9 @@ from mlgate.audit.trail import (
     safe_digest,
 )
 from mlgate.errors import MlgateError
-from mlgate.ledger import digest
-from mlgate.report.audit_csv import _cell
-from mlgate.report.audit_svg import metric, timeline
+from mlgate.registry.ledger import digest
+from mlgate.render.audit_csv import _cell
+from mlgate.render.audit_svg import metric, timeline
 
 
 @pytest.mark.parametrize(("text", "when"), [

@@ -16,8 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from mlgate import ledger
-from mlgate.ledger import LEDGER_REF, read_entries
+from mlgate.registry import ledger
+from mlgate.registry.ledger import LEDGER_REF, read_entries
 from tests.audit._registry import append, forged, ledger_head, records, retag, tag_message
 from tests.conftest import Project, git
 
@@ -379,7 +379,7 @@ def test_without_the_ledger_nothing_is_verified(repo: Project, cli) -> None:  # 
 def test_a_change_undone_after_a_lost_push_race_is_not_a_finding(repo: Project, cli) -> None:  # type: ignore[no-untyped-def]
     """promote --push that loses the race puts the local refs back (publish.undo, whose
     reflog entry says so): the reflog then holds a commit past the ledger's history."""
-    from mlgate import publish
+    from mlgate.registry import publish
 
     record = forged(repo, "staging", action="promote", tags=["tiny#staging#5"])
     plan = publish.build([(record, [("tiny#staging#5", record["predicate"]["commit"])])],
@@ -391,7 +391,7 @@ def test_a_change_undone_after_a_lost_push_race_is_not_a_finding(repo: Project, 
 
 
 def test_a_newest_record_removed_by_hand_with_its_tags_is_caught(repo: Project, cli) -> None:  # type: ignore[no-untyped-def]
-    from mlgate import publish
+    from mlgate.registry import publish
 
     record = forged(repo, "staging", action="promote", tags=["tiny#staging#5"])
     plan = publish.build([(record, [("tiny#staging#5", record["predicate"]["commit"])])],

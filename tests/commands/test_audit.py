@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from mlgate.ledger import read_entries
+from mlgate.registry.ledger import read_entries
 from tests.audit._registry import built, copy
 from tests.conftest import Project
 

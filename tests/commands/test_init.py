@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from mlgate import scaffold
+from mlgate.adopt import scaffold
+from mlgate.adopt.infer import infer
 from mlgate.config.dvcfiles import load_dvc_yaml
 from mlgate.errors import MlgateError
-from mlgate.init import infer
 from tests.conftest import RESOURCES, Project, dvc, git
 
 WORKFLOWS = [f".github/workflows/mlgate-{n}.yml"

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from mlgate.audit.inventory import valid_until
+from mlgate.audit.model_inventory import valid_until
 from mlgate.config.model import Review
 from tests.audit._registry import built, copy
 from tests.conftest import Project, git

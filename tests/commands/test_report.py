@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from mlgate.prreport.compare import (
+from mlgate.pullrequest.compare import (
     ABSENT,
     ValueChange,
     delta,
@@ -24,9 +24,9 @@ from mlgate.prreport.compare import (
     metric_rows,
     moved,
 )
-from mlgate.prreport.tables import Shape, shape
-from mlgate.report.pr import human_size
-from mlgate.report.text import fmt_value
+from mlgate.pullrequest.tables import Shape, shape
+from mlgate.render.pr import human_size
+from mlgate.render.text import fmt_value
 from tests.conftest import Project, make_project, sh
 
 F = "pipelines/tiny.yaml"
@@ -361,8 +361,8 @@ def test_a_huge_change_fits_a_github_comment(tiny: Project, cli: Any, tmp_path: 
 
 
 def test_the_last_resort_cut_closes_what_it_opened(tiny: Project) -> None:
-    from mlgate.prreport import build
-    from mlgate.report.pr import as_markdown
+    from mlgate.pullrequest import build
+    from mlgate.render.pr import as_markdown
 
     tiny.git("checkout", "-q", "-b", "small")
     new_version(tiny, 0.6, "change")
@@ -419,7 +419,7 @@ def test_two_models_need_a_name(tiny: Project, cli: Any) -> None:
 def test_help_imports_nothing_heavy() -> None:
     code = ("import sys; from mlgate.cli import main\n"
             "try:\n    main(['report', '--help'])\nexcept SystemExit:\n    pass\n"
-            "heavy = [m for m in ('numpy', 'dvc', 'pyarrow', 'jsonschema', 'mlgate.prreport') "
+            "heavy = [m for m in ('numpy', 'dvc', 'pyarrow', 'jsonschema', 'mlgate.pullrequest') "
             "if m in sys.modules]\nprint(heavy)")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from mlgate.ledger import LEDGER_REF
+from mlgate.registry.ledger import LEDGER_REF
 from tests.audit._registry import built, copy
 from tests.conftest import Project, git
 

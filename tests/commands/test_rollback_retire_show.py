@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from mlgate.ledger import LEDGER_REF, read_entries
+from mlgate.registry.ledger import LEDGER_REF, read_entries
 from tests.conftest import Project, git, make_project
 from tests.registry import _helpers as registry_helpers
 from tests.registry._helpers import gto_show, served_by_gto

@@ -7,9 +7,9 @@ import math
 import pytest
 
 from mlgate.monitor.histogram import Histogram
-from mlgate.report.monitor_html import chart, e
-from mlgate.report.monitor_json import number
-from mlgate.report.monitor_md import md
+from mlgate.render.monitor_html import chart, e
+from mlgate.render.monitor_json import number
+from mlgate.render.monitor_md import md
 
 
 @pytest.mark.parametrize(

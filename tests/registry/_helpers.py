@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mlgate.ledger import LEDGER_REF, Entry, chain_head, digest, read_entries
-from mlgate.registry import read_registry
-from mlgate.tags import Action
+from mlgate.registry.ledger import LEDGER_REF, Entry, chain_head, digest, read_entries
+from mlgate.registry.state import read_registry
+from mlgate.registry.tags import Action
 from tests.conftest import Project, git
 
 MLGATE = [sys.executable, "-m", "mlgate"]

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from mlgate import failpoints
 from mlgate.errors import MlgateError
+from mlgate.plumbing import failpoints
 from tests.conftest import Project
 from tests.registry._helpers import (
     MLGATE,

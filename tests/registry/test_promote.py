@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 
 from mlgate.config.dvcfiles import parse_dvc_lock
-from mlgate.dvccache import bytes_md5
-from mlgate.git import blob_id
-from mlgate.ledger import LEDGER_REF, PREDICATE_TYPE, STATEMENT_TYPE, canonical, digest
+from mlgate.plumbing.dvccache import bytes_md5
+from mlgate.plumbing.git import blob_id
+from mlgate.registry.ledger import LEDGER_REF, PREDICATE_TYPE, STATEMENT_TYPE, canonical, digest
 from tests.conftest import Project, git, make_project
 from tests.registry._helpers import (
     GTO,

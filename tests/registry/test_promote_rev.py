@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from mlgate.config.dvcfiles import parse_dvc_lock
-from mlgate.dvccache import bytes_md5, object_path
+from mlgate.plumbing.dvccache import bytes_md5, object_path
 from tests.conftest import Project, make_project
 from tests.registry._helpers import (
     assert_registry_whole,

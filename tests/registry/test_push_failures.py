@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from mlgate.commands._retry import MAX_ATTEMPTS
-from mlgate.ledger import LEDGER_REF
-from mlgate.publish import judge_push
+from mlgate.promote.retry import MAX_ATTEMPTS
+from mlgate.registry.ledger import LEDGER_REF
+from mlgate.registry.publish import judge_push
 from tests.conftest import Project
 from tests.registry._helpers import (
     PROMOTE,

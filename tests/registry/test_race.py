@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from mlgate import failpoints
-from mlgate.ledger import digest
+from mlgate.plumbing import failpoints
+from mlgate.registry.ledger import digest
 from tests.conftest import Project, make_project
 from tests.registry._helpers import (
     MLGATE,

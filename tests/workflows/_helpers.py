@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from mlgate import scaffold
+from mlgate.adopt import scaffold
 
 REPO_ROOT = Path(__file__).parent.parent.parent
 WORKFLOWS = REPO_ROOT / ".github" / "workflows"

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mlgate import scaffold
-from mlgate.ledger import LEDGER_REF, read_entries
+from mlgate.adopt import scaffold
+from mlgate.registry.ledger import LEDGER_REF, read_entries
 from tests.conftest import Project, git, make_project, sh
 from tests.workflows.test_workflows import PINS
 

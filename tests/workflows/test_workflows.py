@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from mlgate import scaffold
+from mlgate.adopt import scaffold
 from tests.workflows._helpers import (
     REPO_ROOT,
     USES,

@@ -2,5 +2,5 @@
 reproduction, the model inventory and an exportable report.
 
 Everything is read from git (the ledger branch and the registry's tags) and DVC, and
-returned as data; :mod:`mlgate.report` formats it.
+returned as data; :mod:`mlgate.render` formats it.
 """

@@ -13,13 +13,13 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from mlgate import git
 from mlgate.audit.timeline import iso
 from mlgate.audit.trail import Record, Trail
 from mlgate.config.metricsfile import flatten
 from mlgate.errors import MlgateError, suggest
-from mlgate.ledger import digest
-from mlgate.tags import Version, parse_tag
+from mlgate.plumbing import git
+from mlgate.registry.ledger import digest
+from mlgate.registry.tags import Version, parse_tag
 
 HINT = "name a deployment by its tag (MODEL#ENV#N or MODEL@vX.Y.Z) or by version (vX.Y.Z); " \
        "`mlgate history` lists them"

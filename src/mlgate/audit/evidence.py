@@ -11,9 +11,9 @@ import re
 from functools import cached_property
 from pathlib import Path
 
-from mlgate import git, subproc
 from mlgate.audit.trail import Record
-from mlgate.dvccache import bytes_md5, cache_dir, object_path
+from mlgate.plumbing import git, subproc
+from mlgate.plumbing.dvccache import bytes_md5, cache_dir, object_path
 
 _OBJECT_ID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 

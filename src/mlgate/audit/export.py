@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from mlgate.audit import timeline, trail
-from mlgate.audit.inventory import inventory
+from mlgate.audit.model_inventory import inventory
 from mlgate.audit.trail import Record, Trail
 from mlgate.audit.verify import Verification, verify
 from mlgate.errors import MlgateError
-from mlgate.report.text import to_json
+from mlgate.render.text import to_json
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,7 @@ def collect(root: Path, *, now: datetime) -> tuple[dict[str, Any], Verification]
 
 
 def write_export(root: Path, out: Path, *, now: datetime | None = None) -> Written:
-    from mlgate.report import audit_csv, audit_html
+    from mlgate.render import audit_csv, audit_html
 
     now = now or datetime.now(UTC)
     if out.exists() and not out.is_dir():

@@ -7,10 +7,11 @@ import json
 import re
 from typing import Any
 
-from mlgate import git, jsonread, ledger
 from mlgate.audit.evidence import LockIndex
 from mlgate.audit.findings import Findings, short
 from mlgate.audit.trail import INDEX_DIR, RECORDS_DIR, Record, Trail
+from mlgate.plumbing import git, jsonread
+from mlgate.registry import ledger
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._=-]*")  # a record's model or environment: untrusted
 UNDO_MESSAGE = "mlgate: undo"  # reflog message of a local rollback after a lost push race

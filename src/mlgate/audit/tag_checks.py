@@ -9,8 +9,8 @@ from collections import defaultdict
 
 from mlgate.audit.findings import Findings, short
 from mlgate.audit.trail import Record, Trail, safe_digest
-from mlgate.registry import TagEvent
-from mlgate.tags import Action
+from mlgate.registry.state import TagEvent
+from mlgate.registry.tags import Action
 
 
 def check_tags(trail: Trail, out: Findings) -> None:

@@ -15,9 +15,9 @@ from typing import Any
 
 from mlgate.audit.trail import Record, Trail
 from mlgate.config.metricsfile import flatten
+from mlgate.config.root import declaration_paths
 from mlgate.errors import MlgateError, suggest
-from mlgate.registry import TagEvent
-from mlgate.root import declaration_paths
+from mlgate.registry.state import TagEvent
 
 SERVING = ("promote", "rollback")
 CHANGES = ("promote", "rollback", "retire")

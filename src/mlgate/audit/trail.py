@@ -16,8 +16,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Generic, NamedTuple, TypeVar, overload
 
-from mlgate import git, jsonread, ledger, subproc
-from mlgate.registry import TAG_NAMES, Registry, TagEvent, read_registry, registry_tag_names
+from mlgate.plumbing import git, jsonread, subproc
+from mlgate.registry import ledger
+from mlgate.registry.state import TAG_NAMES, Registry, TagEvent, read_registry, registry_tag_names
 
 T = TypeVar("T")
 

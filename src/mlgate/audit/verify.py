@@ -15,12 +15,12 @@ they are reported as such, not as tampering.
 
 from __future__ import annotations
 
-from mlgate import ledger
 from mlgate.audit import ledger_checks as lc
 from mlgate.audit.evidence import LockIndex
 from mlgate.audit.findings import KINDS, Finding, Findings, Verification
 from mlgate.audit.tag_checks import check_tags
 from mlgate.audit.trail import Trail
+from mlgate.registry import ledger
 
 __all__ = ["KINDS", "Finding", "Verification", "verify"]
 

@@ -12,11 +12,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from mlgate import ledger
 from mlgate.audit import timeline, trail
 from mlgate.audit.verify import verify as run_verify
 from mlgate.config.declarations import find_root
 from mlgate.errors import EXIT_FAILED, EXIT_OK, MlgateError
+from mlgate.registry import ledger
 
 
 def main(*, sub: str, **options: Any) -> int:
@@ -27,7 +27,7 @@ def main(*, sub: str, **options: Any) -> int:
 
 
 def at(*, time: str, env: str, model: str | None, fmt: str) -> int:
-    from mlgate.report.audit_text import render_at
+    from mlgate.render.audit_text import render_at
 
     when = timeline.parse_time(time)
     root = find_root()
@@ -49,7 +49,7 @@ def at(*, time: str, env: str, model: str | None, fmt: str) -> int:
 
 
 def verify(*, ledger_ref: str | None, fmt: str) -> int:
-    from mlgate.report.audit_text import render_verify
+    from mlgate.render.audit_text import render_verify
 
     root = find_root()
     result = run_verify(trail.load(root, ref=ledger_ref))
@@ -59,7 +59,7 @@ def verify(*, ledger_ref: str | None, fmt: str) -> int:
 
 def diff(*, a: str, b: str, fmt: str) -> int:
     from mlgate.audit.diff import compare, resolve_pair
-    from mlgate.report.audit_views import render_diff
+    from mlgate.render.audit_views import render_diff
 
     root = find_root()
     loaded = trail.load(root)
@@ -70,7 +70,7 @@ def diff(*, a: str, b: str, fmt: str) -> int:
 
 def export(*, out: str, fmt: str) -> int:
     from mlgate.audit.export import write_export
-    from mlgate.report.audit_html import render_summary
+    from mlgate.render.audit_html import render_summary
 
     root = find_root()
     written = write_export(root, Path(out))

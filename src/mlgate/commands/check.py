@@ -24,17 +24,17 @@ def write_atomically(path: str, text: str) -> None:
 def main(*, model: str, env: str, rev: str | None, policy_ref: str | None, fmt: str,
          out: str | None) -> int:
     from mlgate.config.declarations import find_root
-    from mlgate.dvc import DvcStatus
+    from mlgate.plumbing.dvc import DvcStatus
 
     root = find_root()
     # DVC takes the longest: its status of every stage runs while mlgate loads, reads the
     # policy, the registry and the facts (the model's stages are picked from it after)
     early = DvcStatus(root, ()) if rev is None else None
     try:
-        from mlgate import facts, prejudge
-        from mlgate.actions import registry_facts
-        from mlgate.registry import read_model
-        from mlgate.report import decision as render
+        from mlgate.gates import facts, judge
+        from mlgate.promote.actions import registry_facts
+        from mlgate.registry.state import read_model
+        from mlgate.render import decision as render
 
         cand = facts.candidate(root, rev)
         source = facts.load_policy(model, cand, policy_ref)
@@ -42,14 +42,14 @@ def main(*, model: str, env: str, rev: str | None, policy_ref: str | None, fmt: 
         state = read_model(source.model.name, cwd=root)
         now = datetime.now(UTC)
         predictions = facts.read_predictions(source.model, cand, facts.read_lock(cand))
-        judged = prejudge.judge_predictions(cand, source, env, predictions, now)
+        judged = judge.judge_predictions(cand, source, env, predictions, now)
         gathered = facts.gather(cand, source, now=now, every_stage=early,
                                 predictions=predictions)
     finally:
         if early is not None:
             early.cancel()
     version = state.version_of(cand.commit) if cand.commit and rev is not None else None
-    decision = prejudge.evaluate(gathered.policy.model, env, gathered, judged,
+    decision = judge.evaluate(gathered.policy.model, env, gathered, judged,
                                  candidate_version=version,
                                  **registry_facts(state, gathered.policy.model))
     text = {"json": render.as_json, "markdown": render.as_markdown,

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from mlgate import gcpause
 from mlgate.audit import trail
+from mlgate.config.root import find_root
 from mlgate.errors import EXIT_OK
-from mlgate.registry import read_registry
-from mlgate.root import find_root
+from mlgate.plumbing import gcpause
+from mlgate.registry.state import read_registry
 
 
 def main(*, model: str | None, env: str | None, fmt: str) -> int:
@@ -18,7 +18,7 @@ def main(*, model: str | None, env: str | None, fmt: str) -> int:
     # lists the tags while mlgate goes on (at 10,000 records: 0.1 s and 0.2 s of git, hidden)
     reading = trail.Reading(root, list_tags=True)
     from mlgate.audit import timeline
-    from mlgate.report.audit_text import render_history
+    from mlgate.render.audit_text import render_history
 
     keys, envs = timeline.declared_keys(root)
     # the summaries ledger commits carry are enough, unless a key metric is a nested one;

@@ -11,7 +11,8 @@ from __future__ import annotations
 import configparser
 from pathlib import Path
 
-from mlgate import dvc, scaffold
+from mlgate.adopt import scaffold
+from mlgate.adopt.infer import infer
 from mlgate.config.declarations import (
     PIPELINES_DIR,
     cross_check,
@@ -22,9 +23,9 @@ from mlgate.config.declarations import (
 )
 from mlgate.config.yamlio import load_text
 from mlgate.errors import EXIT_OK, MlgateError, Problem
-from mlgate.init import infer
-from mlgate.monitor.files import write_atomic
-from mlgate.report.text import table, to_json
+from mlgate.plumbing import dvc
+from mlgate.plumbing.files import write_atomic
+from mlgate.render.text import table, to_json
 
 DVC_SETTINGS = (("core", "analytics", "false"), ("core", "check_update", "false"))
 

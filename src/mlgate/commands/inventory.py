@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from mlgate.audit.inventory import inventory
+from mlgate.audit.model_inventory import inventory
 from mlgate.config.declarations import find_root
 from mlgate.errors import EXIT_OK
-from mlgate.registry import read_registry
-from mlgate.report.audit_views import render_inventory
+from mlgate.registry.state import read_registry
+from mlgate.render.audit_views import render_inventory
 
 
 def main(*, model: str | None, fmt: str) -> int:

@@ -13,10 +13,10 @@ import json
 import sys
 from typing import Any
 
-from mlgate.changed import base_commit, changed_models
 from mlgate.config.declarations import declaration_paths, find_root, load_model
 from mlgate.errors import EXIT_OK, MlgateError
-from mlgate.report.text import table
+from mlgate.pullrequest.changed import base_commit, changed_models
+from mlgate.render.text import table
 
 
 def main(*, model: str | None, env: str | None, since: str | None, monitored: bool,

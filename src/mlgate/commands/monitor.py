@@ -13,14 +13,14 @@ from mlgate.config.schema import json_path
 from mlgate.config.yamlio import load_file
 from mlgate.errors import EXIT_FAILED, EXIT_OK, MlgateError
 from mlgate.monitor.codec import read_profile
-from mlgate.monitor.files import write_atomic
-from mlgate.monitor.profile import Profile
 from mlgate.monitor.runner import MonitorResult, run_monitor
 from mlgate.monitor.settings import InvalidSettings, MonitoringSettings, parse_settings
-from mlgate.report.monitor_html import report_html
-from mlgate.report.monitor_json import dumps
-from mlgate.report.monitor_md import summary_markdown
-from mlgate.report.monitor_text import monitor_table
+from mlgate.monitor.summaries import Profile
+from mlgate.plumbing.files import write_atomic
+from mlgate.render.monitor_html import report_html
+from mlgate.render.monitor_json import dumps
+from mlgate.render.monitor_md import summary_markdown
+from mlgate.render.monitor_text import monitor_table
 
 OUTPUTS = ("monitor.json", "summary.md", "report.html")
 

@@ -7,10 +7,10 @@ from pathlib import Path
 from mlgate.errors import EXIT_OK, MlgateError
 from mlgate.monitor.batch import column_names
 from mlgate.monitor.codec import dumps
-from mlgate.monitor.files import write_atomic
 from mlgate.monitor.reader import expand_paths, profile_files
-from mlgate.report.monitor_text import profile_summary
-from mlgate.report.text import to_json
+from mlgate.plumbing.files import write_atomic
+from mlgate.render.monitor_text import profile_summary
+from mlgate.render.text import to_json
 
 DATA_HINT = "name Parquet or CSV files, directories or glob patterns (quote globs for the shell)"
 

@@ -3,9 +3,9 @@
 With `--rev REV` the commit is judged without being checked out: its files through git,
 its outputs through the local DVC cache. "in DVC remote" then asks the default DVC
 remote for every object REV's dvc.lock records for the model (see
-:class:`mlgate.facts.RemoteAtRev`). "reproducible" cannot run `dvc status` on a commit:
+:class:`mlgate.gates.facts.RemoteAtRev`). "reproducible" cannot run `dvc status` on a commit:
 it compares REV's dvc.lock with REV's own commands, params and dependencies, as `dvc
-status` would in a checkout (:mod:`mlgate.lockstatus`), and the artifact, predictions
+status` would in a checkout (:mod:`mlgate.gates.lockstatus`), and the artifact, predictions
 and metrics with the bytes it records (in the DVC cache, or in git for metrics).
 """
 
@@ -14,12 +14,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from mlgate import actions, facts
-from mlgate.commands import _retry
 from mlgate.config.declarations import find_root
 from mlgate.errors import MlgateError
-from mlgate.registry import Deployment, read_registry
-from mlgate.report.text import to_json
+from mlgate.gates import facts
+from mlgate.promote import actions, retry
+from mlgate.registry.state import Deployment, read_registry
+from mlgate.render.text import to_json
 
 
 def main(*, model: str, env: str, rev: str | None, version: str | None,
@@ -43,7 +43,7 @@ def main(*, model: str, env: str, rev: str | None, version: str | None,
             cand, source, env, version=version, approvals_path=approvals, reason=reason,
             push=push, dry_run=dry_run, remote=remote, now=datetime.now(UTC))
 
-    return _retry.run(attempt, root=root, push=push, dry_run=dry_run, remote=remote, fmt=fmt)
+    return retry.run(attempt, root=root, push=push, dry_run=dry_run, remote=remote, fmt=fmt)
 
 
 def already_serving(root: Path, model: str, env: str, commit: str) -> Deployment | None:

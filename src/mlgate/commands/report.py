@@ -13,8 +13,8 @@ def main(*, model: str | None, base: str | None, env: str | None, fmt: str,
          out: str | None) -> int:
     if out:  # before the report, which takes a while: not after it
         _check_writable(out)
-    from mlgate.prreport import build
-    from mlgate.report import pr, pr_json
+    from mlgate.pullrequest import build
+    from mlgate.render import pr, pr_json
 
     report = build(find_root(), model, base, env)
     text = pr_json.as_json(report) + "\n" if fmt == "json" else pr.as_markdown(report)

@@ -5,10 +5,10 @@ are not."""
 from __future__ import annotations
 
 from mlgate.audit import trail
-from mlgate.audit.reproduce import reproduce, resolve
+from mlgate.audit.reproduction import reproduce, resolve
 from mlgate.config.declarations import find_root
 from mlgate.errors import EXIT_FAILED, EXIT_OK
-from mlgate.report.audit_views import render_reproduce
+from mlgate.render.audit_views import render_reproduce
 
 
 def main(*, ref: str, fmt: str) -> int:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from mlgate import actions, facts
-from mlgate.commands import _retry
 from mlgate.config.declarations import find_root
+from mlgate.gates import facts
+from mlgate.promote import actions, retry
 
 
 def main(*, model: str, env: str, to: str | None, reason: str, approvals: str | None,
@@ -26,7 +26,7 @@ def reassign(action: str, *, model: str, env: str, to: str | None, reason: str,
     head = facts.candidate(root, "HEAD")
     source = facts.load_policy(model, head, None)
     facts.check_environment(source.model, env)
-    return _retry.run(
+    return retry.run(
         lambda: actions.reassign(
             head, source, env, action=action, to_version=to, reason=reason,
             approvals_path=approvals, push=push, dry_run=dry_run, remote=remote,

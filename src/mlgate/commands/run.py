@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from mlgate import dvc
 from mlgate.config.declarations import (
     declaration_paths,
     find_root,
@@ -13,7 +12,8 @@ from mlgate.config.declarations import (
 from mlgate.config.metricsfile import flatten, parse_metrics
 from mlgate.config.model import Model
 from mlgate.errors import EXIT_OK, MlgateError
-from mlgate.report.text import table, to_json
+from mlgate.plumbing import dvc
+from mlgate.render.text import table, to_json
 
 
 def model_outputs(model: Model) -> list[str]:

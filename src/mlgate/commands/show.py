@@ -9,11 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mlgate import gcpause
+from mlgate.config.root import declaration_paths, find_root
 from mlgate.errors import EXIT_OK, MlgateError, suggest
-from mlgate.ledger import digest
-from mlgate.registry import Deployment, ModelState, RegistryReading
-from mlgate.root import declaration_paths, find_root
+from mlgate.plumbing import gcpause
+from mlgate.registry.ledger import digest
+from mlgate.registry.state import Deployment, ModelState, RegistryReading
 
 if TYPE_CHECKING:
     from mlgate.config.model import Model
@@ -25,7 +25,7 @@ def main(*, model: str | None, fmt: str) -> int:
     # later, only for what serves now
     reading = RegistryReading(root, messages=False)
     from mlgate.config.declarations import load_model
-    from mlgate.report.registry import render_show
+    from mlgate.render.registry_text import render_show
 
     with gcpause.paused():
         registry = reading.result()

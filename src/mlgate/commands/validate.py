@@ -7,7 +7,7 @@ from pathlib import Path
 
 from mlgate.config.declarations import PIPELINES_DIR, check_files, declaration_paths, find_root
 from mlgate.errors import EXIT_OK, MlgateError
-from mlgate.report.text import to_json
+from mlgate.render.text import to_json
 
 
 def main(*, files: list[str], fmt: str) -> int:

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mlgate import dvc, git, subproc
 from mlgate.config.declarations import find_root, load_model
+from mlgate.deploy.artifact import Verification, verify
 from mlgate.errors import EXIT_FAILED, EXIT_OK
-from mlgate.registry import read_model
-from mlgate.report.text import table, to_json
-from mlgate.tags import parse_tag
-from mlgate.verify import Verification, verify
+from mlgate.plumbing import dvc, git, subproc
+from mlgate.registry.state import read_model
+from mlgate.registry.tags import parse_tag
+from mlgate.render.text import table, to_json
 
 
 def main(*, tag: str, pull: bool, deploy: bool, ledger: str, fmt: str) -> int:

@@ -15,11 +15,11 @@ from mlgate.config import schema
 from mlgate.config.dvcfiles import DvcYaml, load_dvc_yaml
 from mlgate.config.metricsfile import lookup, parse_metrics
 from mlgate.config.model import Model, build_model
+from mlgate.config.root import PIPELINES_DIR as PIPELINES_DIR
+from mlgate.config.root import declaration_paths as declaration_paths
+from mlgate.config.root import find_root as find_root  # re-exported, with the two above
 from mlgate.config.yamlio import Document, load_bytes, load_file
 from mlgate.errors import MlgateError, Problem
-from mlgate.root import PIPELINES_DIR as PIPELINES_DIR
-from mlgate.root import declaration_paths as declaration_paths
-from mlgate.root import find_root as find_root  # re-exported, with the two above
 
 # Reads a file relative to the repo root: bytes, or None when it does not exist.
 Reader = Callable[[str], bytes | None]

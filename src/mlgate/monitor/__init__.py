@@ -9,6 +9,7 @@ Pure numpy/pyarrow; nothing here prints. Typical use::
 """
 
 from mlgate.monitor.codec import dumps, from_dict, loads, read_profile, to_dict, write_profile
+from mlgate.monitor.distance import Level, Thresholds, jensen_shannon, psi, worst
 from mlgate.monitor.drift import (
     DriftConfig,
     DriftReport,
@@ -24,7 +25,9 @@ from mlgate.monitor.drift import (
     schema_checks,
     verdict,
 )
-from mlgate.monitor.profile import (
+from mlgate.monitor.reader import expand_paths, iter_batches, profile_files
+from mlgate.monitor.sketch import Sketch
+from mlgate.monitor.summaries import (
     CategoricalSummary,
     ColumnSummary,
     NumericSummary,
@@ -33,9 +36,6 @@ from mlgate.monitor.profile import (
     merge_all,
     profile_table,
 )
-from mlgate.monitor.reader import expand_paths, iter_batches, profile_files
-from mlgate.monitor.sketch import Sketch
-from mlgate.monitor.stats import Level, Thresholds, jensen_shannon, psi, worst
 
 __all__ = [
     "CategoricalSummary",

@@ -19,8 +19,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from mlgate.errors import MlgateError
-from mlgate.monitor.profile import Profile, merge, profile_table
 from mlgate.monitor.reader import DEFAULT_BATCH_ROWS, expand_paths, iter_batches
+from mlgate.monitor.summaries import Profile, merge, profile_table
 
 Floats = npt.NDArray[np.float64]
 

@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from mlgate.errors import MlgateError
-from mlgate.monitor.profile import CategoricalSummary, ColumnSummary, NumericSummary, Profile
 from mlgate.monitor.sketch import Sketch
+from mlgate.monitor.summaries import CategoricalSummary, ColumnSummary, NumericSummary, Profile
 
 FORMAT = "mlgate.profile"
 VERSION = 1

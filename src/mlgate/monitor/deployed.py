@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mlgate import git
 from mlgate.config.metricsfile import parse_metrics
 from mlgate.config.model import Model
 from mlgate.errors import MlgateError
-from mlgate.registry import read_model
+from mlgate.plumbing import git
+from mlgate.registry.state import read_model
 
 
 @dataclass(frozen=True)

@@ -13,14 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from mlgate.monitor.profile import (
-    CategoricalSummary,
-    ColumnKind,
-    ColumnSummary,
-    NumericSummary,
-    Profile,
-)
-from mlgate.monitor.stats import (
+from mlgate.monitor.distance import (
     DEFAULT_EPSILON,
     Level,
     Thresholds,
@@ -30,6 +23,13 @@ from mlgate.monitor.stats import (
     psi,
     sketch_psi,
     worst,
+)
+from mlgate.monitor.summaries import (
+    CategoricalSummary,
+    ColumnKind,
+    ColumnSummary,
+    NumericSummary,
+    Profile,
 )
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from mlgate.monitor.profile import CategoricalSummary, ColumnKind, ColumnSummary, NumericSummary
+from mlgate.monitor.summaries import CategoricalSummary, ColumnKind, ColumnSummary, NumericSummary
 
 DEFAULT_TOP = 12
 

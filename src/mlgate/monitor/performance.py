@@ -1,7 +1,7 @@
 """The gap between the production metric and the deployed version's recorded test metric.
 
-The production metric is computed by :mod:`mlgate.stats`, the same functions the gates
-use on the evaluation's predictions, so both sides of the gap are measured alike.
+The production metric is computed by :mod:`mlgate.gates.classification`, the same functions
+the gates use on the evaluation's predictions, so both sides of the gap are measured alike.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 import numpy.typing as npt
 
-from mlgate import stats
 from mlgate.config.model import Direction, default_direction
-from mlgate.monitor.stats import Level
+from mlgate.gates import classification
+from mlgate.monitor.distance import Level
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ def check_performance(
                             recorded_source, "warn")
     if rows < min_rows:
         return replace(base, note=f"only {rows} labelled rows (fewer than {min_rows}): not judged")
-    value, why = stats.metric_value(metric, y, s)
+    value, why = classification.metric_value(metric, y, s)
     if math.isnan(value):
         return replace(base, note=f"{why}: not judged")
     gap = shortfall(value, recorded, direction)

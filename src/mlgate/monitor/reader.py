@@ -2,7 +2,7 @@
 
 Only one record batch (``batch_rows`` rows of the requested columns, or one CSV block)
 and, for Parquet, the row group it comes from are in memory at a time; each batch is
-profiled and folded into the running profile with :func:`mlgate.monitor.profile.merge`.
+profiled and folded into the running profile with :func:`mlgate.monitor.summaries.merge`.
 Peak memory is therefore bounded by the largest row group, not by the file.
 """
 
@@ -18,8 +18,8 @@ import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 
 from mlgate.errors import MlgateError
-from mlgate.monitor.profile import Profile, merge, profile_table
 from mlgate.monitor.sketch import DEFAULT_RELATIVE_ACCURACY
+from mlgate.monitor.summaries import Profile, merge, profile_table
 
 FileFormat = Literal["parquet", "csv"]
 

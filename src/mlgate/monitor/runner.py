@@ -20,6 +20,7 @@ from mlgate.config.model import Model
 from mlgate.errors import MlgateError
 from mlgate.monitor.batch import Scan, join_labels, read_labels, scan_batches
 from mlgate.monitor.deployed import deployed_metrics
+from mlgate.monitor.distance import Level, worst
 from mlgate.monitor.drift import (
     DriftReport,
     FeatureDrift,
@@ -29,9 +30,8 @@ from mlgate.monitor.drift import (
     verdict,
 )
 from mlgate.monitor.performance import PerformanceCheck, check_performance
-from mlgate.monitor.profile import Profile
 from mlgate.monitor.settings import MonitoringSettings
-from mlgate.monitor.stats import Level, worst
+from mlgate.monitor.summaries import Profile
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+from mlgate.monitor.distance import Thresholds
 from mlgate.monitor.drift import DriftConfig, VerdictRule
-from mlgate.monitor.stats import Thresholds
 
 ACTIONS = ("open_issue", "retrain", "rollback")
 PERFORMANCE_METRICS = ("roc_auc", "accuracy", "f1", "precision", "recall", "log_loss", "brier")

@@ -1,0 +1,317 @@
+"""Pure judges of the metric gates: threshold, no_regression, confidence and slices.
+
+Each takes its gate (from :mod:`mlgate.config.model`) and the facts it needs, and returns
+a :class:`Verdict`; :func:`mlgate.gates.policy.evaluate` gathers them into a Decision. Numbers
+from policy and metrics files are shown as written; comparisons that need arithmetic
+use the decimals as written, so that 0.8712 - 0.01 is 0.8612, not 0.8612000000000001.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from mlgate.config.metricsfile import lookup
+from mlgate.config.model import ConfidenceGate, NoRegressionGate, SlicesGate, ThresholdGate
+
+if TYPE_CHECKING:  # numpy is imported by the gates that compute, not by every command
+    import numpy as np
+    import numpy.typing as npt
+
+Observed = str | float | None
+
+
+@dataclass(frozen=True)
+class Incumbent:
+    """The version now in an environment, with the metrics its record holds."""
+
+    version: str
+    metrics: dict[str, Any]
+
+
+@dataclass(frozen=True, eq=False)
+class Predictions:
+    """The evaluation's per-row predictions; ``columns`` holds the slice columns."""
+
+    label: npt.NDArray[Any]
+    score: npt.NDArray[Any]
+    columns: Mapping[str, npt.NDArray[Any]] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.label)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    observed: Observed
+    expected: str
+    passed: bool
+    why: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+# --- numbers ---
+
+
+def lit(value: float) -> str:
+    """A number from a policy or metrics file, as written: 0.85, 1, 1e-05."""
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return str(int(value)) if abs(value) < 1e15 else repr(value)
+    return "NaN" if isinstance(value, float) and math.isnan(value) else str(value)
+
+
+def show(value: float, near: float | None = None) -> str:
+    """A computed number to 6 significant digits, or every digit when that much would
+    make it look equal to ``near``, the bound it is compared with."""
+    if not math.isfinite(value):
+        return lit(value)
+    text = f"{value:.6g}"
+    if near is not None and value != near and text == f"{near:.6g}":
+        return repr(float(value))
+    return text
+
+
+def exact(value: float) -> Decimal:
+    """The decimal the number was written as, so that 0.8712 - 0.01 is 0.8612."""
+    return Decimal(value) if isinstance(value, int) else Decimal(repr(float(value)))
+
+
+def read_metric(metrics: dict[str, Any], name: str, whose: str) -> tuple[Observed, str | None]:
+    """``(value, None)`` for a finite number, else ``(what was found, why it fails)``."""
+    value = lookup(metrics, name)
+    if value is None:
+        return None, f"{name} is missing from {whose}"
+    if isinstance(value, dict):
+        return None, f"{name} is a group, not a number, in {whose}"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value), f"{name} is not a number in {whose}: {value!r}"
+    if not math.isfinite(value):
+        return float(value), f"{name} is {lit(float(value))} in {whose}"
+    return value, None
+
+
+def candidate_metric(name: str, metrics: dict[str, Any], error: str | None
+                     ) -> tuple[Observed, str | None]:
+    return (None, error) if error else read_metric(metrics, name, "the candidate's metrics")
+
+
+def bounds_text(low: float | None, high: float | None) -> str:
+    parts = [f">= {lit(low)}" if low is not None else "",
+             f"<= {lit(high)}" if high is not None else ""]
+    return " and ".join(p for p in parts if p)
+
+
+def _outside(name: str, value: float, low: float | None, high: float | None) -> str | None:
+    """Why ``value``, a number as written in a metrics file, is not within [low, high]."""
+    if low is not None and value < low:
+        return f"{name} {lit(value)} is below the minimum {lit(low)}"
+    if high is not None and value > high:
+        return f"{name} {lit(value)} is above the maximum {lit(high)}"
+    return None
+
+
+def threshold(gate: ThresholdGate, metrics: dict[str, Any], error: str | None) -> Verdict:
+    expected = bounds_text(gate.min, gate.max)
+    observed, problem = candidate_metric(gate.metric, metrics, error)
+    if problem or not isinstance(observed, int | float):
+        return Verdict(observed, expected, False, problem or "")
+    outside = _outside(gate.metric, observed, gate.min, gate.max)
+    return Verdict(observed, expected, outside is None,
+                   outside or f"{gate.metric} {lit(observed)} {expected}")
+
+
+def no_regression(gate: NoRegressionGate, env: str, lower: bool, metrics: dict[str, Any],
+                  error: str | None, incumbent: Incumbent | None) -> Verdict:
+    """The candidate no worse than the incumbent in ``env`` by more than the tolerance;
+    worse means lower, or higher when ``lower`` is better."""
+    tolerance = gate.tolerance
+    allowance = f"{(exact(tolerance) * 100).normalize():f}%" if gate.relative else lit(tolerance)
+    margin = f" {'+' if lower else '-'} {allowance}" if tolerance else ""
+    observed, problem = candidate_metric(gate.metric, metrics, error)
+    if incumbent is None:
+        expected = f"not worse than the incumbent in {env}{margin}"
+        why = problem or f"no incumbent in {env}: nothing to regress from"
+        return Verdict(observed, expected, problem is None, why)
+    whose = f"{incumbent.version} in {env}"
+    base, base_problem = read_metric(incumbent.metrics, gate.metric, f"the metrics of {whose}")
+    shown = lit(base) if isinstance(base, int | float) else f"its {gate.metric}"
+    expected = f"not worse than {shown}{margin} (incumbent {whose})"
+    if problem or base_problem or not isinstance(observed, int | float) \
+            or not isinstance(base, int | float):
+        return Verdict(observed, expected, False, problem or base_problem or "")
+    cand, inc = exact(observed), exact(base)
+    worse_by = cand - inc if lower else inc - cand
+    allowed = exact(tolerance) * abs(inc) if gate.relative else exact(tolerance)
+    passed = worse_by <= allowed
+    head = f"{gate.metric} {lit(observed)} vs {lit(base)} ({whose})"
+    if worse_by <= 0:
+        why = f"{head}: better by {show(float(-worse_by))}" if worse_by else f"{head}: equal"
+    else:
+        verdict = "within" if passed else "more than"
+        why = (f"{head}: worse by {show(float(worse_by), float(allowed))}, {verdict} the "
+               f"tolerance {allowance}")
+    if gate.relative and tolerance and inc == 0:
+        why += ("; a relative tolerance of an incumbent of 0 allows nothing, so only "
+                "'not worse at all' passes")
+    details = {"incumbent": base, "incumbent_version": incumbent.version, "environment": env,
+               "worse_by": float(worse_by), "allowed": float(allowed)}
+    return Verdict(observed, expected, passed, why, details)
+
+
+# --- from the predictions ---
+
+
+def _percent(level: float) -> str:
+    return f"{level * 100:.10g}%"
+
+
+def _too_few(predictions: Predictions | None, missing: str | None, least: int) -> str | None:
+    if predictions is None:
+        return f"no predictions: {missing or 'the model declares no predictions file'}"
+    if len(predictions) == 0:
+        return f"there are no predictions; at least {least} needed"
+    if len(predictions) < least:
+        return f"only {len(predictions)} predictions; at least {least} needed"
+    return None
+
+
+def confidence(gate: ConfidenceGate, predictions: Predictions | None, missing: str | None
+               ) -> Verdict:
+    ci = f"{_percent(gate.level)} CI"
+    expected = " and ".join(
+        ([f"{ci} lower bound >= {lit(gate.min)}"] if gate.min is not None else [])
+        + ([f"{ci} upper bound <= {lit(gate.max)}"] if gate.max is not None else []))
+    problem = _too_few(predictions, missing, gate.min_samples)
+    if problem or predictions is None:
+        return Verdict(None, expected, False, problem or "")
+    from mlgate.gates import classification
+
+    try:
+        found = classification.bootstrap_interval(gate.metric, predictions.label, predictions.score,
+                                         resamples=gate.resamples, level=gate.level,
+                                         seed=gate.seed)
+    except classification.UndefinedMetric as exc:
+        return Verdict(None, expected, False, f"{gate.metric} is undefined: {exc}")
+    details = {"point": found.point, "low": found.low, "high": found.high,
+               "level": gate.level, "resamples": found.resamples,
+               "resamples_used": found.resamples_used, "seed": gate.seed,
+               "predictions": len(predictions)}
+    judged: list[str] = []
+    failed: list[str] = []
+    if gate.min is not None:
+        ok = found.low >= gate.min
+        (judged if ok else failed).append(
+            f"lower bound {show(found.low, gate.min)} {'>=' if ok else '<'} {lit(gate.min)}")
+    if gate.max is not None:
+        ok = found.high <= gate.max
+        (judged if ok else failed).append(
+            f"upper bound {show(found.high, gate.max)} {'<=' if ok else '>'} {lit(gate.max)}")
+    dropped = found.resamples - found.resamples_used
+    why = (f"{ci} of {gate.metric} [{show(found.low)}, {show(found.high)}] (point "
+           f"{show(found.point)}) from {found.resamples} resamples of {len(predictions)} "
+           f"predictions" + (f", {dropped} without a value left out" if dropped else "")
+           + "; " + "; ".join(failed + judged))
+    observed: Observed = (found.low if gate.max is None else found.high if gate.min is None
+                          else f"[{show(found.low)}, {show(found.high)}]")
+    return Verdict(observed, expected, not failed, why, details)
+
+
+MISSING_VALUE = "(missing)"
+
+
+def _slice_name(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return MISSING_VALUE
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # integer columns with nulls arrive as floats
+    return str(value)
+
+
+def groups(column: npt.NDArray[Any]) -> list[tuple[str, npt.NDArray[np.intp]]]:
+    """Row indexes per distinct value, in value order; missing values make one group."""
+    import numpy as np
+
+    values = np.asarray(column)
+    if values.dtype.kind not in "biuf":
+        values = np.array([_slice_name(v.item() if isinstance(v, np.generic) else v)
+                           for v in values], dtype=object)
+    keys, inverse = np.unique(values, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    order = np.argsort(inverse, kind="stable")
+    cuts = np.cumsum(np.bincount(inverse, minlength=len(keys)))[:-1]
+    return [(_slice_name(k.item() if isinstance(k, np.generic) else k), rows)
+            for k, rows in zip(keys, np.split(order, cuts), strict=True)]
+
+
+def listed(items: list[str], most: int = 5) -> str:
+    more = len(items) - most
+    return ", ".join(items[:most]) + (f" and {more} more" if more > 0 else "")
+
+
+def slices(gate: SlicesGate, lower: bool, predictions: Predictions | None,
+           missing: str | None) -> Verdict:
+    """Every slice of ``gate.column`` with at least ``min_size`` rows reaches ``min`` (at
+    most ``min`` when lower is better) and best minus worst stays within ``max_gap``."""
+    col, metric, floor, cmp = gate.column, gate.metric, gate.min, "<=" if lower else ">="
+    wanted = ([f"every slice of {col} {cmp} {lit(floor)}"] if floor is not None else []) \
+        + ([f"gap between slices of {col} <= {lit(gate.max_gap)}"]
+           if gate.max_gap is not None else [])
+    unit = "row" if gate.min_size == 1 else "rows"
+    expected = " and ".join(wanted) + f" (slices of at least {gate.min_size} {unit})"
+    problem = _too_few(predictions, missing, 1)
+    if predictions is None or problem:
+        return Verdict(None, expected, False, problem or "")
+    if col not in predictions.columns:
+        return Verdict(None, expected, False, f"the predictions have no column {col}")
+    rows: list[dict[str, Any]] = []
+    failed: list[str] = []
+    small: list[str] = []
+    judged: dict[str, float] = {}
+    from mlgate.gates import classification
+
+    for name, index in groups(predictions.columns[col]):
+        value, undefined = classification.metric_value(metric, predictions.label[index],
+                                              predictions.score[index])
+        entry: dict[str, Any] = {"slice": name, "rows": len(index), "judged": False,
+                                 "value": None if undefined else value, "undefined": undefined}
+        rows.append(entry)
+        if len(index) < gate.min_size:
+            small.append(f"{col}={name} ({len(index)} row{'s' if len(index) != 1 else ''})")
+            continue
+        entry["judged"] = True
+        if undefined:
+            failed.append(f"{col}={name}: {metric} is undefined: {undefined}")
+            entry["passed"] = False
+            continue
+        judged[name] = value
+        entry["passed"] = floor is None or (value <= floor if lower else value >= floor)
+        if not entry["passed"]:
+            assert floor is not None
+            failed.append(f"{col}={name} {metric} {show(value, floor)} "
+                          f"{'>' if lower else '<'} {lit(floor)}")
+    notes = [f"not judged, under {gate.min_size} rows: {listed(small)}"] if small else []
+    details: dict[str, Any] = {"column": col, "metric": metric, "min_size": gate.min_size,
+                               "slices": rows, "gap": None}
+    if not judged and not failed:
+        why = f"no slice of {col} has {gate.min_size} or more rows, so none was judged"
+        return Verdict(None, expected, False, "; ".join([why, *notes]), details)
+    summary: list[str] = []
+    observed: Observed = None
+    if judged:
+        worst = (max if lower else min)(judged, key=judged.__getitem__)
+        high, low = max(judged, key=judged.__getitem__), min(judged, key=judged.__getitem__)
+        gap = judged[high] - judged[low]
+        details["gap"] = gap
+        summary.append(f"{len(judged)} slice{'s' if len(judged) != 1 else ''} of {col} "
+                       f"judged, worst {metric} "
+                       f"{show(judged[worst])} ({col}={worst}), gap {show(gap)}")
+        if gate.max_gap is not None and gap > gate.max_gap:
+            failed.append(f"gap {show(gap, gate.max_gap)} > {lit(gate.max_gap)} "
+                          f"({col}={high} {show(judged[high])}, {col}={low} "
+                          f"{show(judged[low])})")
+        observed = judged[worst] if gate.max_gap is None else gap if floor is None else (
+            f"worst {show(judged[worst])}, gap {show(gap)}")
+    return Verdict(observed, expected, not failed, "; ".join(failed + summary + notes), details)

@@ -1,0 +1,182 @@
+"""Every git call mlgate makes. Reads go through plumbing (`cat-file`, `for-each-ref`),
+never a checkout, so a policy or a metrics file can be read at any ref."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from mlgate.errors import MlgateError
+from mlgate.plumbing import subproc
+
+GIT_HINT = "check that this is a git repository and that git works here (`git status`)"
+
+
+def git(args: Sequence[str], *, cwd: Path, hint: str = GIT_HINT, check: bool = True,
+        input_bytes: bytes | None = None, env: Mapping[str, str] | None = None) -> str:
+    proc = subproc.run(["git", *args], cwd=cwd, hint=hint, check=check, input_bytes=input_bytes,
+                       env=env)
+    return (proc.stdout or b"").decode("utf-8", "replace")
+
+
+def start(args: Sequence[str], *, cwd: Path, hint: str = GIT_HINT) -> subproc.Started:
+    """A git command started now, read with ``.result()`` later."""
+    return subproc.Started(["git", *args], cwd=cwd, hint=hint)
+
+
+def git_ok(args: Sequence[str], *, cwd: Path) -> bool:
+    return subproc.run(["git", *args], cwd=cwd, hint=GIT_HINT, check=False).returncode == 0
+
+
+def toplevel(cwd: Path) -> Path:
+    out = git(["rev-parse", "--show-toplevel"], cwd=cwd,
+              hint="run mlgate inside the git repository that holds dvc.yaml")
+    return Path(out.strip())
+
+
+def resolve(rev: str, *, cwd: Path) -> str:
+    """Full commit id of ``rev``; a clear error when it does not name a commit."""
+    if rev.startswith("-"):
+        raise MlgateError(f"not a revision: {rev!r}", hint="name a branch, tag or commit")
+    proc = subproc.run(["git", "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"],
+                       cwd=cwd, hint=GIT_HINT, check=False)
+    if proc.returncode != 0:
+        raise MlgateError(f"unknown revision {rev!r}",
+                          hint="name a branch, tag or commit that exists here (`git fetch` first "
+                               "if it is on the remote)")
+    return (proc.stdout or b"").decode().strip()
+
+
+def head_commit(*, cwd: Path) -> str | None:
+    proc = subproc.run(["git", "rev-parse", "--verify", "--quiet", "HEAD"], cwd=cwd,
+                       hint=GIT_HINT, check=False)
+    return (proc.stdout or b"").decode().strip() or None
+
+
+@dataclass(frozen=True)
+class Blob:
+    oid: str
+    data: bytes
+
+
+class RevReader:
+    """Reads files at one commit through one `git cat-file --batch` process."""
+
+    def __init__(self, commit: str, *, cwd: Path) -> None:
+        self.commit = commit
+        self.cwd = cwd
+        self._cache: dict[str, Blob | None] = {}
+
+    def blob(self, relpath: str) -> Blob | None:
+        if relpath not in self._cache:
+            found = cat_files([f"{self.commit}:{relpath}"], cwd=self.cwd)
+            self._cache[relpath] = found[0]
+        return self._cache[relpath]
+
+    def __call__(self, relpath: str) -> bytes | None:
+        blob = self.blob(relpath)
+        return None if blob is None else blob.data
+
+
+def cat_files(specs: Sequence[str], *, cwd: Path) -> list[Blob | None]:
+    """Contents of many `rev:path` objects in one process; None for those that are missing
+    (or are not files)."""
+    return [Blob(oid, data) if kind == "blob" else None
+            for oid, kind, data in cat_objects(specs, cwd=cwd)]
+
+
+def cat_objects(specs: Sequence[str], *, cwd: Path) -> list[tuple[str, str, bytes]]:
+    """(id, type, bytes) of many objects in one `git cat-file --batch`; ("", "missing", b"")
+    for those that do not exist. Input and output go through temporary files, not pipes:
+    megabytes of records are read at once rather than in pipe-sized pieces."""
+    if not specs:
+        return []
+    for spec in specs:
+        if "\n" in spec:
+            raise MlgateError(f"invalid path {spec!r}: contains a newline")
+    with tempfile.TemporaryFile() as given, tempfile.TemporaryFile() as taken:
+        given.write("".join(spec + "\n" for spec in specs).encode())
+        given.seek(0)
+        proc = subprocess.run(["git", "cat-file", "--batch"], cwd=cwd, stdin=given,
+                              stdout=taken, stderr=subprocess.PIPE, env=subproc.child_env(),
+                              check=False)
+        if proc.returncode != 0:
+            raise MlgateError("`git cat-file --batch` failed:\n    "
+                              + proc.stderr.decode("utf-8", "replace").strip(), hint=GIT_HINT)
+        taken.seek(0)
+        out = taken.read()
+    found: list[tuple[str, str, bytes]] = []
+    pos = 0
+    for _ in specs:
+        end = out.index(b"\n", pos)
+        parts = out[pos:end].decode().split()
+        pos = end + 1
+        if len(parts) == 3:
+            size = int(parts[2])
+            found.append((parts[0], parts[1], out[pos:pos + size]))
+            pos += size + 1
+        else:  # "<spec> missing" / "ambiguous"
+            found.append(("", "missing", b""))
+    return found
+
+
+def ls_tree(commit: str, paths: Sequence[str] = (), *, cwd: Path) -> list[tuple[str, str]]:
+    """(blob id, path) of every file at ``commit``, or under ``paths`` (literal paths, not
+    patterns: files, or directories for all the files in them); one `git ls-tree -r`."""
+    out = subproc.run(["git", "ls-tree", "-r", "-z", commit, "--", *paths], cwd=cwd,
+                      hint=GIT_HINT, env={"GIT_LITERAL_PATHSPECS": "1"}).stdout
+    return tree_entries(out or b"")
+
+
+def tree_entries(out: bytes) -> list[tuple[str, str]]:
+    """(blob id, path) of each file in the output of `git ls-tree -r -z`."""
+    found = []
+    for entry in out.decode("utf-8", "replace").split("\0"):
+        meta, _, path = entry.partition("\t")
+        parts = meta.split()
+        if len(parts) == 3 and parts[1] == "blob":
+            found.append((parts[2], path))
+    return found
+
+
+def dirty_paths(*, cwd: Path) -> list[str]:
+    """Tracked files that differ from HEAD, and untracked files git does not ignore."""
+    out = git(["status", "--porcelain=v1", "-z", "--untracked-files=normal"], cwd=cwd)
+    paths = []
+    entries = out.split("\0")
+    i = 0
+    while i < len(entries):
+        entry = entries[i]
+        i += 1
+        if not entry:
+            continue
+        paths.append(entry[3:])
+        if entry[0] in "RC":  # renames carry the old path as the next entry
+            i += 1
+    return paths
+
+
+def commits_touching(path: str, *, cwd: Path, rev: str = "HEAD", limit: int = 500
+                     ) -> list[tuple[str, int]]:
+    """(commit, committer time) of commits that changed ``path``, newest first."""
+    out = git(["log", f"-n{limit}", "--format=%H %ct", rev, "--", path], cwd=cwd)
+    result = []
+    for line in out.splitlines():
+        sha, _, when = line.partition(" ")
+        result.append((sha, int(when)))
+    return result
+
+
+def commit_author(commit: str, *, cwd: Path) -> tuple[str, str]:
+    out = git(["show", "-s", "--format=%an%x00%ae", commit], cwd=cwd)
+    name, _, email = out.strip().partition("\0")
+    return name, email
+
+
+def blob_id(data: bytes) -> str:
+    """The git blob id of ``data``, as `git hash-object` prints it (SHA-1 repositories)."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()

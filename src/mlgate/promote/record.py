@@ -1,0 +1,173 @@
+"""What a promotion needs besides the gates: approvals, the version, the record."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from mlgate.config.dvcfiles import DvcLock
+from mlgate.errors import MlgateError
+from mlgate.gates.facts import Gathered, data_dependencies
+from mlgate.plumbing.dvccache import cached_file
+from mlgate.registry.state import ModelState
+from mlgate.registry.tags import Version
+
+FIRST_VERSION = "1.0.0"
+CI_VARIABLES = {
+    "repository": "GITHUB_REPOSITORY", "run_id": "GITHUB_RUN_ID",
+    "run_attempt": "GITHUB_RUN_ATTEMPT", "workflow_ref": "GITHUB_WORKFLOW_REF",
+    "actor": "GITHUB_ACTOR", "event": "GITHUB_EVENT_NAME", "server_url": "GITHUB_SERVER_URL",
+    "sha": "GITHUB_SHA", "ref": "GITHUB_REF",
+}
+
+
+@dataclass(frozen=True)
+class ApprovalFile:
+    approvers: tuple[str, ...]
+    author: str | None
+    raw: list[dict[str, Any]]
+
+
+def read_approvals(path: str, env: str) -> ApprovalFile:
+    """Approvals as GitHub's "review deployments" API returns them
+    (`GET /repos/{o}/{r}/actions/runs/{id}/approvals`): a list of
+    {state, user: {login}, environments: [{name}], comment}. The file may instead be
+    {"approvals": [...], "author": "login"} to name the candidate's author as GitHub
+    knows it."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except FileNotFoundError:
+        raise MlgateError("no such file", path=path,
+                          hint="the promote workflow writes it with `gh api`") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        line = getattr(exc, "lineno", None)
+        raise MlgateError(f"invalid JSON: {exc}", path=path, line=line,
+                          hint="expected the JSON that GitHub's approvals API returns") from None
+    author = None
+    if isinstance(data, dict):
+        author = data.get("author")
+        data = data.get("approvals")
+    if not isinstance(data, list) or not all(isinstance(a, dict) for a in data):
+        raise MlgateError("expected a list of approvals", path=path, line=1,
+                          hint='[{"state": "approved", "user": {"login": "..."}, '
+                               '"environments": [{"name": "production"}]}]')
+    approvers = []
+    for n, item in enumerate(data):
+        user = item.get("user")
+        if user is not None and not isinstance(user, dict):
+            raise MlgateError(f"approval #{n + 1}: user must be an object with a login, "
+                              f"got {user!r}", path=path,
+                              hint='"user": {"login": "..."}, as GitHub\'s approvals API '
+                                   'returns it')
+        envs = [e.get("name") for e in item.get("environments") or [] if isinstance(e, dict)]
+        login = (user or {}).get("login")
+        if item.get("state") == "approved" and login and (not envs or env in envs):
+            approvers.append(str(login))
+    return ApprovalFile(tuple(approvers), author if isinstance(author, str) else None, data)
+
+
+def choose_version(state: ModelState, commit: str, requested: str | None) -> tuple[str, bool]:
+    """(version, is_new). A commit already registered keeps its version. Otherwise the
+    rule: the first version is 1.0.0, each next one bumps the minor number of the
+    highest (1.0.0, 1.1.0, 1.2.0, ...); `--version` may name any higher version."""
+    existing = state.version_of(commit)
+    if existing is not None:
+        if requested and requested.removeprefix("v") != existing:
+            raise MlgateError(f"commit {commit[:12]} is already registered as v{existing}",
+                              hint=f"omit --version, or use --version v{existing}")
+        return existing, False
+    latest = state.latest_version()
+    if requested:
+        wanted = Version.parse(requested)
+        if wanted is None:
+            raise MlgateError(f"not a semantic version: {requested!r}",
+                              hint="write it as vMAJOR.MINOR.PATCH, e.g. v1.4.0")
+        if str(wanted) in state.versions():
+            raise MlgateError(f"v{wanted} is already registered for another commit",
+                              hint="choose a new version, or omit --version")
+        top = Version.parse(latest) if latest else None
+        if top is not None and wanted.sort_key() <= top.sort_key():
+            raise MlgateError(f"v{wanted} is not higher than the latest version v{top}",
+                              hint="versions only go up; omit --version to bump the minor")
+        return str(wanted), True
+    if latest is None:
+        return FIRST_VERSION, True
+    top = Version.parse(latest)
+    assert top is not None
+    return f"{top.major}.{top.minor + 1}.0", True
+
+
+def ci_context() -> dict[str, str] | None:
+    found = {k: os.environ[v] for k, v in CI_VARIABLES.items() if os.environ.get(v)}
+    return found or None
+
+
+def artifact_digests(gathered: Gathered, lock: DvcLock | None) -> tuple[str | None, str | None]:
+    """(sha256, md5) of the artifact, from the working tree or the DVC cache."""
+    model = gathered.policy.model
+    entry = lock.out(model.artifact) if lock else None
+    md5 = entry.md5 if entry else None
+    root = gathered.candidate.root
+    candidates = [root / model.artifact] if gathered.candidate.rev is None else []
+    if md5:
+        candidates.append(cached_file(root, md5))
+    for path in candidates:
+        if path.is_file():
+            return _sha256(path), md5
+    return None, md5
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def predicate(*, gathered: Gathered, lock: DvcLock | None, action: str, env: str,
+              version: str | None, decision: dict[str, Any], seq: int, previous: str | None,
+              tags: list[str], approvals: ApprovalFile | None, reason: str | None,
+              now: datetime) -> dict[str, Any]:
+    model = gathered.policy.model
+    from mlgate.config.declarations import read_dvc_yaml
+
+    deps = data_dependencies(model, read_dvc_yaml(gathered.candidate.read))
+    params: dict[str, Any] = {}
+    if lock:
+        for stage in lock.stages.values():
+            for file, values in stage.params.items():
+                params.setdefault(file, {}).update(values or {})
+    policy = gathered.policy
+    return {
+        "model": model.name,
+        "version": version,
+        "environment": env,
+        "action": action,
+        "seq": seq,
+        "commit": gathered.candidate.commit,
+        "dvc_lock": {"path": "dvc.lock", "md5": gathered.lock_digest},
+        "params": params,
+        "data": [{"path": d, "md5": _dep_md5(lock, d)} for d in deps],
+        "metrics": gathered.metrics,
+        "decision": decision,
+        "policy": {"path": policy.path, "ref": policy.ref, "commit": policy.commit,
+                   "blob": policy.blob},
+        "ci": ci_context(),
+        "approvals": [] if approvals is None else list(approvals.approvers),
+        "reason": reason,
+        "time": now.isoformat().replace("+00:00", "Z"),
+        "previous": previous,
+        "tags": tags,
+    }
+
+
+def _dep_md5(lock: DvcLock | None, path: str) -> str | None:
+    entry = lock.dep(path) if lock else None
+    return entry.md5 if entry else None

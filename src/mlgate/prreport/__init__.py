@@ -1,7 +1,0 @@
-"""A pull request's report: what changed (params, data, code), what it did to the metrics
-against the base and against the version now deployed, and whether the change would pass
-its environment's gates. :func:`build` gathers; :mod:`mlgate.report.pr` formats."""
-
-from mlgate.prreport.collect import Incumbent, Report, Side, build
-
-__all__ = ["Incumbent", "Report", "Side", "build"]

@@ -1,0 +1,267 @@
+"""Gather everything a pull request's report shows, read-only, then evaluate the gates.
+
+The head is the working tree (what CI checked out and reproduced); the base is a ref,
+read through git plumbing and the DVC cache, never checked out. The gates come from
+the base's policy, so that a change cannot weaken what judges it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mlgate.config.declarations import (
+    PIPELINES_DIR,
+    Reader,
+    declaration_paths,
+    read_dvc_yaml,
+)
+from mlgate.config.dvcfiles import DvcLock, parse_dvc_lock
+from mlgate.config.metricsfile import parse_metrics
+from mlgate.config.model import Model
+from mlgate.errors import MlgateError
+from mlgate.gates import facts, judge
+from mlgate.plumbing import git
+from mlgate.plumbing.dvc import DvcStatus
+from mlgate.pullrequest.compare import (
+    MetricRow,
+    ValueChange,
+    direction_of,
+    flatten,
+    metric_rows,
+    moved,
+    numeric_names,
+)
+from mlgate.pullrequest.datadeps import DepChange, dependency_changes
+from mlgate.pullrequest.params import params_changes
+from mlgate.registry.state import ModelState, read_model
+
+if TYPE_CHECKING:
+    from mlgate.gates.policy import Decision, GateResult
+
+DEFAULT_BASES = ("origin/main", "main")
+# Checked when a version is promoted, not before: a pull request's head cannot have
+# soaked in staging or been approved for production yet.
+AT_PROMOTION = ("requires", "approval")
+
+
+@dataclass(frozen=True)
+class Side:
+    label: str  # the ref as given, or "working tree"
+    commit: str | None
+
+
+@dataclass(frozen=True)
+class Incumbent:
+    environment: str
+    version: str | None
+    commit: str
+    tag: str
+    since: datetime
+    metrics_from: str  # "git" (its commit's metrics files) or "record" (its tag's record)
+
+
+@dataclass(frozen=True)
+class Report:
+    model: str
+    environment: str
+    base: Side
+    head: Side
+    head_dirty: bool
+    policy: facts.PolicySource
+    new_model: bool
+    decision: Decision
+    params: tuple[ValueChange, ...]
+    deps: tuple[DepChange, ...]
+    metrics: tuple[MetricRow, ...]  # the key metrics
+    moved: tuple[MetricRow, ...]  # every other metric that moved (compare.moved)
+    metrics_error: str | None  # why the head has no metrics
+    incumbent: Incumbent | None
+    sensitive: tuple[str, ...]  # changed files that decide promotions
+    notes: tuple[str, ...]
+
+    @property
+    def judged(self) -> tuple[GateResult, ...]:
+        return tuple(r for r in self.decision.results if r.kind not in AT_PROMOTION)
+
+    @property
+    def at_promotion(self) -> tuple[GateResult, ...]:
+        return tuple(r for r in self.decision.results if r.kind in AT_PROMOTION)
+
+    @property
+    def passed(self) -> bool:
+        return all(r.passed for r in self.judged)
+
+    @property
+    def failed(self) -> tuple[GateResult, ...]:
+        return tuple(r for r in self.judged if not r.passed)
+
+
+def default_base(root: Path) -> str:
+    for ref in DEFAULT_BASES:
+        if git.git_ok(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], cwd=root):
+            return ref
+    raise MlgateError("no base to compare with: neither origin/main nor main exists here",
+                      hint="name the branch the pull request targets with --base REF")
+
+
+def only_model(root: Path) -> str:
+    names = [p.stem for p in declaration_paths(root)]
+    if len(names) == 1:
+        return names[0]
+    if not names:
+        raise MlgateError(f"no model is declared in {PIPELINES_DIR}/",
+                          hint="declare one in pipelines/<model>.yaml (`mlgate init`)")
+    raise MlgateError(f"{len(names)} models are declared: name the one to report on",
+                      hint=f"`mlgate report MODEL`, with MODEL one of {', '.join(names)}")
+
+
+def build(root: Path, name: str | None, base_ref: str | None, env: str | None,
+          *, now: datetime | None = None) -> Report:
+    # `dvc status` takes most of the time: it runs while everything else is read, and the
+    # gates that need only the predictions are judged (a bootstrap takes a while)
+    early = DvcStatus(root, ())
+    try:
+        return _build(root, name, base_ref, env, now or datetime.now(UTC), early)
+    finally:
+        early.cancel()
+
+
+def _build(root: Path, name: str | None, base_ref: str | None, env: str | None,
+           now: datetime, early: DvcStatus) -> Report:
+    from mlgate.promote.actions import registry_facts
+
+    base_ref = base_ref or default_base(root)
+    base_commit = git.resolve(base_ref, cwd=root)
+    name = name or only_model(root)
+    base = git.RevReader(base_commit, cwd=root)
+    cand = facts.candidate(root, None)
+    new_model = base(f"{PIPELINES_DIR}/{name}.yaml") is None
+    source = facts.load_policy(name, cand, None if new_model else base_ref)
+    model = source.model
+    env = env or model.environment_names[-1]
+    facts.check_environment(model, env)
+    head_dvc, base_dvc = read_dvc_yaml(cand.read), _at_base(read_dvc_yaml, base)
+    head_lock, base_lock = facts.read_lock(cand), _at_base(_lock, base)
+    predictions = facts.read_predictions(model, cand, head_lock)
+    judged = judge.judge_predictions(cand, source, env, predictions, now)
+    stages = _union(facts.model_stages(model, head_dvc), facts.model_stages(model, base_dvc))
+    params = params_changes(cand.read, base, base_ref, stages, head_dvc, base_dvc)
+    deps = dependency_changes(root, head_lock, base_lock, stages, head_dvc, base)
+    state = read_model(name, cwd=root)
+    incumbent, incumbent_metrics = incumbent_of(root, model, state, env)
+    base_metrics, missing = metrics_at(model, base)
+    sensitive = sensitive_paths(changed_paths(root, base_commit))
+    gathered = facts.gather(cand, source, now=now, every_stage=early, predictions=predictions)
+
+    head_flat = flatten(gathered.metrics)
+    base_flat, inc_flat = flatten(base_metrics), flatten(incumbent_metrics)
+    direction = direction_of(model.metrics)
+    key = list(model.key_metrics) or [n for n in numeric_names(head_flat, base_flat)
+                                      if "." not in n]
+    others = [n for n in numeric_names(head_flat, base_flat, inc_flat) if n not in key]
+    decision = judge.evaluate(model, env, gathered, judged, **registry_facts(state, model))
+    notes = _notes(name, model, gathered, base_ref, head_lock, base_lock,
+                   missing if not new_model else [])
+    return Report(
+        model=name, environment=env, base=Side(base_ref, base_commit),
+        head=Side("working tree", cand.commit), head_dirty=not gathered.repo.clean,
+        policy=source, new_model=new_model, decision=decision, params=tuple(params),
+        deps=tuple(deps),
+        metrics=tuple(metric_rows(key, head_flat, base_flat, inc_flat, direction)),
+        moved=tuple(moved(metric_rows(others, head_flat, base_flat, inc_flat, direction))),
+        metrics_error=gathered.metrics_error, incumbent=incumbent,
+        sensitive=tuple(sensitive), notes=tuple(notes))
+
+
+def _notes(name: str, model: Model, gathered: facts.Gathered, base_ref: str,
+           head_lock: DvcLock | None, base_lock: DvcLock | None, missing: list[str]
+           ) -> list[str]:
+    """What the reader should know, and what to run when something is missing."""
+    notes = []
+    run = f"`mlgate run {name}`"
+    if head_lock is None:
+        notes.append(f"The working tree has no dvc.lock: run {run} and commit dvc.lock.")
+    elif not gathered.repo.dvc_clean:
+        changes = "; ".join(gathered.repo.dvc_changes) or "dvc status is not clean"
+        notes.append(f"The pipeline is not up to date with its inputs ({changes}): the "
+                     f"metrics shown may be stale. Run {run}, then commit dvc.lock and "
+                     f"{', '.join(model.metrics.files)}.")
+    if base_lock is None:
+        notes.append(f"`{base_ref}` has no dvc.lock: every dependency counts as new.")
+    if missing:
+        notes.append(f"`{base_ref}` has no {' or '.join(missing)}: no base metrics to compare "
+                     "with.")
+    return notes
+
+
+def _at_base(read: Any, base: git.RevReader) -> Any:
+    """A DVC file at the base; one that does not parse there counts as absent."""
+    try:
+        return read(base)
+    except MlgateError:
+        return None
+
+
+def _lock(read: Reader) -> DvcLock | None:
+    raw = read("dvc.lock")
+    return None if raw is None else parse_dvc_lock(raw)
+
+
+def _union(*lists: Sequence[str]) -> list[str]:
+    return list(dict.fromkeys(item for items in lists for item in items))
+
+
+def metrics_at(model: Model, read: git.RevReader) -> tuple[dict[str, Any], list[str]]:
+    """The model's metrics at a commit, and the metrics files missing there."""
+    merged: dict[str, Any] = {}
+    missing = []
+    for path in model.metrics.files:
+        raw = read(path)
+        if raw is None:
+            missing.append(path)
+            continue
+        try:
+            merged.update(parse_metrics(raw, f"{read.commit[:7]}:{path}"))
+        except MlgateError:
+            missing.append(path)
+    return merged, missing
+
+
+def incumbent_of(root: Path, model: Model, state: ModelState, env: str
+                 ) -> tuple[Incumbent | None, dict[str, Any]]:
+    """What ``env`` serves now, with its metrics: its commit's metrics files through git,
+    else (a shallow clone without that commit) the metrics its deployment record holds."""
+    stay = state.current(env)
+    if stay is None:
+        return None, {}
+    metrics, missing = metrics_at(model, git.RevReader(stay.commit, cwd=root))
+    origin = "git"
+    if missing:
+        recorded = (stay.record or {}).get("predicate", {}).get("metrics")
+        metrics, origin = (recorded if isinstance(recorded, dict) else {}), "record"
+    return Incumbent(env, stay.version, stay.commit, stay.event.name, stay.since, origin), metrics
+
+
+def changed_paths(root: Path, base_commit: str) -> list[str]:
+    """Files this change touches: the working tree against its merge base with the base,
+    as the pull request's diff shows them, and files git does not track yet."""
+    point = git.git(["merge-base", base_commit, "HEAD"], cwd=root, check=False).strip()
+    diff = git.git(["diff", "--name-only", "--no-renames", "-z", point or base_commit],
+                   cwd=root)
+    untracked = git.git(["ls-files", "-z", "--others", "--exclude-standard"], cwd=root)
+    return sorted({p for p in (*diff.split("\0"), *untracked.split("\0")) if p})
+
+
+CODEOWNERS = ("CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS")
+
+
+def sensitive_paths(paths: Sequence[str]) -> list[str]:
+    """Policies, workflows and CODEOWNERS: what decides whether models are promoted."""
+    return [p for p in paths
+            if (p.startswith(f"{PIPELINES_DIR}/") and p.count("/") == 1
+                and p.endswith((".yaml", ".yml")))
+            or p.startswith(".github/workflows/") or p in CODEOWNERS]

@@ -1,0 +1,239 @@
+"""The registry as git tags: read in ONE `git for-each-ref` pass, folded into state.
+
+Events are replayed per model in counter order (GTO's per-model counter; tags without
+one, e.g. version registrations, sort by time). Tags made by GTO alone are read too;
+they simply carry no record.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Container, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cached_property
+from operator import attrgetter
+from pathlib import Path
+from typing import Any
+
+from mlgate.plumbing import git
+from mlgate.registry.ledger import record_from_message
+from mlgate.registry.tags import Action, TagName, Version, parse_tag
+
+_FIELDS = ("%(refname:strip=2)", "%(objecttype)", "%(objectname)", "%(*objectname)",
+           "%(taggerdate:unix)", "%(creatordate:unix)", "%(taggername)", "%(taggeremail)",
+           "%(contents)")
+
+
+@dataclass(frozen=True)
+class TagEvent:
+    name: str
+    tag: TagName
+    commit: str  # what the tag points at (peeled)
+    tag_object: str | None  # the annotated tag's own id; None for a lightweight tag
+    stamp: int  # tagger time (creation time for a lightweight tag), in Unix seconds
+    tagger: str
+    # replay order: GTO's per-model counter, then time (registrations have no counter)
+    order: tuple[int, int] = field(repr=False, compare=False)
+    # the annotated tag's message ("" for a lightweight tag); None until it is read
+    loaded_message: str | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def time(self) -> datetime:
+        return datetime.fromtimestamp(self.stamp, UTC)
+
+    @property
+    def message(self) -> str:
+        if self.loaded_message is None:
+            raise RuntimeError(f"the message of {self.name} was not read "
+                               "(Registry.load_messages)")
+        return self.loaded_message
+
+    @cached_property
+    def record(self) -> dict[str, Any] | None:
+        """The deployment record the tag message carries; parsed when first asked for
+        (a registry of 10,000 tags is folded into state without decoding them all)."""
+        return record_from_message(self.message) if self.tag_object else None
+
+
+_ORDER = attrgetter("order")
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """A version's stay in an environment, from one assignment tag."""
+
+    model: str
+    env: str
+    version: str | None
+    commit: str
+    since: datetime
+    event: TagEvent
+    until: datetime | None = None
+
+    @property
+    def record(self) -> dict[str, Any] | None:
+        return self.event.record
+
+
+@dataclass
+class ModelState:
+    name: str
+    events: list[TagEvent] = field(default_factory=list)
+
+    def versions(self) -> dict[str, TagEvent]:
+        """Registered versions (withdrawn ones removed), by version string."""
+        found: dict[str, TagEvent] = {}
+        for ev in sorted(self.events, key=_ORDER):
+            if ev.tag.action is Action.REGISTER and ev.tag.version:
+                found[ev.tag.version] = ev
+            elif ev.tag.action is Action.DEREGISTER and ev.tag.version:
+                found.pop(ev.tag.version, None)
+        return found
+
+    def version_of(self, commit: str) -> str | None:
+        """The highest version registered on ``commit``."""
+        candidates = [v for v, ev in self.versions().items() if ev.commit == commit]
+        return max(candidates, key=_semver_key) if candidates else None
+
+    def latest_version(self) -> str | None:
+        versions = list(self.versions())
+        return max(versions, key=_semver_key) if versions else None
+
+    def next_counter(self) -> int:
+        return max((ev.tag.counter or 0 for ev in self.events), default=0) + 1
+
+    def timeline(self, env: str) -> list[Deployment]:
+        """Every stay in ``env``, oldest first; a retirement ends a stay without a new one."""
+        stays: list[Deployment] = []
+        for ev in sorted(self.events, key=_ORDER):
+            if ev.tag.env != env:
+                continue
+            if stays and stays[-1].until is None:
+                stays[-1] = _ended(stays[-1], ev.time)
+            if ev.tag.action is Action.ASSIGN:
+                stays.append(Deployment(self.name, env, self._version_for(ev), ev.commit,
+                                        ev.time, ev))
+        return stays
+
+    def last_event(self, env: str) -> TagEvent | None:
+        last = None
+        for ev in sorted(self.events, key=_ORDER):
+            if ev.tag.env == env:
+                last = ev
+        return last
+
+    def current(self, env: str) -> Deployment | None:
+        """The stay that has not ended: the last event in ``env``, when an assignment (the
+        last of :meth:`timeline`, without making the others)."""
+        last = self.last_event(env)
+        if last is None or last.tag.action is not Action.ASSIGN:
+            return None
+        return Deployment(self.name, env, self._version_for(last), last.commit, last.time, last)
+
+    def assigned_commits(self, env: str) -> list[str]:
+        """Commits whose last event in ``env`` is an assignment: what GTO still counts as
+        in that stage (GTO lets several versions share one; mlgate serves the newest)."""
+        last: dict[str, Action] = {}
+        for ev in sorted(self.events, key=_ORDER):
+            if ev.tag.env == env and ev.tag.action in (Action.ASSIGN, Action.UNASSIGN):
+                last[ev.commit] = ev.tag.action
+        return [commit for commit, action in last.items() if action is Action.ASSIGN]
+
+    def environments(self) -> list[str]:
+        return sorted({ev.tag.env for ev in self.events if ev.tag.env})
+
+    def _version_for(self, ev: TagEvent) -> str | None:
+        if ev.record is not None:
+            version = ev.record.get("predicate", {}).get("version")
+            if isinstance(version, str):
+                return version
+        return self.version_of(ev.commit)
+
+
+def _ended(stay: Deployment, when: datetime) -> Deployment:
+    return Deployment(stay.model, stay.env, stay.version, stay.commit, stay.since, stay.event,
+                      when)
+
+
+def _semver_key(version: str) -> tuple[int, int, int, int, str]:
+    parsed = Version.parse(version)
+    return parsed.sort_key() if parsed else (-1, -1, -1, -1, version)
+
+
+@dataclass
+class Registry:
+    root: Path | None = None  # the repository read (None: an empty registry)
+    models: dict[str, ModelState] = field(default_factory=dict)
+    names: set[str] = field(default_factory=set)  # every tag name, registry's or not
+
+    def model(self, name: str) -> ModelState:
+        return self.models.get(name) or ModelState(name)
+
+    def load_messages(self, events: Iterable[TagEvent]) -> None:
+        """Read the messages of ``events`` that were left out, in one `git cat-file`."""
+        wanted = [ev for ev in events if ev.loaded_message is None]
+        if not wanted or self.root is None:
+            return
+        found = git.cat_objects([ev.tag_object or ev.commit for ev in wanted], cwd=self.root)
+        for ev, (_, _, data) in zip(wanted, found, strict=True):
+            _, _, message = data.partition(b"\n\n")
+            object.__setattr__(ev, "loaded_message", message.decode("utf-8", "replace"))
+
+
+TAG_NAMES = ["for-each-ref", "--format=%(refname:strip=2)", "refs/tags"]
+
+
+def registry_tag_names(listed: bytes, besides: Container[str] = ()) -> set[str]:
+    """Names of the tags in the registry's grammar, from the output of `git` :data:`TAG_NAMES`
+    (refs only: no tag object is read), leaving out those ``besides`` holds."""
+    names = listed.decode("utf-8", "replace").splitlines()
+    return {name for name in names if name not in besides and parse_tag(name) is not None}
+
+
+def read_registry(*, cwd: Path, pattern: str = "refs/tags", messages: bool = True) -> Registry:
+    """Every tag matching ``pattern``, in one `git for-each-ref`. Without ``messages`` the
+    tag messages (the records, nearly all of the bytes) are left out and read later, in
+    one batch, for the events a command asks for (:meth:`Registry.load_messages`)."""
+    return RegistryReading(cwd, pattern, messages=messages).result()
+
+
+class RegistryReading:
+    """:func:`read_registry`, started: git lists the tags while mlgate does other work."""
+
+    def __init__(self, cwd: Path, pattern: str = "refs/tags", *, messages: bool = True) -> None:
+        self.cwd, self.messages = cwd, messages
+        fields = _FIELDS if messages else _FIELDS[:-1]
+        self._listing = git.start(["for-each-ref", "--format=" + "%00".join(fields) + "%00",
+                                   pattern], cwd=cwd)
+
+    def result(self) -> Registry:
+        parts = self._listing.result()[1].decode("utf-8", "replace").split("\0")
+        messages = self.messages
+        width = len(_FIELDS) if messages else len(_FIELDS) - 1
+        registry = Registry(self.cwd)
+        models: dict[str, ModelState] = defaultdict(lambda: ModelState(""))
+        for i in range(0, len(parts) - width + 1, width):
+            name, kind, oid, peeled, tagger_at, created_at, tagger, email = parts[i:i + 8]
+            message = parts[i + 8] if messages else None
+            name = name.lstrip("\n")
+            registry.names.add(name)
+            parsed = parse_tag(name)
+            if parsed is None:
+                continue
+            annotated = kind == "tag"
+            stamp = int(tagger_at or created_at or 0)
+            event = TagEvent(name, parsed, peeled if annotated else oid,
+                             oid if annotated else None, stamp, f"{tagger} {email}".strip(),
+                             (parsed.counter or 0, stamp), message if annotated else "")
+            state = models[parsed.model]
+            state.name = parsed.model
+            state.events.append(event)
+        registry.models = dict(models)
+        return registry
+
+
+def read_model(name: str, *, cwd: Path) -> ModelState:
+    """One model's registry: only its own tags are read (its counter is per model), so the
+    cost does not grow with the other models' history."""
+    return read_registry(cwd=cwd, pattern=f"refs/tags/{name}[@#]*").model(name)

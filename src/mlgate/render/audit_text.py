@@ -1,0 +1,97 @@
+"""The auditor's commands for people (tables) and machines (JSON): verify, history, at."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from mlgate.render.text import fmt_value, table, text_table, to_json
+
+if TYPE_CHECKING:
+    from mlgate.audit.verify import Verification
+
+
+def render_verify(result: Verification, fmt: str) -> str:
+    if fmt == "json":
+        return to_json(result.as_dict())
+    where = (f"{result.records} records on {result.ledger_ref} ({(result.head or '')[:12]})"
+             if result.ledger_ref else "no ledger")
+    count = len(result.findings)
+    head = {"intact": "intact", "unverified": "UNVERIFIED", "altered": "ALTERED"}[result.verdict]
+    lines = [f"audit verify: {head}: {where}, {result.tags} registry tags"]
+    if result.findings:
+        lines[0] += f"; {count} finding{'s' if count != 1 else ''}"
+        lines += ["", table(["kind", "where", "finding"],
+                            [(f.kind, f.where, f.message) for f in result.findings])]
+    else:
+        lines[0] += "; every check passed"
+    lines += [f"note: {n}" for n in result.notes]
+    return "\n".join(lines)
+
+
+def metrics_text(metrics: dict[str, Any]) -> str:
+    return " ".join([f"{k}={fmt_value(v)}" for k, v in metrics.items()])
+
+
+def render_history(rows: list[dict[str, Any]], fmt: str, *, scope: str) -> str:
+    if fmt == "json":
+        return to_json({"history": rows})
+    if not rows:
+        return f"no history for {scope}: nothing was promoted, rolled back or retired"
+    shown = [(r["time"][:19].replace("T", " ") if r["time"] else "-", r["model"],
+              r["environment"] or "-", r["action"], _version(r["version"]), r["verdict"],
+              r["who"] or "-", metrics_text(r["metrics"]), _text(r["reason"]),
+              "ledger" if r["evidence"] == "record" else r["evidence"])
+             for r in rows]
+    return text_table(["time (UTC)", "model", "environment", "action", "version", "verdict",
+                       "who", "metrics", "reason", "evidence"], shown)
+
+
+def _text(value: Any) -> str:
+    return value if type(value) is str else fmt_value(value) if value else ""
+
+
+def _version(version: str | None) -> str:
+    return f"v{version}" if version else "-"
+
+
+def render_at(result: dict[str, Any], fmt: str) -> str:
+    if fmt == "json":
+        return to_json(result)
+    served = result["served"]
+    if not served:
+        return (f"nothing served {result['environment']} at {result['time']} "
+                f"({result['scope']}), according to the ledger")
+    blocks = [_lineage(d, result["time"]) for d in served]
+    return "\n\n".join(blocks)
+
+
+def _lineage(d: dict[str, Any], at: str) -> str:
+    until = d["until"] or "still serving"
+    head = (f"{d['model']} v{d['version']} served {d['environment']} at {at} "
+            f"({d['action']} at {d['since']}, until {until})")
+    subject = d["artifact"]
+    ci = d["ci"] or {}
+    rows: list[tuple[str, Any]] = [
+        ("commit", d["commit"]),
+        ("artifact", f"{subject['name']} sha256 {subject['digest'].get('sha256', '-')} "
+                     f"md5 {subject['digest'].get('md5', '-')}"),
+        ("dvc.lock md5", d["dvc_lock"]),
+        ("tags", ", ".join(d["tags"]) or "-"),
+        ("approved by", ", ".join(d["approvals"]) or "-"),
+        ("by", d["who"] or "-"),
+        ("reason", d["reason"] or "-"),
+        ("policy", f"{d['policy'].get('path')} blob {d['policy'].get('blob')} "
+                   f"at {d['policy'].get('ref')}"),
+        ("CI run", " ".join(f"{k}={v}" for k, v in sorted(ci.items())) or "none (not in CI)"),
+        ("record", f"{d['record_digest']} (ledger #{d['seq']}, commit "
+                   f"{(d['ledger_commit'] or '-')[:12]})"),
+    ]
+    rows += [(f"param {k}", v) for k, v in d["params"].items()]
+    rows += [(f"data {item['path']}", f"md5 {item['md5']}") for item in d["data"]]
+    rows += [(f"metric {k}", v) for k, v in d["metrics"].items()]
+    gates = [(g.get("gate"), fmt_value(g.get("observed")), g.get("expected"),
+              "pass" if g.get("passed") else "FAIL", g.get("why")) for g in d["gates"]]
+    parts = [head, table(["", "lineage"], rows)]
+    if gates:
+        parts.append(table(["gate", "observed", "expected", "verdict", "why"], gates))
+    return "\n".join(parts)

@@ -1,0 +1,414 @@
+"""A pull request's report as a GitHub comment (markdown; JSON is in `pr_json`).
+
+The comment leads with the verdict, then what a reviewer must not miss (changes to what
+decides promotions), the key metrics and the gates; the rest sits in collapsible
+sections. It stays within GitHub's comment limit: long tables are cut, saying so.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from mlgate.pullrequest.compare import ABSENT, Delta, MetricRow
+from mlgate.render.text import fmt_value
+
+if TYPE_CHECKING:
+    from mlgate.gates.policy import GateResult
+    from mlgate.pullrequest.collect import Report
+    from mlgate.pullrequest.datadeps import DepChange, FileChange
+    from mlgate.pullrequest.tables import Shape
+
+LIMIT = 65_536  # GitHub's limit on a comment's body, in characters
+OPEN_ROWS = 10  # sections this short are shown expanded
+CELL = 300  # longest table cell, in characters
+CAPS = (None, 200, 100, 50, 20, 10, 5, 2, 0)  # rows per table, tried in turn until it fits
+MARKERS = {"better": ":green_circle:", "worse": ":red_circle:"}
+HEAD = "this change"
+JSON_HINT = "`mlgate report --format json` has everything"
+MOVED_ORDER = ("Largest move first: the change itself for a metric between 0 and 1, else the "
+               "change relative to the larger value; counts last.")
+
+
+def verdict_text(report: Report, env: str | None = None) -> str:
+    """The verdict in a few words: which gates would fail, and why."""
+    env = env or report.environment
+    if report.passed:
+        return f"would pass {env}"
+    reasons = list(dict.fromkeys(_first_clause(r.why or r.gate) for r in report.failed))
+    shown = "; ".join(reasons[:3]) + (f"; and {len(reasons) - 3} more" if len(reasons) > 3
+                                      else "")
+    return f"would fail {env}: {shown}"
+
+
+def _first_clause(text: str, limit: int = 120) -> str:
+    clause = text.split("; ")[0]
+    return clause if len(clause) <= limit else clause[:limit - 1] + "…"
+
+
+def warnings(report: Report) -> list[str]:
+    out = []
+    base = f"`{report.base.label}`"
+    if report.sensitive:
+        kinds = ", ".join(f"`{p}` ({_what(p)})" for p in report.sensitive)
+        applied = ("The gates below apply the policy at " + base + ", not this change's"
+                   if not report.new_model else "This model is new")
+        out.append(f"**This change touches what decides promotions:** {kinds}. {applied}; "
+                   "have the code owners review these files before merging.")
+    if report.new_model:
+        out.append(f"**`{report.model}` is new:** there is no `{report.policy.path}` at "
+                   f"{base}, so it is judged by its own policy, which nobody has reviewed "
+                   "yet.")
+    return out
+
+
+def _what(path: str) -> str:
+    if path.startswith(".github/workflows/"):
+        return "a workflow"
+    return "code owners" if path.endswith("CODEOWNERS") else "a model's policy"
+
+
+# --- markdown ---
+
+
+def as_markdown(report: Report, limit: int = LIMIT) -> str:
+    """The comment; within ``limit`` characters, long tables cut with a notice."""
+    text = ""
+    for cap in CAPS:
+        text = _markdown(report, cap)
+        if len(text) <= limit:
+            return text
+    return _hard_cut(text, limit)
+
+
+def _hard_cut(text: str, limit: int) -> str:
+    """The last resort (say, a huge number of warnings): cut at a line, close what is open."""
+    notice = (f"\n\n> [!NOTE]\n> Cut here to fit GitHub's {LIMIT:,}-character comment limit; "
+              f"{JSON_HINT}.\n")
+    room = max(limit - len(notice) - 200, 0)
+    cut = text[:room]
+    cut = cut[:cut.rfind("\n")] if "\n" in cut else cut
+    opened = cut.count("<details") - cut.count("</details>")
+    return cut + "\n" + "\n</details>\n" * max(opened, 0) + notice
+
+
+class _Budget:
+    """Rows each table may show; counts what it leaves out."""
+
+    def __init__(self, cap: int | None) -> None:
+        self.cap = cap
+        self.left_out = 0
+
+    def take(self, rows: Sequence[str], more: str = "| … {n} more rows: " + JSON_HINT + " |"
+             ) -> list[str]:
+        if self.cap is None or len(rows) <= self.cap:
+            return list(rows)
+        self.left_out += len(rows) - self.cap
+        return [*rows[:self.cap], more.format(n=len(rows) - self.cap)]
+
+
+def _markdown(report: Report, cap: int | None) -> str:
+    budget = _Budget(cap)
+    icon = ":white_check_mark:" if report.passed else ":x:"
+    verdict = verdict_text(report, f"`{report.environment}`")
+    lines = [f"### {icon} `{report.model}` {_escape(verdict)}", ""]
+    lines += _context(report)
+    for warning in warnings(report):
+        lines += ["> [!CAUTION]", f"> {warning}", ""]
+    if report.notes:
+        lines += ["> [!IMPORTANT]", *(f"> - {n}" for n in report.notes), ""]
+    lines += _metrics_section(report, budget)
+    lines += _gates_section(report, budget)
+    lines += _params_section(report, budget)
+    lines += _data_section(report, budget)
+    lines += _code_section(report, budget)
+    lines += _moved_section(report, budget)
+    lines += [_footer(report)]
+    if budget.left_out:
+        notice = ["> [!NOTE]", f"> Shortened to fit GitHub's {LIMIT:,}-character comment "
+                  f"limit: {budget.left_out:,} table rows are not shown; {JSON_HINT}.", ""]
+        lines[2:2] = notice
+    return "\n".join(lines) + "\n"
+
+
+def _context(report: Report) -> list[str]:
+    base = f"`{report.base.label}` ({_short(report.base.commit)})"
+    head = f"{HEAD} ({_short(report.head.commit)}"
+    head += ", with uncommitted changes)" if report.head_dirty else ")"
+    inc = report.incumbent
+    if inc is None:
+        against = f"nothing is deployed in `{report.environment}` yet"
+    else:
+        against = (f"with {_version(report)}, now in `{report.environment}` (tag "
+                   f"`{inc.tag}`, {_short(inc.commit)})")
+    return [f"Compares {head} with {base}; {against}.", ""]
+
+
+def _version(report: Report) -> str:
+    inc = report.incumbent
+    if inc is None:
+        return "-"
+    return f"v{inc.version}" if inc.version else _short(inc.commit)
+
+
+def _short(commit: str | None) -> str:
+    return f"`{commit[:7]}`" if commit else "no commit"
+
+
+def _details(summary: str, body: list[str], *, rows: int) -> list[str]:
+    opening = "<details open>" if rows <= OPEN_ROWS else "<details>"
+    return [opening, f"<summary>{summary}</summary>", "", *body, "", "</details>", ""]
+
+
+def _metric_table(report: Report, rows: Iterable[MetricRow], budget: _Budget,
+                  *, sizes: bool = False) -> list[str]:
+    """Metrics, this change against the base and the incumbent. With ``sizes``, a slice's
+    size is a column of its own (base → this change when it differs); else it follows the
+    name."""
+    base = f"`{report.base.label}`"
+    headers = ["metric", *(["slice size"] if sizes else []), HEAD, base, f"Δ vs {base}"]
+    if report.incumbent is not None:
+        version = _version(report)
+        headers += [f"{version} in `{report.environment}`", f"Δ vs {version}"]
+    body = []
+    for row in rows:
+        name = f"`{row.name}`"
+        if not sizes and row.support is not None:
+            name += f" (n={row.support:,})"
+        cells = [name, *([_support(row)] if sizes else []), _number(row.head),
+                 _number(row.base), _delta(row.vs_base, row.head, row.base)]
+        if report.incumbent is not None:
+            cells += [_number(row.incumbent), _delta(row.vs_incumbent, row.head, row.incumbent)]
+        body.append(_row(cells))
+    return [_row(headers), "|---|" + "--:|" * (len(headers) - 1), *budget.take(body)]
+
+
+def _support(row: MetricRow) -> str:
+    old, new = row.support_base, row.support_head
+    if old is None and new is None:
+        return ""
+    if old == new or old is None or new is None:
+        return f"{row.support:,}"
+    return f"{old:,} → {new:,} ({new - old:+,})"
+
+
+def _metrics_section(report: Report, budget: _Budget) -> list[str]:
+    lines = ["#### Metrics", ""]
+    if report.metrics_error:
+        lines += [f"**No metrics in the working tree:** {_escape(report.metrics_error)}; "
+                  "then commit the metrics file and dvc.lock.", ""]
+    if report.metrics:
+        lines += _metric_table(report, report.metrics, budget)
+        lines += ["", f"{MARKERS['better']} better, {MARKERS['worse']} worse, by each "
+                  "metric's direction (declared in the model, or the default).", ""]
+    elif not report.metrics_error:
+        lines += ["The model names no key metrics (`metrics.key`) and its metrics files hold "
+                  "none at the top level.", ""]
+    return lines
+
+
+def _gates_section(report: Report, budget: _Budget) -> list[str]:
+    judged, later = report.judged, report.at_promotion
+    passed = sum(r.passed for r in judged)
+    policy = report.policy
+    where = f"<code>{policy.path}</code> at <code>{_html(policy.ref)}</code>"
+    summary = (f"<b>Gates for <code>{_html(report.environment)}</code></b>: {passed} of "
+               f"{len(judged)} pass (policy {where})")
+    if not judged and not later:
+        return [f"**Gates for `{report.environment}`:** none declared.", ""]
+    body = [_row(["", "gate", "observed", "expected", "why"]), "|---|---|---|---|---|"]
+    rows = [_gate_row(r, ":white_check_mark:" if r.passed else ":x:", r.why) for r in judged]
+    rows += [_gate_row(r, ":hourglass:", f"checked at promotion: {r.why}") for r in later]
+    body += budget.take(rows)
+    return _details(summary, body, rows=len(rows))
+
+
+def _gate_row(r: GateResult, mark: str, why: str) -> str:
+    return _row([mark, r.gate, _number(r.observed), r.expected, why])
+
+
+def _params_section(report: Report, budget: _Budget) -> list[str]:
+    if not report.params:
+        return [f"**Params:** none of the model's params changed against "
+                f"`{report.base.label}`.", ""]
+    base = f"`{report.base.label}`"
+    rows = [_row([f"`{c.name}`", _param(c.base), _param(c.head)]) for c in report.params]
+    body = [_row(["param", base, HEAD]), "|---|---|---|", *budget.take(rows)]
+    count = len(report.params)
+    return _details(f"<b>Params</b>: {count} changed", body, rows=count)
+
+
+def _param(value: Any) -> str:
+    if value is ABSENT:
+        return "(absent)"
+    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    return f"`{text}`" if "`" not in text else text
+
+
+def _data_section(report: Report, budget: _Budget) -> list[str]:
+    deps = [d for d in report.deps if not d.code]
+    if not deps:
+        return [f"**Data:** no data dependency changed against `{report.base.label}`.", ""]
+    base = f"`{report.base.label}`"
+    rows = []
+    for dep in deps:
+        where = f"`{dep.path}`" + (f" (from `{dep.produced_by}`)" if dep.produced_by else "")
+        shown = _dir_files(dep) or _columns(dep.base_shape, dep.head_shape)
+        rows.append(_row([where, dep.kind, _sizes(dep.base_size, dep.head_size),
+                          _rows(dep.base_shape, dep.head_shape),
+                          _with_note(shown, dep.missing, report.base.label)]))
+        rows += [_file_row(f, report.base.label) for f in dep.files]
+        if dep.more_files:
+            rows.append(_row([f"↳ and {dep.more_files} more files", "", "", "", ""]))
+    body = [_row(["dependency", "change", f"size {base} → {HEAD}", "rows", "columns"]),
+            "|---|---|--:|--:|---|", *budget.take(rows)]
+    count = len(deps)
+    return _details(f"<b>Data</b>: {_dependencies(count)} changed", body, rows=len(rows))
+
+
+def missing_note(missing: Sequence[str], base: str) -> str | None:
+    """What to run when one side's data is not here to be read."""
+    fetch = "`dvc fetch --all-commits` brings it from the DVC remote"
+    if list(missing) == ["base"]:
+        return f"`{base}`'s copy is not in the local DVC cache: {fetch}"
+    if list(missing) == ["head"]:
+        return ("this change's copy is in neither the working tree nor the local DVC cache: "
+                "`dvc pull`")
+    if missing:
+        return (f"neither copy is in the local DVC cache: `dvc pull` brings this change's, "
+                f"`dvc fetch --all-commits` `{base}`'s")
+    return None
+
+
+def _with_note(text: str, missing: Sequence[str], base: str) -> str:
+    note = missing_note(missing, base)
+    if note is None:
+        return text or "—"
+    return note if text in ("", "—") else f"{text}; {note}"
+
+
+def _dir_files(dep: DepChange) -> str:
+    count = len(dep.files) + dep.more_files
+    return _plural(count, "file") + " changed inside" if count else ""
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
+
+
+def _file_row(f: FileChange, base: str) -> str:
+    return _row([f"↳ `{f.path}`", f.kind, _sizes(f.base_size, f.head_size),
+                 _rows(f.base_shape, f.head_shape),
+                 _with_note(_columns(f.base_shape, f.head_shape), f.missing, base)])
+
+
+def _code_section(report: Report, budget: _Budget) -> list[str]:
+    code = [d for d in report.deps if d.code]
+    if not code:
+        return []
+    rows = [f"- `{d.path}` ({d.kind})" for d in code]
+    shown = budget.take(rows, "- … {n} more: " + JSON_HINT)
+    return _details(f"<b>Code</b>: {_dependencies(len(code))} changed", shown, rows=len(rows))
+
+
+def _dependencies(count: int) -> str:
+    return f"{count} dependenc{'y' if count == 1 else 'ies'}"
+
+
+def _moved_section(report: Report, budget: _Budget) -> list[str]:
+    if not report.moved:
+        return []
+    sizes = any(r.support is not None for r in report.moved)
+    body = _metric_table(report, report.moved, budget, sizes=sizes)
+    body += ["", MOVED_ORDER]
+    return _details(f"<b>Slice and other metrics that moved</b>: {len(report.moved)}, "
+                    "largest first", body, rows=OPEN_ROWS + 1)
+
+
+def _footer(report: Report) -> str:
+    policy = report.policy
+    blob = (policy.blob or "-")[:10]
+    return (f"<sub>mlgate report · `{report.model}` · base `{report.base.label}` "
+            f"{_short(report.base.commit)} · policy `{policy.path}` at `{policy.ref}` "
+            f"(blob `{blob}`)</sub>")
+
+
+# --- cells ---
+
+
+def _row(cells: Sequence[str]) -> str:
+    return "| " + " | ".join(_cell(c) for c in cells) + " |"
+
+
+def _cell(text: str) -> str:
+    text = text.replace("\n", " ").replace("|", "\\|")
+    return text if len(text) <= CELL else text[:CELL - 1] + "…"
+
+
+def _escape(text: str) -> str:
+    return text.replace("\n", " ")
+
+
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _number(value: Any) -> str:
+    return "—" if value is None else fmt_value(value, digits=6)
+
+
+def _delta(d: Delta | None, head: Any, other: Any) -> str:
+    if d is None:
+        return "new" if other is None and head is not None else "—"
+    marker = MARKERS.get(d.movement or "")
+    return f"{marker} {d.signed()}" if marker else d.signed()
+
+
+def human_size(size: int | None) -> str:
+    if size is None:
+        return "—"
+    value = float(size)
+    for unit in ("B", "kB", "MB", "GB", "TB"):
+        if abs(value) < 1000 or unit == "TB":
+            return f"{int(value)} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    raise AssertionError("unreachable")
+
+
+def _sizes(old: int | None, new: int | None) -> str:
+    if old is None and new is None:
+        return "—"
+    text = f"{human_size(old)} → {human_size(new)}"
+    if old is not None and new is not None and old != new:
+        text += f" ({'+' if new > old else '-'}{human_size(abs(new - old))})"
+    return text
+
+
+def _rows(old: Shape | None, new: Shape | None) -> str:
+    a, b = (old.rows if old else None), (new.rows if new else None)
+    if a is None and b is None:
+        return "—"
+    if a == b:
+        return f"{a:,}"
+    if a is None or b is None:
+        return f"{'—' if a is None else f'{a:,}'} → {'—' if b is None else f'{b:,}'}"
+    return f"{a:,} → {b:,} ({b - a:+,})"
+
+
+def _columns(old: Shape | None, new: Shape | None) -> str:
+    if old is None or new is None:
+        shape = new or old
+        return _plural(len(shape.columns), "column") if shape else "—"
+    added = [c for c in new.columns if c not in old.columns]
+    removed = [c for c in old.columns if c not in new.columns]
+    if not added and not removed:
+        return f"same {_plural(len(new.columns), 'column')}"
+    parts = []
+    if added:
+        parts.append("added " + ", ".join(f"`{c}`" for c in added[:10])
+                     + (f" and {len(added) - 10} more" if len(added) > 10 else ""))
+    if removed:
+        parts.append("removed " + ", ".join(f"`{c}`" for c in removed[:10])
+                     + (f" and {len(removed) - 10} more" if len(removed) > 10 else ""))
+    return "; ".join(parts)

@@ -1,0 +1,75 @@
+"""Registry actions (promote, rollback, retire) for people and machines."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from mlgate.registry.ledger import digest
+from mlgate.render.text import fmt_value, table, to_json
+
+if TYPE_CHECKING:
+    from mlgate.promote.actions import Outcome
+
+
+def render(outcome: Outcome, fmt: str) -> str:
+    if fmt == "json":
+        data = {
+            "model": outcome.model, "environment": outcome.environment,
+            "action": outcome.action, "passed": outcome.passed, "version": outcome.version,
+            "tags": list(outcome.tags), "pushed": outcome.pushed, "dry_run": outcome.dry_run,
+            "record_digest": digest(outcome.record) if outcome.record else None,
+            "record": outcome.record,
+            "decision": outcome.decision.to_dict() if outcome.decision else None,
+        }
+        return to_json(data)
+    verb = {"promote": "promoted", "rollback": "rolled back", "retire": "retired",
+            "refused": "REFUSED"}[outcome.action]
+    if outcome.dry_run and outcome.passed:
+        verb = "would be " + verb
+    version = f" v{outcome.version}" if outcome.version else ""
+    lines = [f"{outcome.model}{version} -> {outcome.environment}: {verb}", ""]
+    if outcome.decision is not None and outcome.decision.results:
+        rows = [(r.gate, fmt_value(r.observed), r.expected, "pass" if r.passed else "FAIL",
+                 r.why) for r in outcome.decision.results]
+        lines += [table(["gate", "observed", "expected", "verdict", "why"], rows), ""]
+    if outcome.tags:
+        lines.append(f"tags:   {', '.join(outcome.tags)}")
+    if outcome.record is not None and not outcome.dry_run and (outcome.passed or outcome.pushed):
+        seq = outcome.record["predicate"]["seq"]
+        lines.append(f"record: {digest(outcome.record)} (ledger #{seq})")
+    if outcome.dry_run:
+        lines.append("dry run: nothing was written")
+    elif outcome.pushed:
+        lines.append("pushed: tags and ledger, in one atomic push")
+    elif outcome.passed:
+        lines.append("local only: push with `mlgate promote ... --push` or "
+                     "`git push --atomic origin <tags> mlgate/ledger`")
+    elif not outcome.passed:
+        lines.append("nothing was tagged (a refusal is recorded in the ledger with --push)")
+    return "\n".join(lines)
+
+
+def render_show(views: list[dict[str, Any]], fmt: str) -> str:
+    """`mlgate show`: one table per model, a row per environment."""
+    if fmt == "json":
+        return to_json({"models": {v["model"]: v for v in views}})
+    blocks = []
+    for view in views:
+        head = view["model"] + (f" (latest v{view['latest'].removeprefix('v')})"
+                                if view["latest"] else " (no version registered)")
+        if not view["declared"]:
+            head += " - not declared in pipelines/"
+        key = view["key_metrics"]
+        rows = []
+        for env, stay in view["environments"].items():
+            if stay is None:
+                rows.append((env, "-", "", "", "", *["" for _ in key], ""))
+                continue
+            evidence = "record" if stay["evidence"] else "none (tag only)"
+            rows.append((env, stay["version"] or stay["commit"][:12], stay["since"][:19] + "Z",
+                         stay["by"], stay["action"] or "",
+                         *[stay["metrics"].get(k) for k in key], evidence))
+        headers = ["environment", "version", "since", "by", "action", *key, "evidence"]
+        blocks.append(head + "\n" + (table(headers, rows) if rows
+                                      else "  no environments declared or assigned"))
+    return "\n\n".join(blocks) if blocks else "no models declared or registered"
