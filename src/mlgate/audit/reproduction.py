@@ -126,7 +126,7 @@ def model_stages(root: Path, target: Target, lock: DvcLock) -> tuple[tuple[str, 
     """The stages that make the model (and its artifact path), per its declaration at the
     commit; every locked stage when that declaration cannot be read."""
     from mlgate.config.declarations import load_model, read_dvc_yaml
-    from mlgate.gates.facts import model_stages as stages_of
+    from mlgate.config.stages import model_stages as stages_of
 
     reader = git.RevReader(target.commit, cwd=root)
     try:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mlgate.commands.check import write_atomically
-from mlgate.config.declarations import find_root
+from mlgate.config.root import find_root
 from mlgate.errors import EXIT_FAILED, EXIT_OK, MlgateError
 
 
@@ -19,7 +18,9 @@ def main(*, model: str | None, base: str | None, env: str | None, fmt: str,
     report = build(find_root(), model, base, env)
     text = pr_json.as_json(report) + "\n" if fmt == "json" else pr.as_markdown(report)
     if out:
-        write_atomically(out, text)
+        from mlgate.plumbing.files import write_atomic
+
+        write_atomic(Path(out), text, hint="choose a writable path for --out")
     print(text, end="")
     return EXIT_OK if report.passed else EXIT_FAILED
 

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from mlgate.commands.rollback import reassign
+from datetime import UTC, datetime
+
+from mlgate.config.root import find_root
+from mlgate.promote.actions import reassign_model
+from mlgate.render.registry_text import exit_code, render_result
 
 
 def main(*, model: str, env: str, reason: str, push: bool, dry_run: bool, fmt: str,
          remote: str) -> int:
-    return reassign("retire", model=model, env=env, to=None, reason=reason, approvals=None,
-                    push=push, dry_run=dry_run, fmt=fmt, remote=remote)
+    result = reassign_model("retire", find_root(), model, env, to=None, reason=reason,
+                            approvals=None, push=push, dry_run=dry_run, remote=remote,
+                            now=datetime.now(UTC))
+    print(render_result(result, fmt, dry_run=dry_run))
+    return exit_code(result)

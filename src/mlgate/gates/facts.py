@@ -26,6 +26,7 @@ from mlgate.config.declarations import (
 from mlgate.config.dvcfiles import DvcLock, DvcYaml, parse_dvc_lock
 from mlgate.config.metricsfile import parse_metrics
 from mlgate.config.model import Model
+from mlgate.config.stages import data_dependencies, gated_outputs, model_stages
 from mlgate.config.yamlio import load_bytes
 from mlgate.errors import MlgateError, suggest
 from mlgate.gates.lockstatus import stale_stages
@@ -35,9 +36,6 @@ from mlgate.plumbing.dvccache import bytes_md5, cached_file, file_md5
 
 if TYPE_CHECKING:  # numpy and the policy load while `dvc status` already runs
     from mlgate.gates.policy import Facts, RepoState
-
-CODE_SUFFIXES = (".py", ".r", ".R", ".sh", ".ipynb", ".jl", ".sql", ".yaml", ".yml", ".toml")
-
 
 @dataclass(frozen=True)
 class Candidate:
@@ -181,19 +179,12 @@ def read_lock(cand: Candidate) -> DvcLock | None:
     return None if raw is None else parse_dvc_lock(raw)
 
 
-def tracked_outputs(model: Model) -> list[str]:
-    outs = [model.artifact, *model.metrics.files]
-    if model.predictions:
-        outs.append(model.predictions.path)
-    return outs
-
-
 def lock_mismatches(model: Model, cand: Candidate, lock: DvcLock | None) -> list[str]:
     """Outputs whose bytes are not what dvc.lock recorded (e.g. a hand-edited metrics file)."""
     if lock is None:
         return ["dvc.lock (missing: run `dvc repro` and commit dvc.lock)"]
     found = []
-    for path in tracked_outputs(model):
+    for path in gated_outputs(model):
         entry = lock.out(path)
         if entry is None or entry.md5 is None:
             found.append(f"{path} (not recorded in dvc.lock)")
@@ -286,22 +277,6 @@ def read_table_columns(data: bytes, path: str, wanted: Sequence[str]) -> Columns
     except (UnicodeDecodeError, csv.Error) as exc:
         raise MlgateError(f"cannot read predictions: {exc}", path=path, hint=hint) from None
     return columns
-
-
-def data_dependencies(model: Model, dvc_yaml: DvcYaml | None) -> list[str]:
-    """External inputs of the stages that make the model: deps no stage produces, not code."""
-    if dvc_yaml is None:
-        return []
-    producer = dvc_yaml.producer(model.artifact)
-    if producer is None:
-        return []
-    deps: list[str] = []
-    for stage in dvc_yaml.upstream(producer.name):
-        for dep in stage.deps:
-            if dvc_yaml.producer(dep) is None and not dep.endswith(CODE_SUFFIXES) \
-                    and dep not in deps:
-                deps.append(dep)
-    return deps
 
 
 def data_change_times(cand: Candidate, lock: DvcLock | None, deps: Sequence[str],
@@ -419,19 +394,6 @@ def gather(cand: Candidate, policy: PolicySource, *, now: datetime | None = None
         data_changed_at=changed_at, now=now,
         lock_digest=None if lock_raw is None else bytes_md5(lock_raw),
     )
-
-
-def model_stages(model: Model, dvc_yaml: DvcYaml | None) -> list[str]:
-    """The stages that make the model's outputs, with everything upstream of them."""
-    if dvc_yaml is None:
-        return []
-    stages: list[str] = []
-    for path in tracked_outputs(model):
-        producer = dvc_yaml.producer(path)
-        for stage in dvc_yaml.upstream(producer.name) if producer else []:
-            if stage.name not in stages:
-                stages.append(stage.name)
-    return stages
 
 
 def _slice_columns(model: Model) -> list[str]:

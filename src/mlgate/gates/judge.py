@@ -1,29 +1,129 @@
-"""Gates judged while `dvc status` runs: those computed from the predictions alone
-(a 1,000-resample bootstrap, slices) depend on nothing DVC reports, so `check` and
-`report` judge them first and merge them into the full evaluation afterwards."""
+"""The one judging path: `check`, `report`, `promote` and `rollback` all judge here.
+
+A candidate is judged in one order, whoever asks: the environment's policy (for a
+promotion, with the gates it always needs: :func:`with_required_gates`), the predictions
+read once, the
+gates computed from them alone (a 1,000-resample bootstrap, slices) judged while `dvc
+status` runs, every other fact gathered, the registry's facts added (incumbents, the
+history of each environment, the candidate's version), and the pure
+:func:`mlgate.gates.policy.evaluate`. Evidence only a promotion has (who approved it, the
+DVC remote's answer) is passed in; a caller that has none gets the same rows, judged
+without it. So the three commands cannot disagree on a candidate: a test holds their gate
+rows equal.
+"""
 
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mlgate.config.model import Model
-from mlgate.gates import facts
+from mlgate.config.model import Model, ReproducibleGate
+from mlgate.errors import MlgateError
+from mlgate.plumbing.dvc import DvcStatus
+from mlgate.registry.state import ModelState, read_model
 
-if TYPE_CHECKING:
-    from mlgate.gates.policy import Decision, GateResult
+if TYPE_CHECKING:  # facts and the policy load while `dvc status` already runs
+    from mlgate.gates import facts
+    from mlgate.gates.policy import Action, Approvals, Decision, GateResult
 
 PREDICTION_GATES = ("confidence", "slices")
+# Judged when a version is promoted, not before: a pull request's head cannot have soaked
+# in staging, been approved for production, or been pushed to the DVC remote yet.
+AT_PROMOTION = ("requires", "approval", "remote")
+
+
+@dataclass(frozen=True)
+class Judged:
+    """A decision with the facts it was made on."""
+
+    decision: Decision
+    gathered: facts.Gathered
+    version: str | None  # the candidate's registered version, if its commit has one
+
+
+def start(root: Path, rev: str | None) -> DvcStatus | None:
+    """`dvc status` of the whole pipeline, started now so that it runs while the caller
+    reads the rest (it takes most of the time). None for a commit that is not checked
+    out (``rev``): its status is worked out from git (:mod:`mlgate.gates.lockstatus`)."""
+    return DvcStatus(root, ()) if rev is None else None
+
+
+def check(root: Path, name: str, env: str, *, rev: str | None, policy_ref: str | None,
+          now: datetime) -> Judged:
+    """`mlgate check`: the candidate (the working tree, or ``rev``) judged by the policy
+    at ``policy_ref`` (else its own)."""
+    early = start(root, rev)
+    try:
+        from mlgate.gates import facts
+
+        cand = facts.candidate(root, rev)
+        source = facts.load_policy(name, cand, policy_ref)
+        facts.check_environment(source.model, env)
+        state = read_model(source.model.name, cwd=root)
+    except BaseException:
+        if early is not None:
+            early.cancel()
+        raise
+    return judge(cand, source, env, state=state, now=now, early=early)
+
+
+def judge(cand: facts.Candidate, source: facts.PolicySource, env: str, *,
+          state: ModelState, now: datetime, early: DvcStatus | None = None,
+          approvals: Approvals | None = None, remote: RemoteCheck | None = None,
+          action: Action = "promote", promotion: bool = False) -> Judged:
+    """``cand`` judged by ``source``'s policy for ``env``. ``early`` is :func:`start`'s
+    status, which this consumes; ``approvals`` and ``remote`` are a promotion's own
+    evidence (without them the approval row fails and there is no remote row). A
+    ``promotion`` also needs what every promotion needs (:func:`with_required_gates`);
+    `check` and `report` show the declared gates only."""
+    from mlgate.gates import facts, policy
+
+    model = with_required_gates(source.model, env) if promotion else source.model
+    source = dataclasses.replace(source, model=model)
+    try:
+        predictions = facts.read_predictions(model, cand, facts.read_lock(cand))
+        early_rows = (judge_predictions(cand, source, env, predictions, now)
+                      if action == "promote" else {})
+        gathered = facts.gather(cand, source, now=now, every_stage=early,
+                                predictions=predictions)
+    finally:
+        if early is not None:
+            early.cancel()
+    version = state.version_of(cand.commit) if cand.commit else None
+    judged = gathered.to_facts(env, candidate_version=version, approvals=approvals,
+                               **registry_facts(state, model))
+    if early_rows:
+        judged = dataclasses.replace(judged, predictions=None)
+    decision = policy.evaluate(model, env, judged, action=action)
+    results = tuple(early_rows.get(r.index, r) if r.kind in PREDICTION_GATES else r
+                    for r in decision.results)
+    if remote is not None:
+        results = (*results, remote_row(remote))
+    decision = dataclasses.replace(decision, results=results,
+                                   passed=all(r.passed for r in results))
+    return Judged(decision, gathered, version)
+
+
+def with_required_gates(model: Model, env: str) -> Model:
+    """A promotion always needs a reproducible candidate, declared or not."""
+    envs = []
+    for e in model.environments:
+        if e.name == env and not any(isinstance(g, ReproducibleGate) for g in e.gates):
+            required = ReproducibleGate(kind="reproducible", label=None, index=-1)
+            e = dataclasses.replace(e, gates=(required, *e.gates))
+        envs.append(e)
+    return dataclasses.replace(model, environments=tuple(envs))
 
 
 def judge_predictions(cand: facts.Candidate, source: facts.PolicySource, env: str,
                       predictions: tuple[facts.Columns | None, str | None], now: datetime
                       ) -> dict[int | None, GateResult]:
-    """``env``'s gates computed from ``predictions`` (what :func:`facts.read_predictions`
-    read), by gate index. They depend on nothing `dvc status` reports, so they are judged
-    while it runs."""
-    from mlgate.gates import policy
+    """``env``'s gates computed from ``predictions`` alone, by gate index. They depend on
+    nothing `dvc status` reports, so they are judged while it runs."""
+    from mlgate.gates import facts, policy
 
     model = source.model
     found = model.environment(env)
@@ -42,17 +142,52 @@ def judge_predictions(cand: facts.Candidate, source: facts.PolicySource, env: st
     return {r.index: r for r in policy.evaluate(only_slow, env, provisional.to_facts()).results}
 
 
-def evaluate(model: Model, env: str, gathered: facts.Gathered,
-             early: dict[int | None, GateResult], **more: Any) -> Decision:
-    """``policy.evaluate`` of ``gathered``, with the gates :func:`judge_predictions`
-    judged already taken from ``early`` (not computed twice)."""
-    from mlgate.gates import policy
+def registry_facts(state: ModelState, model: Model) -> dict[str, Any]:
+    """What the registry says about each of ``model``'s environments: what serves it now
+    (with the metrics its record holds) and every stay there, for the policy."""
+    from mlgate.gates.policy import Assignment, Incumbent
 
-    judged = gathered.to_facts(env, **more)
-    if early:
-        judged = dataclasses.replace(judged, predictions=None)
-    decision = policy.evaluate(model, env, judged)
-    results = tuple(early.get(r.index, r) if r.kind in PREDICTION_GATES else r
-                    for r in decision.results)
-    return dataclasses.replace(decision, results=results,
-                               passed=all(r.passed for r in results))
+    incumbents: dict[str, Incumbent | None] = {}
+    history: dict[str, list[Assignment]] = {}
+    for env in model.environment_names:
+        current = state.current(env)
+        record = current.record if current else None
+        metrics = (record or {}).get("predicate", {}).get("metrics") or {}
+        incumbents[env] = (Incumbent(current.version or current.commit[:12], metrics)
+                           if current else None)
+        history[env] = [Assignment(version=s.version or "", since=s.since, commit=s.commit,
+                                   until=s.until)
+                        for s in state.timeline(env)]
+    return {"incumbents": incumbents, "environment_history": history}
+
+
+@dataclass
+class RemoteCheck:
+    """Whether the DVC remote holds what a deploy will pull: ``status`` is `dvc status
+    --cloud` of the working tree, or the query of a commit's objects; ``fix`` says how to
+    put what is missing there."""
+
+    status: DvcStatus | facts.RemoteAtRev
+    fix: str
+
+    def cancel(self) -> None:
+        self.status.cancel()
+
+
+def remote_row(check: RemoteCheck) -> GateResult:
+    """The "in DVC remote" row."""
+    from mlgate.gates.policy import GateResult
+
+    expected = "artifact and data in the default DVC remote"
+    try:
+        in_sync, changes = check.status.result()
+    except MlgateError as exc:
+        first = exc.message.splitlines()[-1].strip()
+        return GateResult("in DVC remote", "remote", "unknown", expected, False,
+                          f"cannot compare with the DVC remote: {first}")
+    if in_sync:
+        return GateResult("in DVC remote", "remote", "present", expected, True,
+                          "every output of the model's stages is in the remote")
+    shown = ", ".join(changes[:5]) + (f" and {len(changes) - 5} more" if len(changes) > 5 else "")
+    return GateResult("in DVC remote", "remote", "missing", expected, False,
+                      f"not in the remote: {shown}; {check.fix}")

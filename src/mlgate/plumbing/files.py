@@ -1,4 +1,4 @@
-"""Writing outputs whole or not at all."""
+"""Writing outputs whole or not at all: the one file writer of every command."""
 
 from __future__ import annotations
 
@@ -9,8 +9,11 @@ from pathlib import Path
 
 from mlgate.errors import MlgateError
 
+WRITABLE_HINT = ("check that the directory exists or can be created, and that it is "
+                 "writable")
 
-def write_atomic(path: Path, text: str) -> None:
+
+def write_atomic(path: Path, text: str, *, hint: str = WRITABLE_HINT) -> None:
     """Write ``text`` to a temporary file next to ``path``, then rename it into place:
     a reader (or DVC) sees the old file or the new one, never half of one."""
     temp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
@@ -23,5 +26,4 @@ def write_atomic(path: Path, text: str) -> None:
         with contextlib.suppress(OSError):
             temp.unlink()
         raise MlgateError(f"cannot write: {error.strerror or error}", path=str(path),
-                          hint="check that the directory exists or can be created, "
-                               "and that it is writable") from error
+                          hint=hint) from error

@@ -15,11 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from mlgate.config.declarations import read_dvc_yaml
-from mlgate.config.model import Model, ReproducibleGate
+from mlgate.config.stages import model_stages
 from mlgate.errors import MlgateError
-from mlgate.gates import facts
+from mlgate.gates import facts, judge
 from mlgate.plumbing import git
 from mlgate.plumbing.dvc import DvcStatus
+from mlgate.promote import retry
 from mlgate.promote.record import (
     ApprovalFile,
     artifact_digests,
@@ -28,8 +29,56 @@ from mlgate.promote.record import (
     read_approvals,
 )
 from mlgate.registry import ledger, publish
-from mlgate.registry.state import ModelState, read_model
+from mlgate.registry.state import Deployment, ModelState, read_model, read_registry
 from mlgate.registry.tags import Action, TagName
+
+
+def promote_model(root: Path, name: str, env: str, *, rev: str | None, version: str | None,
+                  approvals: str | None, reason: str | None, push: bool, dry_run: bool,
+                  remote: str, now: datetime) -> Outcome | Deployment:
+    """`mlgate promote`: the candidate (the working tree, or ``rev``) judged by its policy
+    and, on a pass, registered and assigned, with retries when a push loses a race. A
+    stay that already serves the candidate's commit in ``env`` is returned as it is: a
+    rerun after a crash, or a concurrent run that won with this very commit, makes one
+    promotion and one record."""
+    cand = facts.candidate(root, rev)
+    commit = cand.commit
+    if commit is None:
+        raise MlgateError("the repository has no commits", hint="commit the pipeline first")
+    source = facts.load_policy(name, cand, None)
+    facts.check_environment(source.model, env)
+
+    def attempt() -> Outcome | Deployment | None:
+        serving = already_serving(root, name, env, commit)
+        if serving is not None and version in (None, f"v{serving.version}", serving.version):
+            return serving
+        return promote(cand, source, env, version=version, approvals_path=approvals,
+                       reason=reason, push=push, dry_run=dry_run, remote=remote, now=now)
+
+    return retry.run(attempt, root=root, push=push, dry_run=dry_run, remote=remote)
+
+
+def reassign_model(action: str, root: Path, name: str, env: str, *, to: str | None,
+                   reason: str, approvals: str | None, push: bool, dry_run: bool,
+                   remote: str, now: datetime) -> Outcome | Deployment:
+    """`mlgate rollback` and `mlgate retire`: the policy comes from HEAD, so today's rules
+    judge a return to an older version."""
+    head = facts.candidate(root, "HEAD")
+    source = facts.load_policy(name, head, None)
+    facts.check_environment(source.model, env)
+    return retry.run(
+        lambda: reassign(head, source, env, action=action, to_version=to, reason=reason,
+                         approvals_path=approvals, push=push, dry_run=dry_run, remote=remote,
+                         now=now),
+        root=root, push=push, dry_run=dry_run, remote=remote)
+
+
+def already_serving(root: Path, model: str, env: str, commit: str) -> Deployment | None:
+    """The stay in ``env`` that serves ``commit`` now, if any (reads only that
+    environment's tags)."""
+    state = read_registry(cwd=root, pattern=f"refs/tags/{model}#{env}*").model(model)
+    current = state.current(env)
+    return current if current is not None and current.commit == commit else None
 
 
 @dataclass(frozen=True)
@@ -47,98 +96,49 @@ class Outcome:
     notes: tuple[str, ...] = ()
 
 
-def with_required_gates(model: Model, env: str) -> Model:
-    """A promotion always needs a reproducible candidate, declared or not."""
-    envs = []
-    for e in model.environments:
-        if e.name == env and not any(isinstance(g, ReproducibleGate) for g in e.gates):
-            required = ReproducibleGate(kind="reproducible", label=None, index=-1)
-            e = dataclasses.replace(e, gates=(required, *e.gates))
-        envs.append(e)
-    return dataclasses.replace(model, environments=tuple(envs))
-
-
-def registry_facts(state: ModelState, model: Model) -> dict[str, Any]:
-    from mlgate.gates.policy import Assignment, Incumbent
-
-    incumbents: dict[str, Incumbent | None] = {}
-    history: dict[str, list[Assignment]] = {}
-    for env in model.environment_names:
-        current = state.current(env)
-        record = current.record if current else None
-        metrics = (record or {}).get("predicate", {}).get("metrics") or {}
-        incumbents[env] = (Incumbent(current.version or current.commit[:12], metrics)
-                           if current else None)
-        history[env] = [Assignment(version=s.version or "", since=s.since, commit=s.commit,
-                                   until=s.until)
-                        for s in state.timeline(env)]
-    return {"incumbents": incumbents, "environment_history": history}
-
-
-def remote_row(status: DvcStatus | facts.RemoteAtRev, fix: str) -> Any:
-    """The "in DVC remote" row: ``status`` is `dvc status --cloud` for the working tree,
-    or the query of a commit's objects for --rev; ``fix`` says how to put them there."""
-    from mlgate.gates.policy import GateResult
-
-    expected = "artifact and data in the default DVC remote"
-    try:
-        in_sync, changes = status.result()
-    except MlgateError as exc:
-        first = exc.message.splitlines()[-1].strip()
-        return GateResult("in DVC remote", "remote", "unknown", expected, False,
-                          f"cannot compare with the DVC remote: {first}")
-    if in_sync:
-        return GateResult("in DVC remote", "remote", "present", expected, True,
-                          "every output of the model's stages is in the remote")
-    shown = ", ".join(changes[:5]) + (f" and {len(changes) - 5} more" if len(changes) > 5 else "")
-    return GateResult("in DVC remote", "remote", "missing", expected, False,
-                      f"not in the remote: {shown}; {fix}")
-
-
 def promote(cand: facts.Candidate, source: facts.PolicySource, env: str, *,
             version: str | None, approvals_path: str | None, reason: str | None, push: bool,
             dry_run: bool, remote: str, now: datetime) -> Outcome | None:
     from mlgate.gates import policy
 
     root = cand.root
-    model = with_required_gates(source.model, env)
+    model = source.model
     dvc_yaml = read_dvc_yaml(cand.read)
     approvals: ApprovalFile | None = None
     if approvals_path:  # bad input first, before any child process starts
         approvals = read_approvals(approvals_path, env)
-    in_remote: DvcStatus | facts.RemoteAtRev | None
-    if cand.rev is None:
-        in_remote = DvcStatus(root, facts.model_stages(model, dvc_yaml), cloud=True)
-        fix = "run `dvc push`"
-    else:  # a commit that is not checked out: its dvc.lock says which objects to ask for
-        in_remote = facts.RemoteAtRev(cand, model, dvc_yaml)
-        fix = f"push them from a checkout of {cand.rev} (`dvc push` there)"
+    early = judge.start(root, cand.rev)
+    in_remote: judge.RemoteCheck | None = None
     try:
+        if cand.rev is None:
+            in_remote = judge.RemoteCheck(
+                DvcStatus(root, model_stages(model, dvc_yaml), cloud=True), "run `dvc push`")
+        else:  # a commit that is not checked out: its dvc.lock says which objects to ask for
+            in_remote = judge.RemoteCheck(
+                facts.RemoteAtRev(cand, model, dvc_yaml),
+                f"push them from a checkout of {cand.rev} (`dvc push` there)")
         state = read_model(model.name, cwd=root)
-        gathered = facts.gather(cand, dataclasses.replace(source, model=model), now=now)
         assert cand.commit is not None
         chosen, is_new = choose_version(state, cand.commit, version)
         author = (approvals.author if approvals and approvals.author
                   else git.commit_author(cand.commit, cwd=root)[0])
-        extra = registry_facts(state, model)
-        decision = policy.evaluate(model, env, gathered.to_facts(
-            env, candidate_version=chosen if not is_new else None,
-            approvals=policy.Approvals(approvals.approvers if approvals else (), author),
-            **extra))
-        row = remote_row(in_remote, fix)
-        in_remote = None
-        decision = dataclasses.replace(decision, results=(*decision.results, row),
-                                       passed=decision.passed and row.passed)
+        judged = judge.judge(
+            cand, source, env, state=state, now=now, early=early, remote=in_remote,
+            promotion=True,
+            approvals=policy.Approvals(approvals.approvers if approvals else (), author))
+        early = in_remote = None
     finally:
-        if in_remote is not None:
-            in_remote.cancel()
+        for started in (early, in_remote):
+            if started is not None:
+                started.cancel()
     tags: list[tuple[TagName, str]] = []
     if is_new:
         tags.append((TagName(model.name, Action.REGISTER, version=chosen), cand.commit))
     tags.append((TagName(model.name, Action.ASSIGN, env=env, counter=state.next_counter()),
                  cand.commit))
-    return conclude(gathered, decision, "promote", env, chosen, tags, approvals=approvals,
-                    reason=reason, now=now, push=push, dry_run=dry_run, remote=remote)
+    return conclude(judged.gathered, judged.decision, "promote", env, chosen, tags,
+                    approvals=approvals, reason=reason, now=now, push=push, dry_run=dry_run,
+                    remote=remote)
 
 
 def conclude(gathered: facts.Gathered, decision: Any, action: str, env: str,
@@ -216,20 +216,19 @@ def reassign(cand: facts.Candidate, source: facts.PolicySource, env: str, *, act
         target_commit = registered.commit
         names = [(TagName(model.name, Action.ASSIGN, env=env, counter=counter), target_commit)]
     target = facts.candidate(root, target_commit)
-    gathered = facts.gather(target, dataclasses.replace(source, model=model), now=now)
     if action == "rollback":
         author = (approvals.author if approvals and approvals.author
                   else git.commit_author(target_commit, cwd=root)[0])
-        decision = policy.evaluate(model, env, gathered.to_facts(
-            env, candidate_version=target_version,
-            approvals=policy.Approvals(approvals.approvers if approvals else (), author),
-            **registry_facts(state, model)), action="rollback")
         # what a deploy will pull: never point an environment back at data nobody can get
-        row = remote_row(facts.RemoteAtRev(target, model, read_dvc_yaml(target.read)),
-                         f"push them from a checkout of v{target_version} (`dvc push` there)")
-        decision = dataclasses.replace(decision, results=(*decision.results, row),
-                                       passed=decision.passed and row.passed)
+        in_remote = judge.RemoteCheck(
+            facts.RemoteAtRev(target, model, read_dvc_yaml(target.read)),
+            f"push them from a checkout of v{target_version} (`dvc push` there)")
+        judged = judge.judge(
+            target, source, env, state=state, now=now, remote=in_remote, action="rollback",
+            approvals=policy.Approvals(approvals.approvers if approvals else (), author))
+        gathered, decision = judged.gathered, judged.decision
     else:
+        gathered = facts.gather(target, source, now=now)
         decision = policy.Decision(model.name, env, (), True)
     return conclude(gathered, decision, action, env, target_version, names,
                     approvals=approvals, reason=reason, now=now, push=push, dry_run=dry_run,

@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from mlgate.config.dvcfiles import DvcLock
+from mlgate.config.stages import data_dependencies
 from mlgate.errors import MlgateError
-from mlgate.gates.facts import Gathered, data_dependencies
+from mlgate.gates.facts import Gathered
 from mlgate.plumbing.dvccache import cached_file
 from mlgate.registry.state import ModelState
 from mlgate.registry.tags import Version

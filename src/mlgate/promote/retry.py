@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from mlgate.errors import EXIT_FAILED, EXIT_OK, MlgateError
-from mlgate.promote.actions import Outcome
+from mlgate.errors import MlgateError
 from mlgate.registry import ledger, publish
-from mlgate.render.registry_text import render
+
+if TYPE_CHECKING:
+    from mlgate.promote.actions import Outcome
+    from mlgate.registry.state import Deployment
 
 MAX_ATTEMPTS = 5
 
@@ -35,18 +38,15 @@ def push_pending(root: Path, remote: str) -> None:
                                           "still unpushed (it is kept, for the next --push)")
 
 
-def run(attempt: Callable[[], Outcome | str | None], *, root: Path, push: bool, dry_run: bool,
-        remote: str, fmt: str) -> int:
+def run(attempt: Callable[[], Outcome | Deployment | None], *, root: Path, push: bool,
+        dry_run: bool, remote: str) -> Outcome | Deployment:
+    """``attempt`` until it gives an outcome (or the stay that makes it needless)."""
     if push and not dry_run:
         push_pending(root, remote)
     for _ in range(MAX_ATTEMPTS):
         outcome = attempt()
-        if isinstance(outcome, str):  # nothing to do, and the attempt said why
-            print(outcome)
-            return EXIT_OK
         if outcome is not None:
-            print(render(outcome, fmt))
-            return EXIT_OK if outcome.passed else EXIT_FAILED
+            return outcome
         if push:  # lost a race: take the remote's registry and judge again
             publish.adopt_remote(remote_head=publish.fetch_registry(remote=remote, cwd=root),
                                  cwd=root)

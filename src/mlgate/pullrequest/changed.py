@@ -33,7 +33,7 @@ def _lock(read: Reader) -> DvcLock | None:
 
 
 def changed_models(models: list[Model], base: str, *, cwd: Path) -> list[Model]:
-    from mlgate.gates.facts import model_stages
+    from mlgate.config.stages import model_stages
 
     before = git.RevReader(base, cwd=cwd)
     head = git.RevReader(git.resolve("HEAD", cwd=cwd), cwd=cwd)

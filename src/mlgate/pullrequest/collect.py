@@ -22,8 +22,10 @@ from mlgate.config.declarations import (
 from mlgate.config.dvcfiles import DvcLock, parse_dvc_lock
 from mlgate.config.metricsfile import parse_metrics
 from mlgate.config.model import Model
+from mlgate.config.stages import model_stages
 from mlgate.errors import MlgateError
 from mlgate.gates import facts, judge
+from mlgate.gates.judge import AT_PROMOTION
 from mlgate.plumbing import git
 from mlgate.plumbing.dvc import DvcStatus
 from mlgate.pullrequest.compare import (
@@ -43,9 +45,6 @@ if TYPE_CHECKING:
     from mlgate.gates.policy import Decision, GateResult
 
 DEFAULT_BASES = ("origin/main", "main")
-# Checked when a version is promoted, not before: a pull request's head cannot have
-# soaked in staging or been approved for production yet.
-AT_PROMOTION = ("requires", "approval")
 
 
 @dataclass(frozen=True)
@@ -121,19 +120,17 @@ def only_model(root: Path) -> str:
 
 def build(root: Path, name: str | None, base_ref: str | None, env: str | None,
           *, now: datetime | None = None) -> Report:
-    # `dvc status` takes most of the time: it runs while everything else is read, and the
-    # gates that need only the predictions are judged (a bootstrap takes a while)
-    early = DvcStatus(root, ())
+    # `dvc status` takes most of the time: it runs while everything else is read
+    early = judge.start(root, None)
     try:
         return _build(root, name, base_ref, env, now or datetime.now(UTC), early)
     finally:
-        early.cancel()
+        if early is not None:
+            early.cancel()
 
 
 def _build(root: Path, name: str | None, base_ref: str | None, env: str | None,
-           now: datetime, early: DvcStatus) -> Report:
-    from mlgate.promote.actions import registry_facts
-
+           now: datetime, early: DvcStatus | None) -> Report:
     base_ref = base_ref or default_base(root)
     base_commit = git.resolve(base_ref, cwd=root)
     name = name or only_model(root)
@@ -146,16 +143,15 @@ def _build(root: Path, name: str | None, base_ref: str | None, env: str | None,
     facts.check_environment(model, env)
     head_dvc, base_dvc = read_dvc_yaml(cand.read), _at_base(read_dvc_yaml, base)
     head_lock, base_lock = facts.read_lock(cand), _at_base(_lock, base)
-    predictions = facts.read_predictions(model, cand, head_lock)
-    judged = judge.judge_predictions(cand, source, env, predictions, now)
-    stages = _union(facts.model_stages(model, head_dvc), facts.model_stages(model, base_dvc))
+    stages = _union(model_stages(model, head_dvc), model_stages(model, base_dvc))
     params = params_changes(cand.read, base, base_ref, stages, head_dvc, base_dvc)
     deps = dependency_changes(root, head_lock, base_lock, stages, head_dvc, base)
     state = read_model(name, cwd=root)
     incumbent, incumbent_metrics = incumbent_of(root, model, state, env)
     base_metrics, missing = metrics_at(model, base)
     sensitive = sensitive_paths(changed_paths(root, base_commit))
-    gathered = facts.gather(cand, source, now=now, every_stage=early, predictions=predictions)
+    judged = judge.judge(cand, source, env, state=state, now=now, early=early)
+    gathered = judged.gathered
 
     head_flat = flatten(gathered.metrics)
     base_flat, inc_flat = flatten(base_metrics), flatten(incumbent_metrics)
@@ -163,13 +159,12 @@ def _build(root: Path, name: str | None, base_ref: str | None, env: str | None,
     key = list(model.key_metrics) or [n for n in numeric_names(head_flat, base_flat)
                                       if "." not in n]
     others = [n for n in numeric_names(head_flat, base_flat, inc_flat) if n not in key]
-    decision = judge.evaluate(model, env, gathered, judged, **registry_facts(state, model))
     notes = _notes(name, model, gathered, base_ref, head_lock, base_lock,
                    missing if not new_model else [])
     return Report(
         model=name, environment=env, base=Side(base_ref, base_commit),
         head=Side("working tree", cand.commit), head_dirty=not gathered.repo.clean,
-        policy=source, new_model=new_model, decision=decision, params=tuple(params),
+        policy=source, new_model=new_model, decision=judged.decision, params=tuple(params),
         deps=tuple(deps),
         metrics=tuple(metric_rows(key, head_flat, base_flat, inc_flat, direction)),
         moved=tuple(moved(metric_rows(others, head_flat, base_flat, inc_flat, direction))),

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from mlgate.config.dvcfiles import DvcLock, DvcYaml, LockEntry
-from mlgate.gates.facts import CODE_SUFFIXES
+from mlgate.config.stages import CODE_SUFFIXES
 from mlgate.plumbing import git
 from mlgate.plumbing.dvccache import DIR_SUFFIX, cached_file
 from mlgate.pullrequest.compare import Kind

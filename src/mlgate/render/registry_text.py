@@ -4,11 +4,39 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from mlgate.errors import EXIT_FAILED, EXIT_OK
 from mlgate.registry.ledger import digest
 from mlgate.render.text import fmt_value, table, to_json
 
 if TYPE_CHECKING:
     from mlgate.promote.actions import Outcome
+    from mlgate.registry.state import Deployment
+
+
+def render_result(result: Outcome | Deployment, fmt: str, *, dry_run: bool) -> str:
+    """An action's outcome, or the stay that already served the candidate."""
+    from mlgate.registry.state import Deployment
+
+    if isinstance(result, Deployment):
+        return render_already(result, fmt, dry_run=dry_run)
+    return render(result, fmt)
+
+
+def exit_code(result: Outcome | Deployment) -> int:
+    """1 when the gates refused the action; 0 when it was done, or needed no doing."""
+    from mlgate.registry.state import Deployment
+
+    return EXIT_OK if isinstance(result, Deployment) or result.passed else EXIT_FAILED
+
+
+def render_already(stay: Deployment, fmt: str, *, dry_run: bool) -> str:
+    version = f"v{stay.version}" if stay.version else stay.commit[:12]
+    if fmt == "json":
+        return to_json({"model": stay.model, "environment": stay.env, "action": None,
+                        "passed": True, "version": stay.version, "tags": [],
+                        "already": stay.event.name, "pushed": False, "dry_run": dry_run})
+    return (f"{stay.model} {version} is already in {stay.env} ({stay.event.name}, since "
+            f"{stay.since.isoformat()}): nothing to do")
 
 
 def render(outcome: Outcome, fmt: str) -> str:
