@@ -180,7 +180,7 @@ class Metrics:
 
 
 @dataclass(frozen=True)
-class Predictions:
+class PredictionsFile:
     path: str
     label: str = "label"
     score: str = "score"
@@ -199,7 +199,7 @@ class Model:
     artifact: str
     metrics: Metrics
     environments: tuple[Environment, ...]
-    predictions: Predictions | None = None
+    predictions: PredictionsFile | None = None
     monitoring: dict[str, Any] | None = None
     deploy_command: str | None = None
     retrain_command: str | None = None
@@ -263,7 +263,7 @@ def build_model(data: dict[str, Any], source: str) -> Model:
             key=tuple(metrics.get("key", ())),
         ),
         environments=tuple(_environment(e) for e in data["promotion"]["environments"]),
-        predictions=Predictions(**predictions) if predictions else None,
+        predictions=PredictionsFile(**predictions) if predictions else None,
         monitoring=data.get("monitoring"),
         deploy_command=data.get("deploy", {}).get("command"),
         retrain_command=data.get("retrain", {}).get("command"),

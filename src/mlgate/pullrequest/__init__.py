@@ -2,6 +2,6 @@
 against the base and against the version now deployed, and whether the change would pass
 its environment's gates. :func:`build` gathers; :mod:`mlgate.render.pr` formats."""
 
-from mlgate.pullrequest.collect import Incumbent, Report, Side, build
+from mlgate.pullrequest.collect import Report, Revision, Serving, build
 
-__all__ = ["Incumbent", "Report", "Side", "build"]
+__all__ = ["Report", "Revision", "Serving", "build"]

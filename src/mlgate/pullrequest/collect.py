@@ -48,13 +48,13 @@ DEFAULT_BASES = ("origin/main", "main")
 
 
 @dataclass(frozen=True)
-class Side:
+class Revision:
     label: str  # the ref as given, or "working tree"
     commit: str | None
 
 
 @dataclass(frozen=True)
-class Incumbent:
+class Serving:
     environment: str
     version: str | None
     commit: str
@@ -67,8 +67,8 @@ class Incumbent:
 class Report:
     model: str
     environment: str
-    base: Side
-    head: Side
+    base: Revision
+    head: Revision
     head_dirty: bool
     policy: facts.PolicySource
     new_model: bool
@@ -78,7 +78,7 @@ class Report:
     metrics: tuple[MetricRow, ...]  # the key metrics
     moved: tuple[MetricRow, ...]  # every other metric that moved (compare.moved)
     metrics_error: str | None  # why the head has no metrics
-    incumbent: Incumbent | None
+    incumbent: Serving | None
     sensitive: tuple[str, ...]  # changed files that decide promotions
     notes: tuple[str, ...]
 
@@ -162,8 +162,8 @@ def _build(root: Path, name: str | None, base_ref: str | None, env: str | None,
     notes = _notes(name, model, gathered, base_ref, head_lock, base_lock,
                    missing if not new_model else [])
     return Report(
-        model=name, environment=env, base=Side(base_ref, base_commit),
-        head=Side("working tree", cand.commit), head_dirty=not gathered.repo.clean,
+        model=name, environment=env, base=Revision(base_ref, base_commit),
+        head=Revision("working tree", cand.commit), head_dirty=not gathered.repo.clean,
         policy=source, new_model=new_model, decision=judged.decision, params=tuple(params),
         deps=tuple(deps),
         metrics=tuple(metric_rows(key, head_flat, base_flat, inc_flat, direction)),
@@ -227,7 +227,7 @@ def metrics_at(model: Model, read: git.RevReader) -> tuple[dict[str, Any], list[
 
 
 def incumbent_of(root: Path, model: Model, state: ModelState, env: str
-                 ) -> tuple[Incumbent | None, dict[str, Any]]:
+                 ) -> tuple[Serving | None, dict[str, Any]]:
     """What ``env`` serves now, with its metrics: its commit's metrics files through git,
     else (a shallow clone without that commit) the metrics its deployment record holds."""
     stay = state.current(env)
@@ -238,7 +238,7 @@ def incumbent_of(root: Path, model: Model, state: ModelState, env: str
     if missing:
         recorded = (stay.record or {}).get("predicate", {}).get("metrics")
         metrics, origin = (recorded if isinstance(recorded, dict) else {}), "record"
-    return Incumbent(env, stay.version, stay.commit, stay.event.name, stay.since, origin), metrics
+    return Serving(env, stay.version, stay.commit, stay.event.name, stay.since, origin), metrics
 
 
 def changed_paths(root: Path, base_commit: str) -> list[str]:
