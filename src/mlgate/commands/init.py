@@ -8,87 +8,17 @@ nothing.
 
 from __future__ import annotations
 
-import configparser
-from pathlib import Path
-
-from mlgate.adopt import scaffold
-from mlgate.adopt.infer import infer
-from mlgate.config.declarations import (
-    PIPELINES_DIR,
-    cross_check,
-    find_root,
-    parse_declaration,
-    read_dvc_yaml,
-    workspace_reader,
-)
-from mlgate.config.yamlio import load_text
-from mlgate.errors import EXIT_OK, MlgateError, Problem
-from mlgate.plumbing import dvc
-from mlgate.plumbing.files import write_atomic
+from mlgate.adopt.adoption import DVC_SETTINGS, adopt
+from mlgate.config.declarations import PIPELINES_DIR
+from mlgate.config.root import find_root
+from mlgate.errors import EXIT_OK
 from mlgate.render.text import table, to_json
-
-DVC_SETTINGS = (("core", "analytics", "false"), ("core", "check_update", "false"))
 
 
 def main(*, model: str | None, force: bool, fmt: str) -> int:
-    root = find_root()
-    if not (root / ".dvc").is_dir() or not (root / ".git").exists():
-        raise MlgateError("not a git repository with DVC initialised", path=str(root),
-                          hint="mlgate works on DVC pipelines in git: `git init`, `dvc init`")
-    read = workspace_reader(root)
-    dvc_yaml = read_dvc_yaml(read)
-    if dvc_yaml is None or not dvc_yaml.stages:
-        raise MlgateError("no pipeline to adopt: dvc.yaml is missing or has no stages",
-                          path="dvc.yaml", hint="describe the pipeline first (`dvc stage add`)")
-    inferred = infer(dvc_yaml, read, root, model)
-    relpath = f"{PIPELINES_DIR}/{inferred.name}.yaml"
-    doc = load_text(inferred.text, relpath)
-    declared, problems = parse_declaration(doc, inferred.name)
-    if declared is not None and not problems:
-        problems = cross_check(declared, doc, dvc_yaml, read)
-    if problems:  # what dvc.yaml says does not make a valid declaration
-        raise MlgateError.from_problems(problems)
-
-    wanted = {relpath: inferred.text, **scaffold.render_all(scaffold.infer_settings(root))}
-    states = {path: _state(root / path, text) for path, text in wanted.items()}
-    conflicts = [p for p, s in states.items() if s == "differs"]
-    if conflicts and not force:
-        raise MlgateError.from_problems([
-            Problem("exists with other content; not overwritten", path=p,
-                    hint="re-run with --force to overwrite these files (nothing was written)")
-            for p in conflicts])
-    rows = []
-    for path, text in wanted.items():
-        state = states[path]
-        if state != "same":
-            write_atomic(root / path, text)
-        rows.append((path, {"new": "created", "differs": "overwritten",
-                            "same": "unchanged"}[state]))
-    for section, key, value in DVC_SETTINGS:
-        if _dvc_config(root, section, key) != value:
-            dvc.dvc(["config", f"{section}.{key}", value], cwd=root,
-                    hint="check .dvc/config; `dvc config` could not write it")
-    _report(rows, inferred.name, fmt)
+    name, rows = adopt(find_root(), model, force=force)
+    _report(rows, name, fmt)
     return EXIT_OK
-
-
-def _state(path: Path, text: str) -> str:
-    try:
-        current = path.read_text("utf-8")
-    except FileNotFoundError:
-        return "new"
-    except (OSError, UnicodeDecodeError):
-        return "differs"
-    return "same" if current == text else "differs"
-
-
-def _dvc_config(root: Path, section: str, key: str) -> str | None:
-    parser = configparser.ConfigParser(strict=False, interpolation=None)
-    try:
-        parser.read(root / ".dvc" / "config")
-    except configparser.Error:
-        return None
-    return parser.get(section, key, fallback=None)
 
 
 def _report(rows: list[tuple[str, str]], name: str, fmt: str) -> None:
