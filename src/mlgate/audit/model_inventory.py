@@ -14,7 +14,7 @@ from typing import Any
 
 from mlgate.config.declarations import declaration_paths, load_model
 from mlgate.config.model import Model, Review
-from mlgate.errors import MlgateError, suggest
+from mlgate.errors import InvalidFile, MlgateError, NotFound, suggest
 from mlgate.registry.state import ModelState, Registry
 
 DUE_SOON_DAYS = 30
@@ -49,7 +49,9 @@ def inventory(root: Path, registry: Registry, *, today: date, model: str | None 
             continue
         try:
             loaded = load_model(root, name)
-        except MlgateError as exc:
+        # flagged: a declaration that does not pass, or one load_model does not find where
+        # it looks (pipelines/NAME.yml); a file that cannot be read at all is no flag
+        except (InvalidFile, NotFound) as exc:
             entry = _undeclared(name, state)
             entry.update(declared=True, flags=[f"invalid declaration: {exc.problems[0].render()}"])
             entries.append(entry)

@@ -20,7 +20,7 @@ from typing import Any
 from mlgate.audit.evidence import file_sha256
 from mlgate.audit.trail import Record, Trail
 from mlgate.config.dvcfiles import DvcLock, parse_dvc_lock
-from mlgate.errors import MlgateError, suggest
+from mlgate.errors import InvalidFile, MlgateError, NotFound, suggest
 from mlgate.plumbing import dvc, git
 from mlgate.plumbing.dvccache import cache_dir
 from mlgate.registry.state import TagEvent
@@ -124,14 +124,15 @@ def _record_for(trail: Trail, event: TagEvent) -> Record | None:
 
 def model_stages(root: Path, target: Target, lock: DvcLock) -> tuple[tuple[str, ...], str | None]:
     """The stages that make the model (and its artifact path), per its declaration at the
-    commit; every locked stage when that declaration cannot be read."""
+    commit; every locked stage when there is none there or it does not pass (git failing
+    to read it is an error, not a reason to re-run everything)."""
     from mlgate.config.declarations import load_model, read_dvc_yaml
     from mlgate.config.stages import model_stages as stages_of
 
     reader = git.RevReader(target.commit, cwd=root)
     try:
         model = load_model(root, target.model, reader)
-    except MlgateError:
+    except (NotFound, InvalidFile):
         return tuple(lock.stages), None
     stages = stages_of(model, read_dvc_yaml(reader))
     return tuple(stages or lock.stages), model.artifact

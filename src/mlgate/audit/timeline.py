@@ -16,7 +16,7 @@ from typing import Any
 from mlgate.audit.trail import Record, Trail
 from mlgate.config.metricsfile import flatten
 from mlgate.config.root import declaration_paths
-from mlgate.errors import MlgateError, suggest
+from mlgate.errors import InvalidFile, MlgateError, NotFound, suggest
 from mlgate.registry.state import TagEvent
 
 SERVING = ("promote", "rollback")
@@ -233,7 +233,8 @@ def lineage(stay: Stay) -> dict[str, Any]:
 
 
 def declared_keys(root: Path) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
-    """(key metrics, environments) of each declared model whose declaration loads."""
+    """(key metrics, environments) of each declared model whose declaration loads; one that
+    does not pass (or is not where load_model looks: pipelines/NAME.yml) is left out."""
     keys: dict[str, tuple[str, ...]] = {}
     envs: dict[str, tuple[str, ...]] = {}
     paths = declaration_paths(root)
@@ -244,7 +245,7 @@ def declared_keys(root: Path) -> tuple[dict[str, tuple[str, ...]], dict[str, tup
     for path in paths:
         try:
             model = load_model(root, path.stem)
-        except MlgateError:
+        except (InvalidFile, NotFound):
             continue
         keys[model.name] = model.key_metrics
         envs[model.name] = model.environment_names

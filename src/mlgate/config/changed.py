@@ -12,18 +12,19 @@ from pathlib import Path
 from mlgate.config.declarations import PIPELINES_DIR, Reader, read_dvc_yaml
 from mlgate.config.dvcfiles import DvcLock, DvcYaml, parse_dvc_lock
 from mlgate.config.model import Model
-from mlgate.errors import MlgateError
+from mlgate.errors import NotFound
 from mlgate.plumbing import git
 
 
 def base_commit(since: str, *, cwd: Path) -> str | None:
     """The commit to compare with; None when there is none to compare (a new branch, or
-    a `before` that a force push or a shallow clone left unknown): everything changed."""
+    a `before` that a force push or a shallow clone left unknown): everything changed.
+    git failing is no such case: it raises CommandFailed."""
     if not since.strip("0"):
         return None
     try:
         return git.resolve(since, cwd=cwd)
-    except MlgateError:
+    except NotFound:
         return None
 
 

@@ -1,7 +1,8 @@
 """Load `pipelines/<model>.yaml`: schema validation, then cross-checks against dvc.yaml.
 
 Every problem in every file is collected, so that one run of `mlgate validate`
-shows them all.
+shows them all: a file that is missing (NotFound) or does not pass (InvalidFile). A file
+that cannot be read at all stops the run, as does git failing.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from mlgate.config.root import PIPELINES_DIR as PIPELINES_DIR
 from mlgate.config.root import declaration_paths as declaration_paths
 from mlgate.config.root import find_root as find_root  # re-exported, with the two above
 from mlgate.config.yamlio import Document, load_bytes, load_file
-from mlgate.errors import MlgateError, Problem
+from mlgate.errors import InvalidFile, MlgateError, NotFound, Problem
 
 # Reads a file relative to the repo root: bytes, or None when it does not exist.
 Reader = Callable[[str], bytes | None]
@@ -37,6 +38,10 @@ def workspace_reader(root: Path) -> Reader:
             return (root / relpath).read_bytes()
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             return None
+        except OSError as exc:  # there, but unreadable (a symlink loop, permissions, I/O)
+            raise MlgateError(f"cannot read: {exc.strerror or exc}", path=relpath,
+                              hint="check the file's permissions and where it links to"
+                              ) from None
 
     return read
 
@@ -186,7 +191,7 @@ def check_files(paths: Sequence[Path], root: Path, display: Callable[[Path], str
     dvc_error: list[Problem] = []
     try:
         dvc = read_dvc_yaml(read)
-    except MlgateError as exc:
+    except InvalidFile as exc:
         dvc_error = exc.problems
     decls: list[Declaration] = []
     problems: list[Problem] = list(dvc_error)
@@ -197,7 +202,7 @@ def check_files(paths: Sequence[Path], root: Path, display: Callable[[Path], str
             model, found = parse_declaration(doc, path.stem)
             if model is not None and not found and not dvc_error:
                 found = cross_check(model, doc, dvc, read)
-        except MlgateError as exc:
+        except (InvalidFile, NotFound) as exc:
             problems.extend(exc.problems)
             continue
         problems.extend(found)
@@ -207,18 +212,19 @@ def check_files(paths: Sequence[Path], root: Path, display: Callable[[Path], str
 
 
 def load_model(root: Path, name: str, read: Reader | None = None) -> Model:
-    """One model's declaration, fully checked; raises MlgateError listing every problem."""
+    """One model's declaration, fully checked: NotFound when there is none, else
+    InvalidFile listing every problem."""
     read = read or workspace_reader(root)
     relpath = f"{PIPELINES_DIR}/{name}.yaml"
     raw = read(relpath)
     if raw is None:
         known = [p.stem for p in declaration_paths(root)]
-        raise MlgateError(f"no model named {name!r}", path=relpath,
-                          hint=_choices("declared models", known))
+        raise NotFound(f"no model named {name!r}", path=relpath,
+                       hint=_choices("declared models", known))
     doc = load_bytes(raw, relpath)
     model, problems = parse_declaration(doc, name)
     if model is not None and not problems:
         problems = cross_check(model, doc, read_dvc_yaml(read), read)
     if problems or model is None:
-        raise MlgateError.from_problems(problems)
+        raise InvalidFile.from_problems(problems)
     return model

@@ -1,7 +1,8 @@
 """Read dvc.yaml and dvc.lock as plain YAML: what each stage declares and what ran.
 
 mlgate reads these files itself instead of importing DVC, so that `validate`,
-`check` and `report` start fast and can read them at any git ref.
+`check` and `report` start fast and can read them at any git ref. Either file, when it
+does not parse, is an InvalidFile with file:line.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mlgate.config.yamlio import Document, load_bytes
-from mlgate.errors import MlgateError
+from mlgate.errors import InvalidFile
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,7 @@ def _params(entries: Any) -> tuple[str, ...]:
 def parse_dvc_yaml(doc: Document) -> DvcYaml:
     data = doc.data or {}
     if not isinstance(data, dict):
-        raise MlgateError("expected a mapping with `stages:`", path=doc.path, line=1)
+        raise InvalidFile("expected a mapping with `stages:`", path=doc.path, line=1)
     stages = []
     for name, body in (data.get("stages") or {}).items():
         if not isinstance(body, dict):

@@ -1,11 +1,12 @@
-"""Metrics files (JSON or YAML) and dotted-path lookups into them."""
+"""Metrics files (JSON or YAML) and dotted-path lookups into them. A metrics file that does
+not parse, or is not a mapping, is an InvalidFile with file:line."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from mlgate.errors import MlgateError
+from mlgate.errors import InvalidFile
 
 _MISSING = object()
 
@@ -21,12 +22,12 @@ def parse_metrics(raw: bytes, path: str) -> dict[str, Any]:
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             line = getattr(exc, "lineno", None)
             col = getattr(exc, "colno", None)
-            raise MlgateError(
+            raise InvalidFile(
                 f"invalid metrics JSON: {exc}", path=path, line=line, column=col,
                 hint="the metrics file is written by the pipeline; re-run it (`mlgate run`)",
             ) from None
     if not isinstance(data, dict):
-        raise MlgateError("expected a JSON object of metrics", path=path, line=1)
+        raise InvalidFile("expected a JSON object of metrics", path=path, line=1)
     return data
 
 

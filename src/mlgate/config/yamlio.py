@@ -5,7 +5,8 @@ duplicate keys, reads ``no`` as false and ``2027-01-01`` as a date, and expands
 aliases without limit. This loader rejects duplicate keys, resolves only the
 YAML 1.2 core scalars (true/false, null, numbers), bounds the expanded size of
 the document, and returns the composed node tree so that any JSON path can be
-mapped back to ``file:line:column``.
+mapped back to ``file:line:column``. What it rejects is an InvalidFile; a file that is
+not there, a NotFound.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from mlgate.errors import MlgateError
+from mlgate.errors import InvalidFile, MlgateError, NotFound
 
 MAX_BYTES = 1024 * 1024
 MAX_EXPANDED_NODES = 100_000
@@ -154,7 +155,7 @@ def _check_depth(text: str, path: str) -> None:
                 depth += 1
                 mark = event.start_mark
                 if depth > MAX_DEPTH:
-                    raise MlgateError(
+                    raise InvalidFile(
                         f"nested more than {MAX_DEPTH} levels deep",
                         path=path,
                         line=mark.line + 1 if mark else None,
@@ -168,7 +169,7 @@ def _check_depth(text: str, path: str) -> None:
 
 
 def load_text(text: str, path: str) -> Document:
-    """Parse YAML text strictly. Raises MlgateError with file:line on any problem."""
+    """Parse YAML text strictly. Raises InvalidFile with file:line on any problem."""
     _check_depth(text, path)
     loader, root = _composed_fast(text)
     if loader is None:
@@ -184,7 +185,7 @@ def load_text(text: str, path: str) -> Document:
     except yaml.MarkedYAMLError as exc:
         raise _syntax_error(exc, path, text) from None
     except yaml.YAMLError as exc:  # errors without a mark
-        raise MlgateError(f"invalid YAML: {exc}", path=path) from None
+        raise InvalidFile(f"invalid YAML: {exc}", path=path) from None
     finally:
         loader.dispose()
     return Document(path, data, root)
@@ -192,7 +193,7 @@ def load_text(text: str, path: str) -> Document:
 
 def load_bytes(raw: bytes, path: str, size: int | None = None) -> Document:
     if len(raw) > MAX_BYTES:
-        raise MlgateError(
+        raise InvalidFile(
             f"file is {size or len(raw):,} bytes, larger than the {MAX_BYTES:,}-byte limit",
             path=path,
             hint="a model declaration is a few kilobytes; is this the right file?",
@@ -202,7 +203,7 @@ def load_bytes(raw: bytes, path: str, size: int | None = None) -> Document:
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise MlgateError(
+        raise InvalidFile(
             f"not valid UTF-8: byte 0x{raw[exc.start]:02x} cannot be decoded",
             path=path,
             line=line,
@@ -221,15 +222,15 @@ def load_file(path: str, display: str | None = None) -> Document:
             raw = fh.read(MAX_BYTES + 1)  # never more: the file may be huge
             size = os.fstat(fh.fileno()).st_size
     except FileNotFoundError:
-        raise MlgateError("no such file", path=shown) from None
+        raise NotFound("no such file", path=shown) from None
     except IsADirectoryError:
-        raise MlgateError("is a directory, expected a YAML file", path=shown) from None
+        raise InvalidFile("is a directory, expected a YAML file", path=shown) from None
     except OSError as exc:
         raise MlgateError(f"cannot read: {exc.strerror}", path=shown) from None
     return load_bytes(raw, shown, size)
 
 
-def _syntax_error(exc: yaml.MarkedYAMLError, path: str, text: str) -> MlgateError:
+def _syntax_error(exc: yaml.MarkedYAMLError, path: str, text: str) -> InvalidFile:
     mark = exc.problem_mark or exc.context_mark
     line = mark.line + 1 if mark else None
     column = mark.column + 1 if mark else None
@@ -240,7 +241,7 @@ def _syntax_error(exc: yaml.MarkedYAMLError, path: str, text: str) -> MlgateErro
         hint = "YAML indentation must use spaces, not tabs"
     elif exc.context:
         problem = f"{problem} ({exc.context})"
-    return MlgateError(f"invalid YAML: {problem}", path=path, line=line, column=column, hint=hint)
+    return InvalidFile(f"invalid YAML: {problem}", path=path, line=line, column=column, hint=hint)
 
 
 def _tab_at(text: str, line_index: int) -> bool:
@@ -262,7 +263,7 @@ def _check_expansion(root: Node, path: str) -> None:
             return sizes[key]
         if key in active:
             line = node.start_mark.line + 1
-            raise MlgateError(
+            raise InvalidFile(
                 "recursive alias: a node contains itself",
                 path=path,
                 line=line,
@@ -276,7 +277,7 @@ def _check_expansion(root: Node, path: str) -> None:
             total += sum(size(k) + size(v) for k, v in node.value)
         active.discard(key)
         if total > MAX_EXPANDED_NODES:
-            raise MlgateError(
+            raise InvalidFile(
                 f"aliases expand this document past {MAX_EXPANDED_NODES:,} nodes",
                 path=path,
                 line=node.start_mark.line + 1,
@@ -302,7 +303,7 @@ def _check_duplicate_keys(root: Node, path: str) -> None:
             for key, value in node.value:
                 if isinstance(key, ScalarNode):
                     if key.value in first_line:
-                        raise MlgateError(
+                        raise InvalidFile(
                             f"duplicate key {key.value!r} (first defined on line "
                             f"{first_line[key.value]})",
                             path=path,

@@ -19,7 +19,7 @@ from typing import Any
 from mlgate.config.declarations import Reader
 from mlgate.config.dvcfiles import DvcLock, DvcYaml, LockEntry
 from mlgate.config.yamlio import load_bytes
-from mlgate.errors import MlgateError
+from mlgate.errors import InvalidFile
 from mlgate.plumbing import git
 from mlgate.plumbing.dvccache import bytes_md5, dir_md5
 
@@ -70,7 +70,7 @@ class _Params:
             raw = self.read(file)
             try:
                 self._parsed[file] = _MISSING if raw is None else load_bytes(raw, file).data
-            except MlgateError:
+            except InvalidFile:
                 self._parsed[file] = None  # unreadable
         return self._parsed[file]
 
@@ -152,7 +152,7 @@ def _md5s(root: Path, commit: str, read: Reader, paths: Sequence[str]
 def _dvc_file_md5(raw: bytes, path: str) -> str | None:
     try:
         data = load_bytes(raw, path).data
-    except MlgateError:
+    except InvalidFile:
         return None
     outs = data.get("outs") if isinstance(data, dict) else None
     first = outs[0] if isinstance(outs, list) and outs else None

@@ -1,6 +1,7 @@
 """Every DVC call. DVC runs as a child process of the same interpreter, or, where no DVC
 command answers the question, through its API imported inside the function that needs
-it: never at start-up (importing it takes a second; `mlgate --help` must not)."""
+it: never at start-up (importing it takes a second; `mlgate --help` must not). Whichever
+way DVC runs, its failure is a CommandFailed with what DVC said."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
 
-from mlgate.errors import MlgateError
+from mlgate.errors import CommandFailed
 from mlgate.plumbing import subproc
 from mlgate.plumbing.dvccache import DIR_SUFFIX
 
@@ -50,8 +51,9 @@ class DvcStatus:
             # another stage may be what DVC cannot judge: ask about these stages alone
             return DvcStatus(self.root, only, cloud=self.cloud).result()
         if code != 0:
-            raise MlgateError("`dvc status` failed:\n    " + err.decode("utf-8", "replace").strip(),
-                              hint=STATUS_HINT)
+            output = err.decode("utf-8", "replace").strip()
+            raise CommandFailed("`dvc status` failed:\n    " + output, hint=STATUS_HINT,
+                                argv=tuple(self._started.argv), exit_code=code, output=output)
         text = out.decode("utf-8", "replace").strip()
         status = json.loads(text[text.find("{"):]) if "{" in text else {}
         changes = []
@@ -109,9 +111,9 @@ def missing_in_remote(root: Path, md5s: Collection[str]) -> dict[str, tuple[str,
     except (DvcException, OSError) as exc:
         # DVC's words on one line: the "in DVC remote" gate row shows them
         detail = " ".join(str(exc).split()) or type(exc).__name__
-        raise MlgateError(detail,
-                          hint="check the default remote: `dvc remote list`, then "
-                               "`dvc status --cloud`") from None
+        raise CommandFailed(detail, output=detail,
+                            hint="check the default remote: `dvc remote list`, then "
+                                 "`dvc status --cloud`") from None
 
 
 def _missing(pairs: list[tuple[Any, Any]], asked: set[str]) -> dict[str, tuple[str, ...]]:

@@ -1,5 +1,6 @@
 """Every git call mlgate makes. Reads go through plumbing (`cat-file`, `for-each-ref`),
-never a checkout, so a policy or a metrics file can be read at any ref."""
+never a checkout, so a policy or a metrics file can be read at any ref. What does not
+exist is a NotFound (or None, where the function says so); git failing is CommandFailed."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from mlgate.errors import MlgateError
+from mlgate.errors import MlgateError, NotFound
 from mlgate.plumbing import subproc
 
 GIT_HINT = "check that this is a git repository and that git works here (`git status`)"
@@ -39,15 +40,20 @@ def toplevel(cwd: Path) -> Path:
 
 
 def resolve(rev: str, *, cwd: Path) -> str:
-    """Full commit id of ``rev``; a clear error when it does not name a commit."""
+    """Full commit id of ``rev``: NotFound when it names no commit here, CommandFailed when
+    git cannot answer (not a repository, a corrupt one)."""
     if rev.startswith("-"):
-        raise MlgateError(f"not a revision: {rev!r}", hint="name a branch, tag or commit")
-    proc = subproc.run(["git", "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"],
-                       cwd=cwd, hint=GIT_HINT, check=False)
+        raise NotFound(f"not a revision: {rev!r}", hint="name a branch, tag or commit")
+    argv = ["git", "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"]
+    proc = subproc.run(argv, cwd=cwd, hint=GIT_HINT, check=False)
+    # --verify --quiet exits 1 for a name that resolves to no commit; git's own failures
+    # (no repository, an unreadable one) exit 128
+    if proc.returncode == 1:
+        raise NotFound(f"unknown revision {rev!r}",
+                       hint="name a branch, tag or commit that exists here (`git fetch` first "
+                            "if it is on the remote)")
     if proc.returncode != 0:
-        raise MlgateError(f"unknown revision {rev!r}",
-                          hint="name a branch, tag or commit that exists here (`git fetch` first "
-                               "if it is on the remote)")
+        raise subproc.failure(argv, proc.returncode, proc.stderr, proc.stdout, hint=GIT_HINT)
     return (proc.stdout or b"").decode().strip()
 
 
@@ -101,12 +107,14 @@ def cat_objects(specs: Sequence[str], *, cwd: Path) -> list[tuple[str, str, byte
     with tempfile.TemporaryFile() as given, tempfile.TemporaryFile() as taken:
         given.write("".join(spec + "\n" for spec in specs).encode())
         given.seek(0)
-        proc = subprocess.run(["git", "cat-file", "--batch"], cwd=cwd, stdin=given,
-                              stdout=taken, stderr=subprocess.PIPE, env=subproc.child_env(),
-                              check=False)
+        argv = ["git", "cat-file", "--batch"]
+        try:
+            proc = subprocess.run(argv, cwd=cwd, stdin=given, stdout=taken,
+                                  stderr=subprocess.PIPE, env=subproc.child_env(), check=False)
+        except FileNotFoundError:
+            raise subproc.not_started(argv, hint=GIT_HINT) from None
         if proc.returncode != 0:
-            raise MlgateError("`git cat-file --batch` failed:\n    "
-                              + proc.stderr.decode("utf-8", "replace").strip(), hint=GIT_HINT)
+            raise subproc.failure(argv, proc.returncode, proc.stderr, None, hint=GIT_HINT)
         taken.seek(0)
         out = taken.read()
     found: list[tuple[str, str, bytes]] = []

@@ -1,4 +1,5 @@
-"""Running git and DVC: one place that turns their failures into MlgateError."""
+"""Running git and DVC: one place that turns their failures into CommandFailed, which
+carries the command, its exit code and its output (callers read those, not the message)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
-from mlgate.errors import MlgateError
+from mlgate.errors import CommandFailed
 
 # No code path of mlgate reaches the internet: DVC's and GTO's telemetry stay off.
 QUIET_ENV = {
@@ -55,7 +56,7 @@ def run(
             check=False,
         )
     except FileNotFoundError:
-        raise MlgateError(f"cannot run {argv[0]!r}: not found", hint=hint) from None
+        raise not_started(argv, hint=hint) from None
     if not capture and piped:
         for stream in (proc.stdout, proc.stderr):
             sys.stderr.write((stream or b"").decode("utf-8", "replace"))
@@ -65,12 +66,17 @@ def run(
 
 
 def failure(argv: Sequence[str], code: int, stderr: bytes | None, stdout: bytes | None, *,
-            hint: str) -> MlgateError:
+            hint: str) -> CommandFailed:
     """What a failed command said (stderr, else stdout), as an error."""
     output = (stderr or b"").decode("utf-8", "replace").strip()
     output = output or (stdout or b"").decode("utf-8", "replace").strip()
     detail = f":\n{_indent(output)}" if output else ""
-    return MlgateError(f"`{' '.join(argv)}` failed (exit {code}){detail}", hint=hint)
+    return CommandFailed(f"`{' '.join(argv)}` failed (exit {code}){detail}", hint=hint,
+                         argv=tuple(argv), exit_code=code, output=output)
+
+
+def not_started(argv: Sequence[str], *, hint: str) -> CommandFailed:
+    return CommandFailed(f"cannot run {argv[0]!r}: not found", hint=hint, argv=tuple(argv))
 
 
 class Started:
@@ -89,12 +95,12 @@ class Started:
                                           stderr=self._err, env=child_env(env))
         except FileNotFoundError:
             self.close()
-            raise MlgateError(f"cannot run {argv[0]!r}: not found", hint=hint) from None
+            raise not_started(argv, hint=hint) from None
 
     def chunks(self, size: int = 1 << 20) -> Iterator[bytes]:
         """The output in pieces, as the command writes it: each piece read is one that can
         be parsed while the command goes on. Ends when the command has ended and all is
-        read; a failure then raises MlgateError."""
+        read; a failure then raises CommandFailed."""
         fd, at = self._out.fileno(), 0
         try:
             while True:
@@ -125,7 +131,7 @@ class Started:
             self.close()
 
     def result(self, *, check: bool = True) -> tuple[int, bytes]:
-        """(exit code, standard output); with ``check``, a failure raises MlgateError."""
+        """(exit code, standard output); with ``check``, a failure raises CommandFailed."""
         code, out, err = self.finish()
         if check and code != 0:
             raise failure(self.argv, code, err, out, hint=self.hint)

@@ -23,7 +23,7 @@ from mlgate.config.dvcfiles import DvcLock, parse_dvc_lock
 from mlgate.config.metricsfile import parse_metrics
 from mlgate.config.model import Model
 from mlgate.config.stages import model_stages
-from mlgate.errors import MlgateError
+from mlgate.errors import InvalidFile, MlgateError
 from mlgate.gates import facts, judge
 from mlgate.gates.judge import AT_PROMOTION
 from mlgate.plumbing import git
@@ -194,10 +194,11 @@ def _notes(name: str, model: Model, gathered: facts.Gathered, base_ref: str,
 
 
 def _at_base(read: Any, base: git.RevReader) -> Any:
-    """A DVC file at the base; one that does not parse there counts as absent."""
+    """A DVC file at the base; one that does not parse there counts as absent (git failing
+    to read it does not)."""
     try:
         return read(base)
-    except MlgateError:
+    except InvalidFile:
         return None
 
 
@@ -221,7 +222,7 @@ def metrics_at(model: Model, read: git.RevReader) -> tuple[dict[str, Any], list[
             continue
         try:
             merged.update(parse_metrics(raw, f"{read.commit[:7]}:{path}"))
-        except MlgateError:
+        except InvalidFile:
             missing.append(path)
     return merged, missing
 
