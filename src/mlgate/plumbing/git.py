@@ -113,7 +113,9 @@ def cat_objects(specs: Sequence[str], *, cwd: Path) -> list[tuple[str, str, byte
                                   stderr=subprocess.PIPE, env=subproc.child_env(), check=False)
         except FileNotFoundError:
             raise subproc.not_started(argv, hint=GIT_HINT) from None
-        if proc.returncode != 0:
+        # a corrupt object is reported as "missing" with exit 0, and an error on stderr:
+        # unreadable is not absent
+        if proc.returncode != 0 or _git_errors(proc.stderr):
             raise subproc.failure(argv, proc.returncode, proc.stderr, None, hint=GIT_HINT)
         taken.seek(0)
         out = taken.read()
@@ -130,6 +132,11 @@ def cat_objects(specs: Sequence[str], *, cwd: Path) -> list[tuple[str, str, byte
         else:  # "<spec> missing" / "ambiguous"
             found.append(("", "missing", b""))
     return found
+
+
+def _git_errors(stderr: bytes) -> bool:
+    """Whether git reported an error (not merely a warning, such as an ambiguous name)."""
+    return any(line.startswith((b"error:", b"fatal:")) for line in stderr.splitlines())
 
 
 def ls_tree(commit: str, paths: Sequence[str] = (), *, cwd: Path) -> list[tuple[str, str]]:
