@@ -51,3 +51,16 @@ def test_a_stage_not_in_dvc_lock(tiny: Project) -> None:
     tiny.commit_all("a new stage, never run")
     assert stale(tiny.path) == [
         "report (not in dvc.lock: run `dvc repro` and commit dvc.lock)"]
+
+
+def test_a_params_file_that_does_not_parse_is_unreadable(tiny: Project) -> None:
+    tiny.write("params.yaml", "train: [\n")
+    tiny.commit_all("params.yaml broken")
+    assert stale(tiny.path) == ["train (changed params: params.yaml unreadable)"]
+
+
+def test_a_dvc_file_that_does_not_parse_counts_as_none(tiny: Project) -> None:
+    # data/input.csv is then judged by what git holds: unchanged
+    tiny.write("data/input.csv.dvc", "outs: [\n")
+    tiny.commit_all("a .dvc file that does not parse")
+    assert stale(tiny.path) == []
