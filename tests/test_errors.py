@@ -19,6 +19,7 @@ import pytest
 from mlgate.audit.model_inventory import inventory
 from mlgate.audit.reproduction import Target, model_stages
 from mlgate.audit.timeline import declared_keys
+from mlgate.config.changed import base_commit
 from mlgate.config.declarations import check_files, load_model
 from mlgate.config.dvcfiles import load_dvc_yaml, parse_dvc_lock
 from mlgate.config.metricsfile import parse_metrics
@@ -26,7 +27,6 @@ from mlgate.config.yamlio import load_bytes, load_file
 from mlgate.errors import CommandFailed, InvalidFile, MlgateError, NotFound
 from mlgate.plumbing import git, subproc
 from mlgate.plumbing.dvc import DvcStatus, missing_in_remote
-from mlgate.pullrequest.changed import base_commit
 from mlgate.pullrequest.collect import _at_base, metrics_at
 from mlgate.registry.state import Registry
 from tests.conftest import RESOURCES, dvc, sh

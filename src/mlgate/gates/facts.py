@@ -28,7 +28,7 @@ from mlgate.config.metricsfile import parse_metrics
 from mlgate.config.model import Model
 from mlgate.config.stages import data_dependencies, gated_outputs, model_stages
 from mlgate.config.yamlio import load_bytes
-from mlgate.errors import MlgateError, suggest
+from mlgate.errors import MlgateError, NotFound, suggest
 from mlgate.gates.lockstatus import stale_stages
 from mlgate.plumbing import git
 from mlgate.plumbing.dvc import DvcStatus
@@ -120,8 +120,8 @@ class RemoteAtRev:
 
         lock = read_lock(self.cand)
         if lock is None:
-            raise MlgateError(f"dvc.lock is missing at {self.cand.label}",
-                              hint="run `dvc repro` and commit dvc.lock")
+            raise NotFound(f"dvc.lock is missing at {self.cand.label}",
+                           hint="run `dvc repro` and commit dvc.lock")
         wanted = remote_objects(self.cand, self.model, self.dvc_yaml, lock)
         missing = missing_in_remote(self.cand.root, {md5 for _, md5 in wanted})
         changes = []

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlgate.config.model import Model, ReproducibleGate
-from mlgate.errors import MlgateError
+from mlgate.errors import CommandFailed, NotFound
 from mlgate.plumbing.dvc import DvcStatus
 from mlgate.registry.state import ModelState, read_model
 
@@ -181,10 +181,10 @@ def remote_row(check: RemoteCheck) -> GateResult:
     expected = "artifact and data in the default DVC remote"
     try:
         in_sync, changes = check.status.result()
-    except MlgateError as exc:
-        first = exc.message.splitlines()[-1].strip()
+    except (CommandFailed, NotFound) as exc:  # DVC failed, or there is no dvc.lock to ask for
+        why = exc.summary if isinstance(exc, CommandFailed) else exc.message
         return GateResult("in DVC remote", "remote", "unknown", expected, False,
-                          f"cannot compare with the DVC remote: {first}")
+                          f"cannot compare with the DVC remote: {why}")
     if in_sync:
         return GateResult("in DVC remote", "remote", "present", expected, True,
                           "every output of the model's stages is in the remote")
