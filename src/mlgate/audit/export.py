@@ -1,10 +1,14 @@
-"""`audit export --out DIR`: everything an auditor reads, gathered once and written as a
-self-contained HTML page, one JSON document and CSV tables."""
+"""`audit export --out DIR`: everything an auditor reads, gathered once as data.
+
+Invariant: this module gathers and returns; it neither renders nor writes. The export's
+files are rendered by :mod:`mlgate.render.audit_export` from the one document built here,
+so the HTML page, the JSON and the CSV tables can never disagree.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,17 +16,22 @@ from mlgate.audit import timeline, trail
 from mlgate.audit.model_inventory import inventory
 from mlgate.audit.trail import Record, Trail
 from mlgate.audit.verify import Verification, verify
-from mlgate.errors import MlgateError
-from mlgate.render.text import to_json
 
 
 @dataclass(frozen=True)
-class Written:
-    out: Path
-    files: tuple[str, ...]
+class Export:
+    """The export's one document (what audit.json holds) and the verification it embeds."""
+
+    data: dict[str, Any]
     verification: Verification
-    records: int
-    models: int
+
+    @property
+    def records(self) -> int:
+        return len(self.data["deployments"])
+
+    @property
+    def models(self) -> int:
+        return len(self.data["inventory"])
 
 
 def stays(records: tuple[Record, ...]) -> dict[str, dict[str, list[dict[str, Any]]]]:
@@ -71,7 +80,7 @@ def deployments(t: Trail) -> list[dict[str, Any]]:
     return found
 
 
-def collect(root: Path, *, now: datetime) -> tuple[dict[str, Any], Verification]:
+def collect(root: Path, *, now: datetime) -> Export:
     loaded = trail.load(root)
     checked = verify(loaded)
     keys, _ = timeline.declared_keys(root)
@@ -85,25 +94,4 @@ def collect(root: Path, *, now: datetime) -> tuple[dict[str, Any], Verification]
         "metrics": metric_series(loaded.records, keys),
         "deployments": deployments(loaded),
     }
-    return data, checked
-
-
-def write_export(root: Path, out: Path, *, now: datetime | None = None) -> Written:
-    from mlgate.render import audit_csv, audit_html
-
-    now = now or datetime.now(UTC)
-    if out.exists() and not out.is_dir():
-        raise MlgateError(f"{out} exists and is not a directory",
-                          hint="--out names a directory to write the report into")
-    data, checked = collect(root, now=now)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        files = {"audit.html": audit_html.render(data), "audit.json": to_json(data) + "\n",
-                 **audit_csv.tables(data)}
-        for name, text in files.items():
-            (out / name).write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise MlgateError(f"cannot write the report: {exc}", path=str(out),
-                          hint="choose a directory you can write to") from None
-    return Written(out, tuple(files), checked, len(data["deployments"]), len(data["inventory"]))
-
+    return Export(data, checked)

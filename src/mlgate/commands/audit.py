@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from mlgate.audit import timeline, trail
 from mlgate.audit.verify import verify as run_verify
 from mlgate.config.declarations import find_root
 from mlgate.errors import EXIT_FAILED, EXIT_OK, MlgateError
+from mlgate.plumbing.files import write_atomic
 from mlgate.registry import ledger
 
 
@@ -69,10 +71,17 @@ def diff(*, a: str, b: str, fmt: str) -> int:
 
 
 def export(*, out: str, fmt: str) -> int:
-    from mlgate.audit.export import write_export
-    from mlgate.render.audit_html import render_summary
+    from mlgate.audit.export import collect
+    from mlgate.render.audit_export import files, render_summary
 
     root = find_root()
-    written = write_export(root, Path(out))
-    print(render_summary(written, fmt))
-    return EXIT_OK if written.verification.ok else EXIT_FAILED
+    target = Path(out)
+    if target.exists() and not target.is_dir():
+        raise MlgateError(f"{target} exists and is not a directory",
+                          hint="--out names a directory to write the report into")
+    gathered = collect(root, now=datetime.now(UTC))
+    rendered = files(gathered)
+    for name, text in rendered.items():
+        write_atomic(target / name, text)
+    print(render_summary(gathered, target, list(rendered), fmt))
+    return EXIT_OK if gathered.verification.ok else EXIT_FAILED

@@ -9,14 +9,11 @@ evidence without a script.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from mlgate.render import audit_svg
 from mlgate.render.audit_svg import e
-from mlgate.render.text import fmt_value, to_json
-
-if TYPE_CHECKING:
-    from mlgate.audit.export import Written
+from mlgate.render.text import fmt_value
 
 CSS = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;
@@ -168,13 +165,3 @@ def render(data: dict[str, Any]) -> str:
             f"<title>Audit report: {e(data['repository'])}</title><style>{CSS}</style></head>"
             f"<body><main>{body}</main></body></html>\n")
 
-
-def render_summary(written: Written, fmt: str) -> str:
-    v = written.verification
-    if fmt == "json":
-        return to_json({"out": str(written.out), "files": list(written.files),
-                        "records": written.records, "models": written.models,
-                        "verification": v.as_dict()})
-    return (f"wrote {', '.join(written.files)} to {written.out}\n"
-            f"{written.models} models, {written.records} records; verification: {v.verdict}"
-            + (f" ({len(v.findings)} findings)" if v.findings else ""))
