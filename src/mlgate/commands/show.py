@@ -1,84 +1,16 @@
 """`mlgate show [MODEL]`: what each environment serves now, from the registry's tags.
 
-Declared models are listed even when nothing is deployed yet; models known only from
-tags (a registry made by GTO alone, say) are listed too, without evidence.
+The views come from :func:`mlgate.registry.show.show`; this module only renders them.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-from mlgate.config.root import declaration_paths, find_root
-from mlgate.errors import EXIT_OK, MlgateError, suggest
-from mlgate.plumbing import gcpause
-from mlgate.registry.ledger import digest
-from mlgate.registry.state import Deployment, ModelState, RegistryReading
-
-if TYPE_CHECKING:
-    from mlgate.config.model import Model
+from mlgate.config.root import find_root
+from mlgate.errors import EXIT_OK
+from mlgate.registry.show import show
+from mlgate.render.registry_text import render_show
 
 
 def main(*, model: str | None, fmt: str) -> int:
-    root = find_root()
-    # git lists the tags while the declarations' parser is imported; the records are read
-    # later, only for what serves now
-    reading = RegistryReading(root, messages=False)
-    from mlgate.config.declarations import load_model
-    from mlgate.render.registry_text import render_show
-
-    with gcpause.paused():
-        registry = reading.result()
-    declared = {p.stem: p for p in declaration_paths(root)}
-    names = sorted(set(declared) | set(registry.models))
-    if model is not None:
-        if model not in names:
-            close = suggest(model, names)
-            tip = f"did you mean {close!r}? " if close else ""
-            raise MlgateError(f"no model named {model!r} in pipelines/ or in the registry",
-                              hint=f"{tip}known: {', '.join(names) or 'none'}")
-        names = [model]
-    states = [registry.model(name) for name in names]
-    registry.load_messages(ev for state in states for env in state.environments()
-                           if (ev := state.last_event(env)) is not None)
-    views = [model_view(name, registry.model(name),
-                        load_model(root, name) if name in declared else None, root)
-             for name in names]
-    print(render_show(views, fmt))
+    print(render_show(show(find_root(), model=model), fmt))
     return EXIT_OK
-
-
-def model_view(name: str, state: ModelState, model: Model | None, root: Path) -> dict[str, Any]:
-    envs = list(model.environment_names) if model else []
-    envs += [e for e in state.environments() if e not in envs]
-    key = list(model.metrics.key) if model and model.metrics.key else (
-        list(model.metrics.directions) if model else [])
-    latest = state.latest_version()
-    return {
-        "model": name,
-        "declared": model is not None,
-        "latest": f"v{latest}" if latest else None,
-        "key_metrics": key,
-        "environments": {env: _stay(state.current(env), key) for env in envs},
-    }
-
-
-def _stay(stay: Deployment | None, key: list[str]) -> dict[str, Any] | None:
-    if stay is None:
-        return None
-    record = stay.record
-    pred: dict[str, Any] = (record or {}).get("predicate", {})
-    ci = pred.get("ci") or {}
-    metrics = pred.get("metrics") or {}
-    return {
-        "version": f"v{stay.version}" if stay.version else None,
-        "commit": stay.commit,
-        "since": stay.since.isoformat().replace("+00:00", "Z"),
-        "tag": stay.event.name,
-        "by": ci.get("actor") or stay.event.tagger or None,
-        "action": pred.get("action"),
-        "approvals": pred.get("approvals") or [],
-        "metrics": {k: metrics[k] for k in key if k in metrics},
-        "evidence": record is not None,
-        "record_digest": digest(record) if record else None,
-    }
