@@ -5,6 +5,9 @@ the commit it points at); its message carries the deployment record. The artifac
 working tree must have the digest the record's subject gives, the record must agree with
 the tag (model, environment, commit, tag name) and must be on the ledger branch, so that
 a tag pushed by hand with a made-up record does not deploy.
+
+Invariant: checking reads and hashes, and returns an :class:`ArtifactCheck`; only
+:func:`pull` changes the working tree (through `dvc pull`), and only when asked.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from mlgate.errors import MlgateError
-from mlgate.plumbing import git
+from mlgate.plumbing import dvc, git
 from mlgate.registry import ledger
 from mlgate.registry.state import TagEvent, read_model
 from mlgate.registry.tags import Action, parse_tag
@@ -24,7 +27,7 @@ DEPLOYABLE = ("promote", "rollback")
 
 
 @dataclass(frozen=True)
-class Verification:
+class ArtifactCheck:
     tag: str
     action: str  # the tag's action: assign, unassign, register...
     model: str
@@ -70,10 +73,24 @@ def find_event(tag: str, *, cwd: Path) -> tuple[TagEvent, str | None]:
     return event, (current.event.name if current else None)
 
 
-def verify(tag: str, *, root: Path, ledger_ref: str = ledger.LEDGER_REF) -> Verification:
+def pull(tag: str, *, root: Path) -> None:
+    """`dvc pull` the artifact the assignment tag's record names; nothing for a tag that is
+    not an assignment or carries no record (:func:`verify` then says what is wrong)."""
+    parsed = parse_tag(tag)
+    if parsed is None or parsed.env is None:
+        return
+    event = next((e for e in read_model(parsed.model, cwd=root).events
+                  if e.name == tag and e.record), None)
+    subject = (event.record or {}).get("subject") if event else None
+    if subject and subject[0].get("name"):
+        dvc.dvc(["pull", subject[0]["name"]], cwd=root, capture=False,
+                hint="check the DVC remote and its credentials (`dvc pull -v`)")
+
+
+def verify(tag: str, *, root: Path, ledger_ref: str = ledger.LEDGER_REF) -> ArtifactCheck:
     event, holder = find_event(tag, cwd=root)
     parsed = event.tag
-    base = Verification(tag, parsed.action.value, parsed.model, parsed.env,
+    base = ArtifactCheck(tag, parsed.action.value, parsed.model, parsed.env,
                         commit=event.commit)
     if parsed.action is not Action.ASSIGN:
         return _replace(base, notes=(
@@ -144,7 +161,7 @@ def _digests(path: Path) -> dict[str, str]:
     return {"sha256": sha256.hexdigest(), "md5": md5.hexdigest()}
 
 
-def _replace(base: Verification, **changes: Any) -> Verification:
+def _replace(base: ArtifactCheck, **changes: Any) -> ArtifactCheck:
     import dataclasses
 
     return dataclasses.replace(base, **changes)
