@@ -91,7 +91,7 @@ def verify(tag: str, *, root: Path, ledger_ref: str = ledger.LEDGER_REF) -> Arti
     event, holder = find_event(tag, cwd=root)
     parsed = event.tag
     base = ArtifactCheck(tag, parsed.action.value, parsed.model, parsed.env,
-                        commit=event.commit)
+                         commit=event.commit)
     if parsed.action is not Action.ASSIGN:
         return _replace(base, notes=(
             f"nothing to deploy: the tag's action is {parsed.action.value}",))
