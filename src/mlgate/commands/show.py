@@ -1,13 +1,13 @@
 """`mlgate show [MODEL]`: what each environment serves now, from the registry's tags.
 
-The views come from :func:`mlgate.registry.show.show`; this module only renders them.
+The views come from :func:`mlgate.registry.serving.show`; this module only renders them.
 """
 
 from __future__ import annotations
 
 from mlgate.config.root import find_root
 from mlgate.errors import EXIT_OK
-from mlgate.registry.show import show
+from mlgate.registry.serving import show
 from mlgate.render.registry_text import render_show
 
 

@@ -3,13 +3,13 @@ tree is the one the assignment tag's record names; exit 1 when it is not.
 
 With --pull the artifact is pulled with DVC first; with --deploy the model's
 `deploy.command` (declared at the tag's commit) runs once it is verified, unless a
-later assignment has superseded the tag by then (see :mod:`mlgate.deploy.runner`).
+later assignment has superseded the tag by then (see :mod:`mlgate.deploy.deployer`).
 """
 
 from __future__ import annotations
 
 from mlgate.config.root import find_root
-from mlgate.deploy.runner import verify_artifact
+from mlgate.deploy.deployer import verify_artifact
 from mlgate.errors import EXIT_FAILED, EXIT_OK
 from mlgate.render.deploy_text import render_check
 

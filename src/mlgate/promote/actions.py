@@ -9,7 +9,6 @@ failed push is an error. Either way the local refs are first put back as they we
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from mlgate.gates import facts, judge
 from mlgate.plumbing import git
 from mlgate.plumbing.dvc import DvcStatus
 from mlgate.promote import retry
+from mlgate.promote.outcome import Outcome
 from mlgate.promote.record import (
     ApprovalFile,
     artifact_digests,
@@ -79,21 +79,6 @@ def already_serving(root: Path, model: str, env: str, commit: str) -> Deployment
     state = read_registry(cwd=root, pattern=f"refs/tags/{model}#{env}*").model(model)
     current = state.current(env)
     return current if current is not None and current.commit == commit else None
-
-
-@dataclass(frozen=True)
-class Outcome:
-    model: str
-    environment: str
-    action: str
-    passed: bool
-    version: str | None
-    tags: tuple[str, ...]
-    record: dict[str, Any] | None
-    decision: Any
-    pushed: bool
-    dry_run: bool
-    notes: tuple[str, ...] = ()
 
 
 def promote(cand: facts.Candidate, source: facts.PolicySource, env: str, *,

@@ -10,14 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from mlgate.errors import MlgateError
+from mlgate.promote.outcome import Outcome
 from mlgate.registry import ledger, publish
-
-if TYPE_CHECKING:
-    from mlgate.promote.actions import Outcome
-    from mlgate.registry.state import Deployment
+from mlgate.registry.state import Deployment
 
 MAX_ATTEMPTS = 5
 
@@ -40,7 +37,7 @@ def push_pending(root: Path, remote: str) -> None:
 
 def run(attempt: Callable[[], Outcome | Deployment | None], *, root: Path, push: bool,
         dry_run: bool, remote: str) -> Outcome | Deployment:
-    """``attempt`` until it gives an outcome (or the stay that makes it needless)."""
+    """``attempt`` until it gives an outcome (None: it lost a push race)."""
     if push and not dry_run:
         push_pending(root, remote)
     for _ in range(MAX_ATTEMPTS):

@@ -9,7 +9,7 @@ from mlgate.registry.ledger import digest
 from mlgate.render.text import fmt_value, table, to_json
 
 if TYPE_CHECKING:
-    from mlgate.promote.actions import Outcome
+    from mlgate.promote.outcome import Outcome
     from mlgate.registry.state import Deployment
 
 
