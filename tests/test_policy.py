@@ -18,7 +18,7 @@ from mlgate.errors import MlgateError
 from mlgate.gates.policy import (
     Approvals,
     Assignment,
-    Facts,
+    Evidence,
     GateResult,
     Incumbent,
     Predictions,
@@ -76,8 +76,8 @@ METRICS = {"roc_auc": 0.9, "log_loss": 0.3, "slices": {"SEX": {"1": {"roc_auc": 
 V1 = "v1.2.0"
 
 
-def facts(**changes: Any) -> Facts:
-    base = Facts(now=NOW, metrics=METRICS, predictions=PREDICTIONS, candidate_version="v1.3.0",
+def facts(**changes: Any) -> Evidence:
+    base = Evidence(now=NOW, metrics=METRICS, predictions=PREDICTIONS, candidate_version="v1.3.0",
                  candidate_commit="c0ffee")
     return replace(base, **changes)
 
@@ -513,7 +513,7 @@ CASES: list[Any] = [
 
 
 @pytest.mark.parametrize(("production", "given", "want"), CASES)
-def test_one_gate(production: dict[str, Any], given: Facts, want: dict[str, Any]) -> None:
+def test_one_gate(production: dict[str, Any], given: Evidence, want: dict[str, Any]) -> None:
     directions = {"cost": "lower"}
     decision = evaluate(make_model(production, directions), "production", given)
     (result,) = decision.results

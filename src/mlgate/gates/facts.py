@@ -35,7 +35,7 @@ from mlgate.plumbing.dvc import DvcStatus
 from mlgate.plumbing.dvccache import bytes_md5, cached_file, file_md5
 
 if TYPE_CHECKING:  # numpy and the policy load while `dvc status` already runs
-    from mlgate.gates.policy import Facts, RepoState
+    from mlgate.gates.policy import Evidence, RepoState
 
 @dataclass(frozen=True)
 class Candidate:
@@ -330,11 +330,11 @@ class Gathered:
     now: datetime
     lock_digest: str | None = None
 
-    def to_facts(self, env: str | None = None, **more: Any) -> Facts:
+    def to_evidence(self, env: str | None = None, **more: Any) -> Evidence:
         """The pure evaluation's input; ``more`` adds registry facts (incumbents, ...).
         The predictions become arrays only when a gate (of ``env``, when given) reads them:
         numpy is not imported for a policy of thresholds."""
-        from mlgate.gates.policy import Facts, Predictions
+        from mlgate.gates.policy import Evidence, Predictions
         predictions, error = None, self.predictions_error
         declared = self.policy.model.predictions
         if self.predictions is not None and declared is not None:
@@ -351,7 +351,7 @@ class Gathered:
                                               dtype=object)
                              for name, values in self.predictions.items()
                              if name not in (declared.label, declared.score)})
-        return Facts(now=self.now, metrics=self.metrics, metrics_error=self.metrics_error,
+        return Evidence(now=self.now, metrics=self.metrics, metrics_error=self.metrics_error,
                      predictions=predictions, predictions_error=error, repo=self.repo,
                      data_changed_at=self.data_changed_at,
                      candidate_commit=self.candidate.commit, **more)

@@ -93,7 +93,7 @@ def judge(cand: facts.Candidate, source: facts.PolicySource, env: str, *,
         if early is not None:
             early.cancel()
     version = state.version_of(cand.commit) if cand.commit else None
-    judged = gathered.to_facts(env, candidate_version=version, approvals=approvals,
+    judged = gathered.to_evidence(env, candidate_version=version, approvals=approvals,
                                **registry_facts(state, model))
     if early_rows:
         judged = dataclasses.replace(judged, predictions=None)
@@ -139,7 +139,7 @@ def judge_predictions(cand: facts.Candidate, source: facts.PolicySource, env: st
         policy=source, candidate=cand, metrics={}, metrics_error=None, predictions=columns,
         predictions_error=error, repo=policy.RepoState(clean=True), data_changed_at={},
         now=now)
-    return {r.index: r for r in policy.evaluate(only_slow, env, provisional.to_facts()).results}
+    return {r.index: r for r in policy.evaluate(only_slow, env, provisional.to_evidence()).results}
 
 
 def registry_facts(state: ModelState, model: Model) -> dict[str, Any]:

@@ -1,6 +1,6 @@
-"""``evaluate(model, environment, facts) -> Decision``: the policy applied, purely.
+"""``evaluate(model, environment, evidence) -> Decision``: the policy applied, purely.
 
-No I/O and no clock: everything a gate looks at is in :class:`Facts`, gathered before,
+No I/O and no clock: everything a gate looks at is in :class:`Evidence`, gathered before,
 including ``now``. Every gate yields one :class:`GateResult` saying what was observed,
 what was expected and why it passed or failed; nothing raises for a failing gate.
 The metric gates are judged in :mod:`mlgate.gates.kinds`; the process checks (reproducible,
@@ -36,7 +36,7 @@ __all__ = [
     "Approvals",
     "Assignment",
     "Decision",
-    "Facts",
+    "Evidence",
     "GateResult",
     "Incumbent",
     "Predictions",
@@ -77,7 +77,7 @@ class Approvals:
 
 
 @dataclass(frozen=True)
-class Facts:
+class Evidence:
     """Everything a gate may look at, gathered read-only before evaluation."""
 
     now: datetime
@@ -140,9 +140,9 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def evaluate(model: Model, environment: str, facts: Facts, *, action: Action = "promote"
+def evaluate(model: Model, environment: str, evidence: Evidence, *, action: Action = "promote"
              ) -> Decision:
-    """Judge the candidate described by ``facts`` against ``environment``'s policy: its
+    """Judge the candidate described by ``evidence`` against ``environment``'s policy: its
     ``requires``, its gates (its rollback gates for a rollback), then its ``approval``."""
     env = model.environment(environment)
     if env is None:
@@ -151,34 +151,34 @@ def evaluate(model: Model, environment: str, facts: Facts, *, action: Action = "
                           hint=f"its environments: {', '.join(model.environment_names)}")
     results: list[GateResult] = []
     if action == "promote" and env.requires is not None:
-        results.append(_requires(env.requires, facts))
+        results.append(_requires(env.requires, evidence))
     for gate in env.gates if action == "promote" else env.rollback.gates:
-        verdict = _judge(gate, model, environment, facts)
+        verdict = _judge(gate, model, environment, evidence)
         results.append(GateResult(gate.title, gate.kind, verdict.observed, verdict.expected,
                                   verdict.passed, verdict.why, verdict.details, gate.index))
     if env.approval is not None and (action == "promote" or env.rollback.approval):
-        results.append(_approval(env.approval, facts))
+        results.append(_approval(env.approval, evidence))
     return Decision(model.name, environment, tuple(results), all(r.passed for r in results),
                     action)
 
 
-def _judge(gate: Gate, model: Model, environment: str, facts: Facts) -> Verdict:
+def _judge(gate: Gate, model: Model, environment: str, evidence: Evidence) -> Verdict:
     if isinstance(gate, ThresholdGate):
-        return kinds.threshold(gate, facts.metrics, facts.metrics_error)
+        return kinds.threshold(gate, evidence.metrics, evidence.metrics_error)
     if isinstance(gate, NoRegressionGate):
         against = gate.against or environment
         return kinds.no_regression(gate, against, model.metrics.direction(gate.metric) == "lower",
-                                   facts.metrics, facts.metrics_error,
-                                   facts.incumbents.get(against))
+                                   evidence.metrics, evidence.metrics_error,
+                                   evidence.incumbents.get(against))
     if isinstance(gate, ConfidenceGate):
-        return kinds.confidence(gate, facts.predictions, facts.predictions_error)
+        return kinds.confidence(gate, evidence.predictions, evidence.predictions_error)
     if isinstance(gate, SlicesGate):
         lower = model.metrics.direction(gate.metric) == "lower"
-        return kinds.slices(gate, lower, facts.predictions, facts.predictions_error)
+        return kinds.slices(gate, lower, evidence.predictions, evidence.predictions_error)
     if isinstance(gate, ReproducibleGate):
-        return _reproducible(facts.repo)
+        return _reproducible(evidence.repo)
     if isinstance(gate, FreshnessGate):
-        return _freshness(gate, facts)
+        return _freshness(gate, evidence)
     raise TypeError(f"no judge for gates of kind {gate.kind!r}")
 
 
@@ -218,8 +218,8 @@ def duration(seconds: float) -> str:
     return sign + " ".join(parts)
 
 
-def _freshness(gate: FreshnessGate, facts: Facts) -> Verdict:
-    changed = facts.data_changed_at
+def _freshness(gate: FreshnessGate, evidence: Evidence) -> Verdict:
+    changed = evidence.data_changed_at
     what = gate.dependency or "the newest data dependency"
     expected = f"{what} changed within {gate.max_age}"
     if gate.dependency is not None:
@@ -232,7 +232,7 @@ def _freshness(gate: FreshnessGate, facts: Facts) -> Verdict:
                        "no change time is known for any data dependency of the model")
     else:
         what, when = max(changed.items(), key=lambda item: item[1])
-    age = (facts.now - when).total_seconds()
+    age = (evidence.now - when).total_seconds()
     passed = age <= gate.max_age_seconds
     why = f"{what} last changed {when.isoformat()}, {duration(age)} before now"
     why += "" if passed else f"; more than {gate.max_age}"
@@ -241,23 +241,23 @@ def _freshness(gate: FreshnessGate, facts: Facts) -> Verdict:
     return Verdict(duration(age), expected, passed, why, details)
 
 
-def _requires(requires: Requires, facts: Facts) -> GateResult:
+def _requires(requires: Requires, evidence: Evidence) -> GateResult:
     env, soak = requires.environment, requires.soak_seconds
     expected = f"in {env} for at least {requires.soak}" if soak else f"in {env} first"
 
     def result(observed: Observed, passed: bool, why: str) -> GateResult:
         return GateResult(f"requires {env}", "requires", observed, expected, passed, why)
 
-    if facts.environment_history is None:
+    if evidence.environment_history is None:
         return result(None, False, f"the registry's history was not read, so it is not known "
                                    f"whether the candidate was in {env}")
-    version, commit = facts.candidate_version, facts.candidate_commit
+    version, commit = evidence.candidate_version, evidence.candidate_commit
     if version is None and commit is None:
         return result(None, False, f"the candidate has no version or commit to look for in "
                                    f"{env}")
     who = version or f"commit {commit}"
     stays: list[tuple[datetime, datetime | None]] = []
-    steps = sorted(facts.environment_history.get(env, ()), key=lambda a: a.since)
+    steps = sorted(evidence.environment_history.get(env, ()), key=lambda a: a.since)
     for i, step in enumerate(steps):
         ours = (version is not None and step.version == version) or (
             commit is not None and step.commit == commit)
@@ -270,8 +270,8 @@ def _requires(requires: Requires, facts: Facts) -> GateResult:
             stays.append((step.since, end))
     if not stays:
         return result(None, False, f"{who} was never in {env}")
-    begin, end = max(stays, key=lambda s: (s[1] or facts.now) - s[0])
-    length = ((end or facts.now) - begin).total_seconds()
+    begin, end = max(stays, key=lambda s: (s[1] or evidence.now) - s[0])
+    length = ((end or evidence.now) - begin).total_seconds()
     passed = length >= soak
     if end is None:
         why = f"{who} has been in {env} since {begin.isoformat()} ({duration(length)})"
@@ -283,7 +283,7 @@ def _requires(requires: Requires, facts: Facts) -> GateResult:
     return result(duration(length), passed, why)
 
 
-def _approval(approval: Approval, facts: Facts) -> GateResult:
+def _approval(approval: Approval, evidence: Evidence) -> GateResult:
     need = approval.min_approvers
     expected = f"at least {need} distinct approver{'s' if need != 1 else ''}"
     expected += ", not the candidate's author" if approval.exclude_author else ""
@@ -291,7 +291,7 @@ def _approval(approval: Approval, facts: Facts) -> GateResult:
     def result(observed: Observed, passed: bool, why: str) -> GateResult:
         return GateResult("approval", "approval", observed, expected, passed, why)
 
-    given = facts.approvals
+    given = evidence.approvals
     if given is None:
         return result(None, False, "no approvals were given")
     if approval.exclude_author and not (given.author or "").strip():
