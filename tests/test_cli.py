@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from mlgate import __version__
-from tests.conftest import Project
+from tests.support.project import Project
 
 PROBE = """
 import sys

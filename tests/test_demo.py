@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT, git
+from tests.support.project import REPO_ROOT, git
 
 pytestmark = pytest.mark.slow
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT, dvc, git
+from tests.support.project import REPO_ROOT, dvc, git
 
 pytestmark = pytest.mark.slow
 

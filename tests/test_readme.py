@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mlgate.render.reference import splice
-from tests.conftest import REPO_ROOT
+from tests.support.project import REPO_ROOT
 
 
 def test_yaml_reference_matches_the_schema() -> None:

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import REPO_ROOT
+from tests.support.project import REPO_ROOT
 
 SCRIPT = REPO_ROOT / "stages" / "retrain_years.py"
 

@@ -13,7 +13,7 @@ from mlgate.adopt import scaffold
 from mlgate.adopt.infer import infer
 from mlgate.config.dvcfiles import load_dvc_yaml
 from mlgate.errors import MlgateError
-from tests.conftest import RESOURCES, Project, dvc, git
+from tests.support.project import RESOURCES, Project, dvc, git
 
 WORKFLOWS = [f".github/workflows/mlgate-{n}.yml"
              for n in ("deploy", "monitor", "promote", "pull-request", "retrain")]

@@ -19,7 +19,7 @@ import pytest
 
 from mlgate.registry import ledger, publish
 from mlgate.registry.ledger import LEDGER_REF, read_entries
-from tests.conftest import Project, make_project
+from tests.support.project import Project, make_project
 
 _BUILT: dict[str, Project] = {}
 APPROVALS = [{"state": "approved", "user": {"login": "risk-officer"},

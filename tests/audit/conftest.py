@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from tests.audit._registry import built, copy
-from tests.conftest import Project
+from tests.support.project import Project
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import pytest
 
 from mlgate.registry.ledger import read_entries
 from tests.audit._registry import built, copy
-from tests.conftest import Project
+from tests.support.project import Project
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.conftest import Project
+from tests.support.project import Project
 
 F = "pipelines/tiny.yaml"
 
@@ -189,7 +189,7 @@ def test_policy_ref_warns_when_the_candidate_deletes_the_declaration(tiny: Proje
 
 
 def test_freshness_reads_when_the_data_last_changed_from_git(tmp_path, monkeypatch, cli) -> None:  # type: ignore[no-untyped-def]
-    from tests.conftest import make_project
+    from tests.support.project import make_project
 
     for role in ("AUTHOR", "COMMITTER"):  # the data was first recorded long ago
         monkeypatch.setenv(f"GIT_{role}_DATE", "2020-03-01T12:00:00Z")

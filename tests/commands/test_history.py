@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tests.audit._registry import built, copy, mlgate
-from tests.conftest import Project
+from tests.support.project import Project
 
 GTO = [sys.executable, "-m", "gto.cli"]
 

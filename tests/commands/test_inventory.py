@@ -14,7 +14,7 @@ import pytest
 from mlgate.audit.model_inventory import valid_until
 from mlgate.config.model import Review
 from tests.audit._registry import built, copy
-from tests.conftest import Project, git
+from tests.support.project import Project, git
 
 GTO = [sys.executable, "-m", "gto.cli"]
 F = "pipelines/tiny.yaml"

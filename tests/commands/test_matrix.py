@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Project
+from tests.support.project import Project
 
 OTHER_STAGE = """
   other:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Project, make_project, sh
+from tests.support.project import Project, make_project, sh
 
 
 @pytest.fixture(scope="module")

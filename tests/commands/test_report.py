@@ -27,7 +27,7 @@ from mlgate.pullrequest.compare import (
 from mlgate.pullrequest.tables import Shape, shape
 from mlgate.render.pr import human_size
 from mlgate.render.text import fmt_value
-from tests.conftest import Project, make_project, sh
+from tests.support.project import Project, make_project, sh
 
 F = "pipelines/tiny.yaml"
 M = "eval/metrics.json"

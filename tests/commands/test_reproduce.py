@@ -11,7 +11,7 @@ import pytest
 
 from mlgate.registry.ledger import LEDGER_REF
 from tests.audit._registry import built, copy
-from tests.conftest import Project, git
+from tests.support.project import Project, git
 
 GTO = [sys.executable, "-m", "gto.cli"]
 pytestmark = pytest.mark.slow  # every test runs the pipeline

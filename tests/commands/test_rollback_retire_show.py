@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 
 from mlgate.registry.ledger import LEDGER_REF, read_entries
-from tests.conftest import Project, git, make_project
 from tests.registry import _helpers as registry_helpers
 from tests.registry._helpers import gto_show, served_by_gto
+from tests.support.project import Project, git, make_project
 
 GTO = [sys.executable, "-m", "gto.cli"]
 

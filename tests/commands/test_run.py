@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.conftest import Project
+from tests.support.project import Project
 
 
 def test_run_reproduces_and_prints_metrics(tiny: Project, cli) -> None:  # type: ignore[no-untyped-def]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import RESOURCES, Project, make_project
+from tests.support.project import RESOURCES, Project, make_project
 
 GOOD = (RESOURCES / "tiny" / "pipelines" / "tiny.yaml").read_text()
 F = "pipelines/tiny.yaml"

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Project
+from tests.support.project import Project
 
 DEPLOY = """deploy:
   command: cp "$MLGATE_ARTIFACT" "$DEPLOY_TO/$MLGATE_MODEL-$MLGATE_ENV-$MLGATE_VERSION.bin"

@@ -9,7 +9,7 @@ from pathlib import Path
 from mlgate.config.dvcfiles import load_dvc_yaml, parse_dvc_lock
 from mlgate.gates.lockstatus import stale_stages
 from mlgate.plumbing import git
-from tests.conftest import REPO_ROOT, Project
+from tests.support.project import REPO_ROOT, Project
 
 
 def stale(root: Path, rev: str = "HEAD") -> list[str]:

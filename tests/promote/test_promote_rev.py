@@ -14,7 +14,6 @@ import pytest
 
 from mlgate.config.dvcfiles import parse_dvc_lock
 from mlgate.plumbing.dvccache import bytes_md5, object_path
-from tests.conftest import Project, make_project
 from tests.registry._helpers import (
     assert_registry_whole,
     copy_project,
@@ -22,6 +21,7 @@ from tests.registry._helpers import (
     registered,
     registry_refs,
 )
+from tests.support.project import Project, make_project
 
 Cli = Callable[..., Any]
 REMOTE_EXPECTED = "artifact and data in the default DVC remote"

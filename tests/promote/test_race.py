@@ -18,7 +18,6 @@ import pytest
 
 from mlgate.plumbing import failpoints
 from mlgate.registry.ledger import digest
-from tests.conftest import Project, make_project
 from tests.registry._helpers import (
     MLGATE,
     assert_registry_whole,
@@ -28,6 +27,7 @@ from tests.registry._helpers import (
     registered,
     serving_commit,
 )
+from tests.support.project import Project, make_project
 
 PROMOTE = ("promote", "tiny", "--env", "staging", "--push", "--format", "json")
 ROUNDS = 20

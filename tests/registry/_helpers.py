@@ -16,7 +16,7 @@ from typing import Any
 from mlgate.registry.ledger import LEDGER_REF, Entry, chain_head, digest, read_entries
 from mlgate.registry.state import read_registry
 from mlgate.registry.tags import Action
-from tests.conftest import Project, git
+from tests.support.project import Project, git
 
 MLGATE = [sys.executable, "-m", "mlgate"]
 GTO = [sys.executable, "-m", "gto.cli"]

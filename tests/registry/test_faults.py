@@ -18,7 +18,6 @@ import pytest
 
 from mlgate.errors import MlgateError
 from mlgate.plumbing import failpoints
-from tests.conftest import Project
 from tests.registry._helpers import (
     MLGATE,
     PROMOTE,
@@ -29,6 +28,7 @@ from tests.registry._helpers import (
     registry_refs,
     serving_commit,
 )
+from tests.support.project import Project
 
 
 def killed_at(step: str, project: Project) -> Run:

@@ -17,7 +17,6 @@ import pytest
 from mlgate.promote.retry import MAX_ATTEMPTS
 from mlgate.registry.ledger import LEDGER_REF
 from mlgate.registry.publish import judge_push
-from tests.conftest import Project
 from tests.registry._helpers import (
     PROMOTE,
     all_refs,
@@ -25,6 +24,7 @@ from tests.registry._helpers import (
     mlgate,
     registry_refs,
 )
+from tests.support.project import Project
 
 NOTHING_KEPT = "nothing was kept locally (tags and ledger are as they were)"
 
