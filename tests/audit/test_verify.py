@@ -18,7 +18,7 @@ from typing import Any
 
 from mlgate.registry import ledger
 from mlgate.registry.ledger import LEDGER_REF, read_entries
-from tests.audit._registry import append, forged, ledger_head, records, retag, tag_message
+from tests.support.audit import append, forged, ledger_head, records, retag, tag_message
 from tests.support.project import Project, git
 
 GTO = [sys.executable, "-m", "gto.cli"]

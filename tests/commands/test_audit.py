@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from mlgate.registry.ledger import read_entries
-from tests.audit._registry import built, copy
+from tests.support.audit import built, copy
 from tests.support.project import Project
 
 
@@ -200,7 +200,7 @@ def test_diff_bad_input(repo: Project, cli, args: list[str], message: str) -> No
 def test_export_renders_in_headless_chromium(repo: Project, cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """Self-contained and escaped: a reason that is a script shows as text (Chromium would
     log the injected console call otherwise)."""
-    from tests.monitor._browser import pixel_counts, render
+    from tests.support.browser import pixel_counts, render
 
     injected = '<script>console.error("injected")</script><img src=x onerror=alert(1)>'
     assert cli("rollback", "tiny", "--env", "staging", "--reason", injected,

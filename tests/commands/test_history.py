@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.audit._registry import built, copy, mlgate
+from tests.support.audit import built, copy, mlgate
 from tests.support.project import Project
 
 GTO = [sys.executable, "-m", "gto.cli"]

@@ -13,7 +13,7 @@ import pytest
 
 from mlgate.audit.model_inventory import valid_until
 from mlgate.config.model import Review
-from tests.audit._registry import built, copy
+from tests.support.audit import built, copy
 from tests.support.project import Project, git
 
 GTO = [sys.executable, "-m", "gto.cli"]

@@ -245,7 +245,7 @@ def test_model_without_monitoring(tiny: Project, cli) -> None:  # type: ignore[n
 def test_html_report_renders_in_headless_chromium(project: Project, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
     """Self-contained, escaped, and drawn: a category name that is a script must show as
     text (Chromium would log the injected console call otherwise)."""
-    from tests.monitor._browser import pixel_counts, render
+    from tests.support.browser import pixel_counts, render
 
     injected = '<script>console.error("injected")</script><img src=x onerror=alert(1)>'
     batch = make_batch(project, tmp_path / "batch.parquet", "--rows", "5000", "--seed", "10",
@@ -273,7 +273,7 @@ def test_html_report_renders_in_headless_chromium(project: Project, tmp_path: Pa
 
 def test_chromium_check_catches_console_errors(tmp_path: Path) -> None:
     """The check above would see a script error: it is not vacuous."""
-    from tests.monitor._browser import render
+    from tests.support.browser import render
 
     page = tmp_path / "bad.html"
     page.write_text("<!DOCTYPE html><p>x</p><script>undefinedFunction()</script>")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from mlgate.registry.ledger import LEDGER_REF
-from tests.audit._registry import built, copy
+from tests.support.audit import built, copy
 from tests.support.project import Project, git
 
 GTO = [sys.executable, "-m", "gto.cli"]

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 
 from mlgate.registry.ledger import LEDGER_REF, read_entries
-from tests.registry import _helpers as registry_helpers
-from tests.registry._helpers import gto_show, served_by_gto
+from tests.support import registry as registry_helpers
 from tests.support.project import Project, git, make_project
+from tests.support.registry import gto_show, served_by_gto
 
 GTO = [sys.executable, "-m", "gto.cli"]
 
@@ -79,7 +79,7 @@ def show_json(cli: Any, path: Path) -> dict[str, Any]:  # type: ignore[no-untype
 
 def assert_gto_agrees(cli: Any, path: Path) -> None:  # type: ignore[no-untyped-def]
     """Both ways: every model, environment and version `mlgate show` lists, `gto show`
-    lists too, and the other way round (see tests/registry/_helpers.py)."""
+    lists too, and the other way round (see tests/support/registry.py)."""
     registry_helpers.assert_gto_agrees(path, show_json(cli, path))
 
 

@@ -22,8 +22,7 @@ from mlgate.monitor import (
     read_profile,
     write_profile,
 )
-
-from ._helpers import assert_same_profile
+from tests.support.monitor import assert_same_profile
 
 
 @pytest.mark.parametrize(

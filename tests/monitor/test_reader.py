@@ -18,8 +18,7 @@ from mlgate.monitor import (
     profile_files,
     profile_table,
 )
-
-from ._helpers import assert_same_profile
+from tests.support.monitor import assert_same_profile
 
 
 def _table(n: int, seed: int) -> pa.Table:

@@ -17,7 +17,8 @@ from mlgate.config.dvcfiles import parse_dvc_lock
 from mlgate.plumbing.dvccache import bytes_md5
 from mlgate.plumbing.git import blob_id
 from mlgate.registry.ledger import LEDGER_REF, PREDICATE_TYPE, STATEMENT_TYPE, canonical, digest
-from tests.registry._helpers import (
+from tests.support.project import Project, git, make_project
+from tests.support.registry import (
     GTO,
     all_refs,
     assert_gto_agrees,
@@ -35,7 +36,6 @@ from tests.registry._helpers import (
     tag_record,
     write_approvals,
 )
-from tests.support.project import Project, git, make_project
 
 Cli = Callable[..., Any]
 

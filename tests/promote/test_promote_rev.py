@@ -14,14 +14,14 @@ import pytest
 
 from mlgate.config.dvcfiles import parse_dvc_lock
 from mlgate.plumbing.dvccache import bytes_md5, object_path
-from tests.registry._helpers import (
+from tests.support.project import Project, make_project
+from tests.support.registry import (
     assert_registry_whole,
     copy_project,
     new_candidate,
     registered,
     registry_refs,
 )
-from tests.support.project import Project, make_project
 
 Cli = Callable[..., Any]
 REMOTE_EXPECTED = "artifact and data in the default DVC remote"

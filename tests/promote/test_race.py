@@ -18,7 +18,8 @@ import pytest
 
 from mlgate.plumbing import failpoints
 from mlgate.registry.ledger import digest
-from tests.registry._helpers import (
+from tests.support.project import Project, make_project
+from tests.support.registry import (
     MLGATE,
     assert_registry_whole,
     assignments,
@@ -27,7 +28,6 @@ from tests.registry._helpers import (
     registered,
     serving_commit,
 )
-from tests.support.project import Project, make_project
 
 PROMOTE = ("promote", "tiny", "--env", "staging", "--push", "--format", "json")
 ROUNDS = 20

@@ -18,8 +18,8 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from tests.registry._helpers import assert_registry_whole, sha256_file, tag_record
 from tests.support.project import Project, git, make_project
+from tests.support.registry import assert_registry_whole, sha256_file, tag_record
 
 Cli = Callable[..., Any]
 BUCKET = "models"

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.registry._helpers import PROMOTE, copy_project, mlgate, new_candidate
 from tests.support.project import Project, make_project
+from tests.support.registry import PROMOTE, copy_project, mlgate, new_candidate
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,8 @@ import pytest
 
 from mlgate.errors import MlgateError
 from mlgate.plumbing import failpoints
-from tests.registry._helpers import (
+from tests.support.project import Project
+from tests.support.registry import (
     MLGATE,
     PROMOTE,
     Run,
@@ -28,7 +29,6 @@ from tests.registry._helpers import (
     registry_refs,
     serving_commit,
 )
-from tests.support.project import Project
 
 
 def killed_at(step: str, project: Project) -> Run:

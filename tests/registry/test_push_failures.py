@@ -17,14 +17,14 @@ import pytest
 from mlgate.promote.retry import MAX_ATTEMPTS
 from mlgate.registry.ledger import LEDGER_REF
 from mlgate.registry.publish import judge_push
-from tests.registry._helpers import (
+from tests.support.project import Project
+from tests.support.registry import (
     PROMOTE,
     all_refs,
     assert_registry_whole,
     mlgate,
     registry_refs,
 )
-from tests.support.project import Project
 
 NOTHING_KEPT = "nothing was kept locally (tags and ledger are as they were)"
 

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from tests.registry._helpers import GTO, assert_registry_whole, copy_project, tag_record
 from tests.support.project import Project, make_project, sh
+from tests.support.registry import GTO, assert_registry_whole, copy_project, tag_record
 
 Cli = Callable[..., Any]
 TAGS = ("tiny@v1.0.0", "tiny#staging#1")

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from mlgate.adopt import scaffold
-from tests.workflows._helpers import (
-    REPO_ROOT,
+from tests.support.project import REPO_ROOT
+from tests.support.workflows import (
     USES,
     load,
     other_settings,
@@ -198,7 +198,7 @@ def test_this_repository_runs_exactly_what_mlgate_init_writes() -> None:
     for relpath, text in wanted.items():
         assert (REPO_ROOT / relpath).read_text() == text, (
             f"{relpath} differs from src/mlgate/templates: edit the template and run\n"
-            "  .venv/bin/python -c 'from tests.workflows._helpers import rerender; rerender()'")
+            "  .venv/bin/python -c 'from tests.support.workflows import rerender; rerender()'")
     ours = {f".github/workflows/{p.name}"
             for p in (REPO_ROOT / ".github" / "workflows").glob("mlgate-*")}
     assert ours == {p for p in wanted if p.startswith(scaffold.WORKFLOWS)}

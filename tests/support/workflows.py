@@ -9,8 +9,8 @@ from typing import Any
 import yaml
 
 from mlgate.adopt import scaffold
+from tests.support.project import REPO_ROOT
 
-REPO_ROOT = Path(__file__).parent.parent.parent
 WORKFLOWS = REPO_ROOT / ".github" / "workflows"
 USES = re.compile(r"^\s*(?:-\s+)?uses:\s*(\S+)(.*)$")
 

@@ -1,4 +1,5 @@
-"""Shared assertions for the monitor tests."""
+"""Shared assertions for the monitor tests: one profile equals another, exactly where the
+arithmetic is exact (counts, sketches, extremes), within a tolerance where it rounds."""
 
 from __future__ import annotations
 
