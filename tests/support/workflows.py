@@ -1,4 +1,5 @@
-"""Loading workflow files as GitHub reads them, for the tests of their properties."""
+"""Loading workflow files as GitHub reads them, and the actions they may use (PINS), for
+the tests of their properties and for the act runs that stub those actions."""
 
 from __future__ import annotations
 
@@ -13,6 +14,15 @@ from tests.support.project import REPO_ROOT
 
 WORKFLOWS = REPO_ROOT / ".github" / "workflows"
 USES = re.compile(r"^\s*(?:-\s+)?uses:\s*(\S+)(.*)$")
+
+# The only actions the workflows use, pinned to these commits (the tag in the comment);
+# the security tests check the files against it, and the act tests stub each one.
+PINS = {
+    "actions/checkout": ("34e114876b0b11c390a56381ad16ebd13914f8d5", "v4.3.1"),
+    "actions/setup-python": ("a26af69be951a213d495a4c3e4e4022e16d87065", "v5.6.0"),
+    "actions/upload-artifact": ("ea165f8d65b6e75b540449e92b4886f43607fa02", "v4.6.2"),
+    "actions/download-artifact": ("d3f86a106a0bac45b974a628896c90dbdf5c8093", "v4.3.0"),
+}
 
 
 def load(text: str) -> dict[str, Any]:

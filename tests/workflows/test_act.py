@@ -21,7 +21,7 @@ import yaml
 from mlgate.adopt import scaffold
 from mlgate.registry.ledger import LEDGER_REF, read_entries
 from tests.support.project import Project, git, make_project, sh
-from tests.workflows.test_workflows import PINS
+from tests.support.workflows import PINS
 
 pytestmark = pytest.mark.slow
 

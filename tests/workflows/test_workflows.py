@@ -14,6 +14,7 @@ import pytest
 from mlgate.adopt import scaffold
 from tests.support.project import REPO_ROOT
 from tests.support.workflows import (
+    PINS,
     USES,
     load,
     other_settings,
@@ -25,14 +26,6 @@ from tests.support.workflows import (
 SETS = {"this repository": repo_workflows, "rendered elsewhere": rendered_elsewhere}
 FILES = [(label, name) for label, load_set in SETS.items() for name in load_set()]
 IDS = [f"{label}: {name}" for label, name in FILES]
-
-# The only actions the workflows use, pinned to these commits (the tag in the comment).
-PINS = {
-    "actions/checkout": ("34e114876b0b11c390a56381ad16ebd13914f8d5", "v4.3.1"),
-    "actions/setup-python": ("a26af69be951a213d495a4c3e4e4022e16d87065", "v5.6.0"),
-    "actions/upload-artifact": ("ea165f8d65b6e75b540449e92b4886f43607fa02", "v4.6.2"),
-    "actions/download-artifact": ("d3f86a106a0bac45b974a628896c90dbdf5c8093", "v4.3.0"),
-}
 
 # Every job, and exactly what its token may do. A new job or grant is a reviewed change here.
 PERMISSIONS: dict[tuple[str, str], dict[str, str]] = {
