@@ -1,4 +1,5 @@
-"""`mlgate audit at`, `audit diff` and `audit export` on a real registry (see tests/audit).
+"""`mlgate audit at`, `audit diff` and `audit export` on a real registry (built by
+tests/support/audit.py).
 
 (`audit verify` and its tamper cases are in tests/audit/test_verify.py.)
 """

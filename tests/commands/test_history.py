@@ -1,4 +1,5 @@
-"""`mlgate history`: every record, newest first, from a real registry (see tests/audit)."""
+"""`mlgate history`: every record, newest first, from a real registry (built by
+tests/support/audit.py)."""
 
 from __future__ import annotations
 

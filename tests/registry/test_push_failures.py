@@ -1,5 +1,5 @@
 """A `mlgate promote --push` whose push does not go through, for every reason but a race
-won by another promotion (tests/registry/test_race.py has those).
+won by another promotion (tests/promote/test_race.py has those).
 
 Whatever stops the push, the local registry is put back exactly as it was: no tag and
 no ledger record that origin lacks. A refusal by the remote or an unreachable remote
