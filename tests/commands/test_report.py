@@ -1,4 +1,5 @@
-"""`mlgate report` end to end on real git + DVC repos (the tiny pipeline), and its pure parts.
+"""`mlgate report` end to end on real git + DVC repos (the tiny pipeline); its pure parts
+are tested in tests/pullrequest/ and tests/render/test_pr.py.
 
 Each scenario is a pull request as a data scientist makes it: a branch off main that
 changes params, data or code, reproduced with `dvc repro` and committed.
@@ -15,16 +16,7 @@ from typing import Any
 
 import pytest
 
-from mlgate.pullrequest.compare import (
-    ABSENT,
-    ValueChange,
-    delta,
-    diff_values,
-    flatten,
-    metric_rows,
-    moved,
-)
-from mlgate.pullrequest.tables import Shape, shape
+from mlgate.pullrequest.compare import flatten
 from mlgate.render.pr import human_size
 from mlgate.render.text import fmt_value
 from tests.support.project import Project, make_project, sh
@@ -424,94 +416,6 @@ def test_help_imports_nothing_heavy() -> None:
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
     assert proc.stdout.splitlines()[-1] == "[]"
-
-
-# --- pure parts ---
-
-
-@pytest.mark.parametrize(("head", "base", "direction", "expected"), [
-    (0.8712, 0.8612, "higher", ("+0.01", "better")),
-    (0.8612, 0.8712, "higher", ("-0.01", "worse")),
-    (0.30, 0.35, "lower", ("-0.05", "better")),
-    (0.9, 0.9, "higher", ("±0", "same")),
-    (410, 400, None, ("+10", None)),
-    (1, 0.5, "higher", ("+0.5", "better")),
-])
-def test_delta(head: float, base: float, direction: Any, expected: tuple[str, Any]) -> None:
-    found = delta(head, base, direction)
-    assert found is not None
-    assert (found.signed(), found.movement) == expected
-
-
-@pytest.mark.parametrize(("head", "base"), [(None, 0.5), (0.5, None), ("x", 0.5),
-                                             (float("nan"), 0.5), (True, 0.5)])
-def test_no_delta_without_two_numbers(head: Any, base: Any) -> None:
-    assert delta(head, base, "higher") is None
-
-
-def test_diff_values() -> None:
-    base = flatten({"train": {"lr": 0.1, "years": [2015], "flag": True, "gone": 1}})
-    head = flatten({"train": {"lr": 0.1, "years": [2015, 2016], "flag": 1, "new": "x"}})
-    assert diff_values(base, head) == [
-        ValueChange("train.flag", True, 1),
-        ValueChange("train.gone", 1, ABSENT),
-        ValueChange("train.new", ABSENT, "x"),
-        ValueChange("train.years", [2015], [2015, 2016]),
-    ]
-    assert [c.kind for c in diff_values(base, head)] == ["modified", "removed", "added",
-                                                         "modified"]
-
-
-@pytest.mark.parametrize(("data", "expected"), [
-    (b"a,b\n1,2\n3,4\n", Shape(2, ("a", "b"))),
-    (b"a,b\n1,2\n3,4", Shape(2, ("a", "b"))),  # no newline at the end
-    (b'a,b\n1,"two\nlines"\n3,4\n', Shape(2, ("a", "b"))),  # a newline inside quotes
-    (b"a,b\n", Shape(0, ("a", "b"))),
-])
-def test_csv_shape(data: bytes, expected: Shape) -> None:
-    assert shape(data, "x.csv") == expected
-
-
-def test_unreadable_parquet_has_no_shape() -> None:
-    assert shape(b"not parquet", "x.parquet") is None
-
-
-def test_slice_metrics_carry_their_size() -> None:
-    head = flatten({"auc": 0.9, "slices": {"SEX": {"1": {"auc": 0.8, "n": 120}}}})
-    base = flatten({"auc": 0.8, "slices": {"SEX": {"1": {"auc": 0.85, "n": 100}}}})
-    rows = metric_rows(["auc", "slices.SEX.1.auc", "slices.SEX.1.n"], head, base, {},
-                       lambda name: None if name.endswith(".n") else "higher")
-    assert [(r.support, r.vs_base and r.vs_base.movement) for r in rows] == [
-        (None, "better"), (120, "worse"), (None, None)]  # a count is no count's size
-
-
-def test_moved_metrics_by_how_much_they_moved_then_counts() -> None:
-    """A slice that grew by 1,200 rows moved no metric: counts are the slices' sizes, and a
-    loss in its own units moves by its change relative to its size."""
-    head = flatten({"auc": 0.90, "rmse": 110.0, "n": 1500, "slices": {"g": {
-        "a": {"auc": 0.80, "n": 738}, "b": {"auc": 0.95, "n": 762}, "c": {"n": 5}}}})
-    base = flatten({"auc": 0.89, "rmse": 100.0, "n": 300, "slices": {"g": {
-        "a": {"auc": 0.85, "n": 153}, "b": {"auc": 0.95, "n": 147}, "c": {"n": 2}}}})
-    names = ["auc", "rmse", "n", "slices.g.a.auc", "slices.g.a.n", "slices.g.b.auc",
-             "slices.g.b.n", "slices.g.c.n"]
-    directions = {"auc": "higher", "rmse": "lower"}
-    rows = moved(metric_rows(names, head, base, {},
-                             lambda name: directions.get(name.rsplit(".", 1)[-1])))
-    assert [(r.name, r.vs_base and r.vs_base.movement, r.support_base, r.support_head)
-            for r in rows] == [
-        ("rmse", "worse", None, None),  # 10 / 110
-        ("slices.g.a.auc", "worse", 153, 738),  # 0.05
-        ("auc", "better", None, None),  # 0.01
-        ("n", None, None, None),
-        ("slices.g.b.n", None, None, None),  # b's metric did not move: its size did
-        ("slices.g.c.n", None, None, None),
-    ]
-
-
-@pytest.mark.parametrize(("size", "text"), [(0, "0 B"), (999, "999 B"), (5695, "5.7 kB"),
-                                            (1_015_113, "1.0 MB"), (3 * 10**12, "3.0 TB")])
-def test_human_size(size: int, text: str) -> None:
-    assert human_size(size) == text
 
 
 # --- data kept in the DVC cache (tests/resources/cached) ---
