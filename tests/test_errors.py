@@ -29,8 +29,8 @@ from mlgate.plumbing import git, subproc
 from mlgate.plumbing.dvc import DvcStatus, missing_in_remote
 from mlgate.pullrequest.collect import _at_base, metrics_at
 from mlgate.registry.state import Registry
-from tests.conftest import RESOURCES, dvc, sh
-from tests.conftest import git as run_git
+from tests.support.project import RESOURCES, dvc, sh
+from tests.support.project import git as run_git
 
 LOCK = b"stages:\n  train:\n    cmd: python src/train.py\n  other:\n    cmd: echo other\n"
 
