@@ -14,8 +14,8 @@ from typing import Any
 
 from mlgate.config.declarations import declaration_paths, load_model
 from mlgate.config.model import Model, Review
-from mlgate.errors import InvalidFile, MlgateError, NotFound, suggest
-from mlgate.registry.state import ModelState, Registry
+from mlgate.errors import InvalidFile, NotFound
+from mlgate.registry.state import ModelState, Registry, model_names
 
 DUE_SOON_DAYS = 30
 
@@ -33,14 +33,7 @@ def valid_until(review: Review) -> date | None:
 def inventory(root: Path, registry: Registry, *, today: date, model: str | None = None
               ) -> list[dict[str, Any]]:
     declared = {p.stem for p in declaration_paths(root)}
-    names = sorted(declared | set(registry.models))
-    if model is not None:
-        if model not in names:
-            close = suggest(model, names)
-            tip = f"did you mean {close!r}? " if close else ""
-            raise MlgateError(f"no model named {model!r} in pipelines/ or in the registry",
-                              hint=f"{tip}known: {', '.join(names) or 'none'}")
-        names = [model]
+    names = model_names(registry, list(declared), model)
     entries = []
     for name in names:
         state = registry.model(name)

@@ -14,10 +14,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlgate.config.root import declaration_paths
-from mlgate.errors import MlgateError, suggest
 from mlgate.plumbing import gcpause
 from mlgate.registry.ledger import digest
-from mlgate.registry.state import Deployment, ModelState, RegistryReading
+from mlgate.registry.state import Deployment, ModelState, RegistryReading, model_names
 
 if TYPE_CHECKING:
     from mlgate.config.model import Model
@@ -33,14 +32,7 @@ def show(root: Path, *, model: str | None) -> list[dict[str, Any]]:
     with gcpause.paused():
         registry = reading.result()
     declared = {p.stem: p for p in declaration_paths(root)}
-    names = sorted(set(declared) | set(registry.models))
-    if model is not None:
-        if model not in names:
-            close = suggest(model, names)
-            tip = f"did you mean {close!r}? " if close else ""
-            raise MlgateError(f"no model named {model!r} in pipelines/ or in the registry",
-                              hint=f"{tip}known: {', '.join(names) or 'none'}")
-        names = [model]
+    names = model_names(registry, list(declared), model)
     states = [registry.model(name) for name in names]
     registry.load_messages(ev for state in states for env in state.environments()
                            if (ev := state.last_event(env)) is not None)

@@ -16,6 +16,7 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
+from mlgate.errors import MlgateError, suggest
 from mlgate.plumbing import git
 from mlgate.registry.ledger import record_from_message
 from mlgate.registry.tags import Action, TagName, Version, parse_tag
@@ -189,6 +190,21 @@ def registry_tag_names(listed: bytes, besides: Container[str] = ()) -> set[str]:
     (refs only: no tag object is read), leaving out those ``besides`` holds."""
     names = listed.decode("utf-8", "replace").splitlines()
     return {name for name in names if name not in besides and parse_tag(name) is not None}
+
+
+def model_names(registry: Registry, declared: set[str] | list[str], model: str | None
+                ) -> list[str]:
+    """The models to list: every declared one and every one the registry knows (sorted),
+    or only ``model``, refused with the closest name when it is neither."""
+    names = sorted(set(declared) | set(registry.models))
+    if model is None:
+        return names
+    if model not in names:
+        close = suggest(model, names)
+        tip = f"did you mean {close!r}? " if close else ""
+        raise MlgateError(f"no model named {model!r} in pipelines/ or in the registry",
+                          hint=f"{tip}known: {', '.join(names) or 'none'}")
+    return [model]
 
 
 def read_registry(*, cwd: Path, pattern: str = "refs/tags", messages: bool = True) -> Registry:
