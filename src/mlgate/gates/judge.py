@@ -41,7 +41,6 @@ class Judged:
 
     decision: Decision
     gathered: facts.Gathered
-    version: str | None  # the candidate's registered version, if its commit has one
 
 
 def start(root: Path, rev: str | None) -> DvcStatus | None:
@@ -104,7 +103,7 @@ def judge(cand: facts.Candidate, source: facts.PolicySource, env: str, *,
         results = (*results, remote_row(remote))
     decision = dataclasses.replace(decision, results=results,
                                    passed=all(r.passed for r in results))
-    return Judged(decision, gathered, version)
+    return Judged(decision, gathered)
 
 
 def with_required_gates(model: Model, env: str) -> Model:
