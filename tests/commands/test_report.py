@@ -23,8 +23,9 @@ from tests.support.project import Project, make_project, sh
 
 F = "pipelines/tiny.yaml"
 M = "eval/metrics.json"
-APPROVALS = [{"state": "approved", "user": {"login": "risk-officer"},
-              "environments": [{"name": "production"}]}]
+APPROVALS = {"authors": ["data-scientist"],
+             "approvals": [{"state": "approved", "user": {"login": "risk-officer"},
+                            "environments": [{"name": "production"}]}]}
 
 
 def set_quality(project: Project, value: float) -> None:

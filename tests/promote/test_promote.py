@@ -84,7 +84,7 @@ def test_staging_then_production(repo: Project, cli: Cli, tmp_path: Path) -> Non
     assert gates(unapproved)["approval"]["why"] == "0 distinct approvers; 1 needed"
     assert gates(unapproved)["requires staging"]["passed"] is True
 
-    own = write_approvals(tmp_path / "own.json", ["alice"], author="alice")
+    own = write_approvals(tmp_path / "own.json", ["alice"], authors=("alice",))
     code, self_approved = promote(cli, repo, "--env", "production", "--approvals", str(own))
     assert code == 1
     assert gates(self_approved)["approval"]["why"] == (
@@ -291,13 +291,13 @@ BAD_APPROVALS = [
     pytest.param('[{"state": "approved",\n', ":2: invalid JSON: Expecting property name "
                  "enclosed in double quotes: line 2 column 1 (char 23)\n  hint: expected the "
                  "JSON that GitHub's approvals API returns", id="not-json"),
-    pytest.param('{"approvals": 3}', ":1: expected a list of approvals\n  hint: "
+    pytest.param('{"approvals": 3}', ":1:15: $.approvals: expected a list, got 3\n  hint: "
                  '[{"state": "approved", "user": {"login": "..."}, "environments": '
                  '[{"name": "production"}]}]', id="not-a-list"),
     pytest.param(None, ": no such file\n  hint: the promote workflow writes it with `gh api`",
                  id="missing"),
-    pytest.param('[{"state": "approved", "user": "carol"}]', ": approval #1: user must be "
-                 "an object with a login, got 'carol'\n  hint: \"user\": {\"login\": "
+    pytest.param('[{"state": "approved", "user": "carol"}]', ":1:32: $[0].user: expected a "
+                 "mapping, got 'carol' (a string)\n  hint: \"user\": {\"login\": "
                  "\"...\"}", id="user-not-an-object"),
 ]
 

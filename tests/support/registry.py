@@ -205,8 +205,10 @@ def assert_gto_agrees(cwd: Path, show: dict[str, Any] | None = None) -> None:
 
 
 def write_approvals(path: Path, approvers: list[str], env: str = "production",
-                    author: str | None = None) -> Path:
-    """An approvals file as `gh api repos/{o}/{r}/actions/runs/{id}/approvals` writes it."""
+                    authors: tuple[str, ...] | None = ("data-scientist",)) -> Path:
+    """An approvals file as the promote workflow writes it: the list
+    `gh api repos/{o}/{r}/actions/runs/{id}/approvals` returns, with the GitHub logins of
+    the change's authors (``authors=None``: the bare list, authors unknown)."""
     items = [{"state": "approved", "comment": "looks good",
               "environments": [{"id": 7, "node_id": "EN_1", "name": env,
                                 "url": "https://api.github.com/repos/o/r/environments/" + env,
@@ -215,6 +217,6 @@ def write_approvals(path: Path, approvers: list[str], env: str = "production",
                                 "updated_at": "2026-01-01T00:00:00Z"}],
               "user": {"login": login, "id": 100 + i, "type": "User", "site_admin": False}}
              for i, login in enumerate(approvers)]
-    data: Any = items if author is None else {"approvals": items, "author": author}
+    data: Any = items if authors is None else {"approvals": items, "authors": list(authors)}
     path.write_text(json.dumps(data, indent=2))
     return path

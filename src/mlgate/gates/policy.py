@@ -69,11 +69,12 @@ class Assignment:
 
 @dataclass(frozen=True)
 class Approvals:
-    """Who approved the promotion, and who wrote the candidate commit, as identities of
-    one kind (say, GitHub logins); compared ignoring case."""
+    """Who approved the promotion, and every author and committer of the change, as
+    identities of one kind (GitHub logins); compared ignoring case. No authors means they
+    are not known: never a guess from another kind of identity."""
 
     approvers: tuple[str, ...]
-    author: str | None = None
+    authors: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -294,19 +295,24 @@ def _approval(approval: Approval, evidence: Evidence) -> GateResult:
     given = evidence.approvals
     if given is None:
         return result(None, False, "no approvals were given")
-    if approval.exclude_author and not (given.author or "").strip():
-        return result(None, False, "the candidate commit's author is not known, so their own "
-                                   "approval cannot be excluded")
     distinct: dict[str, str] = {}
     for name in given.approvers:
         if name.strip():
             distinct.setdefault(name.strip().casefold(), name.strip())
-    author = (given.author or "").strip().casefold()
-    own = distinct.pop(author, None) if approval.exclude_author else None
+    authors = {a.strip().casefold() for a in given.authors if a.strip()}
+    if approval.exclude_author and distinct and not authors:
+        # refused, not counted: any approver might be an author GitHub did not name
+        return result(None, False, "the change's authors are not known, so their own "
+                                   "approvals cannot be excluded")
+    own = ([distinct.pop(a) for a in sorted(authors) if a in distinct]
+           if approval.exclude_author else [])
     counted = list(distinct.values())
     passed = len(counted) >= need
     why = f"{len(counted)} distinct approver{'s' if len(counted) != 1 else ''}"
     why += f": {', '.join(counted)}" if counted else ""
-    why += f" ({own}, the candidate's author, does not count)" if own else ""
+    if len(own) == 1:
+        why += f" ({own[0]}, the candidate's author, does not count)"
+    elif own:
+        why += f" ({', '.join(own)}, authors of the change, do not count)"
     why += "" if passed else f"; {need} needed"
     return result(len(counted), passed, why)

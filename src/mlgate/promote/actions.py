@@ -17,17 +17,11 @@ from mlgate.config.declarations import read_dvc_yaml
 from mlgate.config.stages import model_stages
 from mlgate.errors import MlgateError
 from mlgate.gates import facts, judge
-from mlgate.plumbing import git
 from mlgate.plumbing.dvc import DvcStatus
 from mlgate.promote import retry
+from mlgate.promote.approvals import ApprovalFile, read_approvals
 from mlgate.promote.outcome import Outcome
-from mlgate.promote.record import (
-    ApprovalFile,
-    artifact_digests,
-    choose_version,
-    predicate,
-    read_approvals,
-)
+from mlgate.promote.record import artifact_digests, choose_version, predicate
 from mlgate.registry import ledger, publish
 from mlgate.registry.state import Deployment, ModelState, read_model, read_registry
 from mlgate.registry.tags import Action, TagName
@@ -105,12 +99,11 @@ def promote(cand: facts.Candidate, source: facts.PolicySource, env: str, *,
         state = read_model(model.name, cwd=root)
         assert cand.commit is not None
         chosen, is_new = choose_version(state, cand.commit, version)
-        author = (approvals.author if approvals and approvals.author
-                  else git.commit_author(cand.commit, cwd=root)[0])
         judged = judge.judge(
             cand, source, env, state=state, now=now, early=early, remote=in_remote,
             promotion=True,
-            approvals=policy.Approvals(approvals.approvers if approvals else (), author))
+            approvals=policy.Approvals(approvals.approvers if approvals else (),
+                                       approvals.authors if approvals else ()))
         early = in_remote = None
     finally:
         for started in (early, in_remote):
@@ -202,15 +195,14 @@ def reassign(cand: facts.Candidate, source: facts.PolicySource, env: str, *, act
         names = [(TagName(model.name, Action.ASSIGN, env=env, counter=counter), target_commit)]
     target = facts.candidate(root, target_commit)
     if action == "rollback":
-        author = (approvals.author if approvals and approvals.author
-                  else git.commit_author(target_commit, cwd=root)[0])
         # what a deploy will pull: never point an environment back at data nobody can get
         in_remote = judge.RemoteCheck(
             facts.RemoteAtRev(target, model, read_dvc_yaml(target.read)),
             f"push them from a checkout of v{target_version} (`dvc push` there)")
         judged = judge.judge(
             target, source, env, state=state, now=now, remote=in_remote, action="rollback",
-            approvals=policy.Approvals(approvals.approvers if approvals else (), author))
+            approvals=policy.Approvals(approvals.approvers if approvals else (),
+                                       approvals.authors if approvals else ()))
         gathered, decision = judged.gathered, judged.decision
     else:
         gathered = facts.gather(target, source, now=now)

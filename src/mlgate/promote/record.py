@@ -1,11 +1,9 @@
-"""What a promotion needs besides the gates: approvals, the version, the record."""
+"""What a promotion needs besides the gates: the version and the record."""
 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -15,6 +13,7 @@ from mlgate.config.stages import data_dependencies
 from mlgate.errors import MlgateError
 from mlgate.gates.facts import Gathered
 from mlgate.plumbing.dvccache import cached_file
+from mlgate.promote.approvals import ApprovalFile
 from mlgate.registry.state import ModelState
 from mlgate.registry.tags import Version
 
@@ -25,52 +24,6 @@ CI_VARIABLES = {
     "actor": "GITHUB_ACTOR", "event": "GITHUB_EVENT_NAME", "server_url": "GITHUB_SERVER_URL",
     "sha": "GITHUB_SHA", "ref": "GITHUB_REF",
 }
-
-
-@dataclass(frozen=True)
-class ApprovalFile:
-    approvers: tuple[str, ...]
-    author: str | None
-    raw: list[dict[str, Any]]
-
-
-def read_approvals(path: str, env: str) -> ApprovalFile:
-    """Approvals as GitHub's "review deployments" API returns them
-    (`GET /repos/{o}/{r}/actions/runs/{id}/approvals`): a list of
-    {state, user: {login}, environments: [{name}], comment}. The file may instead be
-    {"approvals": [...], "author": "login"} to name the candidate's author as GitHub
-    knows it."""
-    try:
-        with open(path, encoding="utf-8") as fh:
-            data = json.load(fh)
-    except FileNotFoundError:
-        raise MlgateError("no such file", path=path,
-                          hint="the promote workflow writes it with `gh api`") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        line = getattr(exc, "lineno", None)
-        raise MlgateError(f"invalid JSON: {exc}", path=path, line=line,
-                          hint="expected the JSON that GitHub's approvals API returns") from None
-    author = None
-    if isinstance(data, dict):
-        author = data.get("author")
-        data = data.get("approvals")
-    if not isinstance(data, list) or not all(isinstance(a, dict) for a in data):
-        raise MlgateError("expected a list of approvals", path=path, line=1,
-                          hint='[{"state": "approved", "user": {"login": "..."}, '
-                               '"environments": [{"name": "production"}]}]')
-    approvers = []
-    for n, item in enumerate(data):
-        user = item.get("user")
-        if user is not None and not isinstance(user, dict):
-            raise MlgateError(f"approval #{n + 1}: user must be an object with a login, "
-                              f"got {user!r}", path=path,
-                              hint='"user": {"login": "..."}, as GitHub\'s approvals API '
-                                   'returns it')
-        envs = [e.get("name") for e in item.get("environments") or [] if isinstance(e, dict)]
-        login = (user or {}).get("login")
-        if item.get("state") == "approved" and login and (not envs or env in envs):
-            approvers.append(str(login))
-    return ApprovalFile(tuple(approvers), author if isinstance(author, str) else None, data)
 
 
 def choose_version(state: ModelState, commit: str, requested: str | None) -> tuple[str, bool]:
