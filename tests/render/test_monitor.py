@@ -18,7 +18,11 @@ from mlgate.render.monitor_md import md
         ("AGEP", "AGEP"),
         ("a|b", "a\\|b"),
         ("<script>x</script>", "&lt;script&gt;x&lt;/script&gt;"),
-        ("**bold** _it_ `code` [link](http://x)", "\\*\\*bold\\*\\* \\_it\\_ \\`code\\` \\[link\\](http://x)"),
+        ("**bold** _it_ `code` [link](http://x)",
+         "\\*\\*bold\\*\\* \\_it\\_ \\`code\\` \\[link\\]\\(http\u200b://x\\)"),
+        ("@org/team <img src=x> ![i](https://evil) www.evil.com #12",
+         "@\u200borg/team &lt;img src=x&gt; \\!\\[i\\]\\(https\u200b://evil\\) "
+         "www\u200b.evil.com \\#\u200b12"),
         ("# heading ~strike~", "\\# heading \\~strike\\~"),
         ("two\nlines", "two lines"),
         ("&amp;", "&amp;amp;"),

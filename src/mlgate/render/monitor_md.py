@@ -8,24 +8,21 @@ markdown or HTML into the issue.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
 from mlgate.monitor.drift import FeatureDrift
 from mlgate.monitor.runner import MonitorResult
 from mlgate.render.monitor_text import DISTANCE, by_share, count, rule_text, stat, statistic
-from mlgate.render.text import fmt_value
+from mlgate.render.text import fmt_value, neutral
 
-_SPECIAL = re.compile(r"([\\`*_\[\]|~#])")
 BADGE = {"ok": "ok", "warn": "⚠️ warn", "alert": "🚨 alert"}
 
 
 def md(text: object) -> str:
-    """``text`` as literal markdown: special characters escaped, no HTML, one line."""
-    plain = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    escaped = _SPECIAL.sub(r"\\\1", plain)
-    return " ".join(escaped.splitlines())
+    """``text`` as literal markdown: special characters escaped, no HTML, no mention or
+    link, one line."""
+    return neutral(text)
 
 
 def md_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
@@ -48,7 +45,7 @@ DRIFT_HEADERS = ["column", "kind", "level", "PSI", "distance", "null-rate jump",
 def summary_markdown(result: MonitorResult) -> str:
     drift = result.drift
     lines = [
-        f"## Monitoring `{md(result.model)}` in {md(result.environment)}: "
+        f"## Monitoring {neutral(result.model, within='code')} in {md(result.environment)}: "
         f"**{BADGE[result.verdict]}**",
         "",
         f"{count(len(result.files), 'batch file')} ({count(drift.current_rows, 'row')}) "
@@ -57,7 +54,8 @@ def summary_markdown(result: MonitorResult) -> str:
         "",
     ]
     if result.actions:
-        lines += [f"**Action on alert:** {', '.join(f'`{a}`' for a in result.actions)}", ""]
+        actions = ", ".join(neutral(a, within="code") for a in result.actions)
+        lines += [f"**Action on alert:** {actions}", ""]
     if drift.schema:
         lines += ["### Schema changes", ""]
         lines += md_table(["level", "issue", "column", "reference type", "current type"],
@@ -103,7 +101,7 @@ def _performance(result: MonitorResult) -> list[str]:
         return ["Not checked (see the notes)." if result.notes else "Not checked."]
     lines = md_table(
         ["metric", "production", "recorded", "shortfall", "max gap", "labelled rows", "level"],
-        [[check.metric, check.production, check.recorded, check.shortfall, check.max_gap,
+        [[md(check.metric), check.production, check.recorded, check.shortfall, check.max_gap,
           f"{check.rows:,}", BADGE[check.level]]])
     if check.note:
         lines += ["", md(check.note)]

@@ -1,9 +1,11 @@
-"""Plain-text tables and JSON for terminals and machines."""
+"""Plain-text tables and JSON for terminals and machines, and :func:`neutral`, the one way
+untrusted text (from data or a pull request) enters GitHub markdown: inert."""
 
 from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -50,3 +52,30 @@ def text_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
 def to_json(data: Any) -> str:
     return json.dumps(data, indent=2, sort_keys=True, default=str, allow_nan=False)
+
+
+# --- untrusted text in GitHub markdown ---
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]()|~#!])")
+_ZWSP = "\u200b"  # invisible, and enough to keep GitHub from reading a mention or a link
+_LIVE = re.compile(r"(@|#(?=\d)|(?i:https?|ftp|mailto|javascript|data|www)(?=[:.]))")
+_TICKS = re.compile(r"`+")
+
+
+def neutral(text: object, *, within: str = "text") -> str:
+    """``text`` from data or a pull request, made inert in GitHub markdown: one line, no
+    HTML, no @mention, no issue reference, no link, autolink or image. ``within`` says
+    where it goes: "text" (markdown, its specials backslash-escaped), "code" (returned as
+    a code span, whose content markdown never reads) or "html" (inside an HTML element,
+    where backslashes would show)."""
+    plain = " ".join(str(text).splitlines())
+    broken = _LIVE.sub(lambda m: m.group(0) + _ZWSP, plain)
+    if within == "code":
+        # a fence longer than any run of backticks inside; a space keeps edge ticks apart
+        fence = "`" * (max(map(len, _TICKS.findall(broken)), default=0) + 1)
+        pad = " " if broken.startswith("`") or broken.endswith("`") else ""
+        return f"{fence}{pad}{broken}{pad}{fence}"
+    html = broken.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if within == "html":
+        return html
+    return _MD_SPECIAL.sub(r"\\\1", html)
