@@ -1,10 +1,13 @@
 """Every git call mlgate makes. Reads go through plumbing (`cat-file`, `for-each-ref`),
 never a checkout, so a policy or a metrics file can be read at any ref. What does not
-exist is a NotFound (or None, where the function says so); git failing is CommandFailed."""
+exist is a NotFound (or None, where the function says so); git failing is CommandFailed.
+A ref a user names is resolved to one fully qualified ref or refused: git's own guess
+between refs of the same short name is never taken."""
 
 from __future__ import annotations
 
 import hashlib
+import re
 import subprocess
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -39,21 +42,96 @@ def toplevel(cwd: Path) -> Path:
     return Path(out.strip())
 
 
+UNKNOWN_HINT = ("name a branch, tag or commit that exists here (`git fetch` first if it is on "
+                "the remote)")
+# Where git looks for a short name, in git's own order (`git help revisions`). git takes the
+# first that exists and only warns: a tag `origin/main`, or a ref `refs/origin/main`, made by
+# a pull request's own code would silently stand in for the branch.
+SHORT_NAME_PLACES = ("refs/{}", "refs/tags/{}", "refs/heads/{}", "refs/remotes/{}",
+                     "refs/remotes/{}/HEAD")
+_FULL_ID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+_AMBIGUOUS = re.compile(rb"^warning: refname '(.+)' is ambiguous\.$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A ref as mlgate read it: never a name git had to guess."""
+
+    name: str  # fully qualified (refs/...), or the full commit id it was given as
+    commit: str
+
+
+def resolve_ref(given: str, *, cwd: Path) -> Ref:
+    """The one ref that ``given`` names, for a policy, a base or a ledger: a fully qualified
+    name as is, a full commit id, or a short name found in exactly one of
+    :data:`SHORT_NAME_PLACES`. A short name found in more than one is refused (exit 2);
+    an unknown one is NotFound."""
+    if not given or given.startswith("-") or any(c in given for c in "*?[\\ \t\n"):
+        raise NotFound(f"unknown revision {given!r}", hint=UNKNOWN_HINT)
+    qualified = given.startswith("refs/")
+    found = _exact_refs([given] if qualified else [p.format(given) for p in SHORT_NAME_PLACES],
+                        cwd=cwd)
+    if _FULL_ID.fullmatch(given):
+        if found:
+            raise ambiguous(given, [given, *found])
+        return Ref(given, resolve(given, cwd=cwd))
+    if not found:
+        raise NotFound(f"unknown revision {given!r}", hint=UNKNOWN_HINT)
+    if len(found) > 1:
+        raise ambiguous(given, list(found))
+    name, commit = next(iter(found.items()))
+    return Ref(name, commit or resolve(name, cwd=cwd))
+
+
+def ambiguous(given: str, candidates: Sequence[str]) -> MlgateError:
+    """The refusal of a name that more than one ref (or a ref and a commit id) answers to."""
+    listed = (", ".join(candidates[:-1]) + " and " if len(candidates) > 1 else "") + \
+        candidates[-1]
+    # a remote's branch is what a CI job compares with, so it is the likeliest meant
+    branch = next((c for place in ("refs/remotes/", "refs/heads/") for c in candidates
+                   if c.startswith(place)), candidates[0])
+    return MlgateError(f"ambiguous ref {given!r}: it names {listed}",
+                       hint=f"pass the fully qualified ref you mean, e.g. {branch}; git "
+                            "would silently pick one of them")
+
+
+def _exact_refs(names: Sequence[str], *, cwd: Path) -> dict[str, str]:
+    """{refname: its commit ('' when it is not a plain commit or a tag of one)} of those of
+    ``names`` that exist, in the order given. for-each-ref matches a pattern as a prefix
+    too (`refs/tags/a` lists `refs/tags/a/b`): only exact names count."""
+    out = git(["for-each-ref", "--format=%(refname)%00%(objecttype)%00%(objectname)%00"
+               "%(*objecttype)%00%(*objectname)", "--", *names], cwd=cwd)
+    listed = {}
+    for line in out.splitlines():
+        name, kind, oid, peeled_kind, peeled = line.split("\0")
+        commit = oid if kind == "commit" else peeled if peeled_kind == "commit" else ""
+        listed[name] = commit
+    return {name: listed[name] for name in names if name in listed}
+
+
 def resolve(rev: str, *, cwd: Path) -> str:
-    """Full commit id of ``rev``: NotFound when it names no commit here, CommandFailed when
-    git cannot answer (not a repository, a corrupt one)."""
+    """Full commit id of ``rev``, any revision git understands (`main~2`, an abbreviated
+    id): NotFound when it names no commit here, an MlgateError when a name in it is
+    ambiguous, CommandFailed when git cannot answer (not a repository, a corrupt one)."""
     if rev.startswith("-"):
         raise NotFound(f"not a revision: {rev!r}", hint="name a branch, tag or commit")
-    argv = ["git", "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"]
-    proc = subproc.run(argv, cwd=cwd, hint=GIT_HINT, check=False)
+    # `^0`, not `^{commit}`: git peels both to the commit but warns of an ambiguous name
+    # only for the first; the warning is read, so it must be in English
+    argv = ["git", "-c", "core.warnAmbiguousRefs=true", "rev-parse", "--verify", "--quiet",
+            f"{rev}^0"]
+    proc = subproc.run(argv, cwd=cwd, hint=GIT_HINT, check=False,
+                       env={"LC_ALL": "C", "LANGUAGE": "C"})
     # --verify --quiet exits 1 for a name that resolves to no commit; git's own failures
     # (no repository, an unreadable one) exit 128
     if proc.returncode == 1:
-        raise NotFound(f"unknown revision {rev!r}",
-                       hint="name a branch, tag or commit that exists here (`git fetch` first "
-                            "if it is on the remote)")
+        raise NotFound(f"unknown revision {rev!r}", hint=UNKNOWN_HINT)
     if proc.returncode != 0:
         raise subproc.failure(argv, proc.returncode, proc.stderr, proc.stdout, hint=GIT_HINT)
+    shadowed = _AMBIGUOUS.search(proc.stderr or b"")
+    if shadowed:
+        name = shadowed.group(1).decode("utf-8", "replace")
+        candidates = list(_exact_refs([p.format(name) for p in SHORT_NAME_PLACES], cwd=cwd))
+        raise ambiguous(name, candidates or [f"more than one ref called {name}"])
     return (proc.stdout or b"").decode().strip()
 
 
