@@ -371,7 +371,8 @@ def test_defaults_base_to_origin_main(tiny: Project, cli: Any) -> None:
     tiny.git("checkout", "-q", "-b", "topic")
     tiny.git("branch", "-D", "main")  # as in CI: only the remote's branch is there
     data = as_json(cli, tiny, "--env", "staging", code=0)
-    assert data["base"] == {"ref": "origin/main", "commit": tiny.git("rev-parse", "origin/main")}
+    assert data["base"] == {"ref": "refs/remotes/origin/main",
+                            "commit": tiny.git("rev-parse", "refs/remotes/origin/main")}
     assert data["params"] == [] and data["data"] == [] and data["moved_metrics"] == []
 
 

@@ -99,3 +99,19 @@ def test_not_a_registry_tag(cli: Any, promoted: Project) -> None:
     result = cli("verify-artifact", "tiny#production#3", cwd=promoted.path)
     assert result.code == 2
     assert result.err.startswith("no tag 'tiny#production#3' in this repository\n")
+
+
+def test_an_ambiguous_ledger_ref_is_refused(cli: Any, promoted: Project, tmp_path: Path
+                                            ) -> None:
+    # a tag named like the ledger branch would stand in for it: git prefers tags to branches
+    promoted.git("tag", "mlgate/ledger", "HEAD")
+    result = cli("verify-artifact", "tiny#staging#1", "--deploy", "--ledger", "mlgate/ledger",
+                 cwd=promoted.path)
+    assert (result.code, result.out) == (2, "")
+    assert result.err == ("ambiguous ref 'mlgate/ledger': it names refs/tags/mlgate/ledger "
+                          "and refs/heads/mlgate/ledger\n  hint: pass the fully qualified ref "
+                          "you mean, e.g. refs/heads/mlgate/ledger; git would silently pick "
+                          "one of them\n")
+    assert list((tmp_path / "deployed").iterdir()) == []
+    code, data = verify(cli, promoted, "tiny#staging#1", "--ledger", "refs/heads/mlgate/ledger")
+    assert code == 0, data

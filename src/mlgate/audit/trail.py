@@ -16,6 +16,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Generic, NamedTuple, TypeVar, overload
 
+from mlgate.errors import NotFound
 from mlgate.plumbing import git, jsonread, subproc
 from mlgate.registry import ledger
 from mlgate.registry.state import TAG_NAMES, Registry, TagEvent, read_registry, registry_tag_names
@@ -258,10 +259,13 @@ def _resolve(root: Path, wanted: str | None) -> tuple[str | None, str | None]:
     candidates = [wanted] if wanted else [ledger.LEDGER_REF,
                                           f"refs/remotes/origin/{ledger.LEDGER_BRANCH}"]
     for ref in candidates:
-        out = git.git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], cwd=root,
-                      check=False).strip()
-        if out:
-            return ref, out
+        # fully qualified, and an ambiguous name refused: a tag named like the ledger
+        # branch would otherwise have its forged records verified
+        try:
+            found = git.resolve_ref(ref, cwd=root)
+        except NotFound:
+            continue
+        return found.name, found.commit
     return None, None
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mlgate.errors import MlgateError
+from mlgate.errors import MlgateError, NotFound
 from mlgate.plumbing import dvc, git
 from mlgate.registry import ledger
 from mlgate.registry.state import TagEvent, read_model
@@ -140,13 +140,17 @@ def _record_problems(tag: str, event: TagEvent, pred: dict[str, Any], ledger_ref
     if tag not in (pred.get("tags") or []):
         problems.append("the record does not name this tag")
     assert event.record is not None
-    if not git.git_ok(["rev-parse", "--verify", "--quiet", ledger_ref], cwd=root):
+    try:
+        # fully qualified, an ambiguous name refused (exit 2): a tag named like the ledger
+        # must not answer for it
+        on = git.resolve_ref(ledger_ref, cwd=root)
+    except NotFound:
         problems.append(f"no ledger at {ledger_ref}: fetch it "
                         f"(`git fetch origin {ledger.LEDGER_REF}:{ledger.LEDGER_REF}`)")
     else:
         wanted = ledger.digest(event.record)
         if all(ledger.digest(e.record) != wanted
-               for e in ledger.read_entries(cwd=root, ref=ledger_ref)):
+               for e in ledger.read_entries(cwd=root, ref=on.commit)):
             problems.append(f"the record is not on the ledger {ledger_ref}")
     return problems
 

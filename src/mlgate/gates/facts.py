@@ -81,7 +81,9 @@ def load_policy(name: str, cand: Candidate, policy_ref: str | None) -> PolicySou
                               hint="declare it in pipelines/<model>.yaml (`mlgate validate`)")
         raw, ref, commit = cand_raw, cand.label, cand.commit
     else:
-        commit = git.resolve(policy_ref, cwd=cand.root)
+        # resolved fully qualified: a tag named like the base, made by the change's own
+        # code, must not hand the change its own policy
+        commit = git.resolve_ref(policy_ref, cwd=cand.root).commit
         found = git.RevReader(commit, cwd=cand.root)(relpath)
         if found is None:
             raise MlgateError(f"{relpath} does not exist at {policy_ref}",

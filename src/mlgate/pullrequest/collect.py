@@ -23,7 +23,7 @@ from mlgate.config.dvcfiles import DvcLock, parse_dvc_lock
 from mlgate.config.metricsfile import parse_metrics
 from mlgate.config.model import Model
 from mlgate.config.stages import model_stages
-from mlgate.errors import InvalidFile, MlgateError
+from mlgate.errors import InvalidFile, MlgateError, NotFound
 from mlgate.gates import facts, judge
 from mlgate.gates.judge import AT_PROMOTION
 from mlgate.plumbing import git
@@ -44,7 +44,7 @@ from mlgate.registry.state import ModelState, read_model
 if TYPE_CHECKING:
     from mlgate.gates.policy import Decision, GateResult
 
-DEFAULT_BASES = ("origin/main", "main")
+DEFAULT_BASES = ("refs/remotes/origin/main", "refs/heads/main")
 
 
 @dataclass(frozen=True)
@@ -100,9 +100,12 @@ class Report:
 
 
 def default_base(root: Path) -> str:
+    """The first of :data:`DEFAULT_BASES` that exists, fully qualified as they all are."""
     for ref in DEFAULT_BASES:
-        if git.git_ok(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], cwd=root):
-            return ref
+        try:
+            return git.resolve_ref(ref, cwd=root).name
+        except NotFound:
+            continue
     raise MlgateError("no base to compare with: neither origin/main nor main exists here",
                       hint="name the branch the pull request targets with --base REF")
 
@@ -132,7 +135,7 @@ def build(root: Path, name: str | None, base_ref: str | None, env: str | None,
 def _build(root: Path, name: str | None, base_ref: str | None, env: str | None,
            now: datetime, early: DvcStatus | None) -> Report:
     base_ref = base_ref or default_base(root)
-    base_commit = git.resolve(base_ref, cwd=root)
+    base_commit = git.resolve_ref(base_ref, cwd=root).commit
     name = name or only_model(root)
     base = git.RevReader(base_commit, cwd=root)
     cand = facts.candidate(root, None)
