@@ -181,8 +181,8 @@ def test_pull_request_is_judged_by_the_base_policy(act: str, project: Project) -
     body = comment()
     assert body[:2] == ["<!-- mlgate-report:tiny -->", "### :x: `tiny` would fail `production`: "
                         "roc_auc 0.597087 is below the minimum 0.75"]
-    assert any("The gates below apply the policy at `origin/main`, not this change's" in line
-               for line in body)
+    assert any("The gates below apply the policy at `refs/remotes/origin/main`, not this "
+               "change's" in line for line in body)
     gates = [line for line in body if line.startswith("| :x: |")]
     assert gates == ["| :x: | threshold roc_auc | 0.597087 | >= 0.75 "
                      "| roc_auc 0.597087 is below the minimum 0.75 |"]

@@ -154,10 +154,14 @@ def test_pull_request_gates_read_the_policy_from_the_base_branch() -> None:
     check = wf["jobs"]["check"]
     assert check["env"]["BASE_REF"] == "${{ github.base_ref }}"
     script = next(s["run"] for s in check["steps"] if s.get("id") == "gates")
-    assert 'policy=(--policy-ref "origin/$BASE_REF")' in script
+    # fully qualified: a tag `origin/<base>` made by the change's own code cannot stand in
+    assert 'base="refs/remotes/origin/$BASE_REF"' in script
+    assert 'policy=(--policy-ref "$base")' in script
+    assert 'mlgate report "$model" --base "$base" ' in script
+    assert "origin/$BASE_REF" not in script.replace('"refs/remotes/origin/$BASE_REF"', "")
     assert 'mlgate check "$model" --env "$env" "${policy[@]}"' in script
     # Only a model that the base branch does not know yet is judged by its own policy.
-    assert re.search(r'if ! git cat-file -e "origin/\$BASE_REF:pipelines/\$model\.yaml".*\n'
+    assert re.search(r'if ! git cat-file -e "\$base:pipelines/\$model\.yaml".*\n'
                      r'.*\n\s+policy=\(\)', script)
     assert check["steps"][-1]["if"] == "${{ steps.gates.outputs.status != '0' }}"
 
