@@ -146,7 +146,7 @@ def summaries(trail: Trail, out: Findings) -> None:
 
 def _load(raw: bytes) -> dict[str, Any]:
     try:
-        data = jsonread.loads(raw)
+        data = jsonread.loads(raw, max_depth=jsonread.RECORD_DEPTH)
     except (json.JSONDecodeError, UnicodeDecodeError):
         return {}
     return data if isinstance(data, dict) else {}

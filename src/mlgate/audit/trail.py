@@ -372,7 +372,8 @@ def _summaries(commits: list[LedgerCommit]) -> list[dict[str, Any] | None]:
     thousand); one by one when that fails, so that a malformed one is only itself lost."""
     texts = [c.summary or b"" for c in commits]
     try:
-        decoded = jsonread.loads(b"[" + b",".join(texts) + b"]")
+        decoded = jsonread.loads(b"[" + b",".join(texts) + b"]",
+                                  max_depth=jsonread.RECORD_DEPTH + 1)
     except (json.JSONDecodeError, UnicodeDecodeError):
         decoded = None
     if isinstance(decoded, list) and len(decoded) == len(texts):
@@ -382,7 +383,7 @@ def _summaries(commits: list[LedgerCommit]) -> list[dict[str, Any] | None]:
 
 def _json_object(raw: bytes) -> dict[str, Any] | None:
     try:
-        data = jsonread.loads(raw)
+        data = jsonread.loads(raw, max_depth=jsonread.RECORD_DEPTH)
     except (json.JSONDecodeError, UnicodeDecodeError):
         return None
     return data if isinstance(data, dict) else None

@@ -2,7 +2,8 @@
 
 mlgate reads these files itself instead of importing DVC, so that `validate`,
 `check` and `report` start fast and can read them at any git ref. Either file, when it
-does not parse, is an InvalidFile with file:line.
+does not parse or is not shaped as DVC writes it (see :mod:`mlgate.config.dvcshape`), is
+an InvalidFile with file:line.
 """
 
 from __future__ import annotations
@@ -10,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from mlgate.config.dvcshape import check_dvc_lock, check_dvc_yaml
 from mlgate.config.yamlio import Document, load_bytes
-from mlgate.errors import InvalidFile
 
 
 @dataclass(frozen=True)
@@ -94,13 +95,10 @@ def _params(entries: Any) -> tuple[str, ...]:
 
 
 def parse_dvc_yaml(doc: Document) -> DvcYaml:
+    check_dvc_yaml(doc)
     data = doc.data or {}
-    if not isinstance(data, dict):
-        raise InvalidFile("expected a mapping with `stages:`", path=doc.path, line=1)
     stages = []
     for name, body in (data.get("stages") or {}).items():
-        if not isinstance(body, dict):
-            continue
         body = body.get("do", body) if ("foreach" in body or "matrix" in body) else body
         metrics = _paths(body.get("metrics"))
         plots = _paths(body.get("plots"))
@@ -162,22 +160,23 @@ class DvcLock:
 def _entries(items: Any) -> tuple[LockEntry, ...]:
     out = []
     for item in items or []:
-        if isinstance(item, dict) and "path" in item:
+        if "path" in item:
             md5 = item.get("md5") or item.get("etag") or item.get("checksum")
             out.append(LockEntry(str(item["path"]), md5, item.get("size")))
     return tuple(out)
 
 
 def parse_dvc_lock(raw: bytes, path: str = "dvc.lock") -> DvcLock:
-    data = load_bytes(raw, path).data or {}
+    doc = load_bytes(raw, path)
+    check_dvc_lock(doc)
+    data = doc.data or {}
     stages = {}
-    for name, body in (data.get("stages") or {}).items() if isinstance(data, dict) else []:
-        if isinstance(body, dict):
-            stages[str(name)] = LockStage(
-                name=str(name),
-                cmd=_cmd(body.get("cmd", "")),
-                deps=_entries(body.get("deps")),
-                outs=_entries(body.get("outs")),
-                params=body.get("params") or {},
-            )
+    for name, body in (data.get("stages") or {}).items():
+        stages[str(name)] = LockStage(
+            name=str(name),
+            cmd=_cmd(body.get("cmd", "")),
+            deps=_entries(body.get("deps")),
+            outs=_entries(body.get("outs")),
+            params=body.get("params") or {},
+        )
     return DvcLock(stages)

@@ -1,12 +1,12 @@
 """Metrics files (JSON or YAML) and dotted-path lookups into them. A metrics file that does
-not parse, or is not a mapping, is an InvalidFile with file:line."""
+not parse, is nested too deep, or is not a mapping, is an InvalidFile with file:line."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from mlgate.errors import InvalidFile
+from mlgate.plumbing import jsonread
 
 _MISSING = object()
 
@@ -17,15 +17,9 @@ def parse_metrics(raw: bytes, path: str) -> dict[str, Any]:
 
         data = load_bytes(raw, path).data
     else:
-        try:
-            data = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            line = getattr(exc, "lineno", None)
-            col = getattr(exc, "colno", None)
-            raise InvalidFile(
-                f"invalid metrics JSON: {exc}", path=path, line=line, column=col,
-                hint="the metrics file is written by the pipeline; re-run it (`mlgate run`)",
-            ) from None
+        data = jsonread.load_file(
+            raw, path, hint="the metrics file is written by the pipeline; re-run it "
+                            "(`mlgate run`)")
     if not isinstance(data, dict):
         raise InvalidFile("expected a JSON object of metrics", path=path, line=1)
     return data

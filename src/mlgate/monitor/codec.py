@@ -25,6 +25,7 @@ from typing import Any
 from mlgate.errors import MlgateError
 from mlgate.monitor.sketch import Sketch
 from mlgate.monitor.summaries import CategoricalSummary, ColumnSummary, NumericSummary, Profile
+from mlgate.plumbing import jsonread
 
 FORMAT = "mlgate.profile"
 VERSION = 1
@@ -124,13 +125,11 @@ def from_dict(data: Any, source: str | None = None) -> Profile:
         ) from error
 
 
-def loads(text: str, source: str | None = None) -> Profile:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise MlgateError(
-            f"invalid JSON: {error.msg}", path=source, line=error.lineno, column=error.colno
-        ) from error
+def loads(text: str | bytes, source: str | None = None) -> Profile:
+    """The profile in ``text``; anything else (not UTF-8, not JSON, nested too deep, not a
+    profile) is an InvalidFile or MlgateError at ``source``."""
+    raw = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    data = jsonread.load_file(raw, source, hint="re-create the profile with `mlgate profile`")
     return from_dict(data, source)
 
 
@@ -139,4 +138,4 @@ def write_profile(profile: Profile, path: str | Path) -> None:
 
 
 def read_profile(path: str | Path) -> Profile:
-    return loads(Path(path).read_text(encoding="utf-8"), source=str(path))
+    return loads(Path(path).read_bytes(), source=str(path))

@@ -6,14 +6,27 @@ in a few corners: it rejects NaN, infinities and lone surrogates, and reads inte
 beyond 64 bits as floats. Whatever orjson rejects, and any text with such a long integer,
 is decoded by :mod:`json`, so that a record's digest never depends on the decoder.
 Encoding (canonical JSON, whose bytes are hashed) stays with :mod:`json`.
+
+Every text is untrusted (a metrics file, an approvals file, a profile, a record in a tag
+message): nesting deeper than ``max_depth`` is a decoding error before any decoder runs,
+since both decoders recurse and :mod:`json` ends in a RecursionError. :func:`load_file`
+turns every way a file's bytes can fail into an InvalidFile at file:line:column.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import orjson
+
+from mlgate.errors import InvalidFile
+
+# as deep as the YAML loader allows (config/yamlio.py): metrics, approvals and profiles
+# nest a few levels; a record holds a metrics file a few levels down, hence twice that
+MAX_DEPTH = 64
+RECORD_DEPTH = 2 * MAX_DEPTH
 
 # 2**63 has 19 digits: an integer that long may be read as a float by orjson. A number
 # token starts the text or follows `[`, `:`, `,` or white space (a minus between), so a
@@ -39,12 +52,80 @@ def _long_number(data: bytes) -> bool:
     return False
 
 
-def loads(raw: bytes | str) -> Any:
-    """``json.loads(raw)``, faster; raises json.JSONDecodeError (or UnicodeDecodeError)."""
+# a string token (its brackets are not structure), or a bracket
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_OPEN = frozenset(b"[{")
+
+
+def _too_deep(data: bytes, limit: int) -> int | None:
+    """The offset of the first bracket that opens deeper than ``limit``, else None. Where
+    the text is not JSON the count may be off past the first error, where the decoder
+    stops anyway. At C speed but for one step per bracket outside strings."""
+    if data.count(b"[") + data.count(b"{") <= limit:
+        return None
+    brackets = _STRING.sub(b"", data).translate(None, _NOT_BRACKETS)
+    depth = deepest = 0
+    for byte in brackets:
+        depth = depth + 1 if byte in _OPEN else depth - 1
+        deepest = max(deepest, depth)
+    if deepest <= limit:
+        return None
+    depth = 0  # again, slowly, only to say where
+    for match in _TOKEN.finditer(data):
+        byte = data[match.start()]
+        if byte in _OPEN:
+            depth += 1
+            if depth > limit:
+                return match.start()
+        elif byte != 0x22:
+            depth -= 1
+    return None  # pragma: no cover - the two passes count the same brackets
+
+
+class TooDeep(json.JSONDecodeError):
+    """Nested deeper than the caller allows; ``limit`` is that depth."""
+
+    def __init__(self, limit: int, data: bytes, offset: int) -> None:
+        self.limit = limit
+        text = data[:offset].decode("utf-8", "replace")
+        super().__init__(f"nested more than {limit} levels deep", text, len(text))
+
+
+def loads(raw: bytes | str, *, max_depth: int = MAX_DEPTH) -> Any:
+    """``json.loads(raw)``, faster; raises json.JSONDecodeError (a TooDeep when nested
+    deeper than ``max_depth``) or UnicodeDecodeError."""
     data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
+    offset = _too_deep(data, max_depth)
+    if offset is not None:
+        raise TooDeep(max_depth, data, offset)
     if not _long_number(data):
         try:
             return orjson.loads(data)
         except orjson.JSONDecodeError:
             pass  # the standard library decides (and words the error)
     return json.loads(raw)
+
+
+def load_file(raw: bytes, path: str | None, *, hint: str) -> Any:
+    """The JSON document in a file's bytes; an InvalidFile at ``path``:line:column when they
+    are not UTF-8, not JSON, or nested deeper than MAX_DEPTH (``hint`` says what the file
+    should hold)."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise InvalidFile(f"not valid UTF-8: byte 0x{raw[exc.start]:02x} cannot be decoded",
+                          path=path, line=line, column=column,
+                          hint="save the file as UTF-8") from None
+    try:
+        return loads(text.removeprefix("\ufeff"))
+    except TooDeep as exc:
+        raise InvalidFile(f"nested more than {exc.limit} levels deep", path=path,
+                          line=exc.lineno, column=exc.colno,
+                          hint=hint) from None
+    except json.JSONDecodeError as exc:
+        raise InvalidFile(f"invalid JSON: {exc.msg}", path=path, line=exc.lineno,
+                          column=exc.colno, hint=hint) from None

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from mlgate.config import schema, yamlio
 from mlgate.errors import InvalidFile, MlgateError, NotFound, Problem
+from mlgate.plumbing import jsonread
 
 SHAPE = ('[{"state": "approved", "user": {"login": "..."}, '
          '"environments": [{"name": "production"}]}]')
@@ -55,25 +57,20 @@ def _load(path: str) -> tuple[Any, yamlio.Document]:
     """The file's JSON (duplicate keys refused) and, for locating errors, its node tree
     when YAML can compose it (JSON nearly always is YAML; when not, errors carry no line)."""
     try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
+        raw = Path(path).read_bytes()
     except FileNotFoundError:
         raise NotFound("no such file", path=path,
                        hint="the promote workflow writes it with `gh api`") from None
-    except UnicodeDecodeError as exc:
-        raise InvalidFile(f"not UTF-8: {exc.reason}", path=path,
-                          hint="expected the JSON that GitHub's approvals API returns") from None
-    try:
+    except OSError as exc:
+        raise MlgateError(f"cannot read: {exc.strerror}", path=path) from None
+    # not UTF-8, not JSON, nested too deep: file:line:column, as for every JSON mlgate reads
+    jsonread.load_file(raw, path, hint="expected the JSON that GitHub's approvals API returns")
+    text = raw.decode("utf-8").removeprefix("\ufeff")
+    try:  # again, bounded now, to refuse what the first reading would let the last key win
         data = json.loads(text, object_pairs_hook=_no_duplicates)
-    except json.JSONDecodeError as exc:
-        raise InvalidFile(f"invalid JSON: {exc}", path=path, line=exc.lineno,
-                          hint="expected the JSON that GitHub's approvals API returns") from None
     except _Duplicate as exc:
         raise InvalidFile(f"duplicate key {exc.key!r}", path=path,
                           hint="each key once: JSON readers disagree on which one wins") from None
-    except RecursionError:
-        raise InvalidFile("nested too deeply", path=path,
-                          hint=f"an approvals file nests a few levels: {SHAPE}") from None
     try:
         root = yamlio.load_text(text, path).root
     except MlgateError:

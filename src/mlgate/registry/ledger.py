@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mlgate.errors import InvalidFile
 from mlgate.plumbing import git, jsonread
 
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
@@ -110,7 +111,7 @@ def record_from_message(message: str) -> dict[str, Any] | None:
         return None
     end = body.rfind("}")  # a signature block may follow
     try:
-        data = jsonread.loads(body[: end + 1])
+        data = jsonread.loads(body[: end + 1], max_depth=jsonread.RECORD_DEPTH)
     except json.JSONDecodeError:
         return None
     if not isinstance(data, dict) or data.get("predicateType") != PREDICATE_TYPE:
@@ -160,9 +161,24 @@ def chain_head(model: str, env: str, *, cwd: Path, ref: str = LEDGER_REF) -> Cha
     """Read in O(1) from the small index files the ledger keeps beside its records."""
     env_index, head_index = _index_paths(model, env)
     blobs = git.cat_files([f"{ref}:{env_index}", f"{ref}:{head_index}"], cwd=cwd)
-    env_data = json.loads(blobs[0].data) if blobs[0] else {}
-    head_data = json.loads(blobs[1].data) if blobs[1] else {}
-    return ChainHead(int(head_data.get("seq", 0)), env_data.get("digest"))
+    env_data = _index(blobs[0].data, f"{ref}:{env_index}") if blobs[0] else {}
+    head_data = _index(blobs[1].data, f"{ref}:{head_index}") if blobs[1] else {}
+    seq, previous = head_data.get("seq", 0), env_data.get("digest")
+    if type(seq) is not int or not (previous is None or isinstance(previous, str)):
+        raise InvalidFile("expected {\"seq\": <integer>} and {\"digest\": <string>}",
+                          path=f"{ref}:{head_index}", hint=_INDEX_HINT)
+    return ChainHead(seq, previous)
+
+
+_INDEX_HINT = "the ledger was not written by mlgate; `mlgate audit verify` says where"
+
+
+def _index(raw: bytes, path: str) -> dict[str, Any]:
+    """An index file of the ledger, which whoever can push the ledger branch controls."""
+    data = jsonread.load_file(raw, path, hint=_INDEX_HINT)
+    if not isinstance(data, dict):
+        raise InvalidFile("expected a JSON object", path=path, line=1, hint=_INDEX_HINT)
+    return data
 
 
 def _blob_text(data: Any) -> str:
@@ -221,7 +237,7 @@ def read_entries(*, cwd: Path, ref: str = LEDGER_REF) -> list[Entry]:
         if blob is None:
             continue
         try:
-            record = jsonread.loads(blob.data)
+            record = jsonread.loads(blob.data, max_depth=jsonread.RECORD_DEPTH)
         except json.JSONDecodeError:
             record = {}
         entries.append(Entry(sha, parent, paths[0], record, blob.data))
