@@ -122,7 +122,13 @@ def test_json_file_round_trip_with_non_finite_moments(tmp_path: pytest.TempPathF
 @pytest.mark.parametrize(
     ("text", "rendered"),
     [
-        ("[1, 2", "ref.json:1:6: invalid JSON: Expecting ',' delimiter"),
+        ("[1, 2", "ref.json:1:6: invalid JSON: Expecting ',' delimiter\n"
+                  "  hint: re-create the profile with `mlgate profile`"),
+        ('{"format": ' + "[" * 65 + "]" * 65 + "}",
+         "ref.json:1:76: nested more than 64 levels deep\n"
+         "  hint: re-create the profile with `mlgate profile`"),
+        (b'{"format": "\xff"}', "ref.json:1:13: not valid UTF-8: byte 0xff cannot be decoded\n"
+                              "  hint: save the file as UTF-8"),
         (
             '{"format": "other"}',
             "ref.json: not an mlgate profile\n  hint: expected a JSON "
@@ -140,7 +146,7 @@ def test_json_file_round_trip_with_non_finite_moments(tmp_path: pytest.TempPathF
         ),
     ],
 )
-def test_bad_profile_documents(text: str, rendered: str) -> None:
+def test_bad_profile_documents(text: str | bytes, rendered: str) -> None:
     with pytest.raises(MlgateError) as raised:
         loads(text, source="ref.json")
     assert raised.value.render() == rendered

@@ -83,3 +83,35 @@ def test_a_records_digest_does_not_depend_on_the_decoder() -> None:
 def test_long_numbers_are_found(text: str, long: bool) -> None:
     assert jsonread._long_number(text.encode()) is long
     assert _same(jsonread.loads(text), json.loads(text))
+
+
+@pytest.mark.parametrize(("text", "line", "column"), [
+    ("[" * 65 + "]" * 65, 1, 65),
+    ("[" * 5000 + "]" * 5000, 1, 65),  # json.loads ends here in a RecursionError
+    ('{"a":' * 5000 + "1" + "}" * 5000, 1, 321),
+    ('{\n  "é": ' + "[" * 70, 2, 71),  # a column counts characters, not bytes
+])
+def test_nesting_deeper_than_the_limit_is_a_decoding_error(text: str, line: int,
+                                                           column: int) -> None:
+    for raw in (text, text.encode()):
+        with pytest.raises(jsonread.TooDeep) as raised:
+            jsonread.loads(raw)
+        assert (raised.value.msg, raised.value.lineno, raised.value.colno) == (
+            "nested more than 64 levels deep", line, column)
+
+
+@pytest.mark.parametrize("text", [
+    "[" * 64 + "]" * 64,
+    '["' + "[" * 100 + '"]',  # brackets in strings are no nesting
+    '["\\"' + "{" * 100 + '"]',  # nor after an escaped quote
+    "[" + "[1]," * 1000 + "1]",  # many brackets, two levels
+])
+def test_nesting_up_to_the_limit_decodes_as_json_does(text: str) -> None:
+    assert jsonread.loads(text) == json.loads(text)
+
+
+def test_the_limit_is_the_callers() -> None:
+    text = "[" * 100 + "]" * 100
+    assert jsonread.loads(text, max_depth=jsonread.RECORD_DEPTH) == json.loads(text)
+    with pytest.raises(jsonread.TooDeep):
+        jsonread.loads(text, max_depth=99)

@@ -288,9 +288,17 @@ def test_record_contents(repo: Project, cli: Cli, monkeypatch: pytest.MonkeyPatc
 
 
 BAD_APPROVALS = [
-    pytest.param('[{"state": "approved",\n', ":2: invalid JSON: Expecting property name "
-                 "enclosed in double quotes: line 2 column 1 (char 23)\n  hint: expected the "
+    pytest.param('[{"state": "approved",\n', ":2:1: invalid JSON: Expecting property name "
+                 "enclosed in double quotes\n  hint: expected the "
                  "JSON that GitHub's approvals API returns", id="not-json"),
+    pytest.param("[" * 5000 + "]" * 5000, ":1:65: nested more than 64 levels deep\n  hint: "
+                 "expected the JSON that GitHub's approvals API returns", id="nested-lists"),
+    pytest.param('{"a":' * 5000 + "1" + "}" * 5000, ":1:321: nested more than 64 levels "
+                 "deep\n  hint: expected the JSON that GitHub's approvals API returns",
+                 id="nested-objects"),
+    pytest.param(b'[{"state": "approved", "user": {"login": "caf\xe9"}}]', ":1:44: not valid "
+                 "UTF-8: byte 0xe9 cannot be decoded\n  hint: save the file as UTF-8",
+                 id="not-utf-8"),
     pytest.param('{"approvals": 3}', ":1:15: $.approvals: expected a list, got 3\n  hint: "
                  '[{"state": "approved", "user": {"login": "..."}, "environments": '
                  '[{"name": "production"}]}]', id="not-a-list"),
@@ -303,11 +311,11 @@ BAD_APPROVALS = [
 
 
 @pytest.mark.parametrize(("content", "message"), BAD_APPROVALS)
-def test_bad_approvals_file(repo: Project, cli: Cli, tmp_path: Path, content: str | None,
-                            message: str) -> None:
+def test_bad_approvals_file(repo: Project, cli: Cli, tmp_path: Path,
+                            content: str | bytes | None, message: str) -> None:
     path = tmp_path / "approvals.json"
     if content is not None:
-        path.write_text(content)
+        path.write_bytes(content if isinstance(content, bytes) else content.encode())
     before = all_refs(repo.path)
     result = mlgate("promote", "tiny", "--env", "production", "--approvals", str(path),
                     cwd=repo.path)

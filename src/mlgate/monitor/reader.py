@@ -8,7 +8,9 @@ Peak memory is therefore bounded by the largest row group, not by the file.
 
 from __future__ import annotations
 
+import csv
 import glob
+import re
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Literal
@@ -109,6 +111,8 @@ def iter_batches(
                 yielded = True
                 yield batch
             schema = parquet.schema_arrow
+        elif path.stat().st_size == 0 and not columns:
+            schema = pa.schema([])  # no header either: a batch of no rows and no columns
         else:
             reader = pcsv.open_csv(
                 path,
@@ -119,6 +123,7 @@ def iter_batches(
                     strings_can_be_null=True,
                 ),
             )
+            _check_text(reader.schema, path)
             for batch in reader:
                 yielded = True
                 yield batch
@@ -128,11 +133,42 @@ def iter_batches(
                 schema = pa.schema([schema.field(name) for name in columns])
             yield pa.RecordBatch.from_pylist([], schema=schema)
     except (pa.ArrowInvalid, OSError, KeyError) as error:
+        if fmt == "csv" and "invalid UTF8" in str(error):  # past the first block
+            raise _not_utf8(path, _csv_column(path, str(error))) from error
         raise MlgateError(
             f"cannot read {fmt}: {error}",
             path=str(path),
             hint=_READ_HINTS[fmt],
         ) from error
+
+
+def _not_utf8(path: Path, where: str) -> MlgateError:
+    return MlgateError(f"not valid UTF-8: {where} holds bytes that are not text",
+                       path=str(path), hint="save the file as UTF-8")
+
+
+def _csv_column(path: Path, error: str) -> str:
+    """The column an arrow CSV error names by its 0-based place in the file."""
+    found = re.match(r"In CSV column #(\d+)", error)
+    if found is None:
+        return "a column"
+    with path.open("rb") as fh:
+        header = fh.readline(1 << 20).decode("utf-8", "replace")
+    names = next(csv.reader([header]), [])
+    n = int(found.group(1))
+    return f"column {names[n]!r}" if n < len(names) else f"column {n + 1}"
+
+
+def _check_text(schema: pa.Schema, path: Path) -> None:
+    """Arrow reads a CSV column that is not UTF-8 as bytes, where every column is text, and
+    its names as they are, to be decoded when asked for."""
+    try:
+        schema.names  # noqa: B018 - decoded here, where the file is known
+    except UnicodeDecodeError:
+        raise _not_utf8(path, "the header") from None
+    for field in schema:
+        if pa.types.is_binary(field.type) or pa.types.is_large_binary(field.type):
+            raise _not_utf8(path, f"column {field.name!r}")
 
 
 def profile_files(

@@ -4,7 +4,8 @@ production metric against the deployed version's record. Returns data; prints no
 The dataset verdict is the worst of: schema issues (as the core grades them), feature
 drift folded by the declared rule (``alert_when``), prediction drift, and the
 performance gap. Prediction drift and the gap alert on their own: either means the
-model's output, not just its input, has moved.
+model's output, not just its input, has moved. A batch with no rows is an alert too: no
+data is no evidence that nothing moved (a broken logger looks like this).
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ from mlgate.monitor.drift import (
 from mlgate.monitor.performance import PerformanceCheck, check_performance
 from mlgate.monitor.settings import MonitoringSettings
 from mlgate.monitor.summaries import Profile
+
+NO_ROWS = ("the batch has no rows: nothing could be compared, and an empty batch is an alert "
+           "(is production still logging?)")
 
 
 @dataclass(frozen=True)
@@ -149,8 +153,9 @@ def run_monitor(root: Path, model: Model, env: str, settings: MonitoringSettings
     scan = scan_batches(current, reference=reference, ignore=settings.ignored_columns,
                         label=settings.label, id_column=settings.id_column if labels else None)
     remarks = list(notes)
-    if scan.profile.rows == 0:
-        remarks.append("the batch has no rows: nothing to compare")
+    empty = scan.profile.rows == 0
+    if empty:
+        remarks.append(NO_ROWS)
     score_name = reference.score_column
     report = compare(reference, scan.profile, settings.drift)
     features = tuple(f for f in report.features if f.column in watched)
@@ -167,7 +172,8 @@ def run_monitor(root: Path, model: Model, env: str, settings: MonitoringSettings
     feature_level = verdict(features, settings.rule)
     overall = worst([*(i.level for i in drift.schema), feature_level,
                      *(f.level for f in ([score] if score else [])),
-                     *([performance.level] if performance else [])])
+                     *([performance.level] if performance else []),
+                     *(("alert",) if empty else ())])
     return MonitorResult(
         model=model.name, environment=env, settings=settings,
         reference_path=settings.reference, reference=reference, current=scan.profile,

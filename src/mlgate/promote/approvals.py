@@ -18,9 +18,6 @@ from mlgate.config import schema, yamlio
 from mlgate.errors import InvalidFile, MlgateError, NotFound, Problem
 from mlgate.plumbing import jsonread
 
-SHAPE = ('[{"state": "approved", "user": {"login": "..."}, '
-         '"environments": [{"name": "production"}]}]')
-
 
 @dataclass(frozen=True)
 class ApprovalFile:

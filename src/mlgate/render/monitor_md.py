@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from mlgate.monitor.drift import FeatureDrift
-from mlgate.monitor.runner import MonitorResult
+from mlgate.monitor.runner import NO_ROWS, MonitorResult
 from mlgate.render.monitor_text import DISTANCE, by_share, count, rule_text, stat, statistic
 from mlgate.render.text import fmt_value, neutral
 
@@ -53,6 +53,8 @@ def summary_markdown(result: MonitorResult) -> str:
         f"({count(drift.reference_rows, 'row')}).",
         "",
     ]
+    if result.current.rows == 0:
+        lines += [f"**{md(NO_ROWS[0].upper() + NO_ROWS[1:])}.**", ""]
     if result.actions:
         actions = ", ".join(neutral(a, within="code") for a in result.actions)
         lines += [f"**Action on alert:** {actions}", ""]
