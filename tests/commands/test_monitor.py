@@ -13,6 +13,8 @@ import shutil
 import sys
 from pathlib import Path
 
+import pyarrow.csv as pcsv
+import pyarrow.parquet as pq
 import pytest
 
 from tests.support.project import Project, make_project, sh
@@ -308,3 +310,94 @@ def test_labels_without_scores_is_an_error(project: Project, tmp_path: Path, cli
     assert (result.code, result.err) == (2, (
         "the batch has no score column 'score'; the performance gap needs the model's scores\n"
         "  hint: log the model's score with each production row\n"))
+
+
+def _not_utf8(project: Project, tmp_path: Path) -> dict[str, Path]:
+    """A CSV batch with one byte that is not UTF-8 in its header, in a category or in a
+    number, and a CSV labels file with one in a label."""
+    good = make_batch(project, tmp_path / "good.csv", "--rows", "300", "--seed", "2")
+    lines = good.read_bytes().split(b"\n")
+    assert lines[0] == b"id,x,z,color,y,score"
+    files = {}
+    for name, row, old, new in [("header", 0, b"color", b"col\xffor"),
+                                ("category", 3, b",", b",\xff"),
+                                ("number", 5, b",", b",1\xff")]:
+        edited = list(lines)
+        if name == "category":  # the fourth field, the colour
+            fields = edited[row].split(b",")
+            fields[3] = b"r\xe9d"
+            edited[row] = b",".join(fields)
+        else:
+            edited[row] = edited[row].replace(old, new, 1)
+        files[name] = tmp_path / f"{name}.csv"
+        files[name].write_bytes(b"\n".join(edited))
+    ids = [line.split(b",")[0] for line in lines[1:] if line]
+    labels = [b"id,y", *(i + b",0" for i in ids)]
+    labels[7] = labels[7] + b"\xff"
+    files["labels"] = tmp_path / "labels.csv"
+    files["labels"].write_bytes(b"\n".join(labels) + b"\n")
+    files["good"] = good
+    return files
+
+
+@pytest.mark.parametrize(("name", "where"), [
+    ("header", "the header"), ("category", "column 'color'"), ("number", "column 'x'"),
+])
+def test_a_batch_that_is_not_utf8_names_the_file(  # type: ignore[no-untyped-def]
+    project: Project, tmp_path: Path, cli, name: str, where: str
+) -> None:
+    files = _not_utf8(project, tmp_path)
+    out = tmp_path / "out"
+    for argv in (["monitor", "scored", "--current", str(files[name]), "--out", str(out)],
+                 ["profile", str(files[name]), "--out", str(tmp_path / "profile.json")]):
+        result = cli(*argv, cwd=project.path)
+        assert (result.code, result.err) == (
+            2, f"{files[name]}: not valid UTF-8: {where} holds bytes that are not text\n"
+               "  hint: save the file as UTF-8\n")
+        assert not out.exists() and not (tmp_path / "profile.json").exists()
+
+
+def test_a_labels_file_that_is_not_utf8_names_the_file(  # type: ignore[no-untyped-def]
+    project: Project, tmp_path: Path, cli
+) -> None:
+    files = _not_utf8(project, tmp_path)
+    out = tmp_path / "out"
+    result = cli("monitor", "scored", "--current", str(files["good"]), "--labels",
+                 str(files["labels"]), "--out", str(out), cwd=project.path)
+    assert (result.code, result.err) == (
+        2, f"{files['labels']}: not valid UTF-8: column 'y' holds bytes that are not text\n"
+           "  hint: save the file as UTF-8\n")
+    assert not out.exists()
+
+
+NO_ROWS = ("the batch has no rows: nothing could be compared, and an empty batch is an alert "
+           "(is production still logging?)")
+
+
+@pytest.mark.parametrize("kind", ["csv-header-only", "parquet-no-rows", "every-file-empty"])
+def test_a_batch_with_no_rows_is_an_alert(  # type: ignore[no-untyped-def]
+    project: Project, tmp_path: Path, cli, kind: str
+) -> None:
+    good = make_batch(project, tmp_path / "good.csv", "--rows", "50", "--seed", "2")
+    header_only = tmp_path / "header.csv"
+    header_only.write_bytes(good.read_bytes().split(b"\n")[0] + b"\n")
+    no_rows = tmp_path / "empty.parquet"
+    pq.write_table(pcsv.read_csv(good).slice(0, 0), no_rows)
+    blank = tmp_path / "blank.csv"
+    blank.write_bytes(b"")
+    batches = {"csv-header-only": [header_only], "parquet-no-rows": [no_rows],
+               "every-file-empty": [header_only, no_rows, blank]}[kind]
+    out = tmp_path / "out"
+    result = cli("monitor", "scored", "--current", *map(str, batches), "--out", str(out),
+                 cwd=project.path)
+    assert result.code == 1, result.err + result.out
+    lines = result.out.splitlines()
+    assert lines[-2:] == ["verdict: alert", "action on alert: open_issue, rollback"]
+    assert f"note: {NO_ROWS}" in lines
+    report = json.loads((out / "monitor.json").read_text())
+    assert (report["verdict"], report["current"]["rows"]) == ("alert", 0)
+    assert NO_ROWS in report["notes"]
+    summary = (out / "summary.md").read_text().splitlines()
+    assert summary[0] == "## Monitoring `scored` in production: **🚨 alert**"
+    assert summary[4] == f"**{NO_ROWS[0].upper()}{NO_ROWS[1:]}.**"
+    assert f"- {NO_ROWS}" in summary

@@ -256,9 +256,14 @@ def _merge_summaries(left: ColumnSummary, right: ColumnSummary) -> ColumnSummary
 
 
 def merge(a: Profile, b: Profile) -> Profile:
-    """The profile of ``a``'s rows followed by ``b``'s rows."""
+    """The profile of ``a``'s rows followed by ``b``'s rows. A profile of nothing (an
+    empty file: no rows, no columns) adds nothing to the other."""
     names_a = [name for name, _ in a.schema]
     names_b = [name for name, _ in b.schema]
+    if not names_b and b.rows == 0:
+        return a
+    if not names_a and a.rows == 0:
+        return b
     if sorted(names_a) != sorted(names_b):
         raise MlgateError(
             "cannot merge profiles with different columns",
