@@ -370,8 +370,8 @@ def test_a_labels_file_that_is_not_utf8_names_the_file(  # type: ignore[no-untyp
     assert not out.exists()
 
 
-NO_ROWS = ("the batch has no rows: nothing could be compared, and an empty batch is an alert "
-           "(is production still logging?)")
+NO_ROWS = ("the batch has no rows: nothing could be compared, and an empty batch is an "
+           "alert: is production still logging?")
 
 
 @pytest.mark.parametrize("kind", ["csv-header-only", "parquet-no-rows", "every-file-empty"])

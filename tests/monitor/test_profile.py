@@ -125,7 +125,7 @@ def test_json_file_round_trip_with_non_finite_moments(tmp_path: pytest.TempPathF
         ("[1, 2", "ref.json:1:6: invalid JSON: Expecting ',' delimiter\n"
                   "  hint: re-create the profile with `mlgate profile`"),
         ('{"format": ' + "[" * 65 + "]" * 65 + "}",
-         "ref.json:1:76: nested more than 64 levels deep\n"
+         "ref.json:1:75: nested more than 64 levels deep\n"
          "  hint: re-create the profile with `mlgate profile`"),
         (b'{"format": "\xff"}', "ref.json:1:13: not valid UTF-8: byte 0xff cannot be decoded\n"
                               "  hint: save the file as UTF-8"),

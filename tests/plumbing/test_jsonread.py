@@ -115,3 +115,22 @@ def test_the_limit_is_the_callers() -> None:
     assert jsonread.loads(text, max_depth=jsonread.RECORD_DEPTH) == json.loads(text)
     with pytest.raises(jsonread.TooDeep):
         jsonread.loads(text, max_depth=99)
+
+
+@settings(max_examples=300, deadline=None)
+@given(VALUES, st.integers(min_value=0, max_value=8))
+def test_the_depth_found_is_the_depth(value: Any, extra: int) -> None:
+    """Wrapped ``extra`` lists deeper, with brackets, quotes and backslashes in its strings:
+    accepted up to the limit, refused one past it."""
+    text = "[" * extra + json.dumps(value, ensure_ascii=False) + "]" * extra
+
+    def depth(node: Any) -> int:
+        children = node.values() if isinstance(node, dict) else node if isinstance(
+            node, list) else ()
+        return 1 + max(map(depth, children), default=0) if isinstance(node, dict | list) else 0
+
+    deepest = depth(json.loads(text))
+    if deepest:
+        assert _same(jsonread.loads(text, max_depth=deepest), json.loads(text))
+        with pytest.raises(jsonread.TooDeep):
+            jsonread.loads(text, max_depth=deepest - 1)

@@ -296,7 +296,7 @@ BAD_APPROVALS = [
     pytest.param('{"a":' * 5000 + "1" + "}" * 5000, ":1:321: nested more than 64 levels "
                  "deep\n  hint: expected the JSON that GitHub's approvals API returns",
                  id="nested-objects"),
-    pytest.param(b'[{"state": "approved", "user": {"login": "caf\xe9"}}]', ":1:44: not valid "
+    pytest.param(b'[{"state": "approved", "user": {"login": "caf\xe9"}}]', ":1:46: not valid "
                  "UTF-8: byte 0xe9 cannot be decoded\n  hint: save the file as UTF-8",
                  id="not-utf-8"),
     pytest.param('{"approvals": 3}', ":1:15: $.approvals: expected a list, got 3\n  hint: "

@@ -34,8 +34,8 @@ from mlgate.monitor.performance import PerformanceCheck, check_performance
 from mlgate.monitor.settings import MonitoringSettings
 from mlgate.monitor.summaries import Profile
 
-NO_ROWS = ("the batch has no rows: nothing could be compared, and an empty batch is an alert "
-           "(is production still logging?)")
+NO_ROWS = ("the batch has no rows: nothing could be compared, and an empty batch is an "
+           "alert: is production still logging?")
 
 
 @dataclass(frozen=True)
