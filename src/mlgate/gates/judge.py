@@ -15,6 +15,7 @@ rows equal.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -78,32 +79,49 @@ def judge(cand: facts.Candidate, source: facts.PolicySource, env: str, *,
     evidence (without them the approval row fails and there is no remote row). A
     ``promotion`` also needs what every promotion needs (:func:`with_required_gates`);
     `check` and `report` show the declared gates only."""
+    return judge_each(cand, source, (env,), state=state, now=now, early=early,
+                      approvals=approvals, remote=remote, action=action,
+                      promotion=promotion)[0]
+
+
+def judge_each(cand: facts.Candidate, source: facts.PolicySource, envs: Sequence[str], *,
+               state: ModelState, now: datetime, early: DvcStatus | None = None,
+               approvals: Approvals | None = None, remote: RemoteCheck | None = None,
+               action: Action = "promote", promotion: bool = False) -> tuple[Judged, ...]:
+    """:func:`judge` for each of ``envs``, in order, from facts gathered once."""
     from mlgate.gates import facts, policy
 
-    model = with_required_gates(source.model, env) if promotion else source.model
+    model = source.model
+    if promotion:
+        for env in envs:
+            model = with_required_gates(model, env)
     source = dataclasses.replace(source, model=model)
     try:
         predictions = facts.read_predictions(model, cand, facts.read_lock(cand))
-        early_rows = (judge_predictions(cand, source, env, predictions, now)
-                      if action == "promote" else {})
+        early_rows = {env: judge_predictions(cand, source, env, predictions, now)
+                      if action == "promote" else {} for env in envs}
         gathered = facts.gather(cand, source, now=now, every_stage=early,
                                 predictions=predictions)
     finally:
         if early is not None:
             early.cancel()
     version = state.version_of(cand.commit) if cand.commit else None
-    judged = gathered.to_evidence(env, candidate_version=version, approvals=approvals,
-                               **registry_facts(state, model))
-    if early_rows:
-        judged = dataclasses.replace(judged, predictions=None)
-    decision = policy.evaluate(model, env, judged, action=action)
-    results = tuple(early_rows.get(r.index, r) if r.kind in PREDICTION_GATES else r
-                    for r in decision.results)
-    if remote is not None:
-        results = (*results, remote_row(remote))
-    decision = dataclasses.replace(decision, results=results,
-                                   passed=all(r.passed for r in results))
-    return Judged(decision, gathered)
+    registry = registry_facts(state, model)
+    out = []
+    for env in envs:
+        judged = gathered.to_evidence(env, candidate_version=version, approvals=approvals,
+                                      **registry)
+        if early_rows[env]:
+            judged = dataclasses.replace(judged, predictions=None)
+        decision = policy.evaluate(model, env, judged, action=action)
+        results = tuple(early_rows[env].get(r.index, r) if r.kind in PREDICTION_GATES else r
+                        for r in decision.results)
+        if remote is not None:
+            results = (*results, remote_row(remote))
+        decision = dataclasses.replace(decision, results=results,
+                                       passed=all(r.passed for r in results))
+        out.append(Judged(decision, gathered))
+    return tuple(out)
 
 
 def with_required_gates(model: Model, env: str) -> Model:
