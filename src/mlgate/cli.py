@@ -151,14 +151,16 @@ def _verify_artifact(p: argparse.ArgumentParser) -> None:
 
 
 @command("report", "a pull request's report: params, data and metrics against the base and "
-                   "the deployed version, and the gates (exit 1 when one would fail)")
+                   "the deployed version, and every environment's gates (exit 1 when one of "
+                   "the first environment's would fail)")
 def _report(p: argparse.ArgumentParser) -> None:
     p.add_argument("model", nargs="?",
                    help="model name (default: the one model declared in pipelines/)")
     p.add_argument("--base", metavar="REF", help="branch or commit to compare with, whose "
                    "policy judges the change (default: origin/main if it exists, else main)")
-    p.add_argument("--env", help="environment whose gates apply and whose deployed version "
-                   "is compared (default: the last declared, e.g. production)")
+    p.add_argument("--env", help="judge this environment alone, and compare with what it "
+                   "serves (default: every environment judged, the first deciding; compared "
+                   "with what the last serves)")
     _format(p, ("markdown", "json"))
     p.add_argument("--out", metavar="FILE", help="also write the report to this file")
 

@@ -8,6 +8,7 @@ changes params, data or code, reproduced with `dvc repro` and committed.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from decimal import Decimal
@@ -71,8 +72,11 @@ def test_a_param_change_against_main(tiny: Project, cli: Any) -> None:
     result = cli("report", "--base", "main", cwd=tiny.path)
     assert result.code == 1, result.out + result.err
     out = result.out
-    assert out.splitlines()[0] == (f"### :x: `tiny` would fail `production`: roc_auc "
-                                   f"{num(after['roc_auc'])} is below the minimum 0.75")
+    # every environment judged; staging, where a merge promotes to, decides (it fails too)
+    auc = num(after["roc_auc"])
+    assert out.splitlines()[0] == (
+        f"### :x: `tiny` would fail `staging`: roc\\_auc {auc} is below the minimum 0.7 · "
+        f"would fail `production`: roc\\_auc {auc} is below the minimum 0.75")
     head = tiny.git("rev-parse", "--short=7", "HEAD")
     main = tiny.git("rev-parse", "--short=7", "main")
     assert (f"Compares this change (`{head}`) with `main` (`{main}`); nothing is deployed in "
@@ -85,9 +89,11 @@ def test_a_param_change_against_main(tiny: Project, cli: Any) -> None:
             f":red_circle: {diff(after['log_loss'], before['log_loss'])} |") in out
     assert "| `train.quality` | `0.8` | `0.55` |" in out
     assert "**Data:** no data dependency changed against `main`." in out
-    assert (f"| :x: | threshold roc_auc | {num(after['roc_auc'])} | >= 0.75 | roc_auc "
-            f"{num(after['roc_auc'])} is below the minimum 0.75 |") in out
-    assert ("| :white_check_mark: | no_regression log_loss | " in out
+    assert (f"| :x: | threshold roc\\_auc | {auc} | >= 0.7 | roc\\_auc {auc} is below the "
+            "minimum 0.7 |") in out
+    assert (f"| :x: | threshold roc\\_auc | {auc} | >= 0.75 | roc\\_auc {auc} is below the "
+            "minimum 0.75 |") in out
+    assert ("| :white_check_mark: | no\\_regression log\\_loss | " in out
             and "no incumbent in production: nothing to regress from |" in out)
     assert "| :hourglass: | approval | — | at least 1 distinct approver, not the candidate's " \
            "author | checked at promotion: no approvals were given |" in out
@@ -141,15 +147,18 @@ def test_compares_with_the_version_deployed_in_the_environment(
     assert auc["vs_incumbent"] == {"value": float(diff(head["roc_auc"], deployed["roc_auc"])),
                                    "movement": "better"}
     assert rows["log_loss"]["vs_base"]["movement"] == "better"  # it went down
-    gates = {g["gate"]: g for g in data["gates"]}
+    assert [e["name"] for e in data["environments"]] == ["staging", "production"]
+    gates = {g["gate"]: g for g in data["environments"][1]["gates"]}
     assert gates["no_regression log_loss"]["expected"] == (
         f"not worse than {deployed['log_loss']} + 0.05 (incumbent 1.0.0 in production)")
     assert gates["no_regression log_loss"]["passed"] is True
     assert gates["approval"]["at_promotion"] is True
-    assert data["passed"] is True and data["verdict"] == "would pass production"
+    assert data["passed"] is True
+    assert data["verdict"] == "would pass staging · would pass production"
 
     out = cli("report", "--base", "main", cwd=tiny.path).out
-    assert out.startswith("### :white_check_mark: `tiny` would pass `production`\n")
+    assert out.startswith("### :white_check_mark: `tiny` would pass `staging` · would pass "
+                          "`production`\n")
     assert f"with v1.0.0, now in `production` (tag `{inc['tag']}`" in out
     assert ("| metric | this change | `main` | Δ vs `main` | v1.0.0 in `production` | "
             "Δ vs v1.0.0 |") in out
@@ -183,7 +192,10 @@ def test_gate_rows_are_the_ones_check_gives(tiny: Project, cli: Any) -> None:
     check = cli("check", "tiny", "--env", "staging", "--policy-ref", "main", "--format", "json",
                 cwd=tiny.path)
     assert check.code == 0, check.out + check.err
-    rows = [{k: v for k, v in r.items() if k != "at_promotion"} for r in data["gates"]]
+    [staging] = data["environments"]  # --env: that environment alone, which decides
+    assert (staging["name"], staging["decides"], data["decided_by"]) == ("staging", True,
+                                                                       "staging")
+    rows = [{k: v for k, v in r.items() if k != "at_promotion"} for r in staging["gates"]]
     assert rows == json.loads(check.out)["results"]
     assert [r["kind"] for r in rows] == ["reproducible", "threshold", "confidence", "slices"]
     assert rows[2]["details"] and rows[3]["details"]
@@ -240,17 +252,66 @@ def test_a_change_to_what_judges_it_is_flagged_and_not_applied(tiny: Project, cl
     tiny.write("CODEOWNERS", "* @someone\n")
     new_version(tiny, 0.6, "lower the bar, and the model")
     result = cli("report", "--base", "main", cwd=tiny.path)
-    assert result.code == 1
+    # staging (0.7), where a merge promotes to, decides: it passes; production is reported
+    assert result.code == 0, result.out + result.err
+    assert result.out.startswith("### :white_check_mark: `tiny` would pass `staging` · "
+                                 "would fail `production`: roc\\_auc ")
+    assert ("<summary><b>Gates for <code>staging</code></b> (decides this check: a merge "
+            "promotes into it): 2 of 2 pass") in result.out
+    assert "<summary><b>Gates for <code>production</code></b>: 1 of 2 pass" in result.out
     assert ("> [!CAUTION]\n> **This change touches what decides promotions:** "
             "`.github/workflows/ship.yml` (a workflow), `CODEOWNERS` (code owners), "
             "`pipelines/tiny.yaml` (a model's policy). The gates below apply the policy at "
             "`main`, not this change's; have the code owners review these files before "
             "merging.\n") in result.out
-    assert "| >= 0.75 | roc_auc " in result.out  # main's threshold, not the branch's 0.5
-    data = as_json(cli, tiny, "--base", "main", code=1)
+    assert "| >= 0.75 | roc\\_auc " in result.out  # main's threshold, not the branch's 0.5
+    data = as_json(cli, tiny, "--base", "main", code=0)
+    assert (data["passed"], data["decided_by"]) == (True, "staging")
+    assert [(e["name"], e["decides"], e["passed"]) for e in data["environments"]] == [
+        ("staging", True, True), ("production", False, False)]
+    assert data["verdict"].startswith("would pass staging · would fail production: roc_auc ")
     assert data["policy"]["ref"] == "main"
     assert data["policy"]["blob"] == tiny.git("rev-parse", f"main:{F}")
     assert data["sensitive_paths"] == [".github/workflows/ship.yml", "CODEOWNERS", F]
+
+
+# A backtick first: a name or value shown in a code span would otherwise close it early.
+# (No dot in it: a metric's name with a dot is a nested one, not a key metric.)
+HOSTILE = "x` @org/admins see [click](https://evil/) <img src=x> `"
+
+
+def test_names_and_values_from_the_change_are_inert_in_the_comment(tiny: Project,
+                                                                   cli: Any) -> None:
+    """A param's key and value and a metric's name written to mention, link and
+    inject HTML reach the comment as text: GitHub's markdown (CommonMark with tables, HTML
+    allowed) finds no mention, link, image or tag of theirs."""
+    from markdown_it import MarkdownIt
+
+    metrics_file = tiny.path / M
+    metrics_file.write_text(json.dumps({**metrics(tiny), HOSTILE: 0.25}))
+    tiny.dvc("commit", "-f", "-q")
+    tiny.commit_all("a metric that the change will move")
+    tiny.git("checkout", "-q", "-b", "hostile")
+    params = yaml_quote(HOSTILE)
+    tiny.write("params.yaml", (tiny.path / "params.yaml").read_text()
+               + f"  {params}: {params}\n")
+    tiny.dvc("repro", "-q")
+    metrics_file.write_text(json.dumps({**metrics(tiny), HOSTILE: 0.5}))
+    tiny.commit_all("hostile names")
+    result = cli("report", "--base", "main", cwd=tiny.path)
+    out = result.out
+    assert result.code in (0, 1), out + result.err
+    # the param's key and value, the metric: each shown, each inert
+    assert out.count("@\u200borg/admins") == 3, out
+    assert "@org" not in out and "https://" not in out  # no mention, no autolink
+    html = MarkdownIt("commonmark").enable("table").render(out)
+    assert "<img" not in html and "<a " not in html  # no image, no link, no tag
+    assert html.count("&lt;img src=x&gt;") == 3  # shown as text
+    assert not re.search(r"(?<![\w`])@org", re.sub(r"<[^>]*>", "", html))
+
+
+def yaml_quote(text: str) -> str:
+    return json.dumps(text)  # a JSON string is a YAML double-quoted scalar
 
 
 def test_a_new_model_is_judged_by_its_own_policy_and_says_so(tiny: Project, cli: Any) -> None:
@@ -322,8 +383,9 @@ def test_metrics_missing_at_head_says_what_to_run(tiny: Project, cli: Any) -> No
     result = cli("report", "--base", "main", cwd=tiny.path)
     assert result.code == 1
     lines = result.out.splitlines()
-    assert lines[0] == ("### :x: `tiny` would fail `production`: eval/metrics.json is missing "
-                        "at working tree: run the pipeline (`mlgate run tiny`)")
+    missing = "eval/metrics.json is missing at working tree: run the pipeline (`mlgate run tiny`)"
+    assert lines[0] == (f"### :x: `tiny` would fail `staging`: uncommitted changes: "
+                        f"eval/metrics.json; {missing} · would fail `production`: {missing}")
     assert ("**No metrics in the working tree:** eval/metrics.json is missing at working "
             "tree: run the pipeline (`mlgate run tiny`); then commit the metrics file and "
             "dvc.lock.") in result.out

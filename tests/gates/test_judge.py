@@ -81,7 +81,8 @@ def test_check_report_and_promote_judge_alike(tiny: Any, cli: Any, tmp_path: Pat
     promote = cli("promote", "tiny", "--env", "production", "--dry-run", "--format", "json",
                   "--approvals", str(approvals), cwd=tiny.path)
     checked = json.loads(check.out)["results"]
-    reported = json.loads(report.out)["gates"]
+    [reported_env] = json.loads(report.out)["environments"]
+    reported = reported_env["gates"]
     promoted = json.loads(promote.out)["decision"]["results"]
 
     assert rows(checked) == rows(reported) == rows(promoted)

@@ -2,7 +2,9 @@
 
 The head is the working tree (what CI checked out and reproduced); the base is a ref,
 read through git plumbing and the DVC cache, never checked out. The gates come from
-the base's policy, so that a change cannot weaken what judges it.
+the base's policy, so that a change cannot weaken what judges it; every environment's are
+judged, from facts gathered once, and the first environment's (where a merge promotes to)
+decide.
 """
 
 from __future__ import annotations
@@ -64,23 +66,13 @@ class Serving:
 
 
 @dataclass(frozen=True)
-class Report:
-    model: str
+class EnvironmentGates:
+    """One environment's gates for the change: those judged now, and those only a
+    promotion can check (soak time, approvals, the DVC remote)."""
+
     environment: str
-    base: Revision
-    head: Revision
-    head_dirty: bool
-    policy: facts.PolicySource
-    new_model: bool
     decision: Decision
-    params: tuple[ValueChange, ...]
-    deps: tuple[DepChange, ...]
-    metrics: tuple[MetricRow, ...]  # the key metrics
-    moved: tuple[MetricRow, ...]  # every other metric that moved (compare.moved)
-    metrics_error: str | None  # why the head has no metrics
-    incumbent: Serving | None
-    sensitive: tuple[str, ...]  # changed files that decide promotions
-    notes: tuple[str, ...]
+    decides: bool  # its verdict is the report's (the environment a merge promotes into)
 
     @property
     def judged(self) -> tuple[GateResult, ...]:
@@ -97,6 +89,35 @@ class Report:
     @property
     def failed(self) -> tuple[GateResult, ...]:
         return tuple(r for r in self.judged if not r.passed)
+
+
+@dataclass(frozen=True)
+class Report:
+    model: str
+    environment: str  # the one whose deployed version the metrics are compared with
+    base: Revision
+    head: Revision
+    head_dirty: bool
+    policy: facts.PolicySource
+    new_model: bool
+    gates: tuple[EnvironmentGates, ...]  # in declaration order; the first decides
+    params: tuple[ValueChange, ...]
+    deps: tuple[DepChange, ...]
+    metrics: tuple[MetricRow, ...]  # the key metrics
+    moved: tuple[MetricRow, ...]  # every other metric that moved (compare.moved)
+    metrics_error: str | None  # why the head has no metrics
+    incumbent: Serving | None
+    sensitive: tuple[str, ...]  # changed files that decide promotions
+    notes: tuple[str, ...]
+
+    @property
+    def deciding(self) -> EnvironmentGates:
+        return next(g for g in self.gates if g.decides)
+
+    @property
+    def passed(self) -> bool:
+        """The verdict of the environment a merge promotes into; the others are reported."""
+        return self.deciding.passed
 
 
 def default_base(root: Path) -> str:
@@ -142,8 +163,12 @@ def _build(root: Path, name: str | None, base_ref: str | None, env: str | None,
     new_model = base(f"{PIPELINES_DIR}/{name}.yaml") is None
     source = facts.load_policy(name, cand, None if new_model else base_ref)
     model = source.model
+    if env is not None:
+        facts.check_environment(model, env)
+    # Every environment is judged; the first, which a merge promotes into, decides.
+    # `--env` judges that one alone, and compares with what it serves.
+    envs = (env,) if env else model.environment_names
     env = env or model.environment_names[-1]
-    facts.check_environment(model, env)
     head_dvc, base_dvc = read_dvc_yaml(cand.read), _at_base(read_dvc_yaml, base)
     head_lock, base_lock = facts.read_lock(cand), _at_base(_lock, base)
     stages = _union(model_stages(model, head_dvc), model_stages(model, base_dvc))
@@ -153,8 +178,10 @@ def _build(root: Path, name: str | None, base_ref: str | None, env: str | None,
     incumbent, incumbent_metrics = incumbent_of(root, model, state, env)
     base_metrics, missing = metrics_at(model, base)
     sensitive = sensitive_paths(changed_paths(root, base_commit))
-    judged = judge.judge(cand, source, env, state=state, now=now, early=early)
-    gathered = judged.gathered
+    judged = judge.judge_each(cand, source, envs, state=state, now=now, early=early)
+    gathered = judged[0].gathered
+    gates = tuple(EnvironmentGates(e, j.decision, decides=i == 0)
+                  for i, (e, j) in enumerate(zip(envs, judged, strict=True)))
 
     head_flat = flatten(gathered.metrics)
     base_flat, inc_flat = flatten(base_metrics), flatten(incumbent_metrics)
@@ -167,7 +194,7 @@ def _build(root: Path, name: str | None, base_ref: str | None, env: str | None,
     return Report(
         model=name, environment=env, base=Revision(base_ref, base_commit),
         head=Revision("working tree", cand.commit), head_dirty=not gathered.repo.clean,
-        policy=source, new_model=new_model, decision=judged.decision, params=tuple(params),
+        policy=source, new_model=new_model, gates=gates, params=tuple(params),
         deps=tuple(deps),
         metrics=tuple(metric_rows(key, head_flat, base_flat, inc_flat, direction)),
         moved=tuple(moved(metric_rows(others, head_flat, base_flat, inc_flat, direction))),

@@ -3,20 +3,25 @@
 The comment leads with the verdict, then what a reviewer must not miss (changes to what
 decides promotions), the key metrics and the gates; the rest sits in collapsible
 sections. It stays within GitHub's comment limit: long tables are cut, saying so.
+
+Every name and value that came from the change or its data (paths, stage, param, metric
+and column names, values, the reasons that quote them) goes through
+:func:`mlgate.render.text.neutral`: no mention, link, image or HTML of theirs is live.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from mlgate.pullrequest.compare import ABSENT, Delta, MetricRow
-from mlgate.render.text import fmt_value
+from mlgate.render.text import fmt_value, neutral
 
 if TYPE_CHECKING:
     from mlgate.gates.policy import GateResult
-    from mlgate.pullrequest.collect import Report
+    from mlgate.pullrequest.collect import EnvironmentGates, Report
     from mlgate.pullrequest.datadeps import DepChange, FileChange
     from mlgate.pullrequest.tables import Shape
 
@@ -31,12 +36,16 @@ MOVED_ORDER = ("Largest move first: the change itself for a metric between 0 and
                "change relative to the larger value; counts last.")
 
 
-def verdict_text(report: Report, env: str | None = None) -> str:
-    """The verdict in a few words: which gates would fail, and why."""
-    env = env or report.environment
-    if report.passed:
+def verdict_text(report: Report) -> str:
+    """The verdict in a few words, each environment's (the deciding one first): which
+    gates would fail, and why."""
+    return " · ".join(_verdict(g, g.environment, str) for g in report.gates)
+
+
+def _verdict(gates: EnvironmentGates, env: str, reason: Callable[[str], str]) -> str:
+    if gates.passed:
         return f"would pass {env}"
-    reasons = list(dict.fromkeys(_first_clause(r.why or r.gate) for r in report.failed))
+    reasons = list(dict.fromkeys(reason(_first_clause(r.why or r.gate)) for r in gates.failed))
     shown = "; ".join(reasons[:3]) + (f"; and {len(reasons) - 3} more" if len(reasons) > 3
                                       else "")
     return f"would fail {env}: {shown}"
@@ -47,18 +56,19 @@ def _first_clause(text: str, limit: int = 120) -> str:
     return clause if len(clause) <= limit else clause[:limit - 1] + "…"
 
 
-def warnings(report: Report) -> list[str]:
+def warnings(report: Report, code: Callable[[str], str] = lambda s: f"`{s}`") -> list[str]:
+    """What a reviewer must not miss, in markdown; ``code`` shows a name or a path."""
     out = []
-    base = f"`{report.base.label}`"
+    base = code(report.base.label)
     if report.sensitive:
-        kinds = ", ".join(f"`{p}` ({_what(p)})" for p in report.sensitive)
+        kinds = ", ".join(f"{code(p)} ({_what(p)})" for p in report.sensitive)
         applied = ("The gates below apply the policy at " + base + ", not this change's"
                    if not report.new_model else "This model is new")
         out.append(f"**This change touches what decides promotions:** {kinds}. {applied}; "
                    "have the code owners review these files before merging.")
     if report.new_model:
-        out.append(f"**`{report.model}` is new:** there is no `{report.policy.path}` at "
-                   f"{base}, so it is judged by its own policy, which nobody has reviewed "
+        out.append(f"**{code(report.model)} is new:** there is no {code(report.policy.path)} "
+                   f"at {base}, so it is judged by its own policy, which nobody has reviewed "
                    "yet.")
     return out
 
@@ -111,13 +121,14 @@ class _Budget:
 def _markdown(report: Report, cap: int | None) -> str:
     budget = _Budget(cap)
     icon = ":white_check_mark:" if report.passed else ":x:"
-    verdict = verdict_text(report, f"`{report.environment}`")
-    lines = [f"### {icon} `{report.model}` {_escape(verdict)}", ""]
+    verdict = " · ".join(_verdict(g, f"`{g.environment}`", _prose) for g in report.gates)
+    lines = [f"### {icon} `{report.model}` {verdict}", ""]
     lines += _context(report)
-    for warning in warnings(report):
+    for warning in warnings(report, _code):
         lines += ["> [!CAUTION]", f"> {warning}", ""]
     if report.notes:
-        lines += ["> [!IMPORTANT]", *(f"> - {n}" for n in report.notes), ""]
+        lines += ["> [!IMPORTANT]", *(f"> - {_prose(n, limit=None)}" for n in report.notes),
+                  ""]
     lines += _metrics_section(report, budget)
     lines += _gates_section(report, budget)
     lines += _params_section(report, budget)
@@ -173,7 +184,7 @@ def _metric_table(report: Report, rows: Iterable[MetricRow], budget: _Budget,
         headers += [f"{version} in `{report.environment}`", f"Δ vs {version}"]
     body = []
     for row in rows:
-        name = f"`{row.name}`"
+        name = _code(row.name)
         if not sizes and row.support is not None:
             name += f" (n={row.support:,})"
         cells = [name, *([_support(row)] if sizes else []), _number(row.head),
@@ -196,7 +207,7 @@ def _support(row: MetricRow) -> str:
 def _metrics_section(report: Report, budget: _Budget) -> list[str]:
     lines = ["#### Metrics", ""]
     if report.metrics_error:
-        lines += [f"**No metrics in the working tree:** {_escape(report.metrics_error)}; "
+        lines += [f"**No metrics in the working tree:** {_prose(report.metrics_error)}; "
                   "then commit the metrics file and dvc.lock.", ""]
     if report.metrics:
         lines += _metric_table(report, report.metrics, budget)
@@ -209,23 +220,33 @@ def _metrics_section(report: Report, budget: _Budget) -> list[str]:
 
 
 def _gates_section(report: Report, budget: _Budget) -> list[str]:
-    judged, later = report.judged, report.at_promotion
+    """Each environment's gates, the one that decides the check first."""
+    return [line for gates in report.gates for line in _environment_gates(report, gates,
+                                                                          budget)]
+
+
+def _environment_gates(report: Report, gates: EnvironmentGates, budget: _Budget) -> list[str]:
+    judged, later = gates.judged, gates.at_promotion
     passed = sum(r.passed for r in judged)
     policy = report.policy
     where = f"<code>{policy.path}</code> at <code>{_html(policy.ref)}</code>"
-    summary = (f"<b>Gates for <code>{_html(report.environment)}</code></b>: {passed} of "
-               f"{len(judged)} pass (policy {where})")
+    decides = (" (decides this check: a merge promotes into it)"
+               if gates.decides and len(report.gates) > 1 else "")
+    summary = (f"<b>Gates for <code>{_html(gates.environment)}</code></b>{decides}: {passed} "
+               f"of {len(judged)} pass (policy {where})")
     if not judged and not later:
-        return [f"**Gates for `{report.environment}`:** none declared.", ""]
+        return [f"**Gates for `{gates.environment}`:**{decides.rstrip()} none declared.", ""]
     body = [_row(["", "gate", "observed", "expected", "why"]), "|---|---|---|---|---|"]
-    rows = [_gate_row(r, ":white_check_mark:" if r.passed else ":x:", r.why) for r in judged]
-    rows += [_gate_row(r, ":hourglass:", f"checked at promotion: {r.why}") for r in later]
+    rows = [_gate_row(r, ":white_check_mark:" if r.passed else ":x:", _prose(r.why))
+            for r in judged]
+    rows += [_gate_row(r, ":hourglass:", "checked at promotion: " + _prose(r.why))
+             for r in later]
     body += budget.take(rows)
     return _details(summary, body, rows=len(rows))
 
 
 def _gate_row(r: GateResult, mark: str, why: str) -> str:
-    return _row([mark, r.gate, _number(r.observed), r.expected, why])
+    return _row([mark, _prose(r.gate), _number(r.observed), _prose(r.expected), why])
 
 
 def _params_section(report: Report, budget: _Budget) -> list[str]:
@@ -233,7 +254,7 @@ def _params_section(report: Report, budget: _Budget) -> list[str]:
         return [f"**Params:** none of the model's params changed against "
                 f"`{report.base.label}`.", ""]
     base = f"`{report.base.label}`"
-    rows = [_row([f"`{c.name}`", _param(c.base), _param(c.head)]) for c in report.params]
+    rows = [_row([_code(c.name), _param(c.base), _param(c.head)]) for c in report.params]
     body = [_row(["param", base, HEAD]), "|---|---|---|", *budget.take(rows)]
     count = len(report.params)
     return _details(f"<b>Params</b>: {count} changed", body, rows=count)
@@ -242,8 +263,7 @@ def _params_section(report: Report, budget: _Budget) -> list[str]:
 def _param(value: Any) -> str:
     if value is ABSENT:
         return "(absent)"
-    text = value if isinstance(value, str) else json.dumps(value, default=str)
-    return f"`{text}`" if "`" not in text else text
+    return _code(value if isinstance(value, str) else json.dumps(value, default=str))
 
 
 def _data_section(report: Report, budget: _Budget) -> list[str]:
@@ -253,7 +273,8 @@ def _data_section(report: Report, budget: _Budget) -> list[str]:
     base = f"`{report.base.label}`"
     rows = []
     for dep in deps:
-        where = f"`{dep.path}`" + (f" (from `{dep.produced_by}`)" if dep.produced_by else "")
+        where = _code(dep.path) + (f" (from {_code(dep.produced_by)})" if dep.produced_by
+                                   else "")
         shown = _dir_files(dep) or _columns(dep.base_shape, dep.head_shape)
         rows.append(_row([where, dep.kind, _sizes(dep.base_size, dep.head_size),
                           _rows(dep.base_shape, dep.head_shape),
@@ -298,7 +319,7 @@ def _plural(count: int, word: str) -> str:
 
 
 def _file_row(f: FileChange, base: str) -> str:
-    return _row([f"↳ `{f.path}`", f.kind, _sizes(f.base_size, f.head_size),
+    return _row([f"↳ {_code(f.path)}", f.kind, _sizes(f.base_size, f.head_size),
                  _rows(f.base_shape, f.head_shape),
                  _with_note(_columns(f.base_shape, f.head_shape), f.missing, base)])
 
@@ -307,7 +328,7 @@ def _code_section(report: Report, budget: _Budget) -> list[str]:
     code = [d for d in report.deps if d.code]
     if not code:
         return []
-    rows = [f"- `{d.path}` ({d.kind})" for d in code]
+    rows = [f"- {_code(d.path)} ({d.kind})" for d in code]
     shown = budget.take(rows, "- … {n} more: " + JSON_HINT)
     return _details(f"<b>Code</b>: {_dependencies(len(code))} changed", shown, rows=len(rows))
 
@@ -342,12 +363,38 @@ def _row(cells: Sequence[str]) -> str:
 
 
 def _cell(text: str) -> str:
-    text = text.replace("\n", " ").replace("|", "\\|")
-    return text if len(text) <= CELL else text[:CELL - 1] + "…"
+    """A table cell. GitHub splits a row at every pipe that does not end a backslash pair
+    (read left to right): each such pipe is escaped, so that no value, in a code span or
+    not, ends its cell. Not cut here, where a cut could open a code span and let what it
+    holds be read as markdown: each part is bounded before it is made inert."""
+    return _PAIR_OR_PIPE.sub(lambda m: "\\|" if m.group(0) == "|" else m.group(0),
+                             text.replace("\n", " "))
 
 
-def _escape(text: str) -> str:
-    return text.replace("\n", " ")
+_PAIR_OR_PIPE = re.compile(r"\\.|\|", re.DOTALL)
+_SPAN = re.compile(r"(`[^`\n]+`)")
+
+
+def _bounded(text: str, limit: int | None = CELL) -> str:
+    return text if limit is None or len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _code(value: object) -> str:
+    """A name or value from the change or its data, as an inert code span."""
+    return neutral(_bounded(str(value)), within="code")
+
+
+def _prose(text: str, *, limit: int | None = CELL) -> str:
+    """One of mlgate's sentences, which may quote names and values from the change: made
+    inert, with its `code` spans kept as code spans. Parentheses, `!` and `>` are left
+    as they read: with `[`, `]` and `<` escaped, they start no link, image or HTML."""
+    parts = _SPAN.split(_bounded(text, limit))
+    return "".join(neutral(p[1:-1], within="code") if _SPAN.fullmatch(p)
+                   else _READABLE.sub(r"\1", neutral(p)).replace("&gt;", ">")
+                   for p in parts)
+
+
+_READABLE = re.compile(r"\\([()!])")
 
 
 def _html(text: str) -> str:
@@ -355,7 +402,10 @@ def _html(text: str) -> str:
 
 
 def _number(value: Any) -> str:
-    return "—" if value is None else fmt_value(value, digits=6)
+    if value is None:
+        return "—"
+    text = fmt_value(value, digits=6)
+    return text if isinstance(value, int | float) else _prose(text)
 
 
 def _delta(d: Delta | None, head: Any, other: Any) -> str:
@@ -406,9 +456,9 @@ def _columns(old: Shape | None, new: Shape | None) -> str:
         return f"same {_plural(len(new.columns), 'column')}"
     parts = []
     if added:
-        parts.append("added " + ", ".join(f"`{c}`" for c in added[:10])
+        parts.append("added " + ", ".join(_code(c) for c in added[:10])
                      + (f" and {len(added) - 10} more" if len(added) > 10 else ""))
     if removed:
-        parts.append("removed " + ", ".join(f"`{c}`" for c in removed[:10])
+        parts.append("removed " + ", ".join(_code(c) for c in removed[:10])
                      + (f" and {len(removed) - 10} more" if len(removed) > 10 else ""))
     return "; ".join(parts)

@@ -1,4 +1,5 @@
-"""A pull request's report as plain JSON data: everything, never cut."""
+"""A pull request's report as plain JSON data: everything, never cut; each environment's
+gates, and the verdict of the one that decides (`decided_by`)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from mlgate.render.pr import missing_note, verdict_text, warnings
 from mlgate.render.text import to_json
 
 if TYPE_CHECKING:
-    from mlgate.pullrequest.collect import Report
+    from mlgate.pullrequest.collect import EnvironmentGates, Report
     from mlgate.pullrequest.datadeps import DepChange
     from mlgate.pullrequest.tables import Shape
 
@@ -21,11 +22,11 @@ def as_json(report: Report) -> str:
 
 def as_dict(report: Report) -> dict[str, Any]:
     policy, inc = report.policy, report.incumbent
-    later = {id(r) for r in report.at_promotion}
     return {
         "model": report.model,
         "environment": report.environment,
         "passed": report.passed,
+        "decided_by": report.deciding.environment,
         "verdict": verdict_text(report),
         "base": {"ref": report.base.label, "commit": report.base.commit},
         "head": {"label": report.head.label, "commit": report.head.commit,
@@ -46,9 +47,15 @@ def as_dict(report: Report) -> dict[str, Any]:
         "metrics_error": report.metrics_error,
         "metrics": [_metric(r) for r in report.metrics],
         "moved_metrics": [_metric(r) for r in report.moved],
-        "gates": [{**r.to_dict(), "at_promotion": id(r) in later}
-                  for r in report.decision.results],
+        "environments": [_environment(g) for g in report.gates],
     }
+
+
+def _environment(gates: EnvironmentGates) -> dict[str, Any]:
+    later = {id(r) for r in gates.at_promotion}
+    return {"name": gates.environment, "decides": gates.decides, "passed": gates.passed,
+            "gates": [{**r.to_dict(), "at_promotion": id(r) in later}
+                      for r in gates.decision.results]}
 
 
 def _plain(value: Any) -> Any:
