@@ -59,7 +59,7 @@ def project(tmp_path: Path) -> Project:
 
 
 def run_act(act: str, project: Project, event: str, workflow: str, payload: dict[str, object],
-            variables: dict[str, str] | None = None,
+            variables: dict[str, str] | None = None, secrets: dict[str, str] | None = None,
             **env: str) -> subprocess.CompletedProcess[str]:
     """One act run; what the workflow keeps for its tests lands in `artifacts(project)`."""
     stub = project.path.parent / "stub"
@@ -80,6 +80,8 @@ def run_act(act: str, project: Project, event: str, workflow: str, payload: dict
         argv += ["--env", f"{key}={value}"]
     for key, value in (variables or {}).items():
         argv += ["--var", f"{key}={value}"]
+    for key, value in (secrets or {}).items():
+        argv += ["--secret", f"{key}={value}"]
     return subprocess.run(argv, cwd=project.path, capture_output=True, text=True, timeout=600,
                           check=False)
 
@@ -135,7 +137,15 @@ def test_push_to_main_promotes_and_the_tag_deploys(act: str, project: Project,
     assert "tiny into staging" not in unchanged.stdout
 
 
-def test_pull_request_is_judged_by_the_base_policy(act: str, project: Project) -> None:
+# What GitHub would hold as secrets: the DVC remote's write credentials (for the promote
+# workflow) and read-only ones (for the code of a pull request).
+SECRETS = {"AWS_ACCESS_KEY_ID": "write-key-id", "AWS_SECRET_ACCESS_KEY": "write-secret",
+           "DVC_READ_AWS_ACCESS_KEY_ID": "read-key-id",
+           "DVC_READ_AWS_SECRET_ACCESS_KEY": "read-secret", "MLGATE_BOT_TOKEN": "bot-token"}
+
+
+def test_pull_request_is_judged_by_the_base_policy(act: str, project: Project,
+                                                   tmp_path: Path) -> None:
     def pull_request(branch: str, quality: float, *thresholds: tuple[str, str]) -> str:
         project.git("checkout", "-q", "-b", branch, "main")
         params = (project.path / "params.yaml").read_text()
@@ -162,30 +172,52 @@ def test_pull_request_is_judged_by_the_base_policy(act: str, project: Project) -
     pull_request("better", 0.85)
     passed = run_act(act, project, "pull_request", "mlgate-pull-request.yml", event)
     assert passed.returncode == 0, passed.stdout[-4000:]
-    assert "threshold roc_auc" in passed.stdout and "pass" in passed.stdout
+    assert "| :white_check_mark: | threshold roc\\_auc |" in passed.stdout
     body = comment()
     assert body[:2] == ["<!-- mlgate-report:tiny -->",
-                        "### :white_check_mark: `tiny` would pass `production`"]
+                        "### :white_check_mark: `tiny` would pass `staging` · would pass "
+                        "`production`"]
     # act prints the job summary: each model's `mlgate report`, without the marker
     assert re.search(r"Summary - ###.*`tiny`", passed.stdout)
 
-    # A change that makes the model worse and weakens its own gates is judged by main's.
+    # Every environment is judged; staging, which a merge promotes into, decides.
     project.git("checkout", "-q", "main")
+    pull_request("staging-only", 0.6)
+    entry = run_act(act, project, "pull_request", "mlgate-pull-request.yml", event)
+    assert entry.returncode == 0, entry.stdout[-6000:]
+    assert comment()[1].startswith("### :white_check_mark: `tiny` would pass `staging` · "
+                                   "would fail `production`: roc\\_auc ")
+
+    # A change that makes the model worse and weakens its own gates is judged by main's;
+    # its stage code, run by the job, finds only the read-only DVC credentials.
+    project.git("checkout", "-q", "main")
+    seen = tmp_path / "environment-of-the-change.txt"
+    dvc_yaml = (project.path / "dvc.yaml").read_text()
+    project.write("dvc.yaml", dvc_yaml.replace("cmd: python src/train.py",
+                                               f"cmd: env > {seen} && python src/train.py"))
     pull_request("weaker", 0.55, ("min: 0.7", "min: 0.5"), ("min: 0.75", "min: 0.5"))
-    failed = run_act(act, project, "pull_request", "mlgate-pull-request.yml", event)
+    seen.unlink()
+    failed = run_act(act, project, "pull_request", "mlgate-pull-request.yml", event,
+                     secrets=SECRETS)
     assert failed.returncode != 0, failed.stdout[-6000:]
     gate_line = next(line for line in failed.stdout.splitlines()
-                     if "threshold roc_auc" in line and ">=" in line)
-    assert ">= 0.7" in gate_line and "FAIL" in gate_line
+                     if "threshold roc" in line and ">=" in line)
+    assert "| :x: | threshold roc\\_auc | 0.597087 | >= 0.7 |" in gate_line
     assert "❌  Failure - Main Fail when a gate failed" in failed.stdout  # its own step fails
     body = comment()
-    assert body[:2] == ["<!-- mlgate-report:tiny -->", "### :x: `tiny` would fail `production`: "
-                        "roc_auc 0.597087 is below the minimum 0.75"]
+    assert body[:2] == ["<!-- mlgate-report:tiny -->", "### :x: `tiny` would fail `staging`: "
+                        "roc\\_auc 0.597087 is below the minimum 0.7 · would fail `production`: "
+                        "roc\\_auc 0.597087 is below the minimum 0.75"]
     assert any("The gates below apply the policy at `refs/remotes/origin/main`, not this "
                "change's" in line for line in body)
     gates = [line for line in body if line.startswith("| :x: |")]
-    assert gates == ["| :x: | threshold roc_auc | 0.597087 | >= 0.75 "
-                     "| roc_auc 0.597087 is below the minimum 0.75 |"]
+    assert gates == [f"| :x: | threshold roc\\_auc | 0.597087 | >= {bar} "
+                     f"| roc\\_auc 0.597087 is below the minimum {bar} |" for bar in ("0.7", "0.75")]
+    environment = dict(line.split("=", 1) for line in seen.read_text().splitlines()
+                       if "=" in line)
+    assert environment["AWS_ACCESS_KEY_ID"] == "read-key-id"
+    assert environment["AWS_SECRET_ACCESS_KEY"] == "read-secret"
+    assert not {"write-key-id", "write-secret", "bot-token"} & set(environment.values())
 
 
 def test_manual_runs_promote_with_approvals_and_roll_back(act: str, project: Project,

@@ -156,14 +156,106 @@ def test_pull_request_gates_read_the_policy_from_the_base_branch() -> None:
     script = next(s["run"] for s in check["steps"] if s.get("id") == "gates")
     # fully qualified: a tag `origin/<base>` made by the change's own code cannot stand in
     assert 'base="refs/remotes/origin/$BASE_REF"' in script
-    assert 'policy=(--policy-ref "$base")' in script
-    assert 'mlgate report "$model" --base "$base" ' in script
     assert '"origin/$BASE_REF' not in script  # no short name passed anywhere
-    assert 'mlgate check "$model" --env "$env" "${policy[@]}"' in script
-    # Only a model that the base branch does not know yet is judged by its own policy.
-    assert re.search(r'if ! git cat-file -e "\$base:pipelines/\$model\.yaml".*\n'
-                     r'.*\n\s+policy=\(\)', script)
+    # Every environment is judged (no --env), by the base's policy (`report --base`); the
+    # report's exit code, the first environment's, decides the check.
+    assert re.search(r'if ! mlgate report "\$model" --base "\$base" --format markdown '
+                     r'--out "\$OUT/\$model.md"\n\s+then\n\s+status=1\n', script)
+    assert "--env" not in script and "mlgate check" not in script
     assert check["steps"][-1]["if"] == "${{ steps.gates.outputs.status != '0' }}"
+
+
+SECRET = re.compile(r"secrets\.([A-Za-z0-9_]+)")
+# Every job, and exactly the secrets it sees. The job that runs a pull request's code has
+# only read-only DVC credentials; the DVC remote's write credentials and the bot's token
+# reach only jobs that run the default branch's code.
+SECRETS: dict[tuple[str, str], set[str]] = {
+    ("mlgate-pull-request.yml", "check"): {"DVC_READ_AWS_ACCESS_KEY_ID",
+                                           "DVC_READ_AWS_SECRET_ACCESS_KEY"},
+    ("mlgate-pull-request.yml", "comment"): set(),
+    ("mlgate-promote.yml", "plan"): set(),
+    ("mlgate-promote.yml", "promote"): {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+                                        "MLGATE_BOT_TOKEN"},
+    ("mlgate-deploy.yml", "resolve"): set(),
+    ("mlgate-deploy.yml", "deploy"): {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"},
+    ("mlgate-monitor.yml", "plan"): set(),
+    ("mlgate-monitor.yml", "monitor"): {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"},
+    ("mlgate-retrain.yml", "retrain"): {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+                                        "MLGATE_BOT_TOKEN"},
+}
+
+
+@pytest.mark.parametrize(("label", "name"), FILES, ids=IDS)
+def test_each_job_sees_exactly_its_secrets(label: str, name: str) -> None:
+    _, wf = _workflow(label, name)
+    assert "secrets" not in str(wf.get("env", {})), "no secret for every job"
+    for job_id, job in wf["jobs"].items():
+        seen = {s for _, value in _strings(job) for s in SECRET.findall(value)}
+        assert seen == SECRETS[(name, job_id)], job_id
+        assert "github.token" not in str(job.get("env", {})), job_id  # steps only
+
+
+@pytest.mark.parametrize(("label", "name"), FILES, ids=IDS)
+def test_the_pull_request_code_runs_without_write_credentials(label: str, name: str) -> None:
+    """On a pull request, only the check job runs the change's code (its stages, its
+    install), with read-only credentials; the job that may write runs none of it."""
+    if name != "mlgate-pull-request.yml":
+        return
+    _, wf = _workflow(label, name)
+    check, comment = wf["jobs"]["check"], wf["jobs"]["comment"]
+    assert check["env"]["AWS_ACCESS_KEY_ID"] == "${{ secrets.DVC_READ_AWS_ACCESS_KEY_ID }}"
+    assert check["env"]["AWS_SECRET_ACCESS_KEY"] == (
+        "${{ secrets.DVC_READ_AWS_SECRET_ACCESS_KEY }}")
+    assert all("secrets." not in value and "github.token" not in value
+               for path, value in _strings(check["steps"]))
+    assert check["permissions"] == {"contents": "read"}
+    # The comment job checks nothing out and runs no mlgate, DVC, Python or pip: it reads
+    # the check job's files with jq and posts them with gh.
+    assert comment["needs"] == "check"
+    for step in comment["steps"]:
+        assert not step.get("uses", "").startswith("actions/checkout@")
+        commands = [line for line in step.get("run", "").splitlines()
+                    if not line.strip().startswith(("#", "echo "))]
+        assert not re.search(r"(?<![\w-])(mlgate|dvc|python3?|pip3?|make|source|eval)(?![\w-])",
+                             "\n".join(commands)), step["name"]
+
+
+ATTACK = ("<!-- mlgate-report:tiny -->\n### @org/admins see [click](https://evil.example) "
+          "<img src=x> &#64;org/team #12 [ref]: http://a www.evil.example a@b.example\n"
+          "<a href=\"https://evil.example\">x</a> <!-- hidden --> ![i](data:x) <script>\n")
+
+
+def _neutralise(text: str) -> str:
+    wf = load(repo_workflows()["mlgate-pull-request.yml"])
+    post = next(s for s in wf["jobs"]["comment"]["steps"] if s["name"].startswith("Post"))
+    assert 'jq -Rjs "$NEUTRALISE" "$file" > "$body"' in post["run"]
+    assert 'body=@"$body"' in post["run"] and 'body=@"$file"' not in post["run"]
+    proc = subprocess.run([_tool("jq"), "-Rjs", post["env"]["NEUTRALISE"]], input=text,
+                          capture_output=True, text=True, check=True)
+    return proc.stdout
+
+
+def test_the_comment_job_neutralises_what_the_check_job_wrote() -> None:
+    """The check job ran the pull request's code, which could write any comment: what the
+    comment job posts has no live mention, link, image or HTML but mlgate's own tags."""
+    out = _neutralise(ATTACK)
+    zwsp = "\u200b"
+    assert out.splitlines()[0] == "<!-- mlgate-report:tiny -->"
+    for live in ("@org", "](", "https://", "http://", "www.", "#12", "]:", "a@b",
+                 "<img", "<a ", "</a>", "<!-- hidden", "<script", "&#64;"):
+        assert live not in out, live
+    assert out.replace(zwsp, "") == ATTACK.replace("<img", "&lt;img").replace(
+        "<a ", "&lt;a ").replace("</a>", "&lt;/a>").replace("<!-- hidden", "&lt;!-- hidden"
+        ).replace("<script", "&lt;script").replace("&#64;", "&amp;#64;")
+
+
+def test_the_comment_job_keeps_what_mlgate_report_writes() -> None:
+    report = ("<!-- mlgate-report:tiny -->\n### :x: `tiny` would fail `staging`\n\n"
+              "> [!CAUTION]\n> **This change touches** `pipelines/tiny.yaml`\n\n"
+              "<details open>\n<summary><b>Gates for <code>a&amp;b&lt;c&gt;</code></b>"
+              "</summary>\n\n| :x: | threshold | 0.5 | >= 0.7 | why |\n</details>\n"
+              "<sub>mlgate report · `tiny`</sub>\n")
+    assert _neutralise(report) == report
 
 
 def test_promotion_is_serialised_per_model_and_environment() -> None:
@@ -226,3 +318,4 @@ def test_github_workflow_schema(label: str, tmp_path: Path) -> None:
                                str(p) for p in tmp_path.iterdir())],
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
