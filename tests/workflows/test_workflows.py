@@ -3,6 +3,7 @@ repository's own, and the same templates rendered for another repository."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -319,3 +320,32 @@ def test_github_workflow_schema(label: str, tmp_path: Path) -> None:
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
+
+def _authors(pages: list[list[str | None]]) -> list[str]:
+    step = next(s for s in load(repo_workflows()["mlgate-promote.yml"])["jobs"]["promote"]
+                ["steps"] if s["name"] == "Read the approvals of this run from GitHub")
+    assert 'jq -s "$AUTHORS" "$OUT/logins.json" > "$OUT/authors.json"' in step["run"]
+    # every commit of the change, and of the pull requests merged with it (a squash keeps
+    # one author): `gh api --paginate --jq` writes one list per page
+    assert "/compare/$base...$head" in step["run"] and "/pulls/$pr/commits" in step["run"]
+    assert step["run"].count("[.commits[] | .author.login, .committer.login]") == 1
+    assert step["run"].count("[.[] | .author.login, .committer.login]") == 1
+    text = "".join(json.dumps(page) + "\n" for page in pages)
+    proc = subprocess.run([_tool("jq"), "-s", step["env"]["AUTHORS"]], input=text,
+                          capture_output=True, text=True, check=True)
+    found: list[str] = json.loads(proc.stdout)
+    return found
+
+
+@pytest.mark.parametrize(("pages", "authors"), [
+    # a squash merge: the commit is the author's and GitHub's (web-flow); the pull
+    # request's commits bring its other author and committer
+    ([["dana", "web-flow"], ["dana", "dana", "erin", "frank"]],
+     ["dana", "erin", "frank", "web-flow"]),
+    ([["dana", "dana"], ["erin", "dana"], ["dana", "dana"]], ["dana", "erin"]),
+    ([["dana", "dana"], ["erin", None]], []),  # a commit of no account: authors unknown
+    ([], []),
+])
+def test_the_promote_workflow_lists_every_author_and_committer(
+        pages: list[list[str | None]], authors: list[str]) -> None:
+    assert _authors(pages) == authors
