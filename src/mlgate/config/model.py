@@ -153,6 +153,8 @@ class Environment:
     requires: Requires | None = None
     approval: Approval | None = None
     rollback: Rollback = field(default_factory=Rollback)
+    # promote may take a commit the policy's ref (the default branch) cannot reach
+    allow_unmerged: bool = False
 
 
 @dataclass(frozen=True)
@@ -231,7 +233,7 @@ class Model:
         return tuple(named)
 
 
-def _environment(raw: dict[str, Any]) -> Environment:
+def build_environment(raw: dict[str, Any]) -> Environment:
     rollback = raw.get("rollback", {})
     return Environment(
         name=raw["name"],
@@ -242,6 +244,7 @@ def _environment(raw: dict[str, Any]) -> Environment:
             gates=tuple(build_gate(g, i) for i, g in enumerate(rollback.get("gates", []))),
             approval=rollback.get("approval", False),
         ),
+        allow_unmerged=raw.get("allow_unmerged", False),
     )
 
 
@@ -262,7 +265,7 @@ def build_model(data: dict[str, Any], source: str) -> Model:
             directions=dict(metrics.get("directions", {})),
             key=tuple(metrics.get("key", ())),
         ),
-        environments=tuple(_environment(e) for e in data["promotion"]["environments"]),
+        environments=tuple(build_environment(e) for e in data["promotion"]["environments"]),
         predictions=PredictionsFile(**predictions) if predictions else None,
         monitoring=data.get("monitoring"),
         deploy_command=data.get("deploy", {}).get("command"),

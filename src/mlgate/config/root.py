@@ -26,8 +26,10 @@ PIPELINES_DIR = "pipelines"
 
 
 def declaration_paths(root: Path) -> list[Path]:
-    """pipelines/*.yaml (and .yml): one file per declared model."""
+    """pipelines/*.yaml (and .yml): one file per declared model. A name that starts with an
+    underscore is the repository's (`_policy.yaml`), never a model's: no model name can."""
     folder = root / PIPELINES_DIR
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+    return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file()
+                  and not p.name.startswith("_"))

@@ -22,11 +22,25 @@ _TYPE_NAMES = {
 }
 
 
+SCHEMAS = ("model", "approvals", "repo_policy")
+
+
 @cache
 def load_schema(name: str) -> dict[str, Any]:
     text = resources.files("mlgate.schemas").joinpath(f"{name}.schema.json").read_text("utf-8")
     schema: dict[str, Any] = json.loads(text)
     return schema
+
+
+@cache
+def _registry() -> Any:
+    """Every packaged schema by its `$id`, so that one may refer to another's definitions
+    (the repository policy's floors hold the model's gates)."""
+    from referencing import Registry, Resource
+
+    return Registry().with_resources(
+        (load_schema(n)["$id"], Resource.from_contents(load_schema(n))) for n in SCHEMAS
+        if "$id" in load_schema(n))
 
 
 def json_path(steps: Any) -> str:
@@ -60,7 +74,8 @@ def validate(doc: Document, schema_name: str) -> list[Problem]:
 
     schema = load_schema(schema_name)
     validator = jsonschema.Draft202012Validator(
-        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+        schema, registry=_registry(),
+        format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
     problems: list[Problem] = []
     for error in validator.iter_errors(doc.data):
         problems.extend(_explain(error, doc))
