@@ -16,6 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from mlgate.registry import ledger
 from mlgate.registry.ledger import LEDGER_REF, read_entries
 from tests.support.audit import append, forged, ledger_head, records, retag, tag_message
@@ -160,6 +162,7 @@ def test_record_edited_in_a_rewritten_ledger(repo: Project, cli) -> None:  # typ
     found = verify(cli, repo)[1]
     assert found == [("broken_chain", "#4 (rollback tiny v1.0.0 in staging)"),
                      ("disagree", "tiny#staging#2"), ("disagree", "tiny@v1.1.0"),
+                     ("record_mismatch", "#2 (promote tiny v1.1.0 to staging)"),
                      ("remote", "refs/remotes/origin/mlgate/ledger")]
 
 
@@ -402,3 +405,46 @@ def test_a_newest_record_removed_by_hand_with_its_tags_is_caught(repo: Project, 
     code, found, _ = verify(cli, repo)
     assert code == 1
     assert ("ledger_rewritten", LEDGER_REF) in [(f[0], f[1]) for f in found]
+
+
+def test_a_forged_promotion_with_metrics_the_commit_never_had(repo: Project, cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Chain, sequence, index and tags all consistent: only the commit can tell."""
+    def better(record: dict[str, Any]) -> None:
+        record["predicate"]["metrics"]["roc_auc"] = 0.999
+        record["predicate"]["approvals"] = ["someone-who-never-approved"]
+
+    promote_record(repo, better)
+    commit = commit_of(repo, "tiny@v1.1.0")[:12]
+    message = (f"metrics: roc_auc: eval/metrics.json at {commit} has "
+               f"{json.loads(repo.git('show', f'{commit}:eval/metrics.json'))['roc_auc']}, "
+               "the record says 0.999")
+    _code, found, data = verify(cli, repo)
+    assert found == [("record_mismatch", "#5 (promote tiny v1.1.0 to staging)")]
+    assert data["findings"][0]["message"] == message
+    repo.git("push", "-q", "origin", LEDGER_REF, "tiny#staging#5")
+    clone = tmp_path / "clone"
+    git("clone", "-q", str(repo.origin), str(clone), cwd=tmp_path)
+    git("fetch", "-q", "origin", f"{LEDGER_REF}:{LEDGER_REF}", cwd=clone)
+    result = cli("audit", "verify", "--format", "json", cwd=clone)
+    assert [(f["kind"], f["message"]) for f in json.loads(result.out)["findings"]] == [
+        ("record_mismatch", message)]
+
+
+@pytest.mark.parametrize(("part", "forge", "said"), [
+    ("params", lambda p: p["params"]["params.yaml"]["train"].update(quality=0.99),
+     "params: params.yaml.train.quality: dvc.lock at {commit} has 0.85, the record says 0.99"),
+    ("data", lambda p: p["data"][0].update(md5="0" * 32),
+     "data: {path}: dvc.lock at {commit} has md5 {md5}, the record says " + "0" * 32),
+    ("policy", lambda p: p["policy"].update(blob="1" * 40),
+     "policy: pipelines/tiny.yaml at {policy} is blob {blob}, the record says " + "1" * 40),
+])
+def test_forged_params_data_and_policy(repo: Project, cli, part: str,  # type: ignore[no-untyped-def]
+                                       forge: Callable[[dict[str, Any]], None], said: str) -> None:
+    record = promote_record(repo, lambda r: forge(r["predicate"]))
+    pred = records(repo)[2]["predicate"]  # the same commit's genuine record
+    _code, found, data = verify(cli, repo)
+    assert found == [("record_mismatch", "#5 (promote tiny v1.1.0 to staging)")]
+    assert data["findings"][0]["message"] == said.format(
+        commit=record["predicate"]["commit"][:12], path=pred["data"][0]["path"],
+        md5=pred["data"][0]["md5"], policy=pred["policy"]["commit"][:12],
+        blob=pred["policy"]["blob"])

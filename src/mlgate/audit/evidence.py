@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from mlgate.audit.trail import Record
 from mlgate.plumbing import git, subproc
@@ -25,7 +27,7 @@ class LockIndex:
         self.root = root
         self._exists: dict[str, bool] = {}
         self._raw: dict[str, bytes | None] = {}
-        self._parsed: dict[str, dict[str, str | None] | None] = {}
+        self._parsed: dict[str, LockFacts | None] = {}
         self._sha256: dict[str, str | None] = {}
         self._md5: dict[str, str] = {}  # commit -> md5 of its dvc.lock
 
@@ -52,13 +54,23 @@ class LockIndex:
 
     def outs(self, commit: str) -> dict[str, str | None] | None:
         """dvc.lock's outputs at ``commit``: path -> md5 (None: no readable dvc.lock)."""
+        facts = self.facts(commit)
+        return None if facts is None else facts.outs
+
+    def facts(self, commit: str) -> LockFacts | None:
+        """What dvc.lock at ``commit`` says (None: no readable dvc.lock); parsed once per
+        distinct dvc.lock."""
         raw = self.raw(commit)
         if raw is None:
             return None
         key = self._md5[commit]
         if key not in self._parsed:
-            self._parsed[key] = lock_outs(raw)
+            self._parsed[key] = lock_facts(raw)
         return self._parsed[key]
+
+    def lock_md5(self, commit: str) -> str | None:
+        self.preload([commit])
+        return self._md5.get(commit)
 
     @cached_property
     def _cache(self) -> Path:
@@ -105,10 +117,28 @@ class LockIndex:
         return problems
 
 
+@dataclass(frozen=True)
+class LockFacts:
+    """What a record takes from dvc.lock: outputs and dependencies (path -> md5, the
+    first stage's entry for a path, as :class:`mlgate.config.dvcfiles.DvcLock` finds it)
+    and params (file -> values, every stage's merged in order, as a promotion records)."""
+
+    outs: dict[str, str | None]
+    deps: dict[str, str | None]
+    params: dict[str, Any]
+
+
 def lock_outs(raw: bytes) -> dict[str, str | None] | None:
-    """Output path -> md5 of a dvc.lock; None when it is not readable YAML. DVC writes these
-    files, so libyaml's safe loader reads them: ten times faster than the strict loader
-    that YAML written by people needs, which matters at thousands of records."""
+    """Output path -> md5 of a dvc.lock; None when it is not readable YAML."""
+    facts = lock_facts(raw)
+    return None if facts is None else facts.outs
+
+
+def lock_facts(raw: bytes) -> LockFacts | None:
+    """What a dvc.lock says (see :class:`LockFacts`); None when it is not readable YAML.
+    DVC writes these files, so libyaml's safe loader reads them: ten times faster than
+    the strict loader that YAML written by people needs, which matters at thousands of
+    records."""
     import yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -118,13 +148,21 @@ def lock_outs(raw: bytes) -> dict[str, str | None] | None:
         return None
     if not isinstance(data, dict):
         return None
-    found: dict[str, str | None] = {}
+    facts = LockFacts({}, {}, {})
     stages = data.get("stages")
     for stage in stages.values() if isinstance(stages, dict) else []:
-        for out in (stage.get("outs") or []) if isinstance(stage, dict) else []:
-            if isinstance(out, dict) and "path" in out:
-                found[str(out["path"])] = out.get("md5") or out.get("etag") or out.get("checksum")
-    return found
+        if not isinstance(stage, dict):
+            continue
+        for key, found in (("outs", facts.outs), ("deps", facts.deps)):
+            entries = stage.get(key)
+            for entry in entries if isinstance(entries, list) else []:
+                if isinstance(entry, dict) and "path" in entry:
+                    found.setdefault(str(entry["path"]), entry.get("md5") or entry.get("etag")
+                                     or entry.get("checksum"))
+        params = stage.get("params")
+        for file, values in params.items() if isinstance(params, dict) else []:
+            facts.params.setdefault(file, {}).update(values if isinstance(values, dict) else {})
+    return facts
 
 
 def commits_exist(commits: list[str], *, cwd: Path) -> list[bool]:

@@ -19,6 +19,8 @@ KINDS = {
     "deleted_tag": "a tag the ledger names is gone",
     "disagree": "a tag and the ledger disagree",
     "subject_digest": "a record's digests are not those of dvc.lock at its commit",
+    "record_mismatch": "a record's metrics, params, data or policy are not what its commit "
+                       "holds",
     "remote": "the local ledger and a remote's have diverged",
     "unverified": "a registry tag with no record (made by GTO alone, or by hand)",
 }

@@ -5,7 +5,8 @@ checked on its own (the ledger is append-only, numbered without gaps, hash-chain
 model and environment, in time order, its index agrees with its records) and against the
 other (every tag the ledger names exists, points where its record says, and carries that
 very record; every record a tag carries is on the ledger), and each record against the
-commit it names (its artifact digest and dvc.lock digest are that commit's dvc.lock).
+commit it names (its artifact digest and dvc.lock digest are that commit's dvc.lock; its
+metrics, params, data digests and policy are what the commit holds).
 A ledger ref that once pointed at a commit no longer in its history was reset or
 rewritten; a copy of the ledger on a remote must be a fast-forward of ours, or ours of it.
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 from mlgate.audit import ledger_checks as lc
 from mlgate.audit.evidence import LockIndex
 from mlgate.audit.findings import KINDS, Finding, Findings, Verification
+from mlgate.audit.record_checks import check_records
 from mlgate.audit.tag_checks import check_tags
 from mlgate.audit.trail import Trail
 from mlgate.registry import ledger
@@ -35,7 +37,9 @@ def verify(trail: Trail) -> Verification:
         lc.index(trail, out)
         lc.summaries(trail, out)
         lc.time_order(trail.records, out)
-        lc.subjects(trail.records, LockIndex(trail.root), out)
+        locks = LockIndex(trail.root)
+        lc.subjects(trail.records, locks, out)
+        check_records(trail.records, locks, out)
         notes += lc.reflog(trail, out)
         notes += lc.remotes(trail, out)
     elif any(event.record is not None for event in trail.events):

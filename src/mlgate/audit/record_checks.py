@@ -1,0 +1,217 @@
+"""Each record against what its commit holds: the metrics a promotion judged (the metrics
+files its policy declares, read at the commit from git or, failing that, from the DVC
+cache), the params and data digests (dvc.lock at the commit), and the policy it names
+(the declaration at the policy's commit). A record written by hand with numbers its
+commit never had is a `record_mismatch`, however well it is chained and indexed.
+
+Approvals and the CI context cannot be checked against a commit: only a signature on the
+tag vouches for them (see :mod:`mlgate.audit.signatures`).
+
+Reads are batched: one `git cat-file --batch` for every policy and one for every metrics
+file, each distinct blob parsed once, so ten thousand records cost a few processes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from mlgate.audit.evidence import LockIndex
+from mlgate.audit.findings import Findings
+from mlgate.audit.trail import Record
+from mlgate.config.metricsfile import flatten, parse_metrics
+from mlgate.config.root import PIPELINES_DIR
+from mlgate.errors import MlgateError
+from mlgate.plumbing import git
+from mlgate.plumbing.dvccache import cache_dir, object_path
+
+_OBJECT_ID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+_SAFE_PATH = re.compile(r"[^\n\0]+")
+_SHOWN = 3  # differing values named per record
+
+
+def check_records(records: Sequence[Record], locks: LockIndex, out: Findings) -> None:
+    """Findings for the records (not refusals) whose metrics, params, data or policy are
+    not their commit's. A record whose commit or dvc.lock is already reported by the
+    subject check (`subject_digest`) is not checked again here."""
+    checked = [r for r in records
+               if r.action != "refused" and _OBJECT_ID.fullmatch(r.commit)
+               and locks.exists(r.commit) and locks.lock_md5(r.commit) is not None
+               and r.mapping("dvc_lock").get("md5") == locks.lock_md5(r.commit)]
+    declared = _declared_metrics(checked, locks.root)
+    files = _MetricsFiles(locks, [(r.commit, path) for r in checked
+                                  for path in declared.get(id(r), ([], None))[0]])
+    for record in checked:
+        problems = _inputs(record, locks)
+        paths, policy_problem = declared[id(record)]
+        if policy_problem:
+            problems.append(policy_problem)
+        else:
+            problems += _metrics(record, paths, files)
+        for problem in problems:
+            out.add("record_mismatch", record.label, problem)
+
+
+def _inputs(record: Record, locks: LockIndex) -> list[str]:
+    """The record's params and data digests against dvc.lock at its commit."""
+    facts = locks.facts(record.commit)
+    at = record.commit[:12]
+    if facts is None:
+        return [f"dvc.lock at {at} is not readable, so its params and data cannot be checked"]
+    problems = []
+    expected = _plain(facts.params)
+    recorded = record.pred.get("params")
+    if recorded != expected:
+        problems.append(f"params: {_differences(expected, recorded, f'dvc.lock at {at}')}")
+    data = record.pred.get("data")
+    if not isinstance(data, list):
+        return [*problems, f"data: {data!r} is not a list of data dependencies"]
+    for entry in data:
+        path = entry.get("path") if isinstance(entry, dict) else None
+        if not isinstance(path, str):
+            problems.append(f"data: {entry!r} names no path")
+            continue
+        md5 = facts.deps.get(path)
+        if entry.get("md5") != md5:
+            problems.append(f"data: {path}: dvc.lock at {at} has md5 {md5}, the record says "
+                            f"{entry.get('md5')}")
+    return problems
+
+
+def _declared_metrics(records: list[Record], root: Path
+                      ) -> dict[int, tuple[list[str], str | None]]:
+    """id(record) -> (the metrics files its policy declares, or a problem with the policy).
+    The policy is read where the record says it was (its commit and path), and must be the
+    blob it names and the declaration of its model."""
+    specs: dict[int, str] = {}
+    found: dict[int, tuple[list[str], str | None]] = {}
+    for record in records:
+        policy = record.mapping("policy")
+        commit, path, blob = policy.get("commit"), policy.get("path"), policy.get("blob")
+        want = f"{PIPELINES_DIR}/{record.model}.yaml"
+        if path != want:
+            found[id(record)] = ([], f"policy: names {path!r}, not {want}, the declaration "
+                                     f"of {record.model}")
+        elif not (isinstance(commit, str) and _OBJECT_ID.fullmatch(commit)
+                  and isinstance(blob, str) and _SAFE_PATH.fullmatch(want)):
+            found[id(record)] = ([], f"policy: names no commit and blob ({commit!r}, {blob!r})")
+        else:
+            specs[id(record)] = f"{commit}:{path}"
+    distinct = sorted(set(specs.values()))
+    blobs = dict(zip(distinct, git.cat_files(distinct, cwd=root), strict=True))
+    parsed: dict[str, list[str] | str] = {}
+    for record in records:
+        if id(record) in found:
+            continue
+        spec = specs[id(record)]
+        blob = blobs[spec]
+        policy = record.mapping("policy")
+        if blob is None:
+            found[id(record)] = ([], f"policy: {policy['path']} does not exist at "
+                                     f"{policy['commit'][:12]}")
+        elif blob.oid != policy["blob"]:
+            found[id(record)] = ([], f"policy: {policy['path']} at {policy['commit'][:12]} is "
+                                     f"blob {blob.oid}, the record says {policy['blob']}")
+        else:
+            if blob.oid not in parsed:
+                parsed[blob.oid] = _metrics_files(blob.data, policy["path"], record.model)
+            files = parsed[blob.oid]
+            found[id(record)] = (([], f"policy: {files}") if isinstance(files, str)
+                                 else (files, None))
+    return found
+
+
+def _metrics_files(raw: bytes, path: str, model: str) -> list[str] | str:
+    """The metrics files a declaration declares; a problem (text) when it is not valid."""
+    from mlgate.config.declarations import parse_declaration
+    from mlgate.config.yamlio import load_bytes
+
+    try:
+        declared, problems = parse_declaration(load_bytes(raw, path), model)
+    except MlgateError as exc:
+        return f"{path} does not load: {exc.message}"
+    if declared is None or problems:
+        return f"{path} is not a valid declaration of {model}"
+    return [p for p in declared.metrics.files if _SAFE_PATH.fullmatch(p)]
+
+
+class _MetricsFiles:
+    """Metrics files at commits: from git in one `git cat-file --batch`, else from the DVC
+    cache through the md5 dvc.lock gives them there; each distinct content parsed once."""
+
+    def __init__(self, locks: LockIndex, wanted: list[tuple[str, str]]) -> None:
+        self.locks = locks
+        distinct = sorted(set(wanted))
+        specs = [f"{commit}:{path}" for commit, path in distinct]
+        self._git = dict(zip(distinct, git.cat_files(specs, cwd=locks.root), strict=True))
+        self._parsed: dict[str, dict[str, Any] | str] = {}
+        self._cache: Path | None = None
+
+    def read(self, commit: str, path: str) -> dict[str, Any] | str:
+        """The file's metrics; a problem (text) when it is missing or does not parse."""
+        blob = self._git.get((commit, path))
+        if blob is not None:
+            key, raw = blob.oid, blob.data
+        else:
+            facts = self.locks.facts(commit)
+            md5 = facts.outs.get(path) if facts else None
+            if not md5:
+                return f"{path} is neither in git nor in dvc.lock at {commit[:12]}"
+            if self._cache is None:
+                self._cache = cache_dir(self.locks.root)
+            cached = object_path(self._cache, md5)
+            if not cached.is_file():
+                return (f"{path} at {commit[:12]} is not in git, nor in the DVC cache "
+                        f"(md5 {md5}): `dvc fetch` it, then verify again")
+            key, raw = "md5:" + md5, cached.read_bytes()
+        if key not in self._parsed:
+            try:
+                self._parsed[key] = _plain(parse_metrics(raw, path))
+            except MlgateError as exc:
+                self._parsed[key] = f"{path} at {commit[:12]} does not parse: {exc.message}"
+        return self._parsed[key]
+
+
+def _metrics(record: Record, paths: list[str], files: _MetricsFiles) -> list[str]:
+    merged: dict[str, Any] = {}
+    for path in paths:
+        found = files.read(record.commit, path)
+        if isinstance(found, str):
+            return [f"metrics: {found}"]
+        merged.update(found)
+    recorded = record.pred.get("metrics")
+    if recorded == merged:
+        return []
+    where = f"{', '.join(paths) or '(no metrics files)'} at {record.commit[:12]}"
+    return [f"metrics: {_differences(merged, recorded, where)}"]
+
+
+def _differences(expected: dict[str, Any], recorded: Any, where: str) -> str:
+    """`roc_auc: evaluation/metrics.json at ab12 has 0.91, the record says 0.99; ...`"""
+    if not isinstance(recorded, dict):
+        return f"the record has {recorded!r}, {where} has {expected!r}"
+    ours, theirs = flatten(expected), flatten(recorded)
+    keys = [k for k in sorted(set(ours) | set(theirs)) if ours.get(k, _NONE) !=
+            theirs.get(k, _NONE)]
+    shown = [f"{k}: {where} has {_show(ours.get(k, _NONE))}, the record says "
+             f"{_show(theirs.get(k, _NONE))}" for k in keys[:_SHOWN]]
+    more = f" (and {len(keys) - _SHOWN} more)" if len(keys) > _SHOWN else ""
+    return "; ".join(shown) + more if shown else f"{where} has {expected!r}"
+
+
+_NONE = object()
+
+
+def _show(value: Any) -> str:
+    return "nothing" if value is _NONE else json.dumps(value)
+
+
+def _plain(data: dict[str, Any]) -> Any:
+    """As the record holds it: through JSON (keys become text, tuples lists)."""
+    try:
+        return json.loads(json.dumps(data, default=str))
+    except ValueError:  # NaN and the like: compared as they are
+        return data
