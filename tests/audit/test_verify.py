@@ -71,7 +71,9 @@ def rewrite_ledger(repo: Project, edit: Callable[[dict[str, Any]], dict[str, Any
 
 def drop_reflog(repo: Project) -> None:
     """As in a fresh clone of a tampered remote: no local memory of the old ledger."""
-    (repo.path / ".git" / "logs" / "refs" / "heads" / "mlgate" / "ledger").unlink()
+    logs = repo.path / ".git" / "logs" / "refs"
+    (logs / "heads" / "mlgate" / "ledger").unlink()
+    (logs / "remotes" / "origin" / "mlgate" / "ledger").unlink(missing_ok=True)
 
 
 def commit_of(repo: Project, tag: str) -> str:
@@ -321,7 +323,9 @@ def test_remote_ledger_diverged(repo: Project, cli) -> None:  # type: ignore[no-
                                 cwd=repo.path)
     repo.git("update-ref", "refs/remotes/origin/mlgate/ledger", other)
     _code, found, _data = verify(cli, repo)
-    assert found == [("remote", "refs/remotes/origin/mlgate/ledger")]
+    # the remote-tracking ref's reflog shows it was set back: the remote was rewritten
+    assert found == [("ledger_rewritten", "refs/remotes/origin/mlgate/ledger"),
+                     ("remote", "refs/remotes/origin/mlgate/ledger")]
 
 
 def test_tags_made_by_gto_alone_are_unverified(repo: Project, cli) -> None:  # type: ignore[no-untyped-def]
@@ -448,3 +452,33 @@ def test_forged_params_data_and_policy(repo: Project, cli, part: str,  # type: i
         commit=record["predicate"]["commit"][:12], path=pred["data"][0]["path"],
         md5=pred["data"][0]["md5"], policy=pred["policy"]["commit"][:12],
         blob=pred["policy"]["blob"])
+
+
+def test_a_rewound_remote_is_seen_by_a_repository_that_had_the_old_ledger(repo: Project, cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Another clone had the whole ledger; the origin's ledger is then force-pushed back
+    and its newest tag deleted; the clone fetches as usual."""
+    other = tmp_path / "other"
+    git("clone", "-q", str(repo.origin), str(other), cwd=tmp_path)
+    git("fetch", "-q", "origin", f"{LEDGER_REF}:{LEDGER_REF}", cwd=other)
+    newest = ledger_head(repo)
+    repo.git("push", "-q", "-f", "origin", f"{newest}~1:{LEDGER_REF}", ":refs/tags/tiny#staging#4")
+    git("fetch", "-q", "origin", cwd=other)
+    code, found, data = verify(cli, Project(other, repo.origin, repo.dvc_remote))
+    tracking = "refs/remotes/origin/mlgate/ledger"
+    assert (code, found) == (1, [("ledger_rewritten", tracking), ("remote", tracking)])
+    assert data["findings"][0]["message"] == (
+        f"once pointed at {newest[:12]} (rollback tiny v1.0.0 in staging), which is not in its "
+        "history now: the remote's ledger was set back or rewritten (fetch: forced-update)")
+    assert data["findings"][1]["message"] == (
+        f"is at {repo.git('rev-parse', newest + '~1')[:12]}, 1 "
+        f"record(s) behind {LEDGER_REF} ({newest[:12]}), and it once held records it lacks "
+        "now: the remote's ledger was set back")
+
+
+def test_records_not_pushed_yet_are_a_note_not_a_finding(repo: Project, cli) -> None:  # type: ignore[no-untyped-def]
+    promote_record(repo, lambda record: None)
+    code, found, data = verify(cli, repo)
+    assert (code, found) == (0, [])
+    assert data["notes"] == [
+        f"refs/remotes/origin/mlgate/ledger lacks 1 record(s) of {LEDGER_REF}: push them with "
+        "their tags (`mlgate promote ... --push` pushes what is pending)"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 from mlgate.audit.evidence import LockIndex
@@ -215,19 +216,84 @@ def _orphan(trail: Trail, oid: str) -> tuple[str, str, set[str] | None]:
 
 
 def remotes(trail: Trail, out: Findings) -> list[str]:
+    """Each remote's copy of the ledger (its remote-tracking ref) against ours, and against
+    what it held before: a fetch that set it back (the remote was force-pushed) left the
+    old value in its reflog."""
+    assert trail.head is not None
     notes = []
     refs = git.git(["for-each-ref", "--format=%(refname) %(objectname)",
                     f"refs/remotes/*/{ledger.LEDGER_BRANCH}"], cwd=trail.root)
-    history = {c.oid for c in trail.commits}
+    position = {c.oid: i for i, c in enumerate(trail.commits)}
     for line in refs.splitlines():
         ref, _, oid = line.partition(" ")
-        if ref == trail.ledger_ref or oid == trail.head or oid in history:
+        held = _rewound(trail, ref, oid, position, out)
+        if ref == trail.ledger_ref or oid == trail.head:
             continue
-        assert trail.head is not None
-        if git.git_ok(["merge-base", "--is-ancestor", trail.head, oid], cwd=trail.root):
+        if oid in position:  # behind ours
+            lacking = [c.oid for c in trail.commits[position[oid] + 1:]]
+            if held & set(lacking):
+                out.add("remote", ref, f"is at {short(oid)}, {len(lacking)} record(s) behind "
+                                       f"{trail.ledger_ref} ({short(trail.head)}), and it once "
+                                       "held records it lacks now: the remote's ledger was set "
+                                       "back")
+            else:
+                notes.append(f"{ref} lacks {len(lacking)} record(s) of {trail.ledger_ref}: "
+                             "push them with their tags (`mlgate promote ... --push` pushes "
+                             "what is pending)")
+        elif git.git_ok(["merge-base", "--is-ancestor", trail.head, oid], cwd=trail.root):
             notes.append(f"{ref} has records that {trail.ledger_ref} lacks: fetch them, "
                          f"then verify again")
         else:
             out.add("remote", ref, f"is at {short(oid)}, which is neither ahead of nor behind "
                                    f"{trail.ledger_ref} ({short(trail.head)})")
     return notes
+
+
+def _rewound(trail: Trail, ref: str, oid: str, position: dict[str, int], out: Findings
+             ) -> set[str]:
+    """A `ledger_rewritten` finding for each value the remote-tracking ``ref`` once had
+    that is not in the history of what it holds now; returns every value it had."""
+    assert trail.head is not None
+    past = _past_values(trail.root, ref)
+    # ahead of ours: everything in our history is in its history too
+    ahead = oid not in position and git.git_ok(["merge-base", "--is-ancestor", trail.head, oid],
+                                               cwd=trail.root)
+    reported: set[str] = set()
+    for old, how in past:
+        if old == oid or old in reported:
+            continue
+        if old in position and (ahead or oid in position):
+            if ahead or position[old] <= position[oid]:
+                continue
+        elif git.git_ok(["merge-base", "--is-ancestor", old, oid], cwd=trail.root):
+            continue
+        reported.add(old)
+        _, subject, _ = _orphan(trail, old)
+        what = f" ({subject})" if subject else ""
+        out.add("ledger_rewritten", ref,
+                f"once pointed at {short(old)}{what}, which is not in its history now: the "
+                f"remote's ledger was set back or rewritten ({how})")
+    return {old for old, _ in past}
+
+
+def _past_values(root: Path, ref: str) -> list[tuple[str, str]]:
+    """(value, the reflog message of the update that replaced it) of every value ``ref``
+    had before its current one, newest first. The first value a reflog saw is the old side
+    of its oldest entry (`ref@{n}`): git creates a remote-tracking ref's reflog at its first
+    update, a clone writes none, so a fetch that set it back leaves one entry."""
+    text = git.git(["log", "-g", "--format=%H%x01%gs", ref, "--"], cwd=root, check=False)
+    entries = [line.split("\x01", 1) for line in text.splitlines() if "\x01" in line]
+    past = [(entries[i][0], _how(entries[i - 1][1])) for i in range(1, len(entries))]
+    if entries:
+        first = git.git(["rev-parse", "--verify", "--quiet", f"{ref}@{{{len(entries)}}}"],
+                        cwd=root, check=False).strip()
+        if first and first != "0" * len(first):
+            past.append((first, _how(entries[-1][1])))
+    return past
+
+
+def _how(message: str) -> str:
+    """`fetch: forced-update` of `fetch -q origin: forced-update`: what git did, not how it
+    was called."""
+    command, _, what = message.partition(": ")
+    return f"{command.split()[0]}: {what.strip()}" if what and command else message.strip()
