@@ -21,7 +21,9 @@ KINDS = {
     "subject_digest": "a record's digests are not those of dvc.lock at its commit",
     "record_mismatch": "a record's metrics, params, data or policy are not what its commit "
                        "holds",
-    "remote": "the local ledger and a remote's have diverged",
+    "remote": "the local ledger and a remote's have diverged, or the remote lost records",
+    "unsigned": "the policy requires signed records, and a tag carrying one is not signed",
+    "bad_signature": "a tag's signature is not by an allowed signer, or does not verify",
     "unverified": "a registry tag with no record (made by GTO alone, or by hand)",
 }
 

@@ -8,7 +8,12 @@ very record; every record a tag carries is on the ledger), and each record again
 commit it names (its artifact digest and dvc.lock digest are that commit's dvc.lock; its
 metrics, params, data digests and policy are what the commit holds).
 A ledger ref that once pointed at a commit no longer in its history was reset or
-rewritten; a copy of the ledger on a remote must be a fast-forward of ours, or ours of it.
+rewritten; so was a remote's, when its remote-tracking ref once pointed at a commit no
+longer in its history (a fetch after a force-push). A copy of the ledger on a remote must
+be a fast-forward of ours, or ours of it, and not lack records it once held.
+
+When the repository policy at the default branch requires signed records, every tag that
+carries one must be signed by a signer it allows (:mod:`mlgate.audit.signatures`).
 
 Registry tags that carry no record (made by GTO alone, or by hand) cannot be verified:
 they are reported as such, not as tampering.
@@ -20,6 +25,7 @@ from mlgate.audit import ledger_checks as lc
 from mlgate.audit.evidence import LockIndex
 from mlgate.audit.findings import KINDS, Finding, Findings, Verification
 from mlgate.audit.record_checks import check_records
+from mlgate.audit.signatures import check_signatures
 from mlgate.audit.tag_checks import check_tags
 from mlgate.audit.trail import Trail
 from mlgate.registry import ledger
@@ -47,6 +53,7 @@ def verify(trail: Trail) -> Verification:
                 "is missing, so the records that tags carry cannot be checked against it: "
                 f"fetch it (`git fetch origin {ledger.LEDGER_BRANCH}:{ledger.LEDGER_BRANCH}`)")
     check_tags(trail, out)
+    notes += check_signatures(trail, out)
     order = list(KINDS)
     findings = sorted(out.found, key=lambda f: order.index(f.kind))
     tags = sum(1 for _ in trail.events)
