@@ -90,6 +90,7 @@ def test_show_lists_what_each_environment_serves(registry_repo: Project, cli, tm
     staging = data["environments"]["staging"]
     assert staging["version"] == "v1.1.0"
     assert staging["evidence"] is True
+    assert (staging["verified"], staging["unverified"]) == (True, None)
     assert staging["action"] == "promote"
     assert set(staging["metrics"]) == {"roc_auc", "log_loss"}
     assert data["environments"]["production"] is None
@@ -231,9 +232,11 @@ def test_show_reads_a_registry_made_by_gto_alone(tmp_path: Path, cli) -> None:  
     prod = data["environments"]["prod"]
     assert prod["version"] == "v0.3.0"
     assert prod["evidence"] is False
+    assert (prod["verified"], prod["unverified"]) == (False, "no record (a tag only)")
     table = cli("show", cwd=repo)
     assert "not declared in pipelines/" in table.out
-    assert "none (tag only)" in table.out
+    assert "v0.3.0 (unverified)" in table.out
+    assert "unverified: no record (a tag only)" in table.out
     assert_gto_agrees(cli, repo)
     assert served_by_gto(repo) == {"churn": ("v0.3.0", {"prod": "v0.3.0"})}
 
@@ -265,3 +268,30 @@ def test_rollback_is_refused_while_the_version_is_not_in_the_dvc_remote(registry
         False, f"not in the remote: model/model.bin (md5 {md5[:8]}); push them from a "
                "checkout of v1.0.0 (`dvc push` there)")
     assert work.git("tag", "--list") == tags_before
+
+
+@pytest.mark.parametrize(("message_of", "why"), [
+    (None, "no record (a tag only)"),
+    ("tiny#staging#2", "its record is for another tag"),
+    ("edited", "its record is not on the ledger"),
+])
+def test_a_hand_made_assignment_tag_is_shown_unverified(registry_repo: Project, cli, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                       message_of: str | None, why: str) -> None:
+    """Someone who can push tags assigns v1.1.0 to production by hand: with no record, with
+    a real record copied from another tag, or with a record of their own making."""
+    work = clone(registry_repo, tmp_path)
+    message = "assigned by hand\n"
+    if message_of is not None:
+        message = work.git("for-each-ref", "--format=%(contents)", "refs/tags/tiny#staging#2")
+        if message_of == "edited":
+            message = message.replace('"environment":"staging"', '"environment":"production"')
+            message = message.replace('"tiny#staging#2"', '"tiny#production#1"')
+    commit = work.git("rev-parse", "tiny@v1.1.0^{commit}")
+    subprocess.run(["git", "tag", "-a", "--cleanup=verbatim", "-F", "-", "tiny#production#1",
+                    commit], cwd=work.path, input=message, text=True, check=True)
+    work.git("push", "-q", "origin", "tiny#production#1")
+    prod = show_json(cli, work.path)["models"]["tiny"]["environments"]["production"]
+    assert (prod["version"], prod["verified"], prod["unverified"]) == ("v1.1.0", False, why)
+    table = cli("show", "tiny", cwd=work.path).out
+    assert "production   v1.1.0 (unverified)" in table
+    assert f"unverified: {why}" in table

@@ -93,8 +93,10 @@ def render_show(views: list[dict[str, Any]], fmt: str) -> str:
             if stay is None:
                 rows.append((env, "-", "", "", "", *["" for _ in key], ""))
                 continue
-            evidence = "record" if stay["evidence"] else "none (tag only)"
-            rows.append((env, stay["version"] or stay["commit"][:12], stay["since"][:19] + "Z",
+            evidence = "record" if stay["verified"] else f"unverified: {stay['unverified']}"
+            version = stay["version"] or stay["commit"][:12]
+            rows.append((env, version if stay["verified"] else f"{version} (unverified)",
+                         stay["since"][:19] + "Z",
                          stay["by"], stay["action"] or "",
                          *[stay["metrics"].get(k) for k in key], evidence))
         headers = ["environment", "version", "since", "by", "action", *key, "evidence"]
