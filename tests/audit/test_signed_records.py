@@ -60,11 +60,13 @@ def verify(cli: Cli, repo: Project) -> tuple[int, list[tuple[str, str, str]], li
 
 
 def retag(repo: Project, name: str, *, sign: bool) -> None:
-    """The tag made again by hand with the same message (its record), signed or not."""
+    """The tag made again by hand with the same message (its record), signed or not; made
+    anew (deleted first, so no reflog remembers the old one), as a fetch brings it."""
     text = repo.git("cat-file", "tag", name)
     message = text.partition("\n\n")[2].split("-----BEGIN SSH SIGNATURE-----")[0]
     commit = repo.git("rev-parse", f"{name}^{{commit}}")
-    subprocess.run(["git", "-c", f"tag.gpgSign={str(sign).lower()}", "tag", "-f",
+    repo.git("tag", "-d", name)
+    subprocess.run(["git", "-c", f"tag.gpgSign={str(sign).lower()}", "tag",
                     "-s" if sign else "-a", "--cleanup=verbatim", "-F", "-", name, commit],
                    cwd=repo.path, input=message, text=True, check=True, capture_output=True)
 

@@ -482,3 +482,17 @@ def test_records_not_pushed_yet_are_a_note_not_a_finding(repo: Project, cli) -> 
     assert data["notes"] == [
         f"refs/remotes/origin/mlgate/ledger lacks 1 record(s) of {LEDGER_REF}: push them with "
         "their tags (`mlgate promote ... --push` pushes what is pending)"]
+
+
+def test_a_tag_replaced_with_the_same_record_is_seen_in_its_reflog(repo: Project, cli) -> None:  # type: ignore[no-untyped-def]
+    """promote made the tag with a reflog; a hand-made copy (same commit, same record,
+    another tagger) leaves the old tag object there."""
+    name = "tiny#staging#4"
+    old = repo.git("rev-parse", f"refs/tags/{name}")
+    retag(repo, name, commit_of(repo, name), tag_message(repo, name))
+    new = repo.git("rev-parse", f"refs/tags/{name}")
+    assert new != old
+    code, found, data = verify(cli, repo)
+    assert (code, found) == (1, [("moved_tag", name)])
+    assert data["findings"][0]["message"] == (
+        f"was replaced in this repository: its reflog shows {old[:12]} before {new[:12]}")

@@ -1,14 +1,17 @@
 """Tags against the ledger: every tag the ledger names exists, points where its record
 says and carries that very record; every record a tag carries is on the ledger; tags
-with no record at all are unverified."""
+with no record at all are unverified. A tag whose reflog (mlgate makes one for each tag
+it writes) shows another value before its current one was replaced here."""
 
 from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
+from pathlib import Path
 
 from mlgate.audit.findings import Findings, short
 from mlgate.audit.trail import Record, Trail, safe_digest
+from mlgate.plumbing import git
 from mlgate.registry.state import TagEvent
 from mlgate.registry.tags import Action
 
@@ -41,6 +44,33 @@ def check_tags(trail: Trail, out: Findings) -> None:
     for tag, record in naming.items():
         if tag not in trail.registry.names:
             out.add("deleted_tag", tag, f"is gone, yet {record.label} names it")
+    replaced(trail, out)
+
+
+def replaced(trail: Trail, out: Findings) -> None:
+    """`moved_tag` for each tag whose reflog holds another value before its current one
+    (unless the tag is already a finding: the ledger told what changed).
+    git has no command that lists the reflogs of annotated tags in one pass (`log -g`
+    walks commits only, `@{1}` is fatal on a one-entry log), so the files that git's
+    files backend keeps are read: a repository without them (reftable) has none to read."""
+    logs = Path(git.git(["rev-parse", "--path-format=absolute", "--git-path",
+                         "logs/refs/tags"], cwd=trail.root).strip())
+    if not logs.is_dir():
+        return
+    known = {f.where for f in out.found}
+    for event in sorted(trail.events, key=lambda e: e.name):
+        if event.name in known:
+            continue
+        try:
+            text = (logs / event.name).read_text("utf-8", "replace")
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            continue
+        values = [line.split(" ", 2)[1] for line in text.splitlines() if line.count(" ") >= 2]
+        now = event.tag_object or event.commit
+        before = [v for v in values[:-1] if v != now and v.strip("0")]
+        if before:
+            out.add("moved_tag", event.name, f"was replaced in this repository: its reflog "
+                                             f"shows {short(before[-1])} before {short(now)}")
 
 
 def _carried(event: TagEvent, known: dict[str, Record]) -> Record | None:

@@ -75,7 +75,11 @@ def apply(plan: Plan, *, cwd: Path) -> None:
     lines += [f"create refs/tags/{name} {oid}" for name, oid in plan.tags]
     lines.append(f"update {ledger.LEDGER_REF} {plan.ledger_new} {plan.ledger_old or ZERO}")
     lines += ["prepare", "commit"]
-    git.git(["update-ref", "--stdin"], cwd=cwd, input_bytes=("\n".join(lines) + "\n").encode(),
+    # each tag gets a reflog (git keeps none for tags by default): a tag replaced later in
+    # this repository, by hand or by a forced fetch, leaves its old value there for
+    # `audit verify`
+    git.git(["update-ref", "--create-reflog", "--stdin"], cwd=cwd,
+            input_bytes=("\n".join(lines) + "\n").encode(),
             hint="another mlgate command may have changed the registry at the same moment; "
                  "run it again")
     failpoints.hit("after-ref-transaction")
