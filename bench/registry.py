@@ -28,6 +28,7 @@ from typing import Any
 
 from common import compile_mlgate
 
+from mlgate.plumbing.git import blob_id
 from mlgate.registry import ledger
 
 PYTHON = sys.executable
@@ -48,8 +49,27 @@ def git(args: list[str], cwd: Path, data: bytes | None = None) -> str:
 
 def lock_text(i: int) -> bytes:
     md5 = hashlib.md5(f"model {i}".encode(), usedforsecurity=False).hexdigest()
-    return (f"schema: '2.0'\nstages:\n  train:\n    cmd: python train.py\n    outs:\n"
-            f"    - path: model.bin\n      md5: {md5}\n      size: 10\n").encode()
+    data = hashlib.md5(f"data {i}".encode(), usedforsecurity=False).hexdigest()
+    return (f"schema: '2.0'\nstages:\n  train:\n    cmd: python train.py\n    deps:\n"
+            f"    - path: data/train.csv\n      md5: {data}\n      size: 10\n"
+            f"    params:\n      params.yaml:\n        train.depth: 6\n        train.seed: {i}\n"
+            f"    outs:\n    - path: model.bin\n      md5: {md5}\n      size: 10\n").encode()
+
+
+def metrics_text(i: int) -> bytes:
+    return json.dumps({"roc_auc": 0.9, "accuracy": 0.8, "log_loss": 0.3 + i / 1e6}).encode()
+
+
+def declaration(model: str) -> bytes:
+    """A model's declaration, as `audit verify` reads it to find the metrics files."""
+    return (f"name: {model}\ndescription: A stand-in.\nowner:\n  name: Bench\n"
+            f"  email: bench@example.com\nrisk_tier: low\nintended_use: Benchmarks.\n"
+            f"review:\n  last_validated: \"2026-01-01\"\n  interval_days: 365\n"
+            f"artifact: model.bin\nmetrics:\n  files: [metrics.json]\npromotion:\n"
+            f"  environments:\n    - name: staging\n      gates:\n        - kind: threshold\n"
+            f"          metric: roc_auc\n          min: 0.7\n    - name: production\n"
+            f"      gates:\n        - kind: threshold\n          metric: roc_auc\n"
+            f"          min: 0.75\n").encode()
 
 
 def data_block(payload: bytes) -> bytes:
@@ -57,7 +77,8 @@ def data_block(payload: bytes) -> bytes:
 
 
 def model_commits(repo: Path, count: int) -> list[str]:
-    """``count`` commits on main, each with its own dvc.lock."""
+    """``count`` commits on main, each with its own dvc.lock and metrics; the first also
+    declares the models."""
     stream = bytearray()
     for i in range(count):
         stream += b"commit refs/heads/main\nmark :%d\n" % (i + 1)
@@ -66,27 +87,34 @@ def model_commits(repo: Path, count: int) -> list[str]:
         if i:
             stream += b"from :%d\n" % i
         stream += b"M 100644 inline dvc.lock\n" + data_block(lock_text(i))
+        stream += b"M 100644 inline metrics.json\n" + data_block(metrics_text(i))
+        for m in range(MODELS) if not i else ():
+            stream += f"M 100644 inline pipelines/model-{m}.yaml\n".encode()
+            stream += data_block(declaration(f"model-{m}"))
     git(["fast-import", "--quiet"], repo, bytes(stream))
     return git(["rev-list", "--reverse", "main"], repo).split()
 
 
 def record(seq: int, model: str, env: str, action: str, version: str, commit: str,
-           lock: bytes, previous: str | None, tags: list[str], when: int) -> dict[str, Any]:
+           index: int, previous: str | None, tags: list[str], when: int) -> dict[str, Any]:
+    """A record true to its commit (the index-th): what `audit verify` checks it against."""
+    lock = lock_text(index)
     md5 = hashlib.md5(lock, usedforsecurity=False).hexdigest()
-    out_md5 = lock.decode().split("md5: ")[1].split()[0]
+    out_md5 = lock.decode().split("path: model.bin\n      md5: ")[1].split()[0]
+    data_md5 = lock.decode().split("md5: ")[1].split()[0]
     gates = [{"gate": f"threshold {m}", "kind": "threshold", "index": i, "observed": 0.9,
               "expected": ">= 0.8", "passed": action != "refused", "why": "...", "details": {}}
              for i, m in enumerate(("roc_auc", "accuracy", "f1", "log_loss"))]
     return ledger.statement("model.bin", hashlib.sha256(out_md5.encode()).hexdigest(), out_md5, {
         "model": model, "version": version, "environment": env, "action": action, "seq": seq,
         "commit": commit, "dvc_lock": {"path": "dvc.lock", "md5": md5},
-        "params": {"params.yaml": {"train": {"seed": seq, "depth": 6}}},
-        "data": [{"path": "data/train.csv", "md5": md5}],
-        "metrics": {"roc_auc": 0.9, "accuracy": 0.8, "log_loss": 0.3},
+        "params": {"params.yaml": {"train.depth": 6, "train.seed": index}},
+        "data": [{"path": "data/train.csv", "md5": data_md5}],
+        "metrics": json.loads(metrics_text(index)),
         "decision": {"model": model, "environment": env, "action": "promote",
                      "passed": action != "refused", "results": gates},
-        "policy": {"path": f"pipelines/{model}.yaml", "ref": "main", "commit": commit,
-                   "blob": hashlib.sha1(model.encode(), usedforsecurity=False).hexdigest()},
+        "policy": {"path": f"pipelines/{model}.yaml", "ref": "refs/heads/main",
+                   "commit": commit, "blob": blob_id(declaration(model))},
         "ci": {"actor": "ci-bot", "run_id": str(seq)}, "approvals": ["reviewer"],
         "reason": None, "previous": previous, "tags": tags,
         "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(when))})
@@ -96,7 +124,6 @@ def build(repo: Path, tags_wanted: int) -> int:
     """A registry of about ``tags_wanted`` tags; returns the number of records."""
     git(["init", "-q", "-b", "main"], repo)
     commits = model_commits(repo, max(tags_wanted // 8, 2))
-    locks = [lock_text(i) for i in range(len(commits))]
     stream = bytearray()
     chain: dict[tuple[str, str], str] = {}
     counters: dict[str, int] = {}
@@ -118,7 +145,7 @@ def build(repo: Path, tags_wanted: int) -> int:
             names.append(f"{model}#{env}#{counters[model]}")
         version = f"1.{versions.get(model, 1)}.0"
         when = START + 10_000 + seq
-        rec = record(seq, model, env, action, version, commits[index], locks[index],
+        rec = record(seq, model, env, action, version, commits[index], index,
                      chain.get((model, env)), names, when)
         chain[(model, env)] = ledger.digest(rec)
         path = ledger.record_path(rec)
