@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from mlgate.audit.evidence import lock_outs
+from mlgate.audit.evidence import LockFacts, lock_facts, lock_outs
 from mlgate.audit.timeline import iso, key_metrics, parse_time, record_row, verdict
 from mlgate.audit.trail import (
     LedgerCommit,
@@ -152,6 +152,23 @@ def test_verdict(decision: object, shown: str) -> None:
 ])
 def test_lock_outs(raw: bytes, outs: dict[str, str] | None) -> None:
     assert lock_outs(raw) == outs
+
+
+@pytest.mark.parametrize(("raw", "facts"), [
+    (b"stages:\n  prep:\n    deps:\n    - path: data.csv\n      md5: aa\n    params:\n"
+     b"      params.yaml:\n        prep.rows: 5\n    outs:\n    - path: clean.csv\n      md5: bb\n"
+     b"  train:\n    deps:\n    - path: clean.csv\n      md5: bb\n    - path: data.csv\n"
+     b"      md5: cc\n    params:\n      params.yaml:\n        train: {seed: 1}\n",
+     LockFacts({"clean.csv": "bb"}, {"data.csv": "aa", "clean.csv": "bb"},
+               {"params.yaml": {"prep.rows": 5, "train": {"seed": 1}}})),
+    (b"stages:\n  s:\n    deps: 3\n    params: [x]\n", LockFacts({}, {}, {})),
+    (b"stages:\n  s:\n    params:\n      p.yaml:\n        1: 2\n",
+     LockFacts({}, {}, {"p.yaml": {"1": 2}})),  # as a record holds it, through JSON
+])
+def test_lock_facts(raw: bytes, facts: LockFacts) -> None:
+    """What a promotion records from dvc.lock: the first stage's entry for a path, params of
+    every stage merged in order (as DvcLock and promote.record.predicate make them)."""
+    assert lock_facts(raw) == facts
 
 
 @pytest.mark.parametrize(("value", "cell"), [

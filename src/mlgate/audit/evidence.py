@@ -7,6 +7,7 @@ blob, so that checking ten thousand records costs two git processes.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from dataclasses import dataclass
 from functools import cached_property
@@ -69,7 +70,8 @@ class LockIndex:
         return self._parsed[key]
 
     def lock_md5(self, commit: str) -> str | None:
-        self.preload([commit])
+        """md5 of dvc.lock at ``commit``, which :meth:`preload` has read; None when the
+        commit is not here or has no dvc.lock."""
         return self._md5.get(commit)
 
     @cached_property
@@ -121,7 +123,8 @@ class LockIndex:
 class LockFacts:
     """What a record takes from dvc.lock: outputs and dependencies (path -> md5, the
     first stage's entry for a path, as :class:`mlgate.config.dvcfiles.DvcLock` finds it)
-    and params (file -> values, every stage's merged in order, as a promotion records)."""
+    and params (file -> values, every stage's merged in order, as a promotion records,
+    and as JSON gives them back: keys are text)."""
 
     outs: dict[str, str | None]
     deps: dict[str, str | None]
@@ -162,7 +165,11 @@ def lock_facts(raw: bytes) -> LockFacts | None:
         params = stage.get("params")
         for file, values in params.items() if isinstance(params, dict) else []:
             facts.params.setdefault(file, {}).update(values if isinstance(values, dict) else {})
-    return facts
+    try:
+        plain = json.loads(json.dumps(facts.params, default=str))
+    except ValueError:  # NaN and the like: compared as they are
+        return facts
+    return LockFacts(facts.outs, facts.deps, plain)
 
 
 def commits_exist(commits: list[str], *, cwd: Path) -> list[bool]:

@@ -25,7 +25,7 @@ from mlgate.audit.trail import Record
 from mlgate.config.metricsfile import flatten, parse_metrics
 from mlgate.config.root import PIPELINES_DIR
 from mlgate.errors import MlgateError
-from mlgate.plumbing import git
+from mlgate.plumbing import git, subproc
 from mlgate.plumbing.dvccache import cache_dir, object_path
 
 _OBJECT_ID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
@@ -37,10 +37,10 @@ def check_records(records: Sequence[Record], locks: LockIndex, out: Findings) ->
     """Findings for the records (not refusals) whose metrics, params, data or policy are
     not their commit's. A record whose commit or dvc.lock is already reported by the
     subject check (`subject_digest`) is not checked again here."""
+    locks.preload([r.commit for r in records])
     checked = [r for r in records
-               if r.action != "refused" and _OBJECT_ID.fullmatch(r.commit)
-               and locks.exists(r.commit) and locks.lock_md5(r.commit) is not None
-               and r.mapping("dvc_lock").get("md5") == locks.lock_md5(r.commit)]
+               if r.action != "refused" and (md5 := locks.lock_md5(r.commit)) is not None
+               and r.mapping("dvc_lock").get("md5") == md5]
     declared = _declared_metrics(checked, locks.root)
     files = _MetricsFiles(locks, [(r.commit, path) for r in checked
                                   for path in declared.get(id(r), ([], None))[0]])
@@ -62,7 +62,7 @@ def _inputs(record: Record, locks: LockIndex) -> list[str]:
     if facts is None:
         return [f"dvc.lock at {at} is not readable, so its params and data cannot be checked"]
     problems = []
-    expected = _plain(facts.params)
+    expected = facts.params
     recorded = record.pred.get("params")
     if recorded != expected:
         problems.append(f"params: {_differences(expected, recorded, f'dvc.lock at {at}')}")
@@ -101,41 +101,56 @@ def _declared_metrics(records: list[Record], root: Path
         else:
             specs[id(record)] = f"{commit}:{path}"
     distinct = sorted(set(specs.values()))
-    blobs = dict(zip(distinct, git.cat_files(distinct, cwd=root), strict=True))
-    parsed: dict[str, list[str] | str] = {}
+    oids = dict(zip(distinct, object_ids(distinct, cwd=root), strict=True))
+    wanted = sorted({oid for oid in oids.values() if oid})
+    parsed = {oid: _metrics_files(blob.data if blob else b"", oid)
+              for oid, blob in zip(wanted, git.cat_files(wanted, cwd=root), strict=True)}
     for record in records:
         if id(record) in found:
             continue
-        spec = specs[id(record)]
-        blob = blobs[spec]
+        oid = oids[specs[id(record)]]
         policy = record.mapping("policy")
-        if blob is None:
+        if oid is None:
             found[id(record)] = ([], f"policy: {policy['path']} does not exist at "
                                      f"{policy['commit'][:12]}")
-        elif blob.oid != policy["blob"]:
+        elif oid != policy["blob"]:
             found[id(record)] = ([], f"policy: {policy['path']} at {policy['commit'][:12]} is "
-                                     f"blob {blob.oid}, the record says {policy['blob']}")
+                                     f"blob {oid}, the record says {policy['blob']}")
         else:
-            if blob.oid not in parsed:
-                parsed[blob.oid] = _metrics_files(blob.data, policy["path"], record.model)
-            files = parsed[blob.oid]
-            found[id(record)] = (([], f"policy: {files}") if isinstance(files, str)
-                                 else (files, None))
+            files = parsed[oid]
+            found[id(record)] = (([], f"policy: {policy['path']} ({oid[:12]}) {files}")
+                                 if isinstance(files, str) else (files, None))
     return found
 
 
-def _metrics_files(raw: bytes, path: str, model: str) -> list[str] | str:
-    """The metrics files a declaration declares; a problem (text) when it is not valid."""
-    from mlgate.config.declarations import parse_declaration
-    from mlgate.config.yamlio import load_bytes
+def _metrics_files(raw: bytes, oid: str) -> list[str] | str:
+    """The metrics files a declaration (valid when it judged) names; a problem (text) when
+    it names none that can be read. Read with libyaml's safe loader: the files are few,
+    but the strict loader and the schema would cost more than the rest of this check."""
+    import yaml
 
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        declared, problems = parse_declaration(load_bytes(raw, path), model)
-    except MlgateError as exc:
-        return f"{path} does not load: {exc.message}"
-    if declared is None or problems:
-        return f"{path} is not a valid declaration of {model}"
-    return [p for p in declared.metrics.files if _SAFE_PATH.fullmatch(p)]
+        data = yaml.load(raw, Loader=loader)
+    except yaml.YAMLError:
+        return "is not readable YAML"
+    metrics = data.get("metrics") if isinstance(data, dict) else None
+    files = metrics.get("files") if isinstance(metrics, dict) else None
+    if not isinstance(files, list) or not all(isinstance(f, str) and _SAFE_PATH.fullmatch(f)
+                                              for f in files):
+        return "declares no list of metrics files"
+    return list(files)
+
+
+def object_ids(specs: Sequence[str], *, cwd: Path) -> list[str | None]:
+    """The object id of each `rev:path` (None: missing), in one `git cat-file --batch-check`
+    that reads no content."""
+    payload = "".join(spec + "\n" for spec in specs).encode()
+    proc = subproc.run(["git", "cat-file", "--batch-check"], cwd=cwd, input_bytes=payload,
+                       hint=git.GIT_HINT)
+    lines = (proc.stdout or b"").decode("utf-8", "replace").splitlines()
+    return [parts[0] if len(parts) == 3 and parts[1] == "blob" else None
+            for parts in (line.split() for line in lines)]
 
 
 class _MetricsFiles:
