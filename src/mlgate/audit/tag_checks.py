@@ -48,8 +48,8 @@ def check_tags(trail: Trail, out: Findings) -> None:
 
 
 def replaced(trail: Trail, out: Findings) -> None:
-    """`moved_tag` for each tag whose reflog holds another value before its current one
-    (unless the tag is already a finding: the ledger told what changed).
+    """`moved_tag` for each tag that is not what its reflog shows it was made as (unless the
+    tag is already a finding: the ledger told what changed).
     git has no command that lists the reflogs of annotated tags in one pass (`log -g`
     walks commits only, `@{1}` is fatal on a one-entry log), so the files that git's
     files backend keeps are read: a repository without them (reftable) has none to read."""
@@ -67,10 +67,12 @@ def replaced(trail: Trail, out: Findings) -> None:
             continue
         values = [line.split(" ", 2)[1] for line in text.splitlines() if line.count(" ") >= 2]
         now = event.tag_object or event.commit
-        before = [v for v in values[:-1] if v != now and v.strip("0")]
-        if before:
+        # the first value is what was written (mlgate makes the reflog with the tag); one
+        # moved and then put back is what it was
+        if values and values[0].strip("0") and values[0] != now:
             out.add("moved_tag", event.name, f"was replaced in this repository: its reflog "
-                                             f"shows {short(before[-1])} before {short(now)}")
+                                             f"shows it made as {short(values[0])}, it is now "
+                                             f"{short(now)}")
 
 
 def _carried(event: TagEvent, known: dict[str, Record]) -> Record | None:
