@@ -499,3 +499,51 @@ def test_a_tag_replaced_with_the_same_record_is_seen_in_its_reflog(repo: Project
         f"now {new[:12]}")
     repo.git("update-ref", f"refs/tags/{name}", old)  # put back: what it was made as
     assert verify(cli, repo)[:2] == (0, [])
+
+
+@pytest.mark.parametrize("forged_auc", [None, 0.999])
+def test_metrics_kept_by_dvc_are_checked_in_its_cache(repo: Project, cli, forged_auc: float | None) -> None:  # type: ignore[no-untyped-def]
+    """A commit whose metrics file git does not hold: its record is checked against the
+    DVC cache's copy (the md5 dvc.lock gives it); with no copy here, it is only a note."""
+    from mlgate.audit.evidence import lock_facts
+    from mlgate.plumbing.dvccache import cached_file
+
+    base = commit_of(repo, "tiny@v1.1.0")
+    raw = subprocess.run(["git", "show", f"{base}:eval/metrics.json"], cwd=repo.path,
+                         capture_output=True, check=True).stdout
+    facts = lock_facts(subprocess.run(["git", "show", f"{base}:dvc.lock"], cwd=repo.path,
+                                      capture_output=True, check=True).stdout)
+    assert facts is not None
+    cached = cached_file(repo.path, str(facts.outs["eval/metrics.json"]))
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    cached.write_bytes(raw)
+    fd, index = tempfile.mkstemp()
+    os.close(fd)
+    os.unlink(index)
+    env = {**os.environ, "GIT_INDEX_FILE": index}
+    for args in (["read-tree", base], ["update-index", "--force-remove", "eval/metrics.json"]):
+        subprocess.run(["git", *args], cwd=repo.path, env=env, check=True)
+    tree = subprocess.run(["git", "write-tree"], cwd=repo.path, env=env, capture_output=True,
+                          text=True, check=True).stdout.strip()
+    Path(index).unlink()
+    commit = repo.git("commit-tree", tree, "-p", base, "-m", "metrics kept by DVC only")
+
+    def at_commit(record: dict[str, Any]) -> None:
+        record["predicate"]["commit"] = commit
+        if forged_auc is not None:
+            record["predicate"]["metrics"]["roc_auc"] = forged_auc
+
+    promote_record(repo, at_commit)
+    code, found, data = verify(cli, repo)
+    if forged_auc is None:
+        assert (code, found, data["notes"][:-1]) == (0, [], [])  # the last: not pushed
+    else:
+        assert found == [("record_mismatch", "#5 (promote tiny v1.1.0 to staging)")]
+        assert data["findings"][0]["message"] == (
+            f"metrics: roc_auc: eval/metrics.json at {commit[:12]} has "
+            f"{json.loads(raw)['roc_auc']}, the record says 0.999")
+    cached.unlink()
+    code, found, data = verify(cli, repo)
+    assert (code, found, data["notes"][:-1]) == (0, [], [
+        "the metrics of 1 record(s) were not checked: their metrics files are not in git and "
+        "not in the local DVC cache (`dvc fetch` them, then verify again)"])

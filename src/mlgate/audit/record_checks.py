@@ -33,10 +33,11 @@ _SAFE_PATH = re.compile(r"[^\n\0]+")
 _SHOWN = 3  # differing values named per record
 
 
-def check_records(records: Sequence[Record], locks: LockIndex, out: Findings) -> None:
+def check_records(records: Sequence[Record], locks: LockIndex, out: Findings) -> list[str]:
     """Findings for the records (not refusals) whose metrics, params, data or policy are
     not their commit's. A record whose commit or dvc.lock is already reported by the
-    subject check (`subject_digest`) is not checked again here."""
+    subject check (`subject_digest`) is not checked again here. Returns notes: metrics
+    that are in no local DVC cache cannot be checked (as the artifact's sha256)."""
     locks.preload([r.commit for r in records])
     checked = [r for r in records
                if r.action != "refused" and (md5 := locks.lock_md5(r.commit)) is not None
@@ -44,15 +45,22 @@ def check_records(records: Sequence[Record], locks: LockIndex, out: Findings) ->
     declared = _declared_metrics(checked, locks.root)
     files = _MetricsFiles(locks, [(r.commit, path) for r in checked
                                   for path in declared.get(id(r), ([], None))[0]])
+    unchecked = 0
     for record in checked:
         problems = _inputs(record, locks)
         paths, policy_problem = declared[id(record)]
         if policy_problem:
             problems.append(policy_problem)
         else:
-            problems += _metrics(record, paths, files)
+            metrics = _metrics(record, paths, files)
+            unchecked += metrics is None
+            problems += metrics or []
         for problem in problems:
             out.add("record_mismatch", record.label, problem)
+    if not unchecked:
+        return []
+    return [f"the metrics of {unchecked} record(s) were not checked: their metrics files are "
+            "not in git and not in the local DVC cache (`dvc fetch` them, then verify again)"]
 
 
 def _inputs(record: Record, locks: LockIndex) -> list[str]:
@@ -165,8 +173,9 @@ class _MetricsFiles:
         self._parsed: dict[str, dict[str, Any] | str] = {}
         self._cache: Path | None = None
 
-    def read(self, commit: str, path: str) -> dict[str, Any] | str:
-        """The file's metrics; a problem (text) when it is missing or does not parse."""
+    def read(self, commit: str, path: str) -> dict[str, Any] | str | None:
+        """The file's metrics; a problem (text) when it is missing or does not parse; None
+        when it is in DVC's keeping but not in the local cache."""
         blob = self._git.get((commit, path))
         if blob is not None:
             key, raw = blob.oid, blob.data
@@ -179,8 +188,7 @@ class _MetricsFiles:
                 self._cache = cache_dir(self.locks.root)
             cached = object_path(self._cache, md5)
             if not cached.is_file():
-                return (f"{path} at {commit[:12]} is not in git, nor in the DVC cache "
-                        f"(md5 {md5}): `dvc fetch` it, then verify again")
+                return None
             key, raw = "md5:" + md5, cached.read_bytes()
         if key not in self._parsed:
             try:
@@ -190,10 +198,13 @@ class _MetricsFiles:
         return self._parsed[key]
 
 
-def _metrics(record: Record, paths: list[str], files: _MetricsFiles) -> list[str]:
+def _metrics(record: Record, paths: list[str], files: _MetricsFiles) -> list[str] | None:
+    """How the record's metrics differ from its commit's; None when they cannot be read."""
     merged: dict[str, Any] = {}
     for path in paths:
         found = files.read(record.commit, path)
+        if found is None:
+            return None
         if isinstance(found, str):
             return [f"metrics: {found}"]
         merged.update(found)

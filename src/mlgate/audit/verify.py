@@ -45,7 +45,7 @@ def verify(trail: Trail) -> Verification:
         lc.time_order(trail.records, out)
         locks = LockIndex(trail.root)
         lc.subjects(trail.records, locks, out)
-        check_records(trail.records, locks, out)
+        notes += check_records(trail.records, locks, out)
         notes += lc.reflog(trail, out)
         notes += lc.remotes(trail, out)
     elif any(event.record is not None for event in trail.events):
