@@ -109,6 +109,41 @@ def _exact_refs(names: Sequence[str], *, cwd: Path) -> dict[str, str]:
     return {name: listed[name] for name in names if name in listed}
 
 
+def default_branch(remote: str, *, cwd: Path) -> Ref:
+    """The default branch, fully qualified, where policy is read when none is named:
+    ``refs/remotes/<remote>/HEAD``'s target when it is set (`git remote set-head`; a clone
+    sets it), else ``refs/remotes/<remote>/main`` or ``.../master``. A repository with no
+    such remote at all reads its own ``refs/heads/main`` (or ``master``). A remote that is
+    configured but was never fetched is an error: the local branch is not its stand-in."""
+    head = git(["symbolic-ref", "-q", f"refs/remotes/{remote}/HEAD"], cwd=cwd,
+               check=False).strip()
+    remotes = git(["remote"], cwd=cwd).split()
+    if remote in remotes:
+        places = [head] if head else [f"refs/remotes/{remote}/{b}" for b in ("main", "master")]
+        hint = (f"`git fetch {remote}` (and `git remote set-head {remote} --auto`), or name "
+                "the branch that holds the policy with --policy-ref")
+    else:
+        places = ["refs/heads/main", "refs/heads/master"]
+        hint = "name the branch that holds the policy with --policy-ref"
+    found = _exact_refs(places, cwd=cwd)
+    if not found:
+        where = f"remote {remote!r}" if remote in remotes else f"no remote {remote!r}, and"
+        raise NotFound(f"cannot find the default branch: {where} has none of "
+                       f"{', '.join(places)}", hint=hint)
+    name, commit = next(iter(found.items()))
+    return Ref(name, commit or resolve(name, cwd=cwd))
+
+
+def is_ancestor(commit: str, of: str, *, cwd: Path) -> bool:
+    """Whether ``commit`` is reachable from ``of`` (or is it)."""
+    proc = subproc.run(["git", "merge-base", "--is-ancestor", commit, of], cwd=cwd,
+                       hint=GIT_HINT, check=False)
+    if proc.returncode not in (0, 1):
+        raise subproc.failure(["git", "merge-base", "--is-ancestor", commit, of],
+                              proc.returncode, proc.stderr, proc.stdout, hint=GIT_HINT)
+    return proc.returncode == 0
+
+
 def resolve(rev: str, *, cwd: Path) -> str:
     """Full commit id of ``rev``, any revision git understands (`main~2`, an abbreviated
     id): NotFound when it names no commit here, an MlgateError when a name in it is
