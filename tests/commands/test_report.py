@@ -23,6 +23,15 @@ from mlgate.render.text import fmt_value
 from tests.support.project import Project, make_project, sh
 
 F = "pipelines/tiny.yaml"
+# tiny is low risk; its roc_auc is below this floor
+FLOOR = """floors:
+  low:
+    every_environment:
+      gates:
+        - kind: threshold
+          metric: roc_auc
+          min: 0.99
+"""
 M = "eval/metrics.json"
 APPROVALS = {"authors": ["data-scientist"],
              "approvals": [{"state": "approved", "user": {"login": "risk-officer"},
@@ -314,7 +323,10 @@ def yaml_quote(text: str) -> str:
     return json.dumps(text)  # a JSON string is a YAML double-quoted scalar
 
 
-def test_a_new_model_is_judged_by_its_own_policy_and_says_so(tiny: Project, cli: Any) -> None:
+def test_a_new_model_is_judged_by_the_floor_of_its_tier_at_the_base(tiny: Project, cli: Any
+                                                                   ) -> None:
+    tiny.write("pipelines/_policy.yaml", FLOOR)
+    tiny.commit_all("a floor for low-risk models")
     tiny.git("checkout", "-q", "-b", "add-model")
     tiny.git("rm", "-q", F)
     tiny.git("commit", "-q", "-m", "no model declared yet")
@@ -322,12 +334,19 @@ def test_a_new_model_is_judged_by_its_own_policy_and_says_so(tiny: Project, cli:
     tiny.git("checkout", "-q", "HEAD~1", "--", F)
     tiny.commit_all("declare tiny")
     result = cli("report", "--base", "base-without-model", cwd=tiny.path)
-    assert result.code == 0, result.out + result.err
-    assert ("> **`tiny` is new:** there is no `pipelines/tiny.yaml` at `base-without-model`, "
-            "so it is judged by its own policy, which nobody has reviewed yet.") in result.out
+    assert result.code == 1, result.out + result.err
+    assert ("> **`tiny` is new:** there is no `pipelines/tiny.yaml` at `base-without-model` (a "
+            "new or renamed model), so it is judged by the floor for risk tier `low` in "
+            "`pipelines/_policy.yaml` at `base-without-model`, not by its own policy, which "
+            "nobody has reviewed yet.") in result.out
     assert "`pipelines/tiny.yaml` (a model's policy). This model is new;" in result.out
-    data = as_json(cli, tiny, "--base", "base-without-model", code=0)
-    assert (data["new_model"], data["policy"]["ref"]) == (True, "working tree")
+    data = as_json(cli, tiny, "--base", "base-without-model", code=1)
+    assert (data["new_model"], data["policy"]["ref"], data["policy"]["path"]) == (
+        True, "base-without-model", "pipelines/_policy.yaml")
+    assert data["policy"]["floor"] == ("new model: judged by the floor for risk tier low at "
+                                       "base-without-model")
+    assert [(r["gate"], r["passed"]) for r in data["decision"]["results"]] == [
+        ("threshold roc_auc", False)]
 
 
 def test_base_without_dvc_lock_or_metrics(tmp_path: Path, cli: Any) -> None:
@@ -469,7 +488,12 @@ def test_two_models_need_a_name(tiny: Project, cli: Any) -> None:
     assert (result.code, result.err) == (
         2, "2 models are declared: name the one to report on\n"
            "  hint: `mlgate report MODEL`, with MODEL one of other, tiny\n")
-    assert cli("report", "other", "--env", "staging", cwd=tiny.path).code == 1  # new, dirty
+    new = cli("report", "other", "--env", "staging", cwd=tiny.path)
+    assert (new.code, new.err) == (
+        2, "pipelines/other.yaml does not exist at refs/remotes/origin/main, and there is no "
+           "pipelines/_policy.yaml there: nothing reviewed can judge a new model\n"
+           "  hint: a new or renamed model is judged by the floor of its risk tier: add "
+           "pipelines/_policy.yaml with `floors:` to refs/remotes/origin/main first\n")
 
 
 def test_help_imports_nothing_heavy() -> None:

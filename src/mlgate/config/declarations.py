@@ -14,8 +14,10 @@ from typing import Any
 
 from mlgate.config import schema
 from mlgate.config.dvcfiles import DvcYaml, load_dvc_yaml
+from mlgate.config.floors import model_shortfalls
 from mlgate.config.metricsfile import lookup, parse_metrics
 from mlgate.config.model import Model, build_model
+from mlgate.config.repo_policy import RepoPolicy, read_workspace
 from mlgate.config.root import PIPELINES_DIR as PIPELINES_DIR
 from mlgate.config.root import declaration_paths as declaration_paths
 from mlgate.config.root import find_root as find_root  # re-exported, with the two above
@@ -185,7 +187,8 @@ def read_dvc_yaml(read: Reader) -> DvcYaml | None:
 
 def check_files(paths: Sequence[Path], root: Path, display: Callable[[Path], str]
                 ) -> tuple[list[Declaration], list[Problem]]:
-    """Load and fully check each file; every problem of every file."""
+    """Load and fully check each file, and each model against its floor in the repository
+    policy (`pipelines/_policy.yaml`); every problem of every file."""
     read = workspace_reader(root)
     dvc: DvcYaml | None = None
     dvc_error: list[Problem] = []
@@ -195,7 +198,14 @@ def check_files(paths: Sequence[Path], root: Path, display: Callable[[Path], str
         dvc_error = exc.problems
     decls: list[Declaration] = []
     problems: list[Problem] = list(dvc_error)
+    repo: RepoPolicy | None = None
+    try:
+        repo = read_workspace(root)
+    except InvalidFile as exc:
+        problems.extend(exc.problems)
     for path in paths:
+        if path.name.startswith("_"):  # the repository policy, checked above
+            continue
         shown = display(path)
         try:
             doc = load_file(str(path), shown)
@@ -205,10 +215,27 @@ def check_files(paths: Sequence[Path], root: Path, display: Callable[[Path], str
         except (InvalidFile, NotFound) as exc:
             problems.extend(exc.problems)
             continue
+        if model is not None and not found and repo is not None:
+            found = floor_problems(model, doc, repo)
         problems.extend(found)
         if model is not None and not found:
             decls.append(Declaration(model, doc))
     return decls, problems
+
+
+def floor_problems(model: Model, doc: Document, repo: RepoPolicy) -> list[Problem]:
+    """Each environment of ``model`` weaker than its tier's floor, at the environment."""
+    problems = []
+    for env, lacking in model_shortfalls(model, repo).items():
+        index = model.environment_names.index(env)
+        for line in lacking:
+            problems.append(_p(
+                doc, ["promotion", "environments", index],
+                f"environment {env!r} is weaker than the floor for risk tier "
+                f"{model.risk_tier} in {repo.source}: it lacks {line}",
+                f"a {model.risk_tier}-risk model's policy must contain its floor: add what "
+                "is missing, or change the floor in a reviewed change"))
+    return problems
 
 
 def load_model(root: Path, name: str, read: Reader | None = None) -> Model:

@@ -55,6 +55,7 @@ class RepoPolicy:
     records: Records = field(default_factory=Records)
     source: str = POLICY_FILE  # "pipelines/_policy.yaml" or "<ref>:pipelines/_policy.yaml"
     ref: str | None = None  # the fully qualified ref it was read at; None: the working tree
+    blob: str | None = None  # git blob id of the file, for the records that cite it
 
     def floor(self, tier: str) -> TierFloor | None:
         return self.floors.get(tier)
@@ -71,10 +72,10 @@ def parse(raw: bytes, shown: str, ref: str | None = None) -> RepoPolicy:
     problems = schema.validate(doc, "repo_policy") if doc.data is not None else []
     if problems:
         raise InvalidFile.from_problems(problems)
-    return _build(data, shown, ref)
+    return _build(data, shown, ref, git.blob_id(raw))
 
 
-def _build(data: dict[str, Any], shown: str, ref: str | None) -> RepoPolicy:
+def _build(data: dict[str, Any], shown: str, ref: str | None, blob: str) -> RepoPolicy:
     floors = {}
     for tier, raw in data.get("floors", {}).items():
         every = raw.get("every_environment")
@@ -85,7 +86,7 @@ def _build(data: dict[str, Any], shown: str, ref: str | None) -> RepoPolicy:
                 {**every, "name": "every_environment"}))
     records = data.get("records", {})
     return RepoPolicy(floors, Records(records.get("signed", False),
-                                      records.get("allowed_signers")), shown, ref)
+                                      records.get("allowed_signers")), shown, ref, blob)
 
 
 def read_workspace(root: Path) -> RepoPolicy | None:
@@ -105,7 +106,10 @@ def read_at(root: Path, ref: str) -> RepoPolicy | None:
     """The repository policy as it is at ``ref`` (resolved fully qualified; an ambiguous
     name is refused), or None when the file is not there."""
     resolved = git.resolve_ref(ref, cwd=root)
-    raw = git.RevReader(resolved.commit, cwd=root)(POLICY_FILE)
-    if raw is None:
-        return None
-    return parse(raw, f"{resolved.name}:{POLICY_FILE}", resolved.name)
+    return read_commit(root, resolved.commit, resolved.name)
+
+
+def read_commit(root: Path, commit: str, ref: str) -> RepoPolicy | None:
+    """The repository policy at ``commit``, which the caller resolved from ``ref``."""
+    raw = git.RevReader(commit, cwd=root)(POLICY_FILE)
+    return None if raw is None else parse(raw, f"{ref}:{POLICY_FILE}", ref)

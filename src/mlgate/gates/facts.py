@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mlgate.config import repo_policy
 from mlgate.config.declarations import (
     PIPELINES_DIR,
     Reader,
@@ -24,8 +25,10 @@ from mlgate.config.declarations import (
     workspace_reader,
 )
 from mlgate.config.dvcfiles import DvcLock, DvcYaml, parse_dvc_lock
+from mlgate.config.floors import judged_by_floor, model_shortfalls
 from mlgate.config.metricsfile import parse_metrics
 from mlgate.config.model import Model
+from mlgate.config.repo_policy import RepoPolicy
 from mlgate.config.stages import data_dependencies, gated_outputs, model_stages
 from mlgate.config.yamlio import load_bytes
 from mlgate.errors import MlgateError, NotFound, suggest
@@ -65,16 +68,24 @@ class PolicySource:
     model: Model
     ref: str  # "working tree" or the ref given to --policy-ref
     commit: str | None
-    blob: str | None  # git blob id of the declaration file
+    blob: str | None  # git blob id of the declaration file (of the floor's, for a new model)
     path: str
     # how the candidate's own copy differs from the one applied: "changes", "deletes" or None
     candidate_change: str | None = None
+    # a model the ref does not know: "new model: judged by the floor for risk tier ..."
+    floor: str | None = None
 
 
-def load_policy(name: str, cand: Candidate, policy_ref: str | None) -> PolicySource:
-    """The model declaration from ``policy_ref`` (via git) or from the candidate itself."""
+def load_policy(name: str, cand: Candidate, policy_ref: str | None, *,
+                env: str | None = None, new_model: bool = True) -> PolicySource:
+    """The model declaration from ``policy_ref`` (via git) or from the candidate itself.
+
+    From a ref, the repository policy there binds it too: a declaration weaker than its
+    tier's floor is refused, and a model the ref does not know is judged by its tier's
+    floor alone (with ``new_model``; without, it is refused)."""
     relpath = f"{PIPELINES_DIR}/{name}.yaml"
     cand_raw = cand.read(relpath)
+    repo: RepoPolicy | None = None
     if policy_ref is None:
         if cand_raw is None:
             raise MlgateError(f"no model named {name!r}", path=relpath,
@@ -83,28 +94,80 @@ def load_policy(name: str, cand: Candidate, policy_ref: str | None) -> PolicySou
     else:
         # resolved fully qualified: a tag named like the base, made by the change's own
         # code, must not hand the change its own policy
-        commit = git.resolve_ref(policy_ref, cwd=cand.root).commit
+        resolved = git.resolve_ref(policy_ref, cwd=cand.root)
+        commit = resolved.commit
+        repo = repo_policy.read_commit(cand.root, commit, policy_ref)
         found = git.RevReader(commit, cwd=cand.root)(relpath)
         if found is None:
-            raise MlgateError(f"{relpath} does not exist at {policy_ref}",
-                              hint=f"a new model has no policy at {policy_ref} yet: check it "
-                                   "without --policy-ref, and have the policy reviewed")
+            if not new_model:
+                raise MlgateError(f"{relpath} does not exist at {policy_ref}",
+                                  hint=f"only a model declared at {policy_ref} can be promoted: "
+                                       "merge its declaration there first")
+            return _judged_by_floor(name, cand, cand_raw, policy_ref, commit, repo, env)
         raw, ref = found, policy_ref
     shown = relpath if policy_ref is None else f"{policy_ref}:{relpath}"
+    model = _declaration(raw, shown, name, cand, own=policy_ref is None)
+    if repo is not None:
+        _check_floor(model, repo, shown)
+    blob = git.blob_id(raw)
+    change = None
+    if policy_ref is not None and cand_raw != raw:
+        change = "deletes" if cand_raw is None else "changes"
+    return PolicySource(model, ref, commit, blob, relpath, change)
+
+
+def _declaration(raw: bytes, shown: str, name: str, cand: Candidate, *, own: bool) -> Model:
     doc = load_bytes(raw, shown)
     model, problems = parse_declaration(doc, name)
     if model is not None and not problems:
         # a policy from another ref judges the candidate: a metric the candidate lacks is
         # that gate's failure (exit 1), not a fault in the declaration (exit 2)
         problems = cross_check(model, doc, read_dvc_yaml(cand.read), cand.read,
-                               metric_names=policy_ref is None)
+                               metric_names=own)
     if model is None or problems:
         raise MlgateError.from_problems(problems)
-    blob = git.blob_id(raw)
-    change = None
-    if policy_ref is not None and cand_raw != raw:
-        change = "deletes" if cand_raw is None else "changes"
-    return PolicySource(model, ref, commit, blob, relpath, change)
+    return model
+
+
+def _check_floor(model: Model, repo: RepoPolicy, shown: str) -> None:
+    lacking = model_shortfalls(model, repo)
+    if lacking:
+        env, lines = next(iter(lacking.items()))
+        raise MlgateError(
+            f"{shown}: environment {env!r} is weaker than the floor for risk tier "
+            f"{model.risk_tier} in {repo.source}: it lacks {'; '.join(lines)}",
+            hint="raise the model's policy to its floor on the default branch (`mlgate "
+                 "validate` lists what is missing)")
+
+
+def _judged_by_floor(name: str, cand: Candidate, cand_raw: bytes | None, policy_ref: str,
+                     commit: str, repo: RepoPolicy | None, env: str | None) -> PolicySource:
+    """A model that ``policy_ref`` does not know (new, or renamed): the candidate's own
+    declaration says what it is and its risk tier, and the floor of that tier at the ref
+    says what it must pass. Never its own gates: nobody has reviewed them yet."""
+    relpath = f"{PIPELINES_DIR}/{name}.yaml"
+    if cand_raw is None:
+        raise MlgateError(f"no model named {name!r}", path=relpath,
+                          hint="declare it in pipelines/<model>.yaml (`mlgate validate`)")
+    if repo is None:
+        raise MlgateError(
+            f"{relpath} does not exist at {policy_ref}, and there is no "
+            f"{repo_policy.POLICY_FILE} there: nothing reviewed can judge a new model",
+            hint=f"a new or renamed model is judged by the floor of its risk tier: add "
+                 f"{repo_policy.POLICY_FILE} with `floors:` to {policy_ref} first")
+    own = _declaration(cand_raw, relpath, name, cand, own=False)
+    model = judged_by_floor(own, repo)
+    wanted = env or (model.environment_names[-1] if model else None)
+    if model is None or wanted not in model.environment_names:
+        where = f"environment {wanted!r}" if model else "any of its environments"
+        raise MlgateError(
+            f"{name} is new at {policy_ref}, and the floor for risk tier {own.risk_tier} in "
+            f"{repo.source} sets nothing for {where}: nothing reviewed can judge it",
+            hint=f"add floors.{own.risk_tier}.every_environment (or .environments) to "
+                 f"{repo_policy.POLICY_FILE} at {policy_ref}")
+    return PolicySource(model, policy_ref, commit, repo.blob, repo_policy.POLICY_FILE,
+                        floor=f"new model: judged by the floor for risk tier "
+                              f"{own.risk_tier} at {policy_ref}")
 
 
 class RemoteAtRev:

@@ -60,7 +60,7 @@ def check(root: Path, name: str, env: str, *, rev: str | None, policy_ref: str |
         from mlgate.gates import facts
 
         cand = facts.candidate(root, rev)
-        source = facts.load_policy(name, cand, policy_ref)
+        source = facts.load_policy(name, cand, policy_ref, env=env)
         facts.check_environment(source.model, env)
         state = read_model(source.model.name, cwd=root)
     except BaseException:

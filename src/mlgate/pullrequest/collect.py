@@ -161,7 +161,7 @@ def _build(root: Path, name: str | None, base_ref: str | None, env: str | None,
     base = git.RevReader(base_commit, cwd=root)
     cand = facts.candidate(root, None)
     new_model = base(f"{PIPELINES_DIR}/{name}.yaml") is None
-    source = facts.load_policy(name, cand, None if new_model else base_ref)
+    source = facts.load_policy(name, cand, base_ref, env=env)
     model = source.model
     if env is not None:
         facts.check_environment(model, env)

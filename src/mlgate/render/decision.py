@@ -23,13 +23,16 @@ def context(decision: Decision, gathered: Gathered) -> dict[str, Any]:
         "environment": decision.environment,
         "candidate": {"rev": cand.rev, "commit": cand.commit, "label": cand.label},
         "policy": {"path": policy.path, "ref": policy.ref, "commit": policy.commit,
-                   "blob": policy.blob},
+                   "blob": policy.blob, "floor": policy.floor},
         "warnings": warnings(gathered),
     }
 
 
 def warnings(gathered: Gathered) -> list[str]:
     out = []
+    if gathered.policy.floor:
+        out.append(f"{gathered.policy.floor} ({gathered.policy.path}): its own policy has not "
+                   "been reviewed yet, so it does not judge it")
     if gathered.policy.candidate_change:
         out.append(f"the candidate {gathered.policy.candidate_change} {gathered.policy.path}; "
                    "the policy applied is the "

@@ -67,9 +67,11 @@ def warnings(report: Report, code: Callable[[str], str] = lambda s: f"`{s}`") ->
         out.append(f"**This change touches what decides promotions:** {kinds}. {applied}; "
                    "have the code owners review these files before merging.")
     if report.new_model:
-        out.append(f"**{code(report.model)} is new:** there is no {code(report.policy.path)} "
-                   f"at {base}, so it is judged by its own policy, which nobody has reviewed "
-                   "yet.")
+        out.append(f"**{code(report.model)} is new:** there is no "
+                   f"{code('pipelines/' + report.model + '.yaml')} at {base} (a new or renamed "
+                   f"model), so it is judged by the floor for risk tier "
+                   f"{code(str(report.policy.model.risk_tier))} in {code(report.policy.path)} "
+                   f"at {base}, not by its own policy, which nobody has reviewed yet.")
     return out
 
 

@@ -33,7 +33,7 @@ def as_dict(report: Report) -> dict[str, Any]:
                  "uncommitted_changes": report.head_dirty},
         "new_model": report.new_model,
         "policy": {"path": policy.path, "ref": policy.ref, "commit": policy.commit,
-                   "blob": policy.blob},
+                   "blob": policy.blob, "floor": policy.floor},
         "incumbent": None if inc is None else {
             "environment": inc.environment, "version": inc.version, "commit": inc.commit,
             "tag": inc.tag, "since": inc.since.isoformat(), "metrics_from": inc.metrics_from},

@@ -18,11 +18,19 @@ END = "<!-- END yaml-reference -->"
 
 
 def _resolve(schema: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    """``node``, or what its `$ref` names: in ``schema``, or in another packaged schema
+    (`model.schema.json#/$defs/...`); a description beside the `$ref` wins."""
     ref = node.get("$ref")
-    if isinstance(ref, str) and ref.startswith("#/$defs/"):
-        resolved: dict[str, Any] = schema["$defs"][ref.removeprefix("#/$defs/")]
-        return resolved
-    return node
+    if not isinstance(ref, str) or "#/" not in ref:
+        return node
+    name, _, pointer = ref.partition("#/")
+    target: Any = load_schema(name.removesuffix(".schema.json")) if name else schema
+    for step in pointer.split("/"):
+        target = target[step]
+    resolved: dict[str, Any] = dict(target)
+    if "description" in node:
+        resolved["description"] = node["description"]
+    return resolved
 
 
 def _type(schema: dict[str, Any], node: dict[str, Any]) -> str:
@@ -61,9 +69,13 @@ def _rows(schema: dict[str, Any], node: dict[str, Any], prefix: str,
         rows.append((f"`{path}`", _type(schema, child), "yes" if key in required else "",
                      desc + (f" ({extra})" if extra else "")))
         items = child.get("items", {})
+        each = child.get("additionalProperties")
         if child.get("type") == "object" and "properties" in child:
             _rows(schema, child, path + ".", rows)
-        elif isinstance(items, dict) and items.get("$ref") not in (None, "#/$defs/gate"):
+        elif "x-key" in child and isinstance(each, dict):  # a mapping keyed by names
+            _rows(schema, {"properties": {f"<{child['x-key']}>": each}}, path + ".", rows)
+        elif isinstance(items, dict) and items.get("$ref") not in (
+                None, "#/$defs/gate", "model.schema.json#/$defs/gate"):
             _rows(schema, items, path + "[].", rows)
 
 
@@ -89,7 +101,11 @@ def render() -> str:
         _rows(schema, gate, "", gate_rows)
         gate_rows = [r for r in gate_rows if r[0] not in ("`kind`", "`name`")]
         lines += (_table(gate_rows) if gate_rows else ["(no keys besides `kind`)"]) + [""]
-    lines.append(END)
+    policy = load_schema("repo_policy")
+    lines += ["### `pipelines/_policy.yaml`", "", policy["description"], ""]
+    rows = []
+    _rows(policy, policy, "", rows)
+    lines += _table(rows) + ["", END]
     return "\n".join(lines)
 
 
