@@ -71,6 +71,11 @@ def _registry_change(p: argparse.ArgumentParser) -> None:
     p.add_argument("--push", action="store_true",
                    help="push tags and ledger in one atomic push (and record refusals)")
     p.add_argument("--remote", default="origin", help="git remote to push to (default: origin)")
+    p.add_argument("--policy-ref", metavar="REF",
+                   help="read the policy (and pipelines/_policy.yaml) at this ref, which must "
+                   "reach the commit (default: the remote's default branch, "
+                   "refs/remotes/REMOTE/HEAD's target, else its main or master; with no such "
+                   "remote, refs/heads/main or master)")
     p.add_argument("--dry-run", action="store_true", help="evaluate and show; write nothing")
     _format(p)
 

@@ -133,6 +133,7 @@ def test_no_regression_compares_with_what_the_registry_deploys(tiny: Project, cl
                                "        - kind: no_regression\n          metric: roc_auc\n"
                                "          tolerance: 0.0\n", 1))
     tiny.commit_all("staging must not regress")
+    tiny.push_main()
     tiny.dvc("push", "-q")
     assert cli("promote", "tiny", "--env", "staging", cwd=tiny.path).code == 0
     params = (tiny.path / "params.yaml").read_text()

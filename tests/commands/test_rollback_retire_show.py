@@ -28,6 +28,7 @@ def promote_new_version(project: Project, cli: Any, quality: float) -> None:  # 
     project.write("params.yaml", params.replace(old, f"  quality: {quality}"))
     project.dvc("repro", "-q")
     project.commit_all(f"quality {quality}")
+    project.push_main()
     project.dvc("push", "-q")
     result = cli("promote", "tiny", "--env", "staging", "--push", cwd=project.path)
     assert result.code == 0, result.out + result.err
@@ -174,6 +175,7 @@ def test_rollback_refused_by_its_gates_is_recorded_with_push(registry_repo: Proj
         "            metric: roc_auc\n            min: 0.999\n    - name: production\n")
     policy.write_text(text)
     work.commit_all("stricter rollback gates")
+    work.push_main()  # the policy that judges a rollback is the default branch's
     tags_before = work.git("tag", "--list")
     result = cli("rollback", "tiny", "--env", "staging", "--reason", "try", "--push",
                  cwd=work.path)

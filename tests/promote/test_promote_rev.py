@@ -169,6 +169,7 @@ def test_no_dvc_remote_at_rev(pushed_tiny: Project, cli: Cli, tmp_path: Path) ->
     (repo.path / ".dvc" / "config.local").write_text("")
     repo.dvc("remote", "remove", "local")
     repo.commit_all("no DVC remote")
+    repo.push_main()
     code, data = promote(cli, repo, "--rev", "HEAD", "--dry-run")
     assert code == 1
     row = remote_gate(data)

@@ -48,6 +48,11 @@ class Project:
     def dvc(self, *args: str) -> str:
         return dvc(*args, cwd=self.path)
 
+    def push_main(self) -> None:
+        """Put HEAD on origin's main, as merging a change does: promote, rollback and
+        retire read the policy there and take only commits it reaches."""
+        self.git("push", "-q", "origin", "HEAD:main")
+
     def commit_all(self, message: str) -> str:
         self.git("add", "-A")
         self.git("commit", "-q", "-m", message)

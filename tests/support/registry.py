@@ -66,9 +66,13 @@ def mlgate(*args: str, cwd: Path, env: dict[str, str] | None = None) -> Run:
 
 
 def new_candidate(project: Project, note: str) -> str:
-    """A new commit whose outputs are unchanged (and so already in the DVC remote)."""
+    """A new commit whose outputs are unchanged (and so already in the DVC remote), merged
+    into origin's main (on top of what other clones merged) as promotion requires."""
+    project.git("pull", "-q", "--ff-only", "--no-rebase", "origin", "main")
     project.write("NOTES.md", note + "\n")
-    return project.commit_all(note)
+    commit = project.commit_all(note)
+    project.push_main()
+    return commit
 
 
 def sha256_file(path: Path) -> str:

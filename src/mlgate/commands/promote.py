@@ -21,9 +21,9 @@ from mlgate.render.registry_text import exit_code, render_result
 
 def main(*, model: str, env: str, rev: str | None, version: str | None,
          approvals: str | None, reason: str | None, push: bool, dry_run: bool, fmt: str,
-         remote: str) -> int:
+         remote: str, policy_ref: str | None = None) -> int:
     result = promote_model(find_root(), model, env, rev=rev, version=version,
                            approvals=approvals, reason=reason, push=push, dry_run=dry_run,
-                           remote=remote, now=datetime.now(UTC))
+                           remote=remote, now=datetime.now(UTC), policy_ref=policy_ref)
     print(render_result(result, fmt, dry_run=dry_run))
     return exit_code(result)

@@ -17,6 +17,7 @@ from mlgate.config.declarations import read_dvc_yaml
 from mlgate.config.stages import model_stages
 from mlgate.errors import MlgateError
 from mlgate.gates import facts, judge
+from mlgate.plumbing import git
 from mlgate.plumbing.dvc import DvcStatus
 from mlgate.promote import retry
 from mlgate.promote.approvals import ApprovalFile, read_approvals
@@ -27,11 +28,36 @@ from mlgate.registry.state import Deployment, ModelState, read_model, read_regis
 from mlgate.registry.tags import Action, TagName
 
 
+def policy_ref_of(root: Path, given: str | None, remote: str) -> git.Ref:
+    """Where promote, rollback and retire read the policy: ``given`` (fully qualified, an
+    ambiguous name refused), else the default branch of ``remote``
+    (:func:`mlgate.plumbing.git.default_branch`)."""
+    return git.resolve_ref(given, cwd=root) if given else git.default_branch(remote, cwd=root)
+
+
+def require_merged(root: Path, commit: str, ref: git.Ref, source: facts.PolicySource,
+                   env: str, what: str) -> None:
+    """Refuse ``commit`` unless ``ref`` reaches it, or the policy there lets ``env`` take
+    unmerged commits (`allow_unmerged: true`): what was never merged was never reviewed."""
+    declared = source.model.environment(env)
+    if (declared is not None and declared.allow_unmerged) or \
+            git.is_ancestor(commit, ref.commit, cwd=root):
+        return
+    raise MlgateError(
+        f"{what} (commit {commit[:12]}) is not on {ref.name}, where the policy is read: "
+        "an unmerged commit cannot be promoted",
+        hint=f"merge it into {ref.name} first (and `git fetch`), or name the branch that "
+             f"holds it with --policy-ref; an environment that must take unmerged commits "
+             f"says `allow_unmerged: true` in {source.path} at {ref.name}")
+
+
 def promote_model(root: Path, name: str, env: str, *, rev: str | None, version: str | None,
                   approvals: str | None, reason: str | None, push: bool, dry_run: bool,
-                  remote: str, now: datetime) -> Outcome | Deployment:
-    """`mlgate promote`: the candidate (the working tree, or ``rev``) judged by its policy
-    and, on a pass, registered and assigned, with retries when a push loses a race. A
+                  remote: str, now: datetime, policy_ref: str | None = None
+                  ) -> Outcome | Deployment:
+    """`mlgate promote`: the candidate (the working tree, or ``rev``) judged by the policy
+    at ``policy_ref`` (default: the remote's default branch), which must reach it, and, on
+    a pass, registered and assigned, with retries when a push loses a race. A
     stay that already serves the candidate's commit in ``env`` is returned as it is: a
     rerun after a crash, or a concurrent run that won with this very commit, makes one
     promotion and one record."""
@@ -39,8 +65,11 @@ def promote_model(root: Path, name: str, env: str, *, rev: str | None, version: 
     commit = cand.commit
     if commit is None:
         raise MlgateError("the repository has no commits", hint="commit the pipeline first")
-    source = facts.load_policy(name, cand, None)
+    ref = policy_ref_of(root, policy_ref, remote)
+    source = facts.load_policy(name, cand, ref.name, new_model=False)
     facts.check_environment(source.model, env)
+    require_merged(root, commit, ref, source, env,
+                   rev or "the working tree's HEAD")
 
     def attempt() -> Outcome | Deployment | None:
         serving = already_serving(root, name, env, commit)
@@ -54,16 +83,19 @@ def promote_model(root: Path, name: str, env: str, *, rev: str | None, version: 
 
 def reassign_model(action: str, root: Path, name: str, env: str, *, to: str | None,
                    reason: str, approvals: str | None, push: bool, dry_run: bool,
-                   remote: str, now: datetime) -> Outcome | Deployment:
-    """`mlgate rollback` and `mlgate retire`: the policy comes from HEAD, so today's rules
-    judge a return to an older version."""
-    head = facts.candidate(root, "HEAD")
-    source = facts.load_policy(name, head, None)
+                   remote: str, now: datetime, policy_ref: str | None = None
+                   ) -> Outcome | Deployment:
+    """`mlgate rollback` and `mlgate retire`: the policy comes from ``policy_ref``
+    (default: the remote's default branch), so today's reviewed rules judge a return to an
+    older version, and a rollback's version must be on that branch."""
+    ref = policy_ref_of(root, policy_ref, remote)
+    at_ref = facts.candidate(root, ref.commit)
+    source = facts.load_policy(name, at_ref, ref.name, new_model=False)
     facts.check_environment(source.model, env)
     return retry.run(
-        lambda: reassign(head, source, env, action=action, to_version=to, reason=reason,
+        lambda: reassign(at_ref, source, env, action=action, to_version=to, reason=reason,
                          approvals_path=approvals, push=push, dry_run=dry_run, remote=remote,
-                         now=now),
+                         now=now, ref=ref),
         root=root, push=push, dry_run=dry_run, remote=remote)
 
 
@@ -150,7 +182,8 @@ def previous_version(state: ModelState, env: str, current: str | None) -> str | 
 
 def reassign(cand: facts.Candidate, source: facts.PolicySource, env: str, *, action: str,
              to_version: str | None, reason: str, approvals_path: str | None, push: bool,
-             dry_run: bool, remote: str, now: datetime) -> Outcome | None:
+             dry_run: bool, remote: str, now: datetime, ref: git.Ref | None = None
+             ) -> Outcome | None:
     """Rollback (assign an earlier version again) or retire (unassign): recorded like a
     promotion, with the environment's rollback gates (and approval, when the policy asks
     for one) and the version's objects in the DVC remote for a rollback. Both need a
@@ -194,6 +227,8 @@ def reassign(cand: facts.Candidate, source: facts.PolicySource, env: str, *, act
         target_commit = registered.commit
         names = [(TagName(model.name, Action.ASSIGN, env=env, counter=counter), target_commit)]
     target = facts.candidate(root, target_commit)
+    if action == "rollback" and ref is not None:
+        require_merged(root, target_commit, ref, source, env, f"v{target_version}")
     if action == "rollback":
         # what a deploy will pull: never point an environment back at data nobody can get
         in_remote = judge.RemoteCheck(

@@ -55,7 +55,11 @@ def render(outcome: Outcome, fmt: str) -> str:
     if outcome.dry_run and outcome.passed:
         verb = "would be " + verb
     version = f" v{outcome.version}" if outcome.version else ""
-    lines = [f"{outcome.model}{version} -> {outcome.environment}: {verb}", ""]
+    lines = [f"{outcome.model}{version} -> {outcome.environment}: {verb}"]
+    policy = outcome.record["predicate"].get("policy") if outcome.record else None
+    if isinstance(policy, dict):  # which rules judged it: the default branch's, by name
+        lines.append(f"policy: {policy.get('path')} at {policy.get('ref')}")
+    lines.append("")
     if outcome.decision is not None and outcome.decision.results:
         rows = [(r.gate, fmt_value(r.observed), r.expected, "pass" if r.passed else "FAIL",
                  r.why) for r in outcome.decision.results]
