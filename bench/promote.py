@@ -176,6 +176,8 @@ def new_candidate(work: Path, n: int) -> None:
     (work / "NOTES.md").write_text(f"candidate {n}\n")
     git("add", "NOTES.md", cwd=work)
     git("commit", "-q", "-m", f"candidate {n}", cwd=work)
+    # merged, as promote requires: the default branch (origin's main) must reach it
+    git("push", "-q", "origin", "HEAD:main", cwd=work)
 
 
 def median_wall(make: Callable[[int], list[str]], cwd: Path, runs: int,

@@ -21,6 +21,7 @@ def promoted(tiny: Project, cli: Any, tmp_path: Path, monkeypatch: pytest.Monkey
     """tiny, declaring a deploy command, promoted to staging (tag tiny#staging#1)."""
     tiny.write("pipelines/tiny.yaml", (tiny.path / "pipelines/tiny.yaml").read_text() + DEPLOY)
     tiny.commit_all("deploy command")
+    tiny.push_main()
     tiny.dvc("push", "-q")
     result = cli("promote", "tiny", "--env", "staging", "--push", cwd=tiny.path)
     assert result.code == 0, result.out + result.err

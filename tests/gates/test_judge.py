@@ -59,6 +59,7 @@ def rows(results: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
 def test_check_report_and_promote_judge_alike(tiny: Any, cli: Any, tmp_path: Path) -> None:
     tiny.write("pipelines/tiny.yaml", POLICY)
     tiny.commit_all("a policy with every gate kind that reads the candidate")
+    tiny.push_main()
     tiny.dvc("push", "-q")
     approvals = tmp_path / "approvals.json"
     approvals.write_text(json.dumps({"author": "dana", "approvals": [
@@ -71,6 +72,7 @@ def test_check_report_and_promote_judge_alike(tiny: Any, cli: Any, tmp_path: Pat
     params.write_text(params.read_text().replace("seed: 3", "seed: 4"))
     tiny.dvc("repro", "-q")
     tiny.commit_all("a new candidate")
+    tiny.push_main()
     tiny.dvc("push", "-q")
     done = cli("promote", "tiny", "--env", "staging", cwd=tiny.path)
     assert done.code == 0, done.out + done.err

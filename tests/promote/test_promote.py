@@ -261,7 +261,7 @@ def test_record_contents(repo: Project, cli: Cli, monkeypatch: pytest.MonkeyPatc
         "params": {"params.yaml": {"train": {"seed": 3, "quality": 0.8, "rows": 400}}},
         "data": [{"path": "data/input.csv", "md5": data_dep.md5}],
         "metrics": metrics,
-        "policy": {"path": "pipelines/tiny.yaml", "ref": "working tree", "commit": head,
+        "policy": {"path": "pipelines/tiny.yaml", "ref": "refs/remotes/origin/main", "commit": head,
                    "blob": policy_blob},
         "ci": {"repository": "acme/credit", "run_id": "812", "run_attempt": "2",
                "actor": "release-bot", "event": "workflow_dispatch",

@@ -105,7 +105,7 @@ def render() -> str:
     lines += ["### `pipelines/_policy.yaml`", "", policy["description"], ""]
     rows = []
     _rows(policy, policy, "", rows)
-    lines += _table(rows) + ["", END]
+    lines += [*_table(rows), "", END]
     return "\n".join(lines)
 
 
