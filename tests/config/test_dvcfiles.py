@@ -37,6 +37,7 @@ def run_bad(cli: Cli, repo: Project, path: str, content: str | bytes, *args: str
     target.write_bytes(content if isinstance(content, bytes) else content.encode())
     if repo.git("status", "--porcelain"):  # the same content for the next verb
         repo.commit_all(f"an odd {path}")
+        repo.push_main()  # merged: promote reads only what the default branch reaches
     before = (all_refs(repo.path), sorted(p.name for p in repo.path.iterdir()))
     result = cli(*args, cwd=repo.path)
     assert result.code == 2, result.err + result.out

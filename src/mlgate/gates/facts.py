@@ -96,8 +96,13 @@ def load_policy(name: str, cand: Candidate, policy_ref: str | None, *,
         # code, must not hand the change its own policy
         resolved = git.resolve_ref(policy_ref, cwd=cand.root)
         commit = resolved.commit
-        repo = repo_policy.read_commit(cand.root, commit, policy_ref)
-        found = git.RevReader(commit, cwd=cand.root)(relpath)
+        # both in one `git cat-file`: the declaration and the floor that binds it
+        own, floor = git.cat_files([f"{commit}:{relpath}",
+                                    f"{commit}:{repo_policy.POLICY_FILE}"], cwd=cand.root)
+        found = None if own is None else own.data
+        if floor is not None:
+            repo = repo_policy.parse(floor.data, f"{policy_ref}:{repo_policy.POLICY_FILE}",
+                                     policy_ref)
         if found is None:
             if not new_model:
                 raise MlgateError(f"{relpath} does not exist at {policy_ref}",
