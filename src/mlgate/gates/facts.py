@@ -102,7 +102,7 @@ def load_policy(name: str, cand: Candidate, policy_ref: str | None, *,
         found = None if own is None else own.data
         if floor is not None:
             repo = repo_policy.parse(floor.data, f"{policy_ref}:{repo_policy.POLICY_FILE}",
-                                     policy_ref)
+                                     resolved.name)
         if found is None:
             if not new_model:
                 raise MlgateError(f"{relpath} does not exist at {policy_ref}",
