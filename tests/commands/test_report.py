@@ -345,7 +345,8 @@ def test_a_new_model_is_judged_by_the_floor_of_its_tier_at_the_base(tiny: Projec
         True, "base-without-model", "pipelines/_policy.yaml")
     assert data["policy"]["floor"] == ("new model: judged by the floor for risk tier low at "
                                        "base-without-model")
-    assert [(r["gate"], r["passed"]) for r in data["gates"] if not r["at_promotion"]] == [
+    assert [(r["gate"], r["passed"]) for r in data["environments"][0]["gates"]
+                                              if not r["at_promotion"]] == [
         ("threshold roc_auc", False)]
 
 

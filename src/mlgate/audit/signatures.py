@@ -25,20 +25,15 @@ from mlgate.plumbing import git, subproc
 
 _SIGNATURE = re.compile(r"^-----BEGIN (PGP|SSH) SIGNATURE-----$", re.MULTILINE)
 _BATCH = 500  # tags per `git verify-tag`, well within any command-line limit
-DEFAULT_BRANCHES = ("refs/remotes/origin/main", "refs/heads/main")
 
 
 def default_branch(root: Path) -> git.Ref | None:
-    """The default branch, fully qualified: origin's HEAD when a clone set it, else
-    origin's main, else the local main; None when there is none of them."""
-    head = git.git(["symbolic-ref", "--quiet", "refs/remotes/origin/HEAD"], cwd=root,
-                   check=False).strip()
-    for name in ([head] if head else []) + list(DEFAULT_BRANCHES):
-        try:
-            return git.resolve_ref(name, cwd=root)
-        except NotFound:
-            continue
-    return None
+    """The default branch, fully qualified (:func:`mlgate.plumbing.git.default_branch` of
+    origin); None when there is none."""
+    try:
+        return git.default_branch("origin", cwd=root)
+    except NotFound:
+        return None
 
 
 def required(root: Path) -> tuple[RepoPolicy, git.Ref] | None:
