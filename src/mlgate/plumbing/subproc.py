@@ -40,9 +40,11 @@ def run(
     input_bytes: bytes | None = None,
     env: Mapping[str, str] | None = None,
     capture: bool = True,
+    inherit: bool = True,
 ) -> subprocess.CompletedProcess[bytes]:
     """Run a command. ``capture=False`` streams its output to our stderr (stdout stays
-    for mlgate's own report, e.g. JSON) where that is a real file, else relays it after."""
+    for mlgate's own report, e.g. JSON) where that is a real file, else relays it after.
+    ``env`` adds to mlgate's own environment, or with ``inherit=False`` is the whole of it."""
     target = None if capture else _stderr_fd()
     piped = capture or target is None
     try:
@@ -52,7 +54,7 @@ def run(
             input=input_bytes,
             stdout=subprocess.PIPE if piped else target,
             stderr=subprocess.PIPE if piped else target,
-            env=child_env(env),
+            env=child_env(env) if inherit else dict(env or {}),
             check=False,
         )
     except FileNotFoundError:
