@@ -185,8 +185,9 @@ def test_gate_rows_are_the_ones_check_gives(tiny: Project, cli: Any) -> None:
     assert check.code == 0, check.out + check.err
     rows = [{k: v for k, v in r.items() if k != "at_promotion"} for r in data["gates"]]
     assert rows == json.loads(check.out)["results"]
-    assert [r["kind"] for r in rows] == ["reproducible", "threshold", "confidence", "slices"]
-    assert rows[2]["details"] and rows[3]["details"]
+    assert [r["kind"] for r in rows] == ["recomputed", "reproducible", "threshold",
+                                         "confidence", "slices"]
+    assert rows[3]["details"] and rows[4]["details"]
 
 
 def write_parquet(path: Path, columns: dict[str, list[Any]]) -> None:
@@ -282,14 +283,14 @@ def test_base_without_dvc_lock_or_metrics(tmp_path: Path, cli: Any) -> None:
     assert "> - `main` has no eval/metrics.json: no base metrics to compare with." in out
     assert f"| `roc_auc` | {num(head['roc_auc'])} | — | new |" in out
     assert "| `data/input.csv` | added | — → 5.7 kB | — → 400 | 3 columns |" in out
-    assert "- `src/train.py` (added)" in out
+    assert "- `src/evaluate.py` (added)" in out
 
 
 def test_only_code_changed(tiny: Project, cli: Any) -> None:
     before = metrics(tiny)
     tiny.git("checkout", "-q", "-b", "noisier")
-    code = (tiny.path / "src/train.py").read_text()
-    tiny.write("src/train.py", code.replace("rng.gauss(0, 1)", "rng.gauss(0, 2)"))
+    code = (tiny.path / "src/evaluate.py").read_text()
+    tiny.write("src/evaluate.py", code.replace("rng.gauss(0, 1)", "rng.gauss(0, 2)"))
     tiny.dvc("repro", "-q")
     tiny.commit_all("more noise")
     after = metrics(tiny)
@@ -298,23 +299,25 @@ def test_only_code_changed(tiny: Project, cli: Any) -> None:
     out = result.out
     assert "**Params:** none of the model's params changed against `main`." in out
     assert "**Data:** no data dependency changed against `main`." in out
-    assert "<summary><b>Code</b>: 1 dependency changed</summary>\n\n- `src/train.py` " \
+    assert "<summary><b>Code</b>: 1 dependency changed</summary>\n\n- `src/evaluate.py` " \
            "(modified)\n" in out
     assert (f"| `roc_auc` | {num(after['roc_auc'])} | {num(before['roc_auc'])} | "
             f":red_circle: {diff(after['roc_auc'], before['roc_auc'])} |") in out
 
 
 def test_a_change_not_reproduced_says_what_to_run(tiny: Project, cli: Any) -> None:
-    code = (tiny.path / "src/train.py").read_text()
-    tiny.write("src/train.py", code.replace("rng.gauss(0, 1)", "rng.gauss(0, 2)"))
+    code = (tiny.path / "src/evaluate.py").read_text()
+    tiny.write("src/evaluate.py", code.replace("rng.gauss(0, 1)", "rng.gauss(0, 2)"))
     result = cli("report", "--base", "main", "--env", "staging", cwd=tiny.path)
     assert result.code == 1
-    assert ("> - The pipeline is not up to date with its inputs (train (changed deps: "
-            "src/train.py modified)): the metrics shown may be stale. Run `mlgate run tiny`, "
+    assert ("> - The pipeline is not up to date with its inputs (evaluate (changed deps: "
+            "src/evaluate.py modified)): the metrics shown may be stale. Run `mlgate run tiny`, "
             "then commit dvc.lock and eval/metrics.json.") in result.out
     assert "with uncommitted changes" in result.out
+    # the working tree is what is re-run: its metrics differ from the committed ones
     assert result.out.splitlines()[0].startswith(
-        "### :x: `tiny` would fail `staging`: uncommitted changes: src/train.py")
+        "### :x: `tiny` would fail `staging`: eval/metrics.json: accuracy committed ")
+    assert "; uncommitted changes: src/evaluate.py" in result.out.splitlines()[0]
 
 
 def test_metrics_missing_at_head_says_what_to_run(tiny: Project, cli: Any) -> None:
@@ -323,12 +326,10 @@ def test_metrics_missing_at_head_says_what_to_run(tiny: Project, cli: Any) -> No
     assert result.code == 1
     lines = result.out.splitlines()
     assert lines[0] == ("### :x: `tiny` would fail `production`: eval/metrics.json is missing "
-                        "at working tree: run the pipeline (`mlgate run tiny`)")
-    assert ("**No metrics in the working tree:** eval/metrics.json is missing at working "
-            "tree: run the pipeline (`mlgate run tiny`); then commit the metrics file and "
-            "dvc.lock.") in result.out
+                        "at working tree: run the pipeline (`mlgate run tiny`) and commit it")
+    # the metrics shown and judged are the recomputed ones: the model is main's
     base = metrics(tiny, "main")
-    assert f"| `roc_auc` | — | {num(base['roc_auc'])} | — |" in result.out
+    assert f"| `roc_auc` | {num(base['roc_auc'])} | {num(base['roc_auc'])} | " in result.out
 
 
 def test_a_huge_change_fits_a_github_comment(tiny: Project, cli: Any, tmp_path: Path) -> None:
@@ -576,3 +577,4 @@ def test_base_data_missing_from_the_cache(tmp_path: Path, cli: Any) -> None:
     assert "| 300 → 1,500 (+1,200) | added `age` |" in result.out
     assert "| 3 → 5 (+2) | added `c`; removed `b` |" in result.out
     assert "not in the local DVC cache" not in result.out
+

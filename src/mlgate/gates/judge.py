@@ -1,10 +1,11 @@
 """The one judging path: `check`, `report`, `promote` and `rollback` all judge here.
 
 A candidate is judged in one order, whoever asks: the environment's policy (for a
-promotion, with the gates it always needs: :func:`with_required_gates`), the predictions
-read once, the
-gates computed from them alone (a 1,000-resample bootstrap, slices) judged while `dvc
-status` runs, every other fact gathered, the registry's facts added (incumbents, the
+promotion, with the gates it always needs: :func:`with_required_gates`), the metrics and
+predictions recomputed by re-running the stages that write them
+(:mod:`mlgate.gates.recompute`, while `dvc status` runs; never the committed files), the
+gates computed from the predictions alone (a 1,000-resample bootstrap, slices), every
+other fact gathered, the registry's facts added (incumbents, the
 history of each environment, the candidate's version), and the pure
 :func:`mlgate.gates.policy.evaluate`. Evidence only a promotion has (who approved it, the
 DVC remote's answer) is passed in; a caller that has none gets the same rows, judged
@@ -20,8 +21,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mlgate.config.declarations import read_dvc_yaml
 from mlgate.config.model import Model, ReproducibleGate
 from mlgate.errors import CommandFailed, NotFound
+from mlgate.gates.recompute import recompute
 from mlgate.plumbing.dvc import DvcStatus
 from mlgate.registry.state import ModelState, read_model
 
@@ -82,12 +85,21 @@ def judge(cand: facts.Candidate, source: facts.PolicySource, env: str, *,
 
     model = with_required_gates(source.model, env) if promotion else source.model
     source = dataclasses.replace(source, model=model)
+    recomputed = None
     try:
-        predictions = facts.read_predictions(model, cand, facts.read_lock(cand))
+        lock = facts.read_lock(cand)
+        if action == "promote":  # a rollback brings back what was judged when promoted
+            recomputed = recompute(cand, model, read_dvc_yaml(cand.read), lock)
+            predictions = facts.recomputed_predictions(model, recomputed.predictions,
+                                                       recomputed.error)
+        else:
+            predictions = facts.read_predictions(model, cand, lock)
         early_rows = (judge_predictions(cand, source, env, predictions, now)
                       if action == "promote" else {})
-        gathered = facts.gather(cand, source, now=now, every_stage=early,
-                                predictions=predictions)
+        gathered = facts.gather(
+            cand, source, now=now, every_stage=early, predictions=predictions,
+            recomputed=None if recomputed is None else (recomputed.metrics or {},
+                                                      recomputed.error))
     finally:
         if early is not None:
             early.cancel()
@@ -99,6 +111,8 @@ def judge(cand: facts.Candidate, source: facts.PolicySource, env: str, *,
     decision = policy.evaluate(model, env, judged, action=action)
     results = tuple(early_rows.get(r.index, r) if r.kind in PREDICTION_GATES else r
                     for r in decision.results)
+    if recomputed is not None:
+        results = (recomputed.row, *results)
     if remote is not None:
         results = (*results, remote_row(remote))
     decision = dataclasses.replace(decision, results=results,

@@ -148,7 +148,8 @@ def _build(root: Path, name: str | None, base_ref: str | None, env: str | None,
     head_lock, base_lock = facts.read_lock(cand), _at_base(_lock, base)
     stages = _union(model_stages(model, head_dvc), model_stages(model, base_dvc))
     params = params_changes(cand.read, base, base_ref, stages, head_dvc, base_dvc)
-    deps = dependency_changes(root, head_lock, base_lock, stages, head_dvc, base)
+    deps = [d for d in dependency_changes(root, head_lock, base_lock, stages, head_dvc, base)
+            if d.path != model.artifact]  # the model itself: what the change made, not data
     state = read_model(name, cwd=root)
     incumbent, incumbent_metrics = incumbent_of(root, model, state, env)
     base_metrics, missing = metrics_at(model, base)
