@@ -100,7 +100,10 @@ def plan(model: Model, dvc_yaml: DvcYaml | None) -> list[str]:
             reads_model = training.name in [s.name for s in dvc_yaml.upstream(stage.name)]
             if stage.name != training.name and reads_model and stage.name not in stages:
                 stages.append(stage.name)
-    return stages
+    # `--single-item` runs the stages in the order given: the pipeline's own order, each
+    # after what it depends on, else in dvc.yaml's order
+    order = [s.name for top in dvc_yaml.stages for s in dvc_yaml.upstream(top.name)]
+    return sorted(stages, key=order.index)
 
 
 def recompute(cand: Candidate, model: Model, dvc_yaml: DvcYaml | None, lock: DvcLock | None
