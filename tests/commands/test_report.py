@@ -578,3 +578,80 @@ def test_base_data_missing_from_the_cache(tmp_path: Path, cli: Any) -> None:
     assert "| 3 → 5 (+2) | added `c`; removed `b` |" in result.out
     assert "not in the local DVC cache" not in result.out
 
+
+REWIRED = """\
+stages:
+  train:
+    cmd: python src/train.py
+    deps: [src/train.py, data/input.csv]
+    params: [train]
+    outs: [model/model.bin]
+  evaluate:
+    cmd: python src/evaluate.py && rm eval/metrics.json
+    deps: [src/evaluate.py, model/model.bin, data/input.csv]
+    outs: [eval/predictions.csv]
+  publish:
+    cmd: cp fake.json eval/metrics.json
+    deps: [fake.json{more}]
+    metrics:
+      - eval/metrics.json: {{cache: false}}
+"""
+
+
+@pytest.mark.parametrize("reads_model", [False, True])
+def test_a_rewired_pipeline_is_a_caution_and_fails_when_it_can(
+        tiny: Project, cli: Any, reads_model: bool) -> None:
+    """The attack: a stage copying a committed JSON over the metrics file. Checked by the
+    base's policy, it fails `metrics recomputed` when the stage does not read the model;
+    when it does, the re-run copies the same JSON, and only the caution (a reviewer) is
+    left to stop it."""
+    tiny.git("checkout", "-q", "-b", "rewired")
+    fake = {**metrics(tiny), "roc_auc": 0.99}
+    tiny.write("fake.json", json.dumps(fake))
+    # reading the predictions, the stage reads the model (through `evaluate`)
+    tiny.write("dvc.yaml", REWIRED.format(more=", eval/predictions.csv" if reads_model else ""))
+    tiny.dvc("repro", "-q")
+    tiny.commit_all("publish the metrics")
+    assert metrics(tiny)["roc_auc"] == 0.99
+
+    result = cli("report", "--base", "main", "--env", "staging", cwd=tiny.path)
+    assert result.code == (0 if reads_model else 1), result.out + result.err
+    caution = next(line for line in result.out.splitlines()
+                   if line.startswith("> **This change alters the stages"))
+    assert caution == (
+        "> **This change alters the stages that write what the gates judge:** stage "
+        "`publish` (writes `eval/metrics.json`): `eval/metrics.json` is now written by stage "
+        "`publish` (was stage `evaluate`); new: runs `cp fake.json eval/metrics.json`; stage "
+        "`evaluate` (writes `eval/predictions.csv`): runs `python src/evaluate.py && rm "
+        "eval/metrics.json` (was `python src/evaluate.py`); outputs `eval/predictions.csv` "
+        "(were `eval/predictions.csv`, `eval/metrics.json`). The gates judge the numbers "
+        "these stages compute as this change defines them: review them before merging.")
+    data = as_json(cli, tiny, "--base", "main", "--env", "staging",
+                   code=0 if reads_model else 1)
+    assert [r["stage"] for r in data["rewired_stages"]] == ["publish", "evaluate"]
+    assert data["warnings"][0] == caution.removeprefix("> ")
+
+    check = cli("check", "tiny", "--env", "staging", "--policy-ref", "main", "--format",
+                "json", cwd=tiny.path)
+    recomputed = json.loads(check.out)["results"][0]
+    assert recomputed["gate"] == "metrics recomputed"
+    if reads_model:  # the limit of this defence: the caution is what is left
+        assert check.code == 0 and recomputed["passed"]
+    else:
+        assert check.code == 1
+        assert recomputed["why"] == (
+            "stage 'publish' writes eval/metrics.json without reading the artifact "
+            "model/model.bin: its numbers cannot be the model's; make model/model.bin a "
+            "dependency of the stage that computes eval/metrics.json")
+
+
+def test_a_change_to_the_evaluation_code_is_a_caution(tiny: Project, cli: Any) -> None:
+    tiny.git("checkout", "-q", "-b", "kinder")
+    code = (tiny.path / "src/evaluate.py").read_text()
+    tiny.write("src/evaluate.py", code.replace('"n": len(pairs),', '"n": len(pairs) * 2,'))
+    tiny.dvc("repro", "-q")
+    tiny.commit_all("count twice")
+    data = as_json(cli, tiny, "--base", "main", "--env", "staging", code=0)
+    assert data["rewired_stages"] == [{
+        "stage": "evaluate", "paths": ["eval/metrics.json", "eval/predictions.csv"],
+        "changes": ["code changed: `src/evaluate.py`"]}]

@@ -39,6 +39,7 @@ from mlgate.pullrequest.compare import (
 )
 from mlgate.pullrequest.datadeps import DepChange, dependency_changes
 from mlgate.pullrequest.params import params_changes
+from mlgate.pullrequest.rewiring import Rewiring, rewirings
 from mlgate.registry.state import ModelState, read_model
 
 if TYPE_CHECKING:
@@ -81,6 +82,7 @@ class Report:
     incumbent: Serving | None
     sensitive: tuple[str, ...]  # changed files that decide promotions
     notes: tuple[str, ...]
+    rewired: tuple[Rewiring, ...] = ()  # changed stages that write what the gates judge
 
     @property
     def judged(self) -> tuple[GateResult, ...]:
@@ -154,6 +156,7 @@ def _build(root: Path, name: str | None, base_ref: str | None, env: str | None,
     incumbent, incumbent_metrics = incumbent_of(root, model, state, env)
     base_metrics, missing = metrics_at(model, base)
     sensitive = sensitive_paths(changed_paths(root, base_commit))
+    rewired = rewirings(model, base_dvc, head_dvc, base, cand.read)
     judged = judge.judge(cand, source, env, state=state, now=now, early=early)
     gathered = judged.gathered
 
@@ -173,7 +176,7 @@ def _build(root: Path, name: str | None, base_ref: str | None, env: str | None,
         metrics=tuple(metric_rows(key, head_flat, base_flat, inc_flat, direction)),
         moved=tuple(moved(metric_rows(others, head_flat, base_flat, inc_flat, direction))),
         metrics_error=gathered.metrics_error, incumbent=incumbent,
-        sensitive=tuple(sensitive), notes=tuple(notes))
+        sensitive=tuple(sensitive), notes=tuple(notes), rewired=tuple(rewired))
 
 
 def _notes(name: str, model: Model, gathered: facts.Gathered, base_ref: str,

@@ -50,6 +50,11 @@ def _first_clause(text: str, limit: int = 120) -> str:
 def warnings(report: Report) -> list[str]:
     out = []
     base = f"`{report.base.label}`"
+    if report.rewired:
+        stages = "; ".join(r.sentence() for r in report.rewired)
+        out.append("**This change alters the stages that write what the gates judge:** "
+                   f"{stages}. The gates judge the numbers these stages compute as this "
+                   "change defines them: review them before merging.")
     if report.sensitive:
         kinds = ", ".join(f"`{p}` ({_what(p)})" for p in report.sensitive)
         applied = ("The gates below apply the policy at " + base + ", not this change's"

@@ -39,6 +39,8 @@ def as_dict(report: Report) -> dict[str, Any]:
         "warnings": warnings(report),
         "notes": list(report.notes),
         "sensitive_paths": list(report.sensitive),
+        "rewired_stages": [{"stage": r.stage, "paths": list(r.paths),
+                            "changes": list(r.changes)} for r in report.rewired],
         "params": [{"name": c.name, "change": c.kind, "base": _plain(c.base),
                     "head": _plain(c.head)} for c in report.params],
         "data": [_dep(d, report.base.label) for d in report.deps if not d.code],
