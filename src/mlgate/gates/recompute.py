@@ -108,7 +108,11 @@ def plan(model: Model, dvc_yaml: DvcYaml | None) -> list[str]:
 
 def recompute(cand: Candidate, model: Model, dvc_yaml: DvcYaml | None, lock: DvcLock | None
               ) -> Recomputed:
-    """The model's metrics and predictions re-run for ``cand`` (see the module's doc)."""
+    """The model's metrics and predictions re-run for ``cand`` (see the module's doc). A
+    committed metrics file that does not parse is bad input (InvalidFile), found before
+    anything runs."""
+    committed = {path: None if (raw := cand.read(path)) is None else parse_metrics(raw, path)
+                 for path in model.metrics.files}
     stages: list[str] = []
     try:
         stages = plan(model, dvc_yaml)
@@ -121,7 +125,7 @@ def recompute(cand: Candidate, model: Model, dvc_yaml: DvcYaml | None, lock: Dvc
         produced = _rerun(cand, model, dvc_yaml, lock, stages)
     except NotRecomputed as exc:
         return _refused(exc, stages)
-    return _compared(cand, model, produced, stages)
+    return _compared(cand, model, committed, produced, stages)
 
 
 def _rerun(cand: Candidate, model: Model, dvc_yaml: DvcYaml, lock: DvcLock,
@@ -237,8 +241,8 @@ def _same(a: Any, b: Any) -> bool:
     return bool(a == b and type(a) is type(b))
 
 
-def _compared(cand: Candidate, model: Model, produced: dict[str, bytes | None],
-              stages: Sequence[str]) -> Recomputed:
+def _compared(cand: Candidate, model: Model, committed: dict[str, dict[str, Any] | None],
+              produced: dict[str, bytes | None], stages: Sequence[str]) -> Recomputed:
     from mlgate.gates.policy import GateResult
 
     merged: dict[str, Any] = {}
@@ -254,16 +258,12 @@ def _compared(cand: Candidate, model: Model, produced: dict[str, bytes | None],
         except InvalidFile as exc:
             return _refused(NotRecomputed(exc.message, "check the stage's command"), stages)
         merged.update(fresh)
-        committed_raw = cand.read(path)
-        if committed_raw is None:
+        before = committed[path]
+        if before is None:
             missing.append(path)
             continue
-        try:
-            committed = parse_metrics(committed_raw, path)
-        except InvalidFile:
-            committed = {}
         diffs.extend({"file": path, "metric": name, "committed": a, "recomputed": b}
-                     for name, a, b in differences(committed, fresh))
+                     for name, a, b in differences(before, fresh))
     predictions = produced.get(model.predictions.path) if model.predictions else None
     ran = f"re-ran {', '.join(repr(s) for s in stages)} from {model.artifact} in a temporary " \
           "worktree"
