@@ -46,7 +46,10 @@ def test_hand_edited_metrics_fail_reproducible(tiny: Project, cli) -> None:  # t
     rows = {r["gate"]: r for r in json.loads(result.out)["results"]}
     assert rows["reproducible"]["passed"] is False
     assert "eval/metrics.json" in rows["reproducible"]["why"]
-    assert rows["threshold roc_auc"]["passed"] is True  # the forged number itself looks fine
+    assert rows["metrics recomputed"]["passed"] is False  # and the re-run says 0.999 is not it
+    assert "eval/metrics.json: roc_auc committed 0.999, recomputed " in \
+        rows["metrics recomputed"]["why"]
+    assert rows["threshold roc_auc"]["observed"] != 0.999  # the recomputed number is judged
 
 
 def test_uncommitted_changes_fail_reproducible(tiny: Project, cli) -> None:  # type: ignore[no-untyped-def]

@@ -217,3 +217,18 @@ def test_the_re_run_sees_no_credentials(tmp_path: Path) -> None:
                                         "ITERATIVE_DO_NOT_TRACK", "GIT_TERMINAL_PROMPT")} == \
         {"PATH", "HOME", "LANG", "OMP_NUM_THREADS"}
     assert env["DVC_NO_ANALYTICS"] == "1"
+
+
+@pytest.mark.parametrize("dep", ["../secret.txt", "/etc/passwd", "s3://bucket/key"])
+def test_an_input_outside_the_repository_is_not_brought(tmp_path: Path, dep: str) -> None:
+    from mlgate.gates.facts import Candidate
+    from mlgate.gates.recompute import _bring_inputs
+
+    dvc_yaml = load_dvc_yaml(f"stages:\n  evaluate:\n    cmd: e\n    deps: ['{dep}']\n"
+                             "    metrics: [m.json]\n".encode())
+    lock = parse_dvc_lock(f"schema: '2.0'\nstages:\n  evaluate:\n    cmd: e\n    deps:\n"
+                          f"    - path: '{dep}'\n      md5: 0123456789abcdef\n".encode())
+    cand = Candidate(tmp_path, lambda _: None, "0" * 40, None)
+    with pytest.raises(NotRecomputed) as caught:
+        _bring_inputs(cand, tmp_path / "tree", dvc_yaml, lock, ["evaluate"])
+    assert caught.value.message == f"stage 'evaluate' reads {dep}, outside the repository"

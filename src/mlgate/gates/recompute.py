@@ -176,6 +176,10 @@ def _bring_inputs(cand: Candidate, tree: Path, dvc_yaml: DvcYaml, lock: DvcLock,
             raise NotRecomputed(f"stage {name!r} is not in dvc.lock at {cand.label}",
                                 "run `dvc repro` and commit dvc.lock")
         for dep in stage.deps:
+            if "://" in dep or Path(dep).is_absolute() or ".." in Path(dep).parts:
+                raise NotRecomputed(f"stage {name!r} reads {dep}, outside the repository",
+                                    "an evaluation stage reads the artifact and files of the "
+                                    "repository only")
             if dep in written or (tree / dep).exists():
                 continue  # made by the re-run, or held by git
             entry = next((d for d in locked.deps if d.path == dep), None)
