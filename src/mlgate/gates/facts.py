@@ -248,7 +248,7 @@ def recomputed_predictions(model: Model, raw: bytes | None, error: str | None
         return None, "the model declares no predictions file"
     if raw is None:
         return None, error or f"the re-run did not write {p.path}"
-    return read_table_columns(raw, p.path, [p.label, p.score, *_slice_columns(model)]), None
+    return read_table_columns(raw, p.path, [p.label, p.score, *slice_columns(model)]), None
 
 
 def read_predictions(model: Model, cand: Candidate, lock: DvcLock | None
@@ -259,7 +259,7 @@ def read_predictions(model: Model, cand: Candidate, lock: DvcLock | None
     if raw is None or model.predictions is None:
         return None, error
     p = model.predictions
-    return read_table_columns(raw, p.path, [p.label, p.score, *_slice_columns(model)]), error
+    return read_table_columns(raw, p.path, [p.label, p.score, *slice_columns(model)]), error
 
 
 def read_table_columns(data: bytes, path: str, wanted: Sequence[str]) -> Columns:
@@ -413,7 +413,7 @@ def gather(cand: Candidate, policy: PolicySource, *, now: datetime | None = None
     )
 
 
-def _slice_columns(model: Model) -> list[str]:
+def slice_columns(model: Model) -> list[str]:
     columns: list[str] = []
     for env in model.environments:
         for gate in (*env.gates, *env.rollback.gates):

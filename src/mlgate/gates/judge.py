@@ -23,12 +23,13 @@ from typing import TYPE_CHECKING, Any
 
 from mlgate.config.declarations import read_dvc_yaml
 from mlgate.config.model import Model, ReproducibleGate
-from mlgate.errors import CommandFailed, NotFound
+from mlgate.errors import CommandFailed, MlgateError, NotFound
 from mlgate.gates.recompute import recompute
 from mlgate.plumbing.dvc import DvcStatus
 from mlgate.registry.state import ModelState, read_model
 
 if TYPE_CHECKING:  # facts and the policy load while `dvc status` already runs
+    from mlgate.config.dvcfiles import DvcLock
     from mlgate.gates import facts
     from mlgate.gates.policy import Action, Approvals, Decision, GateResult
 
@@ -88,14 +89,24 @@ def judge(cand: facts.Candidate, source: facts.PolicySource, env: str, *,
     recomputed = None
     try:
         lock = facts.read_lock(cand)
+        early_rows: dict[int | None, GateResult] = {}
         if action == "promote":  # a rollback brings back what was judged when promoted
-            recomputed = recompute(cand, model, read_dvc_yaml(cand.read), lock)
+            from concurrent.futures import ThreadPoolExecutor
+
+            # the bootstrap and slices are judged on the committed predictions while the
+            # re-run runs, and kept when the re-run writes the same bytes
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                rerun = pool.submit(recompute, cand, model, read_dvc_yaml(cand.read), lock)
+                guess, guessed_rows = _on_committed(cand, source, env, lock, now)
+                recomputed = rerun.result()
             predictions = facts.recomputed_predictions(model, recomputed.predictions,
                                                        recomputed.error)
+            if guess is not None and guess == recomputed.predictions:
+                early_rows = guessed_rows
+            else:
+                early_rows = judge_predictions(cand, source, env, predictions, now)
         else:
             predictions = facts.read_predictions(model, cand, lock)
-        early_rows = (judge_predictions(cand, source, env, predictions, now)
-                      if action == "promote" else {})
         gathered = facts.gather(
             cand, source, now=now, every_stage=early, predictions=predictions,
             recomputed=None if recomputed is None else (recomputed.metrics or {},
@@ -153,6 +164,30 @@ def judge_predictions(cand: facts.Candidate, source: facts.PolicySource, env: st
         predictions_error=error, repo=policy.RepoState(clean=True), data_changed_at={},
         now=now)
     return {r.index: r for r in policy.evaluate(only_slow, env, provisional.to_evidence()).results}
+
+
+def _on_committed(cand: facts.Candidate, source: facts.PolicySource, env: str,
+                  lock: DvcLock | None, now: datetime
+                  ) -> tuple[bytes | None, dict[int | None, GateResult]]:
+    """The committed predictions' bytes and the rows judged on them, when ``env`` has gates
+    on the predictions; else (None, {}). A file that does not read is no guess: the
+    recomputed one is judged instead."""
+    from mlgate.gates import facts
+
+    model = source.model
+    found = model.environment(env)
+    p = model.predictions
+    if p is None or found is None or not any(g.kind in PREDICTION_GATES for g in found.gates):
+        return None, {}
+    raw, _ = facts.predictions_bytes(model, cand, lock)
+    if raw is None:
+        return None, {}
+    try:
+        columns = facts.read_table_columns(raw, p.path, [p.label, p.score,
+                                                         *facts.slice_columns(model)])
+        return raw, judge_predictions(cand, source, env, (columns, None), now)
+    except MlgateError:
+        return None, {}
 
 
 def registry_facts(state: ModelState, model: Model) -> dict[str, Any]:
