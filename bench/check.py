@@ -1,9 +1,12 @@
 """`mlgate check` wall time next to `dvc status` on the same repository, and the bootstrap.
 
 Clones this repository into a temp dir, reproduces the example, then times (median of
-several runs) `dvc status` and `mlgate check employment --env staging` and `--env
-production` (which adds a 1,000-resample bootstrap and slice gates).
-Target (issue 3): `mlgate check` at most `dvc status` + 0.3 s.
+several runs) `dvc status`, the re-run of the evaluation stages that recomputes the
+metrics (:func:`mlgate.gates.recompute.recompute` in this process: the temporary worktree,
+its inputs from the DVC cache, `dvc repro` of `evaluate`), and `mlgate check employment
+--env staging` and `--env production` (which adds a 1,000-resample bootstrap and slice
+gates). Target (issues 3 and 17): `mlgate check` at most `dvc status` + 0.3 s plus the
+re-run's time.
 
 Run from the repository root: `.venv/bin/python bench/check.py`.
 """
@@ -42,6 +45,25 @@ def wall(argv: list[str], cwd: Path) -> tuple[float, int]:
     return statistics.median(times), codes.pop()
 
 
+def recompute_seconds(repo: Path) -> float:
+    """Median time of the metrics' re-run alone, as `check` does it."""
+    from mlgate.config.declarations import read_dvc_yaml
+    from mlgate.gates import facts
+    from mlgate.gates.recompute import recompute
+
+    os.environ.update(DVC_NO_ANALYTICS="1", ITERATIVE_DO_NOT_TRACK="1")
+    cand = facts.candidate(repo, None)
+    model = facts.load_policy("employment", cand, None).model
+    times = []
+    for _ in range(RUNS):
+        start = time.perf_counter()
+        done = recompute(cand, model, read_dvc_yaml(cand.read), facts.read_lock(cand))
+        times.append(time.perf_counter() - start)
+        if not done.row.passed:
+            raise SystemExit(f"the re-run failed: {done.row.why}")
+    return statistics.median(times)
+
+
 def bootstrap_seconds() -> float:
     import numpy as np
 
@@ -63,12 +85,14 @@ def main() -> None:
                        check=True)
         status, _ = wall([sys.executable, "-m", "dvc", "status"], repo)
         print(f"dvc status                          {status:.3f} s (median of {RUNS})")
+        rerun = recompute_seconds(repo)
+        print(f"re-run of the evaluation stages     {rerun:.3f} s (median of {RUNS})")
         for env in ("staging", "production"):
             took, code = wall([sys.executable, "-m", "mlgate", "check", "employment",
                                "--env", env], repo)
             print(f"mlgate check employment --env {env:<10} {took:.3f} s   "
-                  f"= dvc status {took - status:+.3f} s (target: at most +0.300 s; "
-                  f"exit {code})")
+                  f"= dvc status + re-run {took - status - rerun:+.3f} s (target: at most "
+                  f"+0.300 s; exit {code})")
     took = bootstrap_seconds()
     print(f"bootstrap roc_auc, 1,000 resamples of 100,000 predictions: {took:.3f} s "
           f"(target: well under 1 s)")

@@ -234,7 +234,7 @@ def test_reproduce_falls_back_on_every_stage_only_when_the_declaration_is_absent
     head = run_git("rev-parse", "HEAD", cwd=repo)
     lock = parse_dvc_lock(LOCK)
     assert model_stages(repo, Target("tiny@v1", "tiny", "v1", head, None), lock) == (
-        ("train",), "model/model.bin")
+        ("train", "evaluate"), "model/model.bin")
     assert model_stages(repo, Target("gone@v1", "gone", "v1", head, None), lock) == (
         ("train", "other"), None)
     corrupt(repo, head, "pipelines/tiny.yaml")

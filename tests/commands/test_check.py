@@ -21,7 +21,7 @@ def test_passes_on_the_committed_candidate(tiny: Project, cli) -> None:  # type:
     assert result.code == 0, result.out + result.err
     lines = result.out.splitlines()
     assert lines[0] == "tiny -> staging"
-    assert lines[-1] == "verdict: PASS (2 of 2 gates passed)"
+    assert lines[-1] == "verdict: PASS (3 of 3 gates passed)"
 
 
 def test_threshold_above_the_metric_fails_naming_the_gate(tiny: Project, cli) -> None:  # type: ignore[no-untyped-def]
@@ -46,7 +46,10 @@ def test_hand_edited_metrics_fail_reproducible(tiny: Project, cli) -> None:  # t
     rows = {r["gate"]: r for r in json.loads(result.out)["results"]}
     assert rows["reproducible"]["passed"] is False
     assert "eval/metrics.json" in rows["reproducible"]["why"]
-    assert rows["threshold roc_auc"]["passed"] is True  # the forged number itself looks fine
+    assert rows["metrics recomputed"]["passed"] is False  # and the re-run says 0.999 is not it
+    assert "eval/metrics.json: roc_auc committed 0.999, recomputed " in \
+        rows["metrics recomputed"]["why"]
+    assert rows["threshold roc_auc"]["observed"] != 0.999  # the recomputed number is judged
 
 
 def test_uncommitted_changes_fail_reproducible(tiny: Project, cli) -> None:  # type: ignore[no-untyped-def]
@@ -102,7 +105,7 @@ def test_markdown_and_out_file(tiny: Project, cli) -> None:  # type: ignore[no-u
     assert result.code == 0
     assert out.read_text() == result.out
     assert result.out.startswith(
-        "### :white_check_mark: `tiny` passes the `staging` gates (2 of 2 gates passed)")
+        "### :white_check_mark: `tiny` passes the `staging` gates (3 of 3 gates passed)")
 
 
 @pytest.mark.parametrize(("args", "message"), [
@@ -149,8 +152,8 @@ def test_no_regression_compares_with_what_the_registry_deploys(tiny: Project, cl
 
 def test_policy_ref_judges_a_metric_the_candidate_dropped_as_a_failed_gate(tiny: Project, cli) -> None:  # type: ignore[no-untyped-def]
     tiny.git("checkout", "-q", "-b", "no-auc")
-    train = (tiny.path / "src/train.py").read_text()
-    tiny.write("src/train.py", train.replace('    "roc_auc": round(auc(pairs), 6),\n', ""))
+    evaluate = (tiny.path / "src/evaluate.py").read_text()
+    tiny.write("src/evaluate.py", evaluate.replace('    "roc_auc": round(auc(pairs), 6),\n', ""))
     own = (tiny.path / F).read_text().replace("metric: roc_auc", "metric: accuracy")
     tiny.write(F, own)
     tiny.dvc("repro", "-q")

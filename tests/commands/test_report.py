@@ -206,8 +206,9 @@ def test_gate_rows_are_the_ones_check_gives(tiny: Project, cli: Any) -> None:
                                                                        "staging")
     rows = [{k: v for k, v in r.items() if k != "at_promotion"} for r in staging["gates"]]
     assert rows == json.loads(check.out)["results"]
-    assert [r["kind"] for r in rows] == ["reproducible", "threshold", "confidence", "slices"]
-    assert rows[2]["details"] and rows[3]["details"]
+    assert [r["kind"] for r in rows] == ["recomputed", "reproducible", "threshold",
+                                         "confidence", "slices"]
+    assert rows[3]["details"] and rows[4]["details"]
 
 
 def write_parquet(path: Path, columns: dict[str, list[Any]]) -> None:
@@ -363,14 +364,14 @@ def test_base_without_dvc_lock_or_metrics(tmp_path: Path, cli: Any) -> None:
     assert "> - `main` has no eval/metrics.json: no base metrics to compare with." in out
     assert f"| `roc_auc` | {num(head['roc_auc'])} | — | new |" in out
     assert "| `data/input.csv` | added | — → 5.7 kB | — → 400 | 3 columns |" in out
-    assert "- `src/train.py` (added)" in out
+    assert "- `src/evaluate.py` (added)" in out
 
 
 def test_only_code_changed(tiny: Project, cli: Any) -> None:
     before = metrics(tiny)
     tiny.git("checkout", "-q", "-b", "noisier")
-    code = (tiny.path / "src/train.py").read_text()
-    tiny.write("src/train.py", code.replace("rng.gauss(0, 1)", "rng.gauss(0, 2)"))
+    code = (tiny.path / "src/evaluate.py").read_text()
+    tiny.write("src/evaluate.py", code.replace("rng.gauss(0, 1)", "rng.gauss(0, 2)"))
     tiny.dvc("repro", "-q")
     tiny.commit_all("more noise")
     after = metrics(tiny)
@@ -379,23 +380,25 @@ def test_only_code_changed(tiny: Project, cli: Any) -> None:
     out = result.out
     assert "**Params:** none of the model's params changed against `main`." in out
     assert "**Data:** no data dependency changed against `main`." in out
-    assert "<summary><b>Code</b>: 1 dependency changed</summary>\n\n- `src/train.py` " \
+    assert "<summary><b>Code</b>: 1 dependency changed</summary>\n\n- `src/evaluate.py` " \
            "(modified)\n" in out
     assert (f"| `roc_auc` | {num(after['roc_auc'])} | {num(before['roc_auc'])} | "
             f":red_circle: {diff(after['roc_auc'], before['roc_auc'])} |") in out
 
 
 def test_a_change_not_reproduced_says_what_to_run(tiny: Project, cli: Any) -> None:
-    code = (tiny.path / "src/train.py").read_text()
-    tiny.write("src/train.py", code.replace("rng.gauss(0, 1)", "rng.gauss(0, 2)"))
+    code = (tiny.path / "src/evaluate.py").read_text()
+    tiny.write("src/evaluate.py", code.replace("rng.gauss(0, 1)", "rng.gauss(0, 2)"))
     result = cli("report", "--base", "main", "--env", "staging", cwd=tiny.path)
     assert result.code == 1
-    assert ("> - The pipeline is not up to date with its inputs (train (changed deps: "
-            "src/train.py modified)): the metrics shown may be stale. Run `mlgate run tiny`, "
+    assert ("> - The pipeline is not up to date with its inputs (evaluate (changed deps: "
+            "src/evaluate.py modified)): the metrics shown may be stale. Run `mlgate run tiny`, "
             "then commit dvc.lock and eval/metrics.json.") in result.out
     assert "with uncommitted changes" in result.out
+    # the working tree is what is re-run: its metrics differ from the committed ones
     assert result.out.splitlines()[0].startswith(
-        "### :x: `tiny` would fail `staging`: uncommitted changes: src/train.py")
+        "### :x: `tiny` would fail `staging`: eval/metrics.json: accuracy committed ")
+    assert "; uncommitted changes: src/evaluate.py" in result.out.splitlines()[0]
 
 
 def test_metrics_missing_at_head_says_what_to_run(tiny: Project, cli: Any) -> None:
@@ -403,14 +406,13 @@ def test_metrics_missing_at_head_says_what_to_run(tiny: Project, cli: Any) -> No
     result = cli("report", "--base", "main", cwd=tiny.path)
     assert result.code == 1
     lines = result.out.splitlines()
-    missing = "eval/metrics.json is missing at working tree: run the pipeline (`mlgate run tiny`)"
-    assert lines[0] == (f"### :x: `tiny` would fail `staging`: uncommitted changes: "
-                        f"eval/metrics.json; {missing} · would fail `production`: {missing}")
-    assert ("**No metrics in the working tree:** eval/metrics.json is missing at working "
-            "tree: run the pipeline (`mlgate run tiny`); then commit the metrics file and "
-            "dvc.lock.") in result.out
+    missing = ("eval/metrics.json is missing at working tree: run the pipeline "
+               "(`mlgate run tiny`) and commit it")
+    assert lines[0] == (f"### :x: `tiny` would fail `staging`: {missing}; uncommitted changes: "
+                        f"eval/metrics.json · would fail `production`: {missing}")
+    # the metrics shown and judged are the recomputed ones: the model is main's
     base = metrics(tiny, "main")
-    assert f"| `roc_auc` | — | {num(base['roc_auc'])} | — |" in result.out
+    assert f"| `roc_auc` | {num(base['roc_auc'])} | {num(base['roc_auc'])} | " in result.out
 
 
 def test_a_huge_change_fits_a_github_comment(tiny: Project, cli: Any, tmp_path: Path) -> None:
@@ -663,3 +665,81 @@ def test_base_data_missing_from_the_cache(tmp_path: Path, cli: Any) -> None:
     assert "| 300 → 1,500 (+1,200) | added `age` |" in result.out
     assert "| 3 → 5 (+2) | added `c`; removed `b` |" in result.out
     assert "not in the local DVC cache" not in result.out
+
+
+REWIRED = """\
+stages:
+  train:
+    cmd: python src/train.py
+    deps: [src/train.py, data/input.csv]
+    params: [train]
+    outs: [model/model.bin]
+  evaluate:
+    cmd: python src/evaluate.py && rm eval/metrics.json
+    deps: [src/evaluate.py, model/model.bin, data/input.csv]
+    outs: [eval/predictions.csv]
+  publish:
+    cmd: cp fake.json eval/metrics.json
+    deps: [fake.json{more}]
+    metrics:
+      - eval/metrics.json: {{cache: false}}
+"""
+
+
+@pytest.mark.parametrize("reads_model", [False, True])
+def test_a_rewired_pipeline_is_a_caution_and_fails_when_it_can(
+        tiny: Project, cli: Any, reads_model: bool) -> None:
+    """The attack: a stage copying a committed JSON over the metrics file. Checked by the
+    base's policy, it fails `metrics recomputed` when the stage does not read the model;
+    when it does, the re-run copies the same JSON, and only the caution (a reviewer) is
+    left to stop it."""
+    tiny.git("checkout", "-q", "-b", "rewired")
+    fake = {**metrics(tiny), "roc_auc": 0.99}
+    tiny.write("fake.json", json.dumps(fake))
+    # reading the predictions, the stage reads the model (through `evaluate`)
+    tiny.write("dvc.yaml", REWIRED.format(more=", eval/predictions.csv" if reads_model else ""))
+    tiny.dvc("repro", "-q")
+    tiny.commit_all("publish the metrics")
+    assert metrics(tiny)["roc_auc"] == 0.99
+
+    result = cli("report", "--base", "main", "--env", "staging", cwd=tiny.path)
+    assert result.code == (0 if reads_model else 1), result.out + result.err
+    caution = next(line for line in result.out.splitlines()
+                   if line.startswith("> **This change alters the stages"))
+    assert caution == (
+        "> **This change alters the stages that write what the gates judge:** stage "
+        "`publish` (writes `eval/metrics.json`): `eval/metrics.json` is now written by stage "
+        "`publish` (was stage `evaluate`); new: runs `cp fake.json eval/metrics.json`; stage "
+        "`evaluate` (writes `eval/predictions.csv`): runs `python src/evaluate.py && rm "
+        "eval/metrics.json` (was `python src/evaluate.py`); outputs `eval/predictions.csv` "
+        "(were `eval/predictions.csv`, `eval/metrics.json`). The gates judge the numbers "
+        "these stages compute as this change defines them: review them before merging.")
+    data = as_json(cli, tiny, "--base", "main", "--env", "staging",
+                   code=0 if reads_model else 1)
+    assert [r["stage"] for r in data["rewired_stages"]] == ["publish", "evaluate"]
+    assert data["warnings"][0] == caution.removeprefix("> ")
+
+    check = cli("check", "tiny", "--env", "staging", "--policy-ref", "main", "--format",
+                "json", cwd=tiny.path)
+    recomputed = json.loads(check.out)["results"][0]
+    assert recomputed["gate"] == "metrics recomputed"
+    if reads_model:  # the limit of this defence: the caution is what is left
+        assert check.code == 0 and recomputed["passed"]
+    else:
+        assert check.code == 1
+        assert recomputed["why"] == (
+            "stage 'publish' writes eval/metrics.json without reading the artifact "
+            "model/model.bin: its numbers cannot be the model's; make model/model.bin a "
+            "dependency of the stage that computes eval/metrics.json")
+
+
+def test_a_change_to_the_evaluation_code_is_a_caution(tiny: Project, cli: Any) -> None:
+    tiny.git("checkout", "-q", "-b", "kinder")
+    code = (tiny.path / "src/evaluate.py").read_text()
+    tiny.write("src/evaluate.py", code.replace('"n": len(pairs),', '"n": len(pairs) * 2,'))
+    tiny.dvc("repro", "-q")
+    tiny.commit_all("count twice")
+    data = as_json(cli, tiny, "--base", "main", "--env", "staging", code=0)
+    assert data["rewired_stages"] == [{
+        "stage": "evaluate", "paths": ["eval/metrics.json", "eval/predictions.csv"],
+        "changes": ["code changed: `src/evaluate.py`"]}]

@@ -32,7 +32,7 @@ def test_a_deployed_version_reproduces_exactly(repo: Project, cli, ref: str) -> 
     result = cli("reproduce", ref, "--format", "json", cwd=repo.path)
     assert result.code == 0, result.out + result.err
     data = json.loads(result.out)
-    assert (data["identical"], data["differs"], data["stages"]) == (True, [], ["train"])
+    assert (data["identical"], data["differs"], data["stages"]) == (True, [], ["train", "evaluate"])
     assert data["commit"] == repo.git("rev-parse", f"{ref}^{{commit}}")
     kinds = [(c["kind"], c["path"]) for c in data["compared"]]
     assert ("out", "model/model.bin") in kinds and ("artifact sha256", "model/model.bin") in kinds
@@ -79,7 +79,7 @@ def test_from_a_fresh_clone(repo: Project, cli, tmp_path: Path) -> None:  # type
     (clone / ".dvc" / "config").write_text((repo.path / ".dvc" / "config").read_text())
     result = cli("reproduce", "tiny#production#3", cwd=clone)
     assert result.code == 0, result.out + result.err
-    assert result.out.splitlines()[-1] == "identical: 6 digests reproduced exactly"
+    assert result.out.splitlines()[-1] == "identical: 9 digests reproduced exactly"
 
 
 @pytest.mark.parametrize(("ref", "message"), [

@@ -41,7 +41,8 @@ def test_every_kind_of_change_is_named(tiny: Project) -> None:
     tiny.commit_all("changed everything, reproduced nothing")
     assert stale(tiny.path) == [
         "train (changed command; changed params: params.yaml:train modified; changed deps: "
-        "data/input.csv deleted, src/train.py modified)"]
+        "data/input.csv deleted, src/train.py modified)",
+        "evaluate (changed deps: data/input.csv deleted)"]
 
 
 def test_a_stage_not_in_dvc_lock(tiny: Project) -> None:

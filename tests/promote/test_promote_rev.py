@@ -83,8 +83,8 @@ def test_older_commits_by_rev(pushed_tiny: Project, cli: Cli, tmp_path: Path) ->
     assert (row["observed"], row["passed"]) == ("missing", False)
     assert row["why"] == (
         "not in the remote: "
-        f"eval/predictions.csv (md5 {lock_md5(repo, 'HEAD~1', 'eval/predictions.csv')[:8]}), "
-        f"model/model.bin (md5 {lock_md5(repo, 'HEAD~1', 'model/model.bin')[:8]}); "
+        f"model/model.bin (md5 {lock_md5(repo, 'HEAD~1', 'model/model.bin')[:8]}), "
+        f"eval/predictions.csv (md5 {lock_md5(repo, 'HEAD~1', 'eval/predictions.csv')[:8]}); "
         "push them from a checkout of HEAD~1 (`dvc push` there)")
     # every other gate passed: only the remote stood in the way
     assert [r["gate"] for r in data["decision"]["results"] if not r["passed"]] == [

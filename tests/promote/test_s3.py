@@ -76,7 +76,7 @@ def test_promote_with_an_s3_remote(s3_endpoint: str, cli: Cli, tmp_path: Path) -
     row = next(r for r in json.loads(at_rev.out)["decision"]["results"]
                if r["gate"] == "in DVC remote")
     assert (row["observed"], row["why"].split(" (md5 ")[0]) == (
-        "missing", "not in the remote: eval/predictions.csv")
+        "missing", "not in the remote: model/model.bin")
 
     project.dvc("push", "-q")
     at_rev = cli("promote", "tiny", "--env", "staging", "--rev", "HEAD", "--dry-run",

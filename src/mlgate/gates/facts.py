@@ -307,6 +307,18 @@ def predictions_bytes(model: Model, cand: Candidate, lock: DvcLock | None
 Columns = dict[str, Any]  # a column's name -> its values
 
 
+def recomputed_predictions(model: Model, raw: bytes | None, error: str | None
+                           ) -> tuple[Columns | None, str | None]:
+    """The columns gates read from the predictions the re-run wrote (``raw``), or why there
+    are none."""
+    p = model.predictions
+    if p is None:
+        return None, "the model declares no predictions file"
+    if raw is None:
+        return None, error or f"the re-run did not write {p.path}"
+    return read_table_columns(raw, p.path, [p.label, p.score, *slice_columns(model)]), None
+
+
 def read_predictions(model: Model, cand: Candidate, lock: DvcLock | None
                      ) -> tuple[Columns | None, str | None]:
     """The predictions file's columns that gates read (label, score, every slice column),
@@ -315,7 +327,7 @@ def read_predictions(model: Model, cand: Candidate, lock: DvcLock | None
     if raw is None or model.predictions is None:
         return None, error
     p = model.predictions
-    return read_table_columns(raw, p.path, [p.label, p.score, *_slice_columns(model)]), error
+    return read_table_columns(raw, p.path, [p.label, p.score, *slice_columns(model)]), error
 
 
 def read_table_columns(data: bytes, path: str, wanted: Sequence[str]) -> Columns:
@@ -429,11 +441,14 @@ class Gathered:
 
 def gather(cand: Candidate, policy: PolicySource, *, now: datetime | None = None,
            every_stage: DvcStatus | None = None,
-           predictions: tuple[Columns | None, str | None] | None = None) -> Gathered:
+           predictions: tuple[Columns | None, str | None] | None = None,
+           recomputed: tuple[dict[str, Any], str | None] | None = None) -> Gathered:
     """Everything the gates may need about ``cand``, judged by ``policy``'s model.
     ``every_stage``: a `dvc status` of the whole pipeline that the caller started early,
     read for the model's stages (else one of those stages is started here).
-    ``predictions``: what :func:`read_predictions` gave the caller (else it is read here)."""
+    ``predictions``: what :func:`read_predictions` gave the caller (else it is read here);
+    ``recomputed``: the recomputed metrics, or why there are none (else the candidate's files
+    are read, as a rollback and a retirement record them)."""
     now = now or datetime.now(UTC)
     root, rev = cand.root, cand.rev
     model = policy.model
@@ -442,7 +457,7 @@ def gather(cand: Candidate, policy: PolicySource, *, now: datetime | None = None
     status = None if rev is not None else every_stage or DvcStatus(root, stages)
     try:
         lock = read_lock(cand)
-        metrics, metrics_error = candidate_metrics(model, cand)
+        metrics, metrics_error = recomputed or candidate_metrics(model, cand)
         columns, predictions_error = predictions or read_predictions(model, cand, lock)
         mismatches = lock_mismatches(model, cand, lock)
         dirty = git.dirty_paths(cwd=root) if rev is None else []
@@ -466,7 +481,7 @@ def gather(cand: Candidate, policy: PolicySource, *, now: datetime | None = None
     )
 
 
-def _slice_columns(model: Model) -> list[str]:
+def slice_columns(model: Model) -> list[str]:
     columns: list[str] = []
     for env in model.environments:
         for gate in (*env.gates, *env.rollback.gates):

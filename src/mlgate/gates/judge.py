@@ -1,10 +1,11 @@
 """The one judging path: `check`, `report`, `promote` and `rollback` all judge here.
 
 A candidate is judged in one order, whoever asks: the environment's policy (for a
-promotion, with the gates it always needs: :func:`with_required_gates`), the predictions
-read once, the
-gates computed from them alone (a 1,000-resample bootstrap, slices) judged while `dvc
-status` runs, every other fact gathered, the registry's facts added (incumbents, the
+promotion, with the gates it always needs: :func:`with_required_gates`), the metrics and
+predictions recomputed by re-running the stages that write them
+(:mod:`mlgate.gates.recompute`, while `dvc status` runs; never the committed files), the
+gates computed from the predictions alone (a 1,000-resample bootstrap, slices), every
+other fact gathered, the registry's facts added (incumbents, the
 history of each environment, the candidate's version), and the pure
 :func:`mlgate.gates.policy.evaluate`. Evidence only a promotion has (who approved it, the
 DVC remote's answer) is passed in; a caller that has none gets the same rows, judged
@@ -21,12 +22,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mlgate.config.declarations import read_dvc_yaml
 from mlgate.config.model import Model, ReproducibleGate
-from mlgate.errors import CommandFailed, NotFound
+from mlgate.errors import CommandFailed, MlgateError, NotFound
+from mlgate.gates.recompute import recompute
 from mlgate.plumbing.dvc import DvcStatus
 from mlgate.registry.state import ModelState, read_model
 
 if TYPE_CHECKING:  # facts and the policy load while `dvc status` already runs
+    from mlgate.config.dvcfiles import DvcLock
     from mlgate.gates import facts
     from mlgate.gates.policy import Action, Approvals, Decision, GateResult
 
@@ -96,12 +100,32 @@ def judge_each(cand: facts.Candidate, source: facts.PolicySource, envs: Sequence
         for env in envs:
             model = with_required_gates(model, env)
     source = dataclasses.replace(source, model=model)
+    recomputed = None
     try:
-        predictions = facts.read_predictions(model, cand, facts.read_lock(cand))
-        early_rows = {env: judge_predictions(cand, source, env, predictions, now)
-                      if action == "promote" else {} for env in envs}
-        gathered = facts.gather(cand, source, now=now, every_stage=early,
-                                predictions=predictions)
+        lock = facts.read_lock(cand)
+        early_rows: dict[str, dict[int | None, GateResult]] = {env: {} for env in envs}
+        if action == "promote":  # a rollback brings back what was judged when promoted
+            from concurrent.futures import ThreadPoolExecutor
+
+            # the bootstrap and slices are judged on the committed predictions while the
+            # re-run runs, and kept when the re-run writes the same bytes
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                rerun = pool.submit(recompute, cand, model, read_dvc_yaml(cand.read), lock)
+                guesses = {env: _on_committed(cand, source, env, lock, now) for env in envs}
+                recomputed = rerun.result()
+            predictions = facts.recomputed_predictions(model, recomputed.predictions,
+                                                       recomputed.error)
+            for env in envs:
+                guess, guessed_rows = guesses[env]
+                early_rows[env] = (guessed_rows
+                                   if guess is not None and guess == recomputed.predictions
+                                   else judge_predictions(cand, source, env, predictions, now))
+        else:
+            predictions = facts.read_predictions(model, cand, lock)
+        gathered = facts.gather(
+            cand, source, now=now, every_stage=early, predictions=predictions,
+            recomputed=None if recomputed is None else (recomputed.metrics or {},
+                                                      recomputed.error))
     finally:
         if early is not None:
             early.cancel()
@@ -116,6 +140,8 @@ def judge_each(cand: facts.Candidate, source: facts.PolicySource, envs: Sequence
         decision = policy.evaluate(model, env, judged, action=action)
         results = tuple(early_rows[env].get(r.index, r) if r.kind in PREDICTION_GATES else r
                         for r in decision.results)
+        if recomputed is not None:
+            results = (recomputed.row, *results)
         if remote is not None:
             results = (*results, remote_row(remote))
         decision = dataclasses.replace(decision, results=results,
@@ -157,6 +183,30 @@ def judge_predictions(cand: facts.Candidate, source: facts.PolicySource, env: st
         predictions_error=error, repo=policy.RepoState(clean=True), data_changed_at={},
         now=now)
     return {r.index: r for r in policy.evaluate(only_slow, env, provisional.to_evidence()).results}
+
+
+def _on_committed(cand: facts.Candidate, source: facts.PolicySource, env: str,
+                  lock: DvcLock | None, now: datetime
+                  ) -> tuple[bytes | None, dict[int | None, GateResult]]:
+    """The committed predictions' bytes and the rows judged on them, when ``env`` has gates
+    on the predictions; else (None, {}). A file that does not read is no guess: the
+    recomputed one is judged instead."""
+    from mlgate.gates import facts
+
+    model = source.model
+    found = model.environment(env)
+    p = model.predictions
+    if p is None or found is None or not any(g.kind in PREDICTION_GATES for g in found.gates):
+        return None, {}
+    raw, _ = facts.predictions_bytes(model, cand, lock)
+    if raw is None:
+        return None, {}
+    try:
+        columns = facts.read_table_columns(raw, p.path, [p.label, p.score,
+                                                         *facts.slice_columns(model)])
+        return raw, judge_predictions(cand, source, env, (columns, None), now)
+    except MlgateError:
+        return None, {}
 
 
 def registry_facts(state: ModelState, model: Model) -> dict[str, Any]:

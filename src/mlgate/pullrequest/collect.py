@@ -41,6 +41,7 @@ from mlgate.pullrequest.compare import (
 )
 from mlgate.pullrequest.datadeps import DepChange, dependency_changes
 from mlgate.pullrequest.params import params_changes
+from mlgate.pullrequest.rewiring import Rewiring, rewirings
 from mlgate.registry.state import ModelState, read_model
 
 if TYPE_CHECKING:
@@ -109,6 +110,7 @@ class Report:
     incumbent: Serving | None
     sensitive: tuple[str, ...]  # changed files that decide promotions
     notes: tuple[str, ...]
+    rewired: tuple[Rewiring, ...] = ()  # changed stages that write what the gates judge
 
     @property
     def deciding(self) -> EnvironmentGates:
@@ -173,11 +175,13 @@ def _build(root: Path, name: str | None, base_ref: str | None, env: str | None,
     head_lock, base_lock = facts.read_lock(cand), _at_base(_lock, base)
     stages = _union(model_stages(model, head_dvc), model_stages(model, base_dvc))
     params = params_changes(cand.read, base, base_ref, stages, head_dvc, base_dvc)
-    deps = dependency_changes(root, head_lock, base_lock, stages, head_dvc, base)
+    deps = [d for d in dependency_changes(root, head_lock, base_lock, stages, head_dvc, base)
+            if d.path != model.artifact]  # the model itself: what the change made, not data
     state = read_model(name, cwd=root)
     incumbent, incumbent_metrics = incumbent_of(root, model, state, env)
     base_metrics, missing = metrics_at(model, base)
     sensitive = sensitive_paths(changed_paths(root, base_commit))
+    rewired = rewirings(model, base_dvc, head_dvc, base, cand.read)
     judged = judge.judge_each(cand, source, envs, state=state, now=now, early=early)
     gathered = judged[0].gathered
     gates = tuple(EnvironmentGates(e, j.decision, decides=i == 0)
@@ -199,7 +203,7 @@ def _build(root: Path, name: str | None, base_ref: str | None, env: str | None,
         metrics=tuple(metric_rows(key, head_flat, base_flat, inc_flat, direction)),
         moved=tuple(moved(metric_rows(others, head_flat, base_flat, inc_flat, direction))),
         metrics_error=gathered.metrics_error, incumbent=incumbent,
-        sensitive=tuple(sensitive), notes=tuple(notes))
+        sensitive=tuple(sensitive), notes=tuple(notes), rewired=tuple(rewired))
 
 
 def _notes(name: str, model: Model, gathered: facts.Gathered, base_ref: str,

@@ -60,6 +60,11 @@ def warnings(report: Report, code: Callable[[str], str] = lambda s: f"`{s}`") ->
     """What a reviewer must not miss, in markdown; ``code`` shows a name or a path."""
     out = []
     base = code(report.base.label)
+    if report.rewired:
+        stages = "; ".join(r.sentence(code) for r in report.rewired)
+        out.append("**This change alters the stages that write what the gates judge:** "
+                   f"{stages}. The gates judge the numbers these stages compute as this "
+                   "change defines them: review them before merging.")
     if report.sensitive:
         kinds = ", ".join(f"{code(p)} ({_what(p)})" for p in report.sensitive)
         applied = ("The gates below apply the policy at " + base + ", not this change's"

@@ -40,6 +40,9 @@ def as_dict(report: Report) -> dict[str, Any]:
         "warnings": warnings(report),
         "notes": list(report.notes),
         "sensitive_paths": list(report.sensitive),
+        "rewired_stages": [{"stage": r.stage, "paths": list(r.paths),
+                            "changes": [c.render(_backticked) for c in r.changes]}
+                           for r in report.rewired],
         "params": [{"name": c.name, "change": c.kind, "base": _plain(c.base),
                     "head": _plain(c.head)} for c in report.params],
         "data": [_dep(d, report.base.label) for d in report.deps if not d.code],
@@ -89,3 +92,7 @@ def _metric(r: MetricRow) -> dict[str, Any]:
     return {"name": r.name, "head": v(r.head), "base": v(r.base), "incumbent": v(r.incumbent),
             "direction": r.direction, "vs_base": d(r.vs_base), "vs_incumbent": d(r.vs_incumbent),
             "support": r.support, "support_base": r.support_base}
+
+
+def _backticked(value: str) -> str:
+    return f"`{value}`"
