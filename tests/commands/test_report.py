@@ -267,8 +267,8 @@ def test_a_change_to_what_judges_it_is_flagged_and_not_applied(tiny: Project, cl
     assert result.out.startswith("### :white_check_mark: `tiny` would pass `staging` · "
                                  "would fail `production`: roc\\_auc ")
     assert ("<summary><b>Gates for <code>staging</code></b> (decides this check: a merge "
-            "promotes into it): 2 of 2 pass") in result.out
-    assert "<summary><b>Gates for <code>production</code></b>: 1 of 2 pass" in result.out
+            "promotes into it): 3 of 3 pass") in result.out
+    assert "<summary><b>Gates for <code>production</code></b>: 2 of 3 pass" in result.out
     assert ("> [!CAUTION]\n> **This change touches what decides promotions:** "
             "`.github/workflows/ship.yml` (a workflow), `CODEOWNERS` (code owners), "
             "`pipelines/tiny.yaml` (a model's policy). The gates below apply the policy at "
@@ -297,16 +297,19 @@ def test_names_and_values_from_the_change_are_inert_in_the_comment(tiny: Project
     allowed) finds no mention, link, image or tag of theirs."""
     from markdown_it import MarkdownIt
 
-    metrics_file = tiny.path / M
-    metrics_file.write_text(json.dumps({**metrics(tiny), HOSTILE: 0.25}))
-    tiny.dvc("commit", "-f", "-q")
+    # the metric is the evaluation's own (the gates judge recomputed numbers)
+    evaluate = tiny.path / "src/evaluate.py"
+    code = evaluate.read_text()
+    hostile_metric = 'metrics[' + json.dumps(HOSTILE) + '] = {}\nos.makedirs("eval"'
+    evaluate.write_text(code.replace('os.makedirs("eval"', hostile_metric.format(0.25)))
+    tiny.dvc("repro", "-q")
     tiny.commit_all("a metric that the change will move")
     tiny.git("checkout", "-q", "-b", "hostile")
     params = yaml_quote(HOSTILE)
     tiny.write("params.yaml", (tiny.path / "params.yaml").read_text()
                + f"  {params}: {params}\n")
+    evaluate.write_text(code.replace('os.makedirs("eval"', hostile_metric.format(0.5)))
     tiny.dvc("repro", "-q")
-    metrics_file.write_text(json.dumps({**metrics(tiny), HOSTILE: 0.5}))
     tiny.commit_all("hostile names")
     result = cli("report", "--base", "main", cwd=tiny.path)
     out = result.out
@@ -348,7 +351,7 @@ def test_a_new_model_is_judged_by_the_floor_of_its_tier_at_the_base(tiny: Projec
                                        "base-without-model")
     assert [(r["gate"], r["passed"]) for r in data["environments"][0]["gates"]
                                               if not r["at_promotion"]] == [
-        ("threshold roc_auc", False)]
+        ("metrics recomputed", True), ("threshold roc_auc", False)]
 
 
 def test_base_without_dvc_lock_or_metrics(tmp_path: Path, cli: Any) -> None:

@@ -66,6 +66,7 @@ def test_hand_edited_metrics_fail_check_and_promote(tiny: Project, cli: Any) -> 
         recomputed["details"]["differences"]
 
     tiny.dvc("push", "-q")
+    tiny.push_main()  # merged: promote takes only what the default branch reaches
     promoted = cli("promote", "tiny", "--env", "staging", "--format", "json", cwd=tiny.path)
     assert promoted.code == 1, promoted.out + promoted.err
     assert not row(json.loads(promoted.out)["decision"]["results"])["passed"]
@@ -93,6 +94,7 @@ def test_a_metrics_md5_fixed_in_dvc_lock_fails_too(tiny: Project, cli: Any) -> N
 
 def test_genuine_metrics_pass_and_the_record_holds_them(tiny: Project, cli: Any) -> None:
     tiny.dvc("push", "-q")
+    tiny.push_main()
     done = cli("promote", "tiny", "--env", "staging", "--format", "json", cwd=tiny.path)
     assert done.code == 0, done.out + done.err
     out = json.loads(done.out)
