@@ -27,6 +27,8 @@ from mlgate.render.monitor_md import md
         ("two\nlines", "two lines"),
         ("&amp;", "&amp;amp;"),
         ("monitoring/reference-profile.json", "monitoring/reference-profile.json"),
+        ("data.train_years", "data.train\\_years"),  # a dotted name is no link
+        ("data:text/html,x", "data\u200b:text/html,x"),
     ],
 )
 def test_markdown_escaping(text: str, markdown: str) -> None:

@@ -335,9 +335,9 @@ def test_retraining_pushes_a_branch_with_a_new_lock(act: str, project: Project) 
     assert show(branch, "data/refreshed-for.txt") == "tiny"
     assert show(branch, "data/input.csv") != show("main", "data/input.csv")
 
-    def md5s(rev: str, kind: str) -> dict[str, str]:
-        stage = yaml.safe_load(show(rev, "dvc.lock"))["stages"]["train"]
-        return {entry["path"]: entry["md5"] for entry in stage[kind]}
+    def md5s(rev: str, kind: str) -> dict[str, str]:  # of every stage (train, evaluate)
+        stages = yaml.safe_load(show(rev, "dvc.lock"))["stages"].values()
+        return {entry["path"]: entry["md5"] for stage in stages for entry in stage[kind]}
 
     assert md5s(branch, "deps")["data/input.csv"] != md5s("main", "deps")["data/input.csv"]
     outs = md5s(branch, "outs")

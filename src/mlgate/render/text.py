@@ -58,7 +58,8 @@ def to_json(data: Any) -> str:
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]()|~#!])")
 _ZWSP = "\u200b"  # invisible, and enough to keep GitHub from reading a mention or a link
-_LIVE = re.compile(r"(@|#(?=\d)|(?i:https?|ftp|mailto|javascript|data|www)(?=[:.]))")
+# a scheme before its colon, "www" before its dot: "data.train_years" is no link
+_LIVE = re.compile(r"(@|#(?=\d)|(?i:https?|ftp|mailto|javascript|data)(?=:)|(?i:www)(?=\.))")
 _TICKS = re.compile(r"`+")
 
 
