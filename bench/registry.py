@@ -8,7 +8,13 @@ mlgate writes them; then times (median of a few runs) each command in the same p
 Targets (issue 5), at 10,000 tags: mlgate within 1.5x the floor plus its start-up; at
 least 100x faster than `gto show`; `audit verify` over 10,000 records under 5 s.
 
-Run from the repository root: `.venv/bin/python bench/registry.py [--gto-at-10k]`
+A GTO-only case (issue 20) builds 10,000 tags as GTO writes them (annotated tags, what
+`git tag -a` makes, with GTO's messages and no record: `model@v1.2.0` registers,
+`model#env#N` assigns) and no ledger, as DVC Studio users have, and times `mlgate history`
+against the same floor; target: within 1.5x the floor plus start-up.
+
+Run from the repository root:
+`.venv/bin/python bench/registry.py [--gto-at-10k] [--gto-only]`
 (`gto show` at 10,000 tags takes minutes, so it is timed there only when asked).
 """
 
@@ -172,6 +178,52 @@ def build(repo: Path, tags_wanted: int) -> int:
     return seq
 
 
+def build_gto_only(repo: Path, tags_wanted: int) -> None:
+    """``tags_wanted`` record-less tags in GTO's formats and messages, with no ledger."""
+    git(["init", "-q", "-b", "main"], repo)
+    commits = model_commits(repo, max(tags_wanted // 8, 2))
+    stream = bytearray()
+    counters: dict[str, int] = {}
+    versions: dict[str, int] = {}
+    tags = seq = 0
+    while tags < tags_wanted:
+        seq += 1
+        model = f"model-{seq % MODELS}"
+        env = ("staging", "production")[seq // MODELS % 2]
+        commit = commits[(seq // MODELS) % len(commits)]
+        made: list[tuple[str, str]] = []
+        if seq // MODELS % 4 == 0 or model not in versions:
+            versions[model] = versions.get(model, 0) + 1
+            version = f"v1.{versions[model]}.0"
+            made.append((f"{model}@{version}",
+                         f"Registering artifact {model} version {version}"))
+        counters[model] = counters.get(model, 0) + 1
+        made.append((f"{model}#{env}#{counters[model]}",
+                     f"Assigning stage {env} to artifact {model} version v1.{versions[model]}.0"))
+        for name, message in made:
+            stream += f"tag {name}\nfrom {commit}\n".encode()
+            stream += b"tagger Bench <bench@example.com> %d +0000\n" % (START + 10_000 + seq)
+            stream += data_block(message.encode())
+            tags += 1
+    git(["fast-import", "--quiet"], repo, bytes(stream))
+
+
+def gto_only_case(mlgate: list[str], startup: float, runs: int, size: int = 10_000) -> None:
+    with tempfile.TemporaryDirectory(prefix="mlgate-bench-") as scratch:
+        repo = Path(scratch)
+        started = time.perf_counter()
+        build_gto_only(repo, size)
+        built = time.perf_counter() - started
+        print(f"\n{size:,} tags made by GTO alone, no records (built in {built:.1f} s)")
+        floor = wall(["git", "for-each-ref", f"--format={FORMAT}", "refs/tags"], repo, runs)
+        print(f"  git for-each-ref (floor)   {floor:7.3f} s")
+        history = wall([*mlgate, "history"], repo, runs)
+        print(f"  mlgate history             {history:7.3f} s   "
+              f"{history / floor:6.1f}x floor, {history / (floor + startup):5.2f}x "
+              f"(floor + start-up); target 1.5x floor + start-up = "
+              f"{1.5 * floor + startup:.3f} s")
+
+
 def wall(argv: list[str], cwd: Path, runs: int) -> float:
     times = []
     for _ in range(runs):
@@ -187,13 +239,16 @@ def wall(argv: list[str], cwd: Path, runs: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--gto-at-10k", action="store_true", help="time `gto show` at 10,000")
+    parser.add_argument("--gto-only", action="store_true",
+                        help="only the registry made by GTO alone (10,000 record-less tags)")
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     mlgate = [PYTHON, "-m", "mlgate"]
     compile_mlgate()
     startup = wall([*mlgate, "--version"], Path.cwd(), args.runs)
     print(f"mlgate start-up (--version)  {startup:.3f} s")
-    for size in (1_000, 10_000):
+    gto_only_case(mlgate, startup, args.runs)
+    for size in () if args.gto_only else (1_000, 10_000):
         with tempfile.TemporaryDirectory(prefix="mlgate-bench-") as scratch:
             repo = Path(scratch)
             started = time.perf_counter()

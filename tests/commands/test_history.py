@@ -89,6 +89,31 @@ def test_tags_without_records_are_listed_as_tag_only(repo: Project, cli) -> None
         ("assign", "2.0.0", "tag only"), ("promote", "1.1.0", "record")]
 
 
+def test_a_registry_made_by_gto_alone(tiny: Project, cli) -> None:  # type: ignore[no-untyped-def]
+    """No ledger at all, tags as `git tag -a` makes them in GTO's formats (as DVC Studio
+    users have): each assignment shows the highest version registered on its commit,
+    a deregistered version no longer counts, and the rows are read in one listing."""
+    first = tiny.git("rev-parse", "HEAD")
+    tiny.write("NOTES.md", "x\n")
+    second = tiny.commit_all("notes")
+    for name, commit in (("tiny@v1.0.0", first), ("tiny#staging#1", first),
+                         ("tiny@v1.1.0", second), ("tiny@v1.2.0", second),
+                         ("tiny#staging#2", second), ("tiny@v1.2.0!#3", second),
+                         ("tiny#production#4", second)):
+        tiny.git("-c", "user.email=gto@example.com", "tag", "-a", name, commit,
+                 "-m", f"GTO: {name}")
+    rows = history(cli, tiny)  # made in one second: in no particular order
+    assert sorted((r["tags"][0], r["action"], r["environment"] or "", r["version"],
+                   r["evidence"]) for r in rows) == [
+        ("tiny#production#4", "assign", "production", "1.1.0", "tag only"),
+        ("tiny#staging#1", "assign", "staging", "1.0.0", "tag only"),
+        ("tiny#staging#2", "assign", "staging", "1.1.0", "tag only"),
+        ("tiny@v1.0.0", "register", "", "1.0.0", "tag only"),
+        ("tiny@v1.1.0", "register", "", "1.1.0", "tag only"),
+        ("tiny@v1.2.0", "register", "", "1.2.0", "tag only"),
+        ("tiny@v1.2.0!#3", "deregister", "", "1.2.0", "tag only")]
+
+
 def test_a_registry_with_nothing_yet(tiny: Project, cli) -> None:  # type: ignore[no-untyped-def]
     result = cli("history", cwd=tiny.path)
     assert (result.code, result.out) == (

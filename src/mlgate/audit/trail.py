@@ -278,7 +278,8 @@ class Reading:
     mlgate does other work (imports, declarations); :meth:`result` makes the trail.
 
     With ``list_tags``, git also lists the registry's tag names (:meth:`tag_names`), once it
-    has logged the ledger: two gits beside Python on two cores slowed all three."""
+    has logged the ledger: two gits beside Python on two cores slowed all three. Without a
+    ledger they are listed only when asked for (a caller may read the registry instead)."""
 
     def __init__(self, root: Path, ref: str | None = None, *, list_tags: bool = False) -> None:
         from mlgate.errors import MlgateError
@@ -298,8 +299,6 @@ class Reading:
             # newest first, reversed here: `--reverse` made git itself a third slower
             self._log = git.start(["log", LOG_FORMAT, self.head], cwd=root)
             self._tree = git.start(["ls-tree", "-r", "-z", self.head], cwd=root)
-        else:
-            self._logged()
 
     def _logged(self) -> None:
         if self._list_tags and self._listing is None:
@@ -307,6 +306,8 @@ class Reading:
 
     def tag_names(self, besides: Container[str] = ()) -> set[str]:
         """The registry's tag names (see :func:`registry_tag_names`); needs ``list_tags``."""
+        if self._listing is None and self._log is None:
+            self._logged()
         if self._listing is None:
             raise RuntimeError("tag_names() needs Reading(list_tags=True) and result() first")
         return registry_tag_names(self._listing.result()[1], besides)

@@ -82,23 +82,38 @@ class ModelState:
     name: str
     events: list[TagEvent] = field(default_factory=list)
 
+    # the registered versions, and the highest per commit, made once per list of events:
+    # history asks for a version per tag, and a GTO-only registry has thousands of them
+    _made: tuple[int, int, dict[str, TagEvent], dict[str, str]] | None = field(
+        default=None, init=False, repr=False, compare=False)
+
+    def _versions(self) -> tuple[dict[str, TagEvent], dict[str, str]]:
+        key = (id(self.events), len(self.events))
+        if self._made is None or self._made[:2] != key:
+            found: dict[str, TagEvent] = {}
+            for ev in sorted(self.events, key=_ORDER):
+                if ev.tag.action is Action.REGISTER and ev.tag.version:
+                    found[ev.tag.version] = ev
+                elif ev.tag.action is Action.DEREGISTER and ev.tag.version:
+                    found.pop(ev.tag.version, None)
+            highest: dict[str, str] = {}
+            for version, ev in found.items():
+                known = highest.get(ev.commit)
+                if known is None or _semver_key(version) > _semver_key(known):
+                    highest[ev.commit] = version
+            self._made = (*key, found, highest)
+        return self._made[2], self._made[3]
+
     def versions(self) -> dict[str, TagEvent]:
         """Registered versions (withdrawn ones removed), by version string."""
-        found: dict[str, TagEvent] = {}
-        for ev in sorted(self.events, key=_ORDER):
-            if ev.tag.action is Action.REGISTER and ev.tag.version:
-                found[ev.tag.version] = ev
-            elif ev.tag.action is Action.DEREGISTER and ev.tag.version:
-                found.pop(ev.tag.version, None)
-        return found
+        return dict(self._versions()[0])
 
     def version_of(self, commit: str) -> str | None:
         """The highest version registered on ``commit``."""
-        candidates = [v for v, ev in self.versions().items() if ev.commit == commit]
-        return max(candidates, key=_semver_key) if candidates else None
+        return self._versions()[1].get(commit)
 
     def latest_version(self) -> str | None:
-        versions = list(self.versions())
+        versions = list(self._versions()[0])
         return max(versions, key=_semver_key) if versions else None
 
     def next_counter(self) -> int:
