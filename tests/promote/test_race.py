@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from mlgate.plumbing import failpoints
+from mlgate.promote.retry import BUDGET_VAR
 from mlgate.registry.ledger import digest
 from tests.support.project import Project, make_project
 from tests.support.registry import (
@@ -24,6 +25,7 @@ from tests.support.registry import (
     assert_registry_whole,
     assignments,
     clone,
+    mlgate,
     new_candidate,
     registered,
     serving_commit,
@@ -97,3 +99,43 @@ def test_two_clones_promote_the_same_commit_at_once(two_clones: tuple[Project, P
     assert winner[0]["record"] == entries[0].record
     assert loser[0]["already"] == "tiny#staging#1"
     assert assert_registry_whole(b.path)[-1].commit == assert_registry_whole(a.path)[-1].commit
+
+
+SIX = [f"model-{n}" for n in range(6)]
+
+
+def test_six_models_promoted_at_once_all_land(tmp_path: Path) -> None:
+    """A merge that touches six models starts six promote jobs at once (the promote
+    workflow's matrix), each in its own clone of one origin, all appending to the one
+    ledger; all six reach `git push --atomic` together. One wins each round; the others
+    back off and judge again until their time budget is spent, so all six land, chained.
+    (The old loop gave up after 5 attempts, while the sixth may need 6.)"""
+    base = make_project(tmp_path / "base", "tiny")
+    declared = (base.path / "pipelines/tiny.yaml").read_text()
+    for name in SIX:
+        base.write(f"pipelines/{name}.yaml", declared.replace("name: tiny", f"name: {name}"))
+    base.commit_all("six models")
+    base.push_main()
+    base.dvc("push", "-q")
+    clones = [clone(base, tmp_path, name) for name in SIX]
+    meeting = tmp_path / "meet"
+    env = {**os.environ, failpoints.ENV_VAR: f"before-push@{meeting}:6", BUDGET_VAR: "300"}
+    procs = [subprocess.Popen([*MLGATE, "promote", name, "--env", "staging", "--push"],
+                              cwd=c.path, env=env, text=True, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE) for name, c in zip(SIX, clones, strict=True)]
+    for proc in procs:
+        out, err = proc.communicate(timeout=600)
+        assert proc.returncode == 0, out + err
+    assert len(list(meeting.iterdir())) == 6  # all six pushed together the first time
+
+    entries = assert_registry_whole(base.origin)
+    assert sorted(e.record["predicate"]["model"] for e in entries) == SIX
+    assert [e.record["predicate"]["seq"] for e in entries] == [1, 2, 3, 4, 5, 6]
+    for name in SIX:
+        assert list(registered(base.origin, name)) == ["1.0.0"]
+        assert assignments(base.origin, name, "staging") == [f"{name}#staging#1"]
+    last = clones[0]  # origin's whole registry, fetched, verifies
+    last.git("fetch", "-q", "origin", "+refs/heads/mlgate/ledger:refs/heads/mlgate/ledger",
+             "+refs/tags/*:refs/tags/*")
+    verified = mlgate("audit", "verify", cwd=last.path)
+    assert verified.code == 0, verified.out + verified.err

@@ -9,12 +9,13 @@ fetching and judging again, and mlgate gives up when it keeps moving.
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
 import pytest
 
-from mlgate.promote.retry import MAX_ATTEMPTS
+from mlgate.promote.retry import BUDGET_VAR
 from mlgate.registry.ledger import LEDGER_REF
 from mlgate.registry.publish import judge_push
 from tests.support.project import Project
@@ -123,7 +124,8 @@ def test_a_remote_that_refuses_fails_at_once(repo: Project) -> None:
 def test_a_remote_that_keeps_moving_on_is_given_up(repo: Project) -> None:
     """Every push loses a race: a hook moves origin's ledger on (as a concurrent
     promotion would) just before the push's own ref transaction. mlgate fetches and
-    judges again each time, then gives up; locally it keeps none of its attempts."""
+    judges again each time, after a pause that grows, until its time budget
+    ($MLGATE_PUSH_BUDGET, seconds) is spent; locally it keeps none of its attempts."""
     calls = install_hook(repo, "pre-receive", f"""\
 unset GIT_QUARANTINE_PATH GIT_OBJECT_DIRECTORY GIT_ALTERNATE_OBJECT_DIRECTORIES
 head=$(git rev-parse {LEDGER_REF})
@@ -132,15 +134,30 @@ git update-ref {LEDGER_REF} "$next" "$head"
 """)
     tags_before = {r: o for r, o in registry_refs(repo.path).items() if r != LEDGER_REF}
 
-    result = mlgate(*PROMOTE, cwd=repo.path)
+    result = mlgate(*PROMOTE, cwd=repo.path, env={BUDGET_VAR: "1.5"})
     assert (result.code, result.out) == (2, "")
-    assert result.err == (
-        f"gave up after {MAX_ATTEMPTS} attempts: other registry changes kept reaching the "
-        "remote first; none of the attempts was kept locally\n"
-        "  hint: run it again in a moment\n")
-    assert calls.read_text() == "push\n" * MAX_ATTEMPTS
+    gave_up = re.fullmatch(
+        r"gave up after (\d+) attempts in 1.5 s: other registry changes kept reaching the "
+        r"remote first; none of the attempts was kept locally\n"
+        rf"  hint: run it again in a moment, or allow more time with {BUDGET_VAR} "
+        r"\(seconds; now 1.5\)\n", result.err)
+    assert gave_up, result.err
+    attempts = int(gave_up[1])
+    assert attempts >= 2
+    assert calls.read_text() == "push\n" * attempts
     local, remote = registry_refs(repo.path), registry_refs(repo.origin)
     assert local == remote  # the remote's registry, taken as it was at the last fetch
     assert {r: o for r, o in local.items() if r != LEDGER_REF} == tags_before
-    assert repo.git("log", "--format=%s", "-n6", LEDGER_REF).splitlines() == [
-        "another registry change"] * MAX_ATTEMPTS + ["promote tiny v1.0.0 to staging"]
+    assert repo.git("log", "--format=%s", f"-n{attempts + 1}", LEDGER_REF).splitlines() == [
+        "another registry change"] * attempts + ["promote tiny v1.0.0 to staging"]
+
+
+@pytest.mark.parametrize("value", ["soon", "-1", "inf", "nan"])
+def test_a_bad_time_budget_is_refused_before_anything(repo: Project, value: str) -> None:
+    before = (all_refs(repo.path), all_refs(repo.origin))
+    result = mlgate(*PROMOTE, cwd=repo.path, env={BUDGET_VAR: value})
+    assert (result.code, result.out) == (2, "")
+    assert result.err == (
+        f"{BUDGET_VAR}={value!r}: expected a number of seconds, 0 or more\n"
+        "  hint: unset it for the default, 120 seconds\n")
+    assert (all_refs(repo.path), all_refs(repo.origin)) == before

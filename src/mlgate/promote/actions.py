@@ -71,14 +71,14 @@ def promote_model(root: Path, name: str, env: str, *, rev: str | None, version: 
     require_merged(root, commit, ref, source, env,
                    rev or "the working tree's HEAD")
 
-    def attempt() -> Outcome | Deployment | None:
+    def attempt(when: datetime) -> Outcome | Deployment | None:
         serving = already_serving(root, name, env, commit)
         if serving is not None and version in (None, f"v{serving.version}", serving.version):
             return serving
         return promote(cand, source, env, version=version, approvals_path=approvals,
-                       reason=reason, push=push, dry_run=dry_run, remote=remote, now=now)
+                       reason=reason, push=push, dry_run=dry_run, remote=remote, now=when)
 
-    return retry.run(attempt, root=root, push=push, dry_run=dry_run, remote=remote)
+    return retry.run(attempt, root=root, push=push, dry_run=dry_run, remote=remote, now=now)
 
 
 def reassign_model(action: str, root: Path, name: str, env: str, *, to: str | None,
@@ -93,10 +93,10 @@ def reassign_model(action: str, root: Path, name: str, env: str, *, to: str | No
     source = facts.load_policy(name, at_ref, ref.name, new_model=False)
     facts.check_environment(source.model, env)
     return retry.run(
-        lambda: reassign(at_ref, source, env, action=action, to_version=to, reason=reason,
-                         approvals_path=approvals, push=push, dry_run=dry_run, remote=remote,
-                         now=now, ref=ref),
-        root=root, push=push, dry_run=dry_run, remote=remote)
+        lambda when: reassign(at_ref, source, env, action=action, to_version=to,
+                              reason=reason, approvals_path=approvals, push=push,
+                              dry_run=dry_run, remote=remote, now=when, ref=ref),
+        root=root, push=push, dry_run=dry_run, remote=remote, now=now)
 
 
 def already_serving(root: Path, model: str, env: str, commit: str) -> Deployment | None:
