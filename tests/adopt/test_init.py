@@ -212,8 +212,8 @@ def test_which_output_is_the_model(text: bytes, model: str | None,
      "dvc.yaml declares several artifacts: choose one with --model", "artifacts: a, b"),
     (b"stages:\n  train:\n    cmd: run\n    outs: [models/m.pkl]\n", None,
      "dvc.yaml declares no metrics file",
-     "gates judge metrics: declare the evaluation's output under `metrics:` of its stage "
-     "(JSON or YAML)"),
+     "gates judge metrics: declare the evaluation's output under `metrics:`, at the top "
+     "of dvc.yaml or of its stage (JSON, YAML or TOML)"),
     (dvc_yaml({"t": ("m/a.pkl", "a.json")}, "artifacts:\n  a:\n    path: m/elsewhere.pkl\n"),
      None, "'m/elsewhere.pkl' is not an output of any stage",
      "the model artifact must be written by a stage (`outs:`)"),

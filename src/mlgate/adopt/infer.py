@@ -109,11 +109,14 @@ def _downstream(dvc: DvcYaml, producer: Stage) -> list[Stage]:
 
 def _metrics_files(dvc: DvcYaml, stages: list[Stage]) -> list[str]:
     files = [m for s in stages for m in s.metrics]
-    files = files or [m for s in dvc.stages for m in s.metrics]
+    # top-level `metrics:` (DVC 3, DVCLive), those the model's stages write first
+    ours = [m for m in dvc.metrics if (p := dvc.producer(m)) is not None and p in stages]
+    files = files or ours or list(dvc.metrics) or [m for s in dvc.stages for m in s.metrics]
     if not files:
         raise MlgateError("dvc.yaml declares no metrics file", path="dvc.yaml",
                           hint="gates judge metrics: declare the evaluation's output under "
-                               "`metrics:` of its stage (JSON or YAML)")
+                               "`metrics:`, at the top of dvc.yaml or of its stage (JSON, "
+                               "YAML or TOML)")
     return list(dict.fromkeys(files))
 
 

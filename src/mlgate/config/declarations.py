@@ -115,12 +115,12 @@ def cross_check(model: Model, doc: Document, dvc: DvcYaml | None, read: Reader, 
         return [_p(doc, ["artifact"], "no dvc.yaml in the repository root",
                    "mlgate works on a DVC pipeline: create dvc.yaml (`dvc stage add`)")]
     outs = sorted({o for s in dvc.stages for o in s.outs})
-    declared_metrics = sorted({m for s in dvc.stages for m in s.metrics})
+    declared_metrics = sorted({m for s in dvc.stages for m in s.metrics} | set(dvc.metrics))
     if dvc.producer(model.artifact) is None:
         problems.append(_p(doc, ["artifact"], f"{model.artifact!r} is not an out of any stage "
                            "in dvc.yaml", _choices("outs in dvc.yaml", outs)))
     for i, path in enumerate(model.metrics.files):
-        if dvc.metrics_stage(path) is None:
+        if dvc.metrics_stage(path) is None and path not in dvc.metrics:  # nor top-level
             problems.append(_p(doc, ["metrics", "files", i], f"{path!r} is not declared under "
                                "`metrics:` of any stage in dvc.yaml",
                                _choices("metrics in dvc.yaml", declared_metrics)))

@@ -31,6 +31,8 @@ class DvcYaml:
     path: str
     stages: tuple[Stage, ...] = ()
     artifacts: dict[str, Any] = field(default_factory=dict)
+    # top-level `metrics:` (DVC 3, DVCLive): files that may sit in a stage's output directory
+    metrics: tuple[str, ...] = ()
 
     def producer(self, out: str) -> Stage | None:
         """The stage that has ``out`` among its outputs (or a directory output above it)."""
@@ -115,7 +117,8 @@ def parse_dvc_yaml(doc: Document) -> DvcYaml:
             )
         )
     artifacts = data.get("artifacts") or {}
-    return DvcYaml(doc.path, tuple(stages), artifacts if isinstance(artifacts, dict) else {})
+    return DvcYaml(doc.path, tuple(stages), artifacts if isinstance(artifacts, dict) else {},
+                   _paths(data.get("metrics")))
 
 
 def load_dvc_yaml(raw: bytes, path: str = "dvc.yaml") -> DvcYaml:
@@ -147,6 +150,19 @@ class DvcLock:
             for entry in stage.outs:
                 if entry.path == path:
                     return entry
+        return None
+
+    def holder(self, path: str) -> tuple[LockEntry, str | None] | None:
+        """The output that holds ``path``: itself (with None), or a directory output and
+        the path within it (as DVCLive's `eval/metrics.json` is in `eval`)."""
+        exact = self.out(path)
+        if exact is not None:
+            return exact, None
+        for stage in self.stages.values():
+            for entry in stage.outs:
+                top = entry.path.rstrip("/") + "/"
+                if path.startswith(top) and (entry.md5 or "").endswith(".dir"):
+                    return entry, path[len(top):]
         return None
 
     def dep(self, path: str) -> LockEntry | None:

@@ -83,6 +83,7 @@ def check_dvc_yaml(doc: Document) -> None:
                                         "params file to its parameter names").items():
             check.items(keys, (*at, file), "a list of parameter names", _string(check))
 
+    check.items(data.get("metrics"), ("metrics",), "a list of paths", path_entry)
     for name, body in stages.items():
         at: Path = ("stages", name)
         body = check.mapping(body, at, "a stage (a mapping with `cmd:`)", optional=False)

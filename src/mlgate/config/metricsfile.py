@@ -1,8 +1,10 @@
-"""Metrics files (JSON or YAML) and dotted-path lookups into them. A metrics file that does
-not parse, is nested too deep, or is not a mapping, is an InvalidFile with file:line."""
+"""Metrics files (JSON, YAML or TOML, as `dvc metrics show` reads them) and dotted-path
+lookups into them. A metrics file that does not parse, is nested too deep, or is not a
+mapping, is an InvalidFile with file:line."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from mlgate.errors import InvalidFile
@@ -16,6 +18,8 @@ def parse_metrics(raw: bytes, path: str) -> dict[str, Any]:
         from mlgate.config.yamlio import load_bytes  # only here: flatten() needs no YAML
 
         data = load_bytes(raw, path).data
+    elif path.endswith(".toml"):
+        data = _toml(raw, path)
     else:
         data = jsonread.load_file(
             raw, path, hint="the metrics file is written by the pipeline; re-run it "
@@ -23,6 +27,19 @@ def parse_metrics(raw: bytes, path: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise InvalidFile("expected a JSON object of metrics", path=path, line=1)
     return data
+
+
+def _toml(raw: bytes, path: str) -> dict[str, Any]:
+    import tomllib
+
+    try:
+        return tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        line = re.search(r"line (\d+)", str(exc))
+        raise InvalidFile(f"not valid TOML: {exc}", path=path,
+                          line=int(line[1]) if line else 1,
+                          hint="the metrics file is written by the pipeline; re-run it "
+                               "(`mlgate run`)") from None
 
 
 def lookup(metrics: dict[str, Any], dotted: str) -> Any:

@@ -24,7 +24,7 @@ from mlgate.config.declarations import (
     read_dvc_yaml,
     workspace_reader,
 )
-from mlgate.config.dvcfiles import DvcLock, DvcYaml, parse_dvc_lock
+from mlgate.config.dvcfiles import DvcLock, DvcYaml, LockEntry, parse_dvc_lock
 from mlgate.config.floors import judged_by_floor, model_shortfalls
 from mlgate.config.metricsfile import parse_metrics
 from mlgate.config.model import Model
@@ -35,7 +35,7 @@ from mlgate.errors import MlgateError, NotFound, suggest
 from mlgate.gates.lockstatus import stale_stages
 from mlgate.plumbing import git
 from mlgate.plumbing.dvc import DvcStatus
-from mlgate.plumbing.dvccache import bytes_md5, cached_file, file_md5
+from mlgate.plumbing.dvccache import bytes_md5, cached_file, dir_member, file_md5
 
 if TYPE_CHECKING:  # numpy and the policy load while `dvc status` already runs
     from mlgate.gates.policy import Evidence, RepoState
@@ -255,15 +255,18 @@ def lock_mismatches(model: Model, cand: Candidate, lock: DvcLock | None) -> list
         return ["dvc.lock (missing: run `dvc repro` and commit dvc.lock)"]
     found = []
     for path in gated_outputs(model):
-        entry = lock.out(path)
+        entry = lock.out(path) or _member_entry(cand, lock, path)
+        if entry is not None and entry.md5 is None and lock.out(path) is None:
+            found.append(f"{path} (its directory's listing is not in the DVC cache: run "
+                         "`dvc pull`)")
+            continue
         if entry is None or entry.md5 is None:
             found.append(f"{path} (not recorded in dvc.lock)")
             continue
         if cand.rev is None:
             actual = file_md5(cand.root / path)
-        elif path in model.metrics.files:  # metrics are kept in git
-            raw = cand.read(path)
-            actual = None if raw is None else bytes_md5(raw)
+        elif path in model.metrics.files and (raw := cand.read(path)) is not None:
+            actual = bytes_md5(raw)  # metrics kept in git
         else:
             actual = entry.md5 if cached_file(cand.root, entry.md5).is_file() else None
         if actual is None:
@@ -274,10 +277,48 @@ def lock_mismatches(model: Model, cand: Candidate, lock: DvcLock | None) -> list
     return found
 
 
+def _member_entry(cand: Candidate, lock: DvcLock, path: str) -> LockEntry | None:
+    """``path`` inside a directory output of ``lock`` (DVCLive's `eval/metrics.json` in
+    `eval`), as an entry of its own, its md5 from the directory's listing in the cache."""
+    held = lock.holder(path)
+    if held is None or held[1] is None or held[0].md5 is None:
+        return None
+    return LockEntry(path, dir_member(cand.root, held[0].md5, held[1]))
+
+
+def cached_metrics_file(cand: Candidate, path: str) -> bytes | None:
+    """A metrics file that git does not hold at the candidate: a DVC output (or a file in
+    a directory output) read from the local cache at the md5 dvc.lock records. None when
+    dvc.lock does not name it; NotFound, with the command that brings it, when the cache
+    lacks it."""
+    lock = read_lock(cand)
+    held = lock.holder(path) if lock is not None else None
+    if held is None or held[0].md5 is None:
+        return None
+    entry, inside = held
+    assert entry.md5 is not None
+    md5 = entry.md5 if inside is None else dir_member(cand.root, entry.md5, inside)
+    found = cached_file(cand.root, md5) if md5 else None
+    if found is None or not found.is_file():
+        where = entry.path if inside is None else f"{path} (in the output {entry.path})"
+        bring = ("`dvc pull` (or `dvc checkout`, when it is cached)" if cand.rev is None else
+                 "`dvc fetch --all-commits` (or `dvc pull` with that revision checked out)")
+        raise NotFound(f"the metrics file {where} at {cand.label} is not in the local DVC "
+                       "cache", hint=f"bring it with {bring}; then run this again")
+    return found.read_bytes()
+
+
+def metrics_file_bytes(cand: Candidate, path: str) -> bytes | None:
+    """A metrics file as the candidate has it: in git (or the working tree), else in the
+    DVC cache (:func:`cached_metrics_file`); None when neither has it."""
+    raw = cand.read(path)
+    return raw if raw is not None else cached_metrics_file(cand, path)
+
+
 def candidate_metrics(model: Model, cand: Candidate) -> tuple[dict[str, Any], str | None]:
     merged: dict[str, Any] = {}
     for path in model.metrics.files:
-        raw = cand.read(path)
+        raw = metrics_file_bytes(cand, path)
         if raw is None:
             return {}, (f"{path} is missing at {cand.label}: run the pipeline "
                         f"(`mlgate run {model.name}`)")
@@ -295,7 +336,7 @@ def predictions_bytes(model: Model, cand: Candidate, lock: DvcLock | None
             return (cand.root / path).read_bytes(), None
         except FileNotFoundError:
             return None, f"{path} is missing: run the pipeline (`mlgate run {model.name}`)"
-    entry = lock.out(path) if lock else None
+    entry = (lock.out(path) or _member_entry(cand, lock, path)) if lock else None
     if entry is None or entry.md5 is None:
         return None, f"{path} is not recorded in dvc.lock at {cand.label}"
     cached = cached_file(cand.root, entry.md5)

@@ -109,10 +109,12 @@ def plan(model: Model, dvc_yaml: DvcYaml | None) -> list[str]:
 def recompute(cand: Candidate, model: Model, dvc_yaml: DvcYaml | None, lock: DvcLock | None
               ) -> Recomputed:
     """The model's metrics and predictions re-run for ``cand`` (see the module's doc). A
-    committed metrics file that does not parse is bad input (InvalidFile), found before
-    anything runs."""
-    committed = {path: None if (raw := cand.read(path)) is None else parse_metrics(raw, path)
-                 for path in model.metrics.files}
+    committed metrics file that does not parse, or that the DVC cache lacks (NotFound), is
+    bad input, found before anything runs."""
+    from mlgate.gates.facts import metrics_file_bytes  # git's, else the DVC cache's
+
+    committed = {path: None if (raw := metrics_file_bytes(cand, path)) is None
+                 else parse_metrics(raw, path) for path in model.metrics.files}
     stages: list[str] = []
     try:
         stages = plan(model, dvc_yaml)

@@ -56,3 +56,17 @@ def cached_file(root: Path, md5: str) -> Path:
 def object_path(cache: Path, md5: str) -> Path:
     """Path of a file object under the cache directory ``cache`` (DVC 3's layout)."""
     return cache / "files" / "md5" / md5[:2] / md5[2:]
+
+
+def dir_member(root: Path, dir_hash: str, relpath: str) -> str | None:
+    """The md5 of ``relpath`` in the directory whose hash is ``dir_hash`` (its listing
+    read from the local cache); None when the listing is not there or does not name it."""
+    try:
+        listing = json.loads(cached_file(root, dir_hash).read_bytes())
+    except (OSError, ValueError):
+        return None
+    for item in listing if isinstance(listing, list) else ():
+        if isinstance(item, dict) and item.get("relpath") == relpath:
+            md5 = item.get("md5")
+            return md5 if isinstance(md5, str) else None
+    return None
