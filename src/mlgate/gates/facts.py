@@ -301,18 +301,20 @@ def cached_metrics_file(cand: Candidate, path: str) -> bytes | None:
     found = cached_file(cand.root, md5) if md5 else None
     if found is None or not found.is_file():
         where = entry.path if inside is None else f"{path} (in the output {entry.path})"
-        bring = ("`dvc pull` (or `dvc checkout`, when it is cached)" if cand.rev is None else
-                 "`dvc fetch --all-commits` (or `dvc pull` with that revision checked out)")
         raise NotFound(f"the metrics file {where} at {cand.label} is not in the local DVC "
-                       "cache", hint=f"bring it with {bring}; then run this again")
+                       "cache", hint="bring it with `dvc fetch --all-commits` (or `dvc pull` "
+                                     "with that revision checked out); then run this again")
     return found.read_bytes()
 
 
 def metrics_file_bytes(cand: Candidate, path: str) -> bytes | None:
-    """A metrics file as the candidate has it: in git (or the working tree), else in the
-    DVC cache (:func:`cached_metrics_file`); None when neither has it."""
+    """A metrics file as the candidate has it: in the working tree (where DVC checks its
+    outputs out); at a revision, in git, else in the DVC cache (:func:`cached_metrics_file`);
+    None when it has none."""
     raw = cand.read(path)
-    return raw if raw is not None else cached_metrics_file(cand, path)
+    if raw is None and cand.rev is not None:
+        raw = cached_metrics_file(cand, path)
+    return raw
 
 
 def candidate_metrics(model: Model, cand: Candidate) -> tuple[dict[str, Any], str | None]:
