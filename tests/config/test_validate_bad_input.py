@@ -57,7 +57,9 @@ CASES: list[tuple[str, str | bytes, str]] = [
      "  hint: Lowest value that passes (inclusive)."),
     ("wrong-type-list", swap("files: [eval/metrics.json]", "files: eval/metrics.json"),
      f"{F}:13:10: metrics.files: expected a list, got 'eval/metrics.json' (a string)\n"
-     "  hint: Metrics files (JSON or YAML), declared as `metrics` in dvc.yaml."),
+     "  hint: Metrics files (JSON, YAML or TOML), declared as `metrics` in dvc.yaml (at its "
+     "top or under a stage); kept in git or by DVC (a cached output, or a file in a cached "
+     "directory output)."),
     ("enum-did-you-mean", swap("risk_tier: low", "risk_tier: lwo"),
      f"{F}:6:12: risk_tier: expected one of low, medium, high, got 'lwo' (a string)\n"
      "  hint: did you mean 'low'?"),
