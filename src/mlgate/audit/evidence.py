@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from mlgate.audit.trail import Record
-from mlgate.plumbing import git, subproc
+from mlgate.plumbing import git
 from mlgate.plumbing.dvccache import bytes_md5, cache_dir, object_path
 
 _OBJECT_ID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
@@ -175,11 +175,8 @@ def lock_facts(raw: bytes) -> LockFacts | None:
 def commits_exist(commits: list[str], *, cwd: Path) -> list[bool]:
     """Whether each id names a commit here, in one `git cat-file --batch-check`."""
     ids = [c for c in commits if _OBJECT_ID.fullmatch(c)]  # a record's text is untrusted
-    payload = "".join(f"{c}^{{commit}}\n" for c in ids).encode()
-    proc = subproc.run(["git", "cat-file", "--batch-check"], cwd=cwd, input_bytes=payload,
-                       hint=git.GIT_HINT)
-    lines = (proc.stdout or b"").decode().splitlines()
-    found = {c for c, line in zip(ids, lines, strict=True) if line.split()[1:2] == ["commit"]}
+    kinds = git.object_kinds([f"{c}^{{commit}}" for c in ids], cwd=cwd)
+    found = {c for c, kind in zip(ids, kinds, strict=True) if kind and kind[1] == "commit"}
     return [c in found for c in commits]
 
 

@@ -25,7 +25,7 @@ from mlgate.audit.trail import Record
 from mlgate.config.metricsfile import flatten, parse_metrics
 from mlgate.config.root import PIPELINES_DIR
 from mlgate.errors import MlgateError
-from mlgate.plumbing import git, subproc
+from mlgate.plumbing import git
 from mlgate.plumbing.dvccache import cache_dir, object_path
 
 _OBJECT_ID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
@@ -109,7 +109,8 @@ def _declared_metrics(records: list[Record], root: Path
         else:
             specs[id(record)] = f"{commit}:{path}"
     distinct = sorted(set(specs.values()))
-    oids = dict(zip(distinct, object_ids(distinct, cwd=root), strict=True))
+    oids = {spec: found[0] if found and found[1] == "blob" else None
+            for spec, found in zip(distinct, git.object_kinds(distinct, cwd=root), strict=True)}
     wanted = sorted({oid for oid in oids.values() if oid})
     parsed = {oid: _metrics_files(blob.data if blob else b"", oid)
               for oid, blob in zip(wanted, git.cat_files(wanted, cwd=root), strict=True)}
@@ -148,17 +149,6 @@ def _metrics_files(raw: bytes, oid: str) -> list[str] | str:
                                               for f in files):
         return "declares no list of metrics files"
     return list(files)
-
-
-def object_ids(specs: Sequence[str], *, cwd: Path) -> list[str | None]:
-    """The object id of each `rev:path` (None: missing), in one `git cat-file --batch-check`
-    that reads no content."""
-    payload = "".join(spec + "\n" for spec in specs).encode()
-    proc = subproc.run(["git", "cat-file", "--batch-check"], cwd=cwd, input_bytes=payload,
-                       hint=git.GIT_HINT)
-    lines = (proc.stdout or b"").decode("utf-8", "replace").splitlines()
-    return [parts[0] if len(parts) == 3 and parts[1] == "blob" else None
-            for parts in (line.split() for line in lines)]
 
 
 class _MetricsFiles:

@@ -208,6 +208,22 @@ def cat_files(specs: Sequence[str], *, cwd: Path) -> list[Blob | None]:
             for oid, kind, data in cat_objects(specs, cwd=cwd)]
 
 
+def object_kinds(specs: Sequence[str], *, cwd: Path) -> list[tuple[str, str] | None]:
+    """(id, type) of many objects in one `git cat-file --batch-check`, which reads no
+    content; None for those that do not exist."""
+    if not specs:
+        return []
+    for spec in specs:
+        if "\n" in spec:
+            raise MlgateError(f"invalid object name {spec!r}: contains a newline")
+    payload = "".join(spec + "\n" for spec in specs).encode()
+    proc = subproc.run(["git", "cat-file", "--batch-check"], cwd=cwd, input_bytes=payload,
+                       hint=GIT_HINT)
+    lines = (proc.stdout or b"").decode("utf-8", "replace").splitlines()
+    return [(parts[0], parts[1]) if len(parts) == 3 else None
+            for parts in (line.split() for line in lines)]
+
+
 def cat_objects(specs: Sequence[str], *, cwd: Path) -> list[tuple[str, str, bytes]]:
     """(id, type, bytes) of many objects in one `git cat-file --batch`; ("", "missing", b"")
     for those that do not exist. Input and output go through temporary files, not pipes:
