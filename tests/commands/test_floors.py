@@ -7,18 +7,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from tests.support.project import Project
+from tests.support.project import LOW_FLOOR, Project
 
 Cli = Callable[..., Any]
 F = "pipelines/tiny.yaml"
-FLOOR = """floors:
-  low:
-    every_environment:
-      gates:
-        - kind: threshold
-          metric: roc_auc
-          min: 0.99
-    environments:
+FLOOR = LOW_FLOOR + """    environments:
       production:
         approval: {min_approvers: 2}
 """

@@ -20,18 +20,9 @@ import pytest
 from mlgate.pullrequest.compare import flatten
 from mlgate.render.pr import human_size
 from mlgate.render.text import fmt_value
-from tests.support.project import Project, make_project, sh
+from tests.support.project import LOW_FLOOR, Project, make_project, sh
 
 F = "pipelines/tiny.yaml"
-# tiny is low risk; its roc_auc is below this floor
-FLOOR = """floors:
-  low:
-    every_environment:
-      gates:
-        - kind: threshold
-          metric: roc_auc
-          min: 0.99
-"""
 M = "eval/metrics.json"
 APPROVALS = {"authors": ["data-scientist"],
              "approvals": [{"state": "approved", "user": {"login": "risk-officer"},
@@ -329,7 +320,7 @@ def yaml_quote(text: str) -> str:
 
 def test_a_new_model_is_judged_by_the_floor_of_its_tier_at_the_base(tiny: Project, cli: Any
                                                                    ) -> None:
-    tiny.write("pipelines/_policy.yaml", FLOOR)
+    tiny.write("pipelines/_policy.yaml", LOW_FLOOR)
     tiny.commit_all("a floor for low-risk models")
     tiny.git("checkout", "-q", "-b", "add-model")
     tiny.git("rm", "-q", F)

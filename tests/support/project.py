@@ -14,6 +14,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 RESOURCES = Path(__file__).parent.parent / "resources"
+# A repository policy whose floor tiny (low risk, roc_auc about 0.96) is below.
+LOW_FLOOR = """floors:
+  low:
+    every_environment:
+      gates:
+        - kind: threshold
+          metric: roc_auc
+          min: 0.99
+"""
 REPO_ROOT = Path(__file__).parent.parent.parent
 VENV_BIN = str(Path(sys.executable).parent)
 
