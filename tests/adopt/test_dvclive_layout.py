@@ -92,6 +92,9 @@ def test_validate_check_and_promote_read_the_cached_metrics(live: Project, cli: 
                    cwd=live.path)
     assert promoted.code == 0, promoted.out + promoted.err
     assert json.loads(promoted.out)["record"]["predicate"]["metrics"]["roc_auc"] == second
+    # the record is checked against the file inside the cached directory, not a mismatch
+    verified = cli("audit", "verify", cwd=live.path)
+    assert verified.code == 0, verified.out + verified.err
 
 
 def test_metrics_missing_from_the_cache_name_the_command(live: Project, cli: Any) -> None:

@@ -26,7 +26,7 @@ from mlgate.config.metricsfile import flatten, parse_metrics
 from mlgate.config.root import PIPELINES_DIR
 from mlgate.errors import MlgateError
 from mlgate.plumbing import git
-from mlgate.plumbing.dvccache import cache_dir, object_path
+from mlgate.plumbing.dvccache import cache_dir, dir_member, object_path
 
 _OBJECT_ID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 _SAFE_PATH = re.compile(r"[^\n\0]+")
@@ -171,11 +171,21 @@ class _MetricsFiles:
             key, raw = blob.oid, blob.data
         else:
             facts = self.locks.facts(commit)
-            md5 = facts.outs.get(path) if facts else None
-            if not md5:
+            outs = facts.outs if facts else {}
+            md5 = outs.get(path)
+            holder = None if md5 else next(
+                (out for out in outs if path.startswith(out.rstrip("/") + "/")), None)
+            if not md5 and holder is None:
                 return f"{path} is neither in git nor in dvc.lock at {commit[:12]}"
+            if holder is not None:  # a file in a directory output, as DVCLive keeps them
+                listing = outs[holder]
+                md5 = listing and dir_member(self.locks.root, listing,
+                                             path[len(holder.rstrip("/")) + 1:])
+                if not md5:
+                    return None  # the directory's listing is not in the local cache
             if self._cache is None:
                 self._cache = cache_dir(self.locks.root)
+            assert md5 is not None
             cached = object_path(self._cache, md5)
             if not cached.is_file():
                 return None
