@@ -44,6 +44,12 @@ EVALUATION = """evaluation:
   score: python src/score.py --model {artifact} --data {features} --out {scores}
 """
 
+# judged on the same rows: candidate minus what staging serves
+PAIRED = """        - kind: no_regression
+          metric: roc_auc
+          tolerance: 0.01
+"""
+
 
 def holdout_csv(rows: int = 600, seed: int = 11) -> str:
     rng = random.Random(seed)
@@ -62,7 +68,8 @@ def add_evaluation(project: Project) -> str:
     project.dvc("add", "-q", "data/holdout.csv")
     decl = project.path / "pipelines" / "tiny.yaml"
     text = decl.read_text()
-    decl.write_text(text.replace("promotion:\n", EVALUATION + "promotion:\n", 1))
+    text = text.replace("promotion:\n", EVALUATION + "promotion:\n", 1)
+    decl.write_text(text.replace("          min: 0.7\n", "          min: 0.7\n" + PAIRED, 1))
     commit = project.commit_all("declare the independent evaluation")
     project.dvc("push", "-q")
     project.push_main()
