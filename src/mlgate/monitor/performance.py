@@ -1,6 +1,6 @@
 """The gap between the production metric and the deployed version's recorded test metric.
 
-The production metric is computed by :mod:`mlgate.gates.classification`, the same functions
+The production metric is computed by :mod:`mlgate.evaluation.binary`, the same functions
 the gates use on the evaluation's predictions, so both sides of the gap are measured alike.
 """
 
@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from mlgate.config.model import Direction, default_direction
-from mlgate.gates import classification
+from mlgate.evaluation import binary as classification
 from mlgate.monitor.distance import Level
 
 

@@ -1,4 +1,4 @@
-"""mlgate.gates.classification against scikit-learn, the reference; and the bootstrap's properties."""
+"""mlgate.evaluation.binary against scikit-learn, the reference; and the bootstrap's properties."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn import metrics as skm
 
-from mlgate.gates import classification
+from mlgate.evaluation import binary as classification
 
 Reference = Callable[..., float]
 REFERENCE: dict[str, Reference] = {
@@ -23,7 +23,17 @@ REFERENCE: dict[str, Reference] = {
     "recall": lambda y, s, **kw: skm.recall_score(y, s >= 0.5, **kw),
     "log_loss": lambda y, s, **kw: skm.log_loss(y, s, labels=[0, 1], **kw),
     "brier": lambda y, s, **kw: skm.brier_score_loss(y, s, **kw),
+    "pr_auc": lambda y, s, **kw: skm.average_precision_score(y, s, **kw),
+    "ks": lambda y, s, **kw: ks_reference(y, s, **kw),
+    "gini": lambda y, s, **kw: 2 * skm.roc_auc_score(y, s, **kw) - 1,
 }
+
+
+def ks_reference(label: Any, score: Any, sample_weight: Any = None) -> float:
+    """max |TPR - FPR| over scikit-learn's ROC curve."""
+    fpr, tpr, _ = skm.roc_curve(label, score, sample_weight=sample_weight,
+                                drop_intermediate=False)
+    return float(np.max(np.abs(tpr - fpr)))
 
 
 def sample(seed: int, n: int = 2000, decimals: int = 2) -> tuple[np.ndarray, np.ndarray]:
