@@ -125,12 +125,12 @@ def run(cand: Candidate, pinned: Pinned, state: ModelState, envs: Sequence[str])
         values = by_md5[md5]
         if ev.task == "multiclass":  # rows written to 6 decimals: sum to 1 exactly again
             values = values / values.sum(axis=1, keepdims=True)
-        found = metrics_mod.compute(ev.task, labels, values)  # type: ignore[arg-type]
+        found = metrics_mod.compute(ev.task, labels, values)
         result: dict[str, Any] = {**found, "rows": len(labels)}
         if slices:
             result["slices"] = {
                 column: {s.value: {**s.metrics, "rows": s.rows}
-                         for s in metrics_mod.by_slice(ev.task, labels,  # type: ignore[arg-type]
+                         for s in metrics_mod.by_slice(ev.task, labels,
                                                        values, groups)}
                 for column, groups in slices.items()}
         return Scored(who, md5, values, result)

@@ -36,7 +36,7 @@ def compare(independent: Independent, env: str, metric: str, *, method: str = "b
     cand = independent.candidate.scores
     if method == "delong":
         return paired.delong(independent.labels, cand, incumbent.scores, confidence=level)
-    return paired.paired_bootstrap(independent.task, metric,  # type: ignore[arg-type]
+    return paired.paired_bootstrap(independent.task, metric,
                                    independent.labels, cand, incumbent.scores,
                                    confidence=level, resamples=resamples, seed=seed)
 
@@ -68,10 +68,10 @@ def no_regression(gate: NoRegressionGate, env: str, independent: Independent) ->
     expected = (f"{percent(gate.level)} interval of candidate - incumbent "
                 f"{'<=' if lower else '>='} {'+' if lower else '-'}{allowance}"
                 + (" of the incumbent" if gate.relative else "") + " (same holdout rows)")
-    if gate.metric not in METRICS[task]:  # type: ignore[index]
+    if gate.metric not in METRICS[task]:
         return Verdict(None, expected, False, f"{gate.metric!r} is no {task} metric that "
                        f"mlgate computes; {task} metrics: "
-                       f"{', '.join(METRICS[task])}")  # type: ignore[index]
+                       f"{', '.join(METRICS[task])}")
     incumbent = independent.incumbents.get(env)
     if incumbent is None:
         value = independent.candidate.metrics.get(gate.metric)
