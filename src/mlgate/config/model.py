@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 Direction = Literal["higher", "lower"]
 
-_LOWER_IS_BETTER = ("log_loss", "brier", "mse", "rmse", "mae")
+_LOWER_IS_BETTER = ("log_loss", "brier", "mse", "rmse", "mae", "mape")
 
 
 def default_direction(metric: str) -> Direction:
