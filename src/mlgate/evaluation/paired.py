@@ -26,7 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from mlgate.errors import MlgateError
-from mlgate.evaluation import binary, metrics, multiclass, regression
+from mlgate.evaluation import binary, metrics, multiclass, regression, resample
 from mlgate.evaluation.metrics import Prepared, Task
 from mlgate.evaluation.pairedauc import PairedAuc
 
@@ -143,12 +143,11 @@ def _sums(metric: str, candidate: Prepared, incumbent: Prepared, resamples: int,
     m, n = terms_c.shape[1], candidate.n
 
     def work(rng: np.random.Generator, rows: int) -> Floats:
-        weights = binary._weight_rows(rng, rows, n).astype(np.float64)
+        weights = resample.weight_rows(rng, rows, n).astype(np.float64)
         sums, total = weights @ both, weights.sum(axis=1)
         return finish(sums[:, :m], total) - finish(sums[:, m:], total)
 
-    chunk = max(1, min(resamples, binary._CHUNK_CELLS // max(n, 1)))
-    return binary._chunked(seed, resamples, chunk, work)
+    return resample.chunked(seed, resamples, resample.chunk_rows(n), work)
 
 
 def _weighted(metric: str, candidate: Prepared, incumbent: Prepared, resamples: int,
@@ -159,20 +158,18 @@ def _weighted(metric: str, candidate: Prepared, incumbent: Prepared, resamples: 
     incumbent.prime(metric)
 
     def work(rng: np.random.Generator, rows: int) -> Floats:
-        weights = binary._weight_rows(rng, rows, n)
+        weights = resample.weight_rows(rng, rows, n)
         return candidate.rows(metric, weights) - incumbent.rows(metric, weights)
 
-    chunk = max(1, min(resamples, binary._CHUNK_CELLS // max(n, 1)))
-    return binary._chunked(seed, resamples, chunk, work)
+    return resample.chunked(seed, resamples, resample.chunk_rows(n), work)
 
 
 def _auc_differences(auc: PairedAuc, n: int, resamples: int, seed: int) -> Floats:
     def work(rng: np.random.Generator, rows: int) -> Floats:
-        first, second = auc.rows(binary._weight_rows(rng, rows, n))
+        first, second = auc.rows(resample.weight_rows(rng, rows, n))
         return first - second
 
-    chunk = max(1, min(resamples, binary._CHUNK_CELLS // max(n, 1)))
-    return binary._chunked(seed, resamples, chunk, work)
+    return resample.chunked(seed, resamples, resample.chunk_rows(n), work)
 
 
 def paired_bootstrap(task: Task, metric: str, labels: npt.ArrayLike, candidate: npt.ArrayLike,
