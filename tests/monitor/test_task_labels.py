@@ -144,7 +144,9 @@ def test_a_batch_without_the_class_columns_has_no_scores(tmp_path: Path) -> None
     ("binary", [0, 1], [0.2, 1.7], "score of row 1 is outside [0, 1]; binary scores are "
                                    "probabilities"),
     ("multiclass", [0, 1], [[0.2, 0.3], [0.5, 0.5]],
-     "the class probabilities of row 0 sum to 0.5, not 1 (within 1e-06)"),
+     "the class probabilities of row 0 sum to 0.5, not 1 (within 0.0001)"),
+    ("multiclass", [0, 1], [[0.5, 0.5], [0.33333, 0.66699]],
+     "the class probabilities of row 1 sum to 1.00032, not 1 (within 0.0001)"),
     ("multiclass", [0, 3], [[0.5, 0.5], [0.5, 0.5]],
      "label of row 1 is class 3, but the scores have 2 class columns (codes 0 to 1)"),
     ("regression", [1.0, 2.0], [1.0, np.inf], "1 score(s) are NaN or infinite, the first in "
@@ -157,3 +159,15 @@ def test_scores_the_task_does_not_allow(task: str, label: list[object], score: l
                           np.array(score), recorded=0.5, recorded_source="t", max_gap=0.1,
                           min_rows=1, task=task)  # type: ignore[arg-type]
     assert caught.value.message == message
+
+
+def test_probabilities_logged_with_six_decimals_are_rescaled() -> None:
+    rng = np.random.default_rng(4)
+    codes = rng.integers(0, 3, 300)
+    p = rng.dirichlet([1, 1, 1], 300)
+    logged = np.round(p, 6)
+    assert np.abs(logged.sum(axis=1) - 1).max() > 1e-6  # prepare alone would refuse them
+    found = check_performance("log_loss", codes, logged, recorded=1.0, recorded_source="t",
+                              max_gap=0.5, min_rows=10, task="multiclass")
+    expected = skm.log_loss(codes, logged / logged.sum(axis=1, keepdims=True))
+    assert found.production == pytest.approx(expected, rel=1e-12)

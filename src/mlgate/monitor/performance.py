@@ -66,6 +66,8 @@ def check_performance(
     if rows < min_rows:
         return replace(base, note=f"only {rows} labelled rows (fewer than {min_rows}): not judged")
     metrics.check_metric(task, metric)
+    if task == "multiclass":  # logged probabilities: a few decimals each
+        s = metrics.normalise(s)
     value, why = metrics.value(metrics.prepare(task, y, s), metric)
     if value is None:
         return replace(base, note=f"{why}: not judged")
