@@ -20,7 +20,7 @@ from mlgate.config.model import NoRegressionGate
 from mlgate.errors import MlgateError, NotFound
 from mlgate.evaluation.pinned import Pinned, pin, policy_ref
 
-__all__ = ["Independent", "Pinned", "Scored", "find", "pin", "run"]
+__all__ = ["Independent", "Pinned", "Scored", "find", "pin", "run", "score_models"]
 from mlgate.plumbing import git
 from mlgate.plumbing.dvccache import cached_file, file_md5
 from mlgate.registry.state import ModelState
@@ -89,6 +89,17 @@ def find(root: Path, name: str, given_ref: str | None, *, required: bool = False
 
 def run(cand: Candidate, pinned: Pinned, state: ModelState, envs: Sequence[str]) -> Independent:
     """Score the candidate and the incumbent of each of ``envs`` (each artifact once)."""
+    artifact = pinned.model.artifact
+    cand_md5, cand_path = candidate_artifact(cand, artifact)
+    incumbents = {env: incumbent_artifact(cand.root, state, env, artifact) for env in envs}
+    return score_models(cand.root, pinned, (cand_md5, cand_path, f"the candidate "
+                                            f"({cand.label})"), incumbents)
+
+
+def score_models(root: Path, pinned: Pinned, candidate: tuple[str, Path, str],
+                 incumbents: dict[str, tuple[str, str, Path] | None]) -> Independent:
+    """Score ``candidate`` (md5, file, label) and each environment's incumbent (version,
+    md5, file; None: nothing serves it) on the pinned holdout; each artifact once."""
     import time
 
     import numpy as np
@@ -98,17 +109,13 @@ def run(cand: Candidate, pinned: Pinned, state: ModelState, envs: Sequence[str])
     from mlgate.evaluation.scoring import Scorable, score_all
 
     started = time.perf_counter()
-    root = cand.root
     ev = pinned.evaluation
     table = holdout_mod.load(root, pinned)
     labels, classes = _labels(ev.task, table.labels, ev.classes, pinned)
-    artifact = pinned.model.artifact
-    cand_md5, cand_path = candidate_artifact(cand, artifact)
-    wanted: dict[str, Scorable] = {cand_md5: Scorable(CANDIDATE, f"the candidate "
-                                                      f"({cand.label})", cand_path)}
+    cand_md5, cand_path, cand_label = candidate
+    wanted: dict[str, Scorable] = {cand_md5: Scorable(CANDIDATE, cand_label, cand_path)}
     owners: dict[str, tuple[str, str] | None] = {}
-    for env in envs:
-        found = incumbent_artifact(root, state, env, artifact)
+    for env, found in incumbents.items():
         if found is None:
             owners[env] = None
             continue
@@ -135,12 +142,12 @@ def run(cand: Candidate, pinned: Pinned, state: ModelState, envs: Sequence[str])
                 for column, groups in slices.items()}
         return Scored(who, md5, values, result)
 
-    incumbents = {env: None if o is None else measured(o[0], o[1]) for env, o in owners.items()}
+    served = {env: None if o is None else measured(o[0], o[1]) for env, o in owners.items()}
     done = time.perf_counter()
     return Independent(pinned, len(labels), labels, classes, measured(CANDIDATE, cand_md5),
-                       incumbents, {c: table.column(c) for c in ev.slices},
+                       served, {c: table.column(c) for c in ev.slices},
                        {"prepare": prepared - started, "score": scored_at - prepared,
-                                    "metrics": done - scored_at})
+                        "metrics": done - scored_at})
 
 
 def _labels(task: str, raw: list[Any], declared: Sequence[Any], pinned: Pinned
