@@ -102,8 +102,6 @@ def score_models(root: Path, pinned: Pinned, candidate: tuple[str, Path, str],
     md5, file; None: nothing serves it) on the pinned holdout; each artifact once."""
     import time
 
-    import numpy as np
-
     from mlgate.evaluation import holdout as holdout_mod
     from mlgate.evaluation import metrics as metrics_mod
     from mlgate.evaluation.scoring import Scorable, score_all
@@ -126,7 +124,7 @@ def score_models(root: Path, pinned: Pinned, candidate: tuple[str, Path, str],
     scores = score_all(root, pinned, table, list(wanted.values()), classes)
     scored_at = time.perf_counter()
     by_md5 = {md5: scores[s.name] for md5, s in wanted.items()}
-    slices = {c: np.asarray(table.column(c), dtype=object) for c in ev.slices}
+    slices = {c: _groups(table.features.column(c)) for c in ev.slices}
 
     def measured(who: str, md5: str) -> Scored:
         values = by_md5[md5]
@@ -135,19 +133,32 @@ def score_models(root: Path, pinned: Pinned, candidate: tuple[str, Path, str],
         found = metrics_mod.compute(ev.task, labels, values)
         result: dict[str, Any] = {**found, "rows": len(labels)}
         if slices:
-            result["slices"] = {
-                column: {s.value: {**s.metrics, "rows": s.rows}
-                         for s in metrics_mod.by_slice(ev.task, labels,
-                                                       values, groups)}
-                for column, groups in slices.items()}
+            result["slices"] = {column: {name: {**metrics_mod.compute(
+                ev.task, labels[rows], values[rows]), "rows": len(rows)}
+                for name, rows in groups} for column, groups in slices.items()}
         return Scored(who, md5, values, result)
 
     served = {env: None if o is None else measured(o[0], o[1]) for env, o in owners.items()}
+    mine = measured(CANDIDATE, cand_md5)
     done = time.perf_counter()
-    return Independent(pinned, len(labels), labels, classes, measured(CANDIDATE, cand_md5),
+    return Independent(pinned, len(labels), labels, classes, mine,
                        served, {c: table.column(c) for c in ev.slices},
                        {"prepare": prepared - started, "score": scored_at - prepared,
                         "metrics": done - scored_at})
+
+
+def _groups(column: Any) -> list[tuple[str, Any]]:
+    """(value as text, its row indices) of each slice of ``column`` (a pyarrow column),
+    ordered by value; a missing value is the slice "null"."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = pc.fill_null(pc.cast(column, pa.string()), "null").to_numpy(zero_copy_only=False)
+    names, inverse = np.unique(text.astype(str), return_inverse=True)
+    order = np.argsort(inverse, kind="stable")
+    bounds = np.cumsum(np.bincount(inverse, minlength=len(names)))[:-1]
+    return [(str(n), rows) for n, rows in zip(names, np.split(order, bounds), strict=True)]
 
 
 def _labels(task: str, raw: list[Any], declared: Sequence[Any], pinned: Pinned
@@ -222,9 +233,8 @@ def incumbent_artifact(root: Path, state: ModelState, env: str, artifact: str
     if not path.is_file():
         raise NotFound(f"the incumbent's {name} ({version} in {env}, md5 {md5[:8]}) is not "
                        "in the local DVC cache",
-                       hint=f"bring it with `dvc fetch --all-commits` (or `git checkout "
-                            f"{current.commit[:12]} -- dvc.lock && dvc pull {name}`), then "
-                            "run this again")
+                       hint=f"bring it with `dvc fetch --all-tags` (it is {name} at "
+                            f"{current.commit[:12]}), then run this again")
     return version, md5, path
 
 
