@@ -161,10 +161,23 @@ def test_bad_score_files_are_bad_input(repo: Project, cli: Cli, change: tuple[st
 
 
 def test_absent_holdout_names_the_command_that_brings_it(repo: Project, cli: Cli) -> None:
+    from mlgate.plumbing.dvccache import cached_file
+
+    text = (repo.path / "data" / "holdout.csv.dvc").read_text()
+    cached_file(repo.path, text.split("md5: ")[1].split("\n")[0]).unlink()
+    result = cli("evaluate", "tiny", "--against", "staging", cwd=repo.path)
+    assert result.code == 2
+    assert result.err.startswith("the holdout data/holdout.csv (md5 ")
+    assert "is not in the local DVC cache" in result.err
+    assert "dvc fetch data/holdout.csv.dvc" in result.err
+
+
+def test_absent_incumbent_names_the_command_that_brings_it(repo: Project, cli: Cli) -> None:
     import shutil
 
     shutil.rmtree(repo.path / ".dvc" / "cache")
+    repo.dvc("pull", "-q")  # the candidate's outputs and the holdout: not v1.0.0's model
     result = cli("evaluate", "tiny", "--against", "staging", cwd=repo.path)
     assert result.code == 2
-    assert "is not in the local DVC cache" in result.err
-    assert "dvc fetch data/holdout.csv.dvc" in result.err
+    assert result.err.startswith("the incumbent's model/model.bin (v1.0.0 in staging, md5 ")
+    assert "bring it with `dvc fetch --all-tags`" in result.err

@@ -61,3 +61,34 @@ def test_evaluate_scores_candidate_and_incumbent_on_the_same_rows(repo: Project,
     text = cli("evaluate", "tiny", "--against", "staging", cwd=repo.path)
     assert text.code == 0
     assert "on the same 600 holdout rows: candidate" in text.out
+
+
+def test_report_shows_the_paired_comparison_first(repo: Project, cli: Cli) -> None:
+    retrain(repo, 0.7)
+    result = cli("report", "tiny", "--base", "origin/main", cwd=repo.path)
+    assert result.code == 1, result.err  # staging's no_regression fails on the holdout
+    text = result.out
+    section = text.index("#### Independent evaluation")
+    assert section < text.index("#### Metrics")
+    first = text[section:].splitlines()[2]
+    assert first.startswith("- `roc_auc` on the same 600 holdout rows: candidate 0.")
+    assert ", v1.0.0 in staging 0." in first and "95% CI -0." in first
+    assert "committed by the candidate's pipeline" in text
+    assert "produced by the candidate's own pipeline" not in text
+    data = json.loads(cli("report", "tiny", "--base", "origin/main", "--format", "json",
+                          cwd=repo.path).out)
+    assert data["metrics_source"] == "independent"
+    (comparison,) = data["evaluation"]["comparisons"]
+    assert comparison["paired"]["rows"] == 600
+    committed = {m["name"]: m for m in data["evaluation"]["metrics"]}["roc_auc"]
+    assert committed["committed"] is not None and committed["candidate"] is not None
+
+
+def test_report_without_evaluation_says_whose_numbers_they_are(tiny: Project, cli: Cli
+                                                               ) -> None:
+    result = cli("report", "tiny", "--base", "origin/main", "--format", "json", cwd=tiny.path)
+    data = json.loads(result.out)
+    assert data["metrics_source"] == "candidate_pipeline" and data["evaluation"] is None
+    markdown = cli("report", "tiny", "--base", "origin/main", cwd=tiny.path).out
+    assert "#### Independent evaluation" not in markdown
+    assert "were produced by the candidate's own pipeline" in markdown

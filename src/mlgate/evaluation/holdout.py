@@ -22,8 +22,8 @@ SUFFIXES = (".csv", ".parquet", ".pq")
 @dataclass(frozen=True, eq=False)
 class Holdout:
     features: Any  # a pyarrow Table: every column but the label
-    ids: list[str]  # the id column as text, in row order
-    labels: list[Any]  # the label column, in row order
+    ids: Any  # the id column as text (a pyarrow array), in row order
+    labels: Any  # the label column, in row order (numbers: a numpy array)
     suffix: str  # ".csv" or ".parquet": the format the features are written in
 
     @property
@@ -55,19 +55,25 @@ def load(root: Path, pinned: Pinned) -> Holdout:
         if column not in names:
             raise MlgateError(f"{shown} has no slice column {column!r}",
                               hint=f"columns: {', '.join(names[:20])}")
-    ids = [None if v is None else str(v) for v in table.column(ev.id).to_pylist()]
-    if any(v is None or v == "" for v in ids):
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    ids = pc.cast(table.column(ev.id), pa.string()).combine_chunks()
+    if ids.null_count or pc.any(pc.equal(ids, "")).as_py():
         raise MlgateError(f"{shown}: the id column {ev.id!r} has empty values",
                           hint="every holdout row needs an id")
-    if len(set(ids)) != len(ids):
+    if pc.count_distinct(ids).as_py() != len(ids):
         raise MlgateError(f"{shown}: the id column {ev.id!r} repeats values",
                           hint="ids must be unique, to join the scores back to their rows")
-    labels = table.column(ev.label).to_pylist()
-    if any(v is None for v in labels):
+    label_column = table.column(ev.label)
+    labels = label_column.to_numpy(zero_copy_only=False) \
+        if pa.types.is_integer(label_column.type) or pa.types.is_floating(label_column.type) \
+        else label_column.to_pylist()
+    if label_column.null_count:
         raise MlgateError(f"{shown}: the label column {ev.label!r} has empty values",
                           hint="every holdout row needs a label")
     suffix = ".parquet" if _suffix(pinned.holdout_path) != ".csv" else ".csv"
-    return Holdout(table.drop_columns([ev.label]), ids, labels, suffix)  # type: ignore[arg-type]
+    return Holdout(table.drop_columns([ev.label]), ids, labels, suffix)
 
 
 def _suffix(path: str) -> str:

@@ -119,44 +119,47 @@ def read_scores(path: Path, holdout: Holdout, id_column: str, task: str,
         raise MlgateError(f"{shown}: expected {'columns' if len(wanted) > 1 else 'column'} "
                           f"{', '.join(wanted)}; lacks {', '.join(lacking)} (found: "
                           f"{', '.join(found[:12]) or 'none'})", hint=hint)
-    ids = [None if v is None else str(v) for v in table.column(id_column).to_pylist()]
-    position = {v: i for i, v in enumerate(holdout.ids)}
-    seen: set[str] = set()
-    order = []
-    for value in ids:
-        if value is None or value not in position:
-            raise MlgateError(f"{shown}: id {value!r} is not a holdout id", hint=hint)
-        if value in seen:
-            raise MlgateError(f"{shown}: id {value!r} appears more than once",
-                              hint="one row per holdout id")
-        seen.add(value)
-        order.append(position[value])
-    if len(order) != holdout.rows:
-        absent = [v for v in holdout.ids if v not in seen]
+    import pyarrow.compute as pc
+
+    ids = pc.cast(table.column(id_column), pa.string()).combine_chunks()
+    position = pc.index_in(ids, value_set=holdout.ids)
+    if position.null_count:
+        first = pc.index(pc.is_null(position), True).as_py()
+        raise MlgateError(f"{shown}: id {ids[first].as_py()!r} is not a holdout id", hint=hint)
+    if pc.count_distinct(ids).as_py() != len(ids):
+        counts = pc.value_counts(ids)
+        twice = pc.filter(counts.field("values"), pc.greater(counts.field("counts"), 1))
+        raise MlgateError(f"{shown}: id {twice[0].as_py()!r} appears more than once",
+                          hint="one row per holdout id")
+    if len(ids) != holdout.rows:
+        seen = pc.is_in(holdout.ids, value_set=ids)
+        absent = pc.filter(holdout.ids, pc.invert(seen)).to_pylist()
         raise MlgateError(f"{shown}: {len(absent)} of {holdout.rows:,} holdout ids have no "
                           f"score, e.g. {', '.join(absent[:3])}", hint="score every row")
+    order = position.to_numpy()
     try:
-        values = np.column_stack([np.asarray(table.column(c).to_pylist(), dtype=np.float64)
-                                  for c in wanted])
+        values = np.column_stack([np.asarray(table.column(c).to_numpy(zero_copy_only=False),
+                                             dtype=np.float64) for c in wanted])
     except (TypeError, ValueError):
         raise MlgateError(f"{shown}: scores are not all numbers", hint=hint) from None
     aligned = np.empty_like(values)
-    aligned[np.asarray(order)] = values
+    aligned[order] = values
     bad = ~np.isfinite(aligned)
     if bad.any():
         row = int(np.argwhere(bad)[0][0])
         raise MlgateError(f"{shown}: a score is not a finite number (id "
-                          f"{holdout.ids[row]}: {aligned[row].tolist()})",
+                          f"{holdout.ids[row].as_py()}: {aligned[row].tolist()})",
                           hint="no NaN, no infinity, no empty score")
     if task in ("binary", "multiclass") and ((aligned < 0) | (aligned > 1)).any():
         row = int(np.argwhere((aligned < 0) | (aligned > 1))[0][0])
-        raise MlgateError(f"{shown}: a probability outside [0, 1] (id {holdout.ids[row]}: "
-                          f"{aligned[row].tolist()})", hint=hint)
+        raise MlgateError(f"{shown}: a probability outside [0, 1] (id "
+                          f"{holdout.ids[row].as_py()}: {aligned[row].tolist()})", hint=hint)
     if task == "multiclass":
         off = np.abs(aligned.sum(axis=1) - 1) > SUM_TOLERANCE
         if off.any():
             row = int(np.argmax(off))
-            raise MlgateError(f"{shown}: the class probabilities of id {holdout.ids[row]} sum "
-                              f"to {aligned[row].sum():.6g}, not 1", hint=hint)
+            raise MlgateError(f"{shown}: the class probabilities of id "
+                              f"{holdout.ids[row].as_py()} sum to {aligned[row].sum():.6g}, "
+                              "not 1", hint=hint)
         return aligned
     return aligned[:, 0]

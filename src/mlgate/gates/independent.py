@@ -20,7 +20,7 @@ from mlgate.config.model import NoRegressionGate
 from mlgate.errors import MlgateError, NotFound
 from mlgate.evaluation.pinned import Pinned, pin, policy_ref
 
-__all__ = ["Independent", "Pinned", "Scored", "find", "pin", "run"]
+__all__ = ["Independent", "Pinned", "Scored", "find", "pin", "run", "score_models"]
 from mlgate.plumbing import git
 from mlgate.plumbing.dvccache import cached_file, file_md5
 from mlgate.registry.state import ModelState
@@ -89,26 +89,31 @@ def find(root: Path, name: str, given_ref: str | None, *, required: bool = False
 
 def run(cand: Candidate, pinned: Pinned, state: ModelState, envs: Sequence[str]) -> Independent:
     """Score the candidate and the incumbent of each of ``envs`` (each artifact once)."""
-    import time
+    artifact = pinned.model.artifact
+    cand_md5, cand_path = candidate_artifact(cand, artifact)
+    incumbents = {env: incumbent_artifact(cand.root, state, env, artifact) for env in envs}
+    return score_models(cand.root, pinned, (cand_md5, cand_path, f"the candidate "
+                                            f"({cand.label})"), incumbents)
 
-    import numpy as np
+
+def score_models(root: Path, pinned: Pinned, candidate: tuple[str, Path, str],
+                 incumbents: dict[str, tuple[str, str, Path] | None]) -> Independent:
+    """Score ``candidate`` (md5, file, label) and each environment's incumbent (version,
+    md5, file; None: nothing serves it) on the pinned holdout; each artifact once."""
+    import time
 
     from mlgate.evaluation import holdout as holdout_mod
     from mlgate.evaluation import metrics as metrics_mod
     from mlgate.evaluation.scoring import Scorable, score_all
 
     started = time.perf_counter()
-    root = cand.root
     ev = pinned.evaluation
     table = holdout_mod.load(root, pinned)
     labels, classes = _labels(ev.task, table.labels, ev.classes, pinned)
-    artifact = pinned.model.artifact
-    cand_md5, cand_path = candidate_artifact(cand, artifact)
-    wanted: dict[str, Scorable] = {cand_md5: Scorable(CANDIDATE, f"the candidate "
-                                                      f"({cand.label})", cand_path)}
+    cand_md5, cand_path, cand_label = candidate
+    wanted: dict[str, Scorable] = {cand_md5: Scorable(CANDIDATE, cand_label, cand_path)}
     owners: dict[str, tuple[str, str] | None] = {}
-    for env in envs:
-        found = incumbent_artifact(root, state, env, artifact)
+    for env, found in incumbents.items():
         if found is None:
             owners[env] = None
             continue
@@ -119,7 +124,7 @@ def run(cand: Candidate, pinned: Pinned, state: ModelState, envs: Sequence[str])
     scores = score_all(root, pinned, table, list(wanted.values()), classes)
     scored_at = time.perf_counter()
     by_md5 = {md5: scores[s.name] for md5, s in wanted.items()}
-    slices = {c: np.asarray(table.column(c), dtype=object) for c in ev.slices}
+    slices = {c: _groups(table.features.column(c)) for c in ev.slices}
 
     def measured(who: str, md5: str) -> Scored:
         values = by_md5[md5]
@@ -128,19 +133,32 @@ def run(cand: Candidate, pinned: Pinned, state: ModelState, envs: Sequence[str])
         found = metrics_mod.compute(ev.task, labels, values)
         result: dict[str, Any] = {**found, "rows": len(labels)}
         if slices:
-            result["slices"] = {
-                column: {s.value: {**s.metrics, "rows": s.rows}
-                         for s in metrics_mod.by_slice(ev.task, labels,
-                                                       values, groups)}
-                for column, groups in slices.items()}
+            result["slices"] = {column: {name: {**metrics_mod.compute(
+                ev.task, labels[rows], values[rows]), "rows": len(rows)}
+                for name, rows in groups} for column, groups in slices.items()}
         return Scored(who, md5, values, result)
 
-    incumbents = {env: None if o is None else measured(o[0], o[1]) for env, o in owners.items()}
+    served = {env: None if o is None else measured(o[0], o[1]) for env, o in owners.items()}
+    mine = measured(CANDIDATE, cand_md5)
     done = time.perf_counter()
-    return Independent(pinned, len(labels), labels, classes, measured(CANDIDATE, cand_md5),
-                       incumbents, {c: table.column(c) for c in ev.slices},
+    return Independent(pinned, len(labels), labels, classes, mine,
+                       served, {c: table.column(c) for c in ev.slices},
                        {"prepare": prepared - started, "score": scored_at - prepared,
-                                    "metrics": done - scored_at})
+                        "metrics": done - scored_at})
+
+
+def _groups(column: Any) -> list[tuple[str, Any]]:
+    """(value as text, its row indices) of each slice of ``column`` (a pyarrow column),
+    ordered by value; a missing value is the slice "null"."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = pc.fill_null(pc.cast(column, pa.string()), "null").to_numpy(zero_copy_only=False)
+    names, inverse = np.unique(text.astype(str), return_inverse=True)
+    order = np.argsort(inverse, kind="stable")
+    bounds = np.cumsum(np.bincount(inverse, minlength=len(names)))[:-1]
+    return [(str(n), rows) for n, rows in zip(names, np.split(order, bounds), strict=True)]
 
 
 def _labels(task: str, raw: list[Any], declared: Sequence[Any], pinned: Pinned
@@ -215,9 +233,8 @@ def incumbent_artifact(root: Path, state: ModelState, env: str, artifact: str
     if not path.is_file():
         raise NotFound(f"the incumbent's {name} ({version} in {env}, md5 {md5[:8]}) is not "
                        "in the local DVC cache",
-                       hint=f"bring it with `dvc fetch --all-commits` (or `git checkout "
-                            f"{current.commit[:12]} -- dvc.lock && dvc pull {name}`), then "
-                            "run this again")
+                       hint=f"bring it with `dvc fetch --all-tags` (it is {name} at "
+                            f"{current.commit[:12]}), then run this again")
     return version, md5, path
 
 

@@ -41,12 +41,19 @@ def compare(independent: Independent, env: str, metric: str, *, method: str = "b
                                    confidence=level, resamples=resamples, seed=seed)
 
 
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
 def as_dict(found: PairedDifference) -> dict[str, Any]:
-    return {"metric": found.metric, "method": found.method, "rows": found.rows,
-            "candidate": found.candidate, "incumbent": found.incumbent,
-            "difference": found.difference, "low": found.low, "high": found.high,
-            "confidence": found.confidence, "resamples": found.resamples, "seed": found.seed,
-            "p_value": found.p_value}
+    """Plain JSON data (Python numbers, never numpy's)."""
+    return {"metric": found.metric, "method": found.method, "rows": int(found.rows),
+            "candidate": _float(found.candidate), "incumbent": _float(found.incumbent),
+            "difference": _float(found.difference), "low": _float(found.low),
+            "high": _float(found.high), "confidence": float(found.confidence),
+            "resamples": None if found.resamples is None else int(found.resamples),
+            "seed": None if found.seed is None else int(found.seed),
+            "p_value": _float(found.p_value)}
 
 
 def sentence(found: PairedDifference, incumbent: str) -> str:
@@ -65,8 +72,9 @@ def no_regression(gate: NoRegressionGate, env: str, independent: Independent) ->
     tolerance = gate.tolerance
     allowance = f"{tolerance * 100:g}%" if gate.relative else lit(tolerance)
     lower = direction(gate.metric) == "lower"
+    sign = "" if not tolerance else "+" if lower else "-"
     expected = (f"{percent(gate.level)} interval of candidate - incumbent "
-                f"{'<=' if lower else '>='} {'+' if lower else '-'}{allowance}"
+                f"{'<=' if lower else '>='} {sign}{allowance}"
                 + (" of the incumbent" if gate.relative else "") + " (same holdout rows)")
     if gate.metric not in METRICS[task]:
         return Verdict(None, expected, False, f"{gate.metric!r} is no {task} metric that "
@@ -79,13 +87,13 @@ def no_regression(gate: NoRegressionGate, env: str, independent: Independent) ->
     found = compare(independent, env, gate.metric, method=gate.method, level=gate.level,
                     resamples=gate.resamples, seed=gate.seed)
     who = f"{incumbent.who} in {env}"
-    allowed = tolerance * abs(found.incumbent) if gate.relative else tolerance
-    bound = found.high if lower else found.low
-    passed = bound <= allowed if lower else bound >= -allowed
+    allowed = float(tolerance * abs(found.incumbent) if gate.relative else tolerance)
+    bound = float(found.high if lower else found.low)
+    passed = bool(bound <= allowed if lower else bound >= -allowed)
     head = sentence(found, who)
     verdict = ("within" if passed else "beyond") + f" the tolerance {allowance}"
     side = "upper" if lower else "lower"
     why = f"{gate.metric} {head}: its {side} bound {show(bound)} is {verdict}"
     details = {"paired": as_dict(found), "incumbent_version": incumbent.who, "environment": env,
                "allowed": allowed}
-    return Verdict(found.difference, expected, passed, why, details)
+    return Verdict(float(found.difference), expected, passed, why, details)
