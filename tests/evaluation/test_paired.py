@@ -55,6 +55,9 @@ def test_delong_equals_the_slow_reference(seed: int, confidence: float) -> None:
     assert found.p_value == pytest.approx(2 * (1 - NormalDist().cdf(abs(difference) / var**0.5)))
     assert (found.method, found.rows, found.confidence, found.resamples, found.seed) == (
         "delong", 300, confidence, None, None)
+    numbers = (found.candidate, found.incumbent, found.difference, found.low, found.high,
+               found.p_value)
+    assert all(type(v) is float for v in numbers)  # plain numbers: they go into records
 
 
 def test_midranks_average_tied_positions() -> None:
@@ -117,6 +120,8 @@ def test_bootstrap_is_deterministic_for_a_seed(task: Task, metric: str) -> None:
     assert first.low <= first.difference <= first.high
     assert (first.method, first.rows, first.resamples, first.seed, first.p_value) == (
         "bootstrap", 400, 300, 7, None)
+    numbers = (first.candidate, first.incumbent, first.difference, first.low, first.high)
+    assert all(type(v) is float for v in numbers)
 
 
 @pytest.mark.parametrize(("task", "metric"), CASES)

@@ -17,6 +17,7 @@ midranks (Sun & Xu 2014), so it costs a few sorts, O(n log n).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from statistics import NormalDist
@@ -242,7 +243,7 @@ def delong(labels: npt.ArrayLike, candidate: npt.ArrayLike, incumbent: npt.Array
             cov = np.cov(np.stack([placed[0][side], placed[1][side]]))
             var += float(cov[0, 0] + cov[1, 1] - 2 * cov[0, 1]) / count
     difference = aucs[0] - aucs[1]
-    spread = np.sqrt(max(var, 0.0))
+    spread = math.sqrt(max(var, 0.0))
     z = NormalDist().inv_cdf(0.5 + confidence / 2)
     if spread > 0:
         p_value = 2 * (1 - NormalDist().cdf(abs(difference) / spread))
