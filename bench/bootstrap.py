@@ -1,4 +1,4 @@
-"""Bootstrap confidence intervals: mlgate.gates.classification against a naive scikit-learn
+"""Bootstrap confidence intervals: mlgate.evaluation.binary against a naive scikit-learn
 loop, one run.
 
 Run from the repository root: `.venv/bin/python bench/bootstrap.py [--rows N] [--resamples R]`.
@@ -24,7 +24,7 @@ from sklearn.metrics import roc_auc_score
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from mlgate.gates import classification  # noqa: E402
+from mlgate.evaluation import binary as classification  # noqa: E402
 
 REFERENCE_RESAMPLES = 50
 

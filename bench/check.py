@@ -67,7 +67,7 @@ def recompute_seconds(repo: Path) -> float:
 def bootstrap_seconds() -> float:
     import numpy as np
 
-    from mlgate.gates.classification import bootstrap_interval
+    from mlgate.evaluation.binary import bootstrap_interval
 
     rng = np.random.default_rng(0)
     label = rng.integers(0, 2, 100_000)

@@ -204,7 +204,7 @@ def profile_child(path: str, mode: str) -> None:
     """Runs in a child process: what `mlgate monitor` does with the file (profile it like
     the reference, keep score, label and id, compare, the production AUC), streaming or
     from the whole file read at once; reports time and own peak RSS as JSON."""
-    from mlgate.gates.classification import metric_value
+    from mlgate.evaluation.binary import metric_value
     from mlgate.monitor.batch import scan_batches
 
     reference = profile_table(logged(1, 200_000, 0, False), score_column="score",

@@ -20,6 +20,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("plumbing",),
     ("config",),
     ("registry",),
+    ("evaluation",),
     ("gates",),
     ("monitor",),
     ("promote", "pullrequest", "audit", "deploy", "adopt"),

@@ -67,6 +67,19 @@ def _check(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", help="also write the report to this file")
 
 
+@command("evaluate", "score the candidate and the incumbent on the default branch's holdout "
+         "with its scorer, and compare them on the same rows")
+def _evaluate(p: argparse.ArgumentParser) -> None:
+    p.add_argument("model", help="model name (pipelines/MODEL.yaml)")
+    p.add_argument("--rev", help="evaluate this commit's artifact (its dvc.lock) instead of "
+                   "the working tree's")
+    p.add_argument("--against", metavar="ENV", help="compare with what this environment "
+                   "serves (default: the model's last environment)")
+    p.add_argument("--policy-ref", metavar="REF", help="read the evaluation (holdout, scorer) "
+                   "at this ref (default: the default branch)")
+    _format(p, ("text", "json"))
+
+
 def _registry_change(p: argparse.ArgumentParser) -> None:
     p.add_argument("--push", action="store_true",
                    help="push tags and ledger in one atomic push (and record refusals)")

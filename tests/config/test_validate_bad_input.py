@@ -39,6 +39,15 @@ def bad_name(value: str, shown: str) -> tuple[str, str]:
 
 
 LONG = "a" * 200
+EVAL = ("evaluation:\n  task: binary\n  holdout: data/holdout.csv\n  label: label\n  id: id\n"
+        "  score: python src/score.py --model {artifact} --data {features} --out {scores}\n")
+
+
+def with_evaluation(old: str = "", new: str = "") -> str:
+    return swap("promotion:\n", swap(old, new, EVAL) + "promotion:\n") if old else swap(
+        "promotion:\n", EVAL + "promotion:\n")
+
+
 CASES: list[tuple[str, str | bytes, str]] = [
     ("yaml-syntax", swap("risk_tier: low", "risk_tier: [low"),
      f"{F}:7:13: invalid YAML: expected ',' or ']', but got ':' (while parsing a flow sequence)\n"
@@ -140,6 +149,49 @@ CASES: list[tuple[str, str | bytes, str]] = [
     ("predictions-not-an-out", swap("path: eval/predictions.csv", "path: eval/scores.csv"),
      f"{F}:18:9: predictions.path: 'eval/scores.csv' is not an out of any stage in dvc.yaml\n"
      "  hint: outs in dvc.yaml: eval/metrics.json, eval/predictions.csv, model/model.bin"),
+    ("evaluation-unknown-placeholder", with_evaluation("{scores}", "{score}"),
+     f"{F}:24:10: evaluation.score: unknown placeholder {{score}}\n"
+     "  hint: placeholders: {artifact}, {features}, {scores}\n"
+     f"{F}:24:10: evaluation.score: the scoring command lacks {{scores}}\n"
+     "  hint: mlgate passes the model, the features and where to write the scores through "
+     "them; e.g. python stages/score.py --model {artifact} --data {features} --out {scores}"),
+    ("evaluation-bad-brace", with_evaluation("{features}", "{features"),
+     f"{F}:24:10: evaluation.score: the scoring command is not a template: unexpected '{{' in "
+     "field name\n  hint: write `{{` for a literal brace; e.g. python "
+     "stages/score.py --model {artifact} --data {features} --out {scores}"),
+    ("evaluation-format-spec", with_evaluation("{artifact}", "{artifact!r}"),
+     f"{F}:24:10: evaluation.score: the scoring command is not a template: placeholder "
+     "{artifact} has a conversion or format spec; write it bare\n  hint: write `{{` for a "
+     "literal brace; e.g. python stages/score.py --model {artifact} --data {features} "
+     "--out {scores}"),
+    ("evaluation-bad-task", with_evaluation("task: binary", "task: ordinal"),
+     f"{F}:20:9: evaluation.task: expected one of binary, multiclass, regression, got "
+     "'ordinal' (a string)"),
+    ("evaluation-classes-binary", with_evaluation("  id: id\n", "  id: id\n  classes: [a, b]\n"),
+     f"{F}:24:12: evaluation.classes: classes are for a multiclass task, this one is binary\n"
+     "  hint: remove `classes`"),
+    ("evaluation-id-is-label", with_evaluation("id: id", "id: label"),
+     f"{F}:23:7: evaluation.id: the id column is the label column 'label'\n"
+     "  hint: name the holdout's row id column"),
+    ("evaluation-delong-not-auc", with_evaluation() .replace(
+        "          metric: log_loss\n          tolerance: 0.05",
+        "          metric: log_loss\n          tolerance: 0.05\n          method: delong"),
+     f"{F}:45:19: promotion.environments[1].gates[1].method: DeLong's test compares roc_auc "
+     "of a binary task; this gate judges log_loss of a binary task\n"
+     "  hint: use `method: bootstrap`"),
+    ("evaluation-holdout-untracked", with_evaluation(),
+     f"{F}:21:12: evaluation.holdout: 'data/holdout.csv' is not tracked by DVC: there is no "
+     "data/holdout.csv.dvc\n  hint: track it with `dvc add data/holdout.csv` (or `dvc "
+     "import`) and commit the .dvc file"),
+    ("evaluation-holdout-trained-on", with_evaluation("data/holdout.csv", "data"),
+     f"{F}:21:12: evaluation.holdout: 'data' is not tracked by DVC: there is no data.dvc\n"
+     "  hint: track it with `dvc add data` (or `dvc import`) and commit the .dvc file\n"
+     f"{F}:21:12: evaluation.holdout: stage 'train' reads 'data/input.csv', which holds the "
+     "holdout 'data'\n  hint: a holdout no stage reads: keep it outside what the pipeline "
+     "trains and evaluates on\n"
+     f"{F}:21:12: evaluation.holdout: stage 'evaluate' reads 'data/input.csv', which holds "
+     "the holdout 'data'\n  hint: a holdout no stage reads: keep it outside what the "
+     "pipeline trains and evaluates on"),
     ("nested-too-deep", swap("intended_use: Tests only.", "intended_use: " + "[" * 100_000 + "]" * 100_000),
      f"{F}:7:78: nested more than 64 levels deep\n"
      "  hint: a model declaration nests a few levels; is this the right file?"),

@@ -54,7 +54,7 @@ def test_undefined_metric_warns() -> None:
                                recorded_source="t", max_gap=0.02, min_rows=100)
     assert result.level == "warn"
     assert result.note is not None and result.note.endswith(": not judged")
-    assert "needs both classes" in result.note  # mlgate.gates.classification says why
+    assert "needs both classes" in result.note  # mlgate.evaluation.binary says why
 
 
 @pytest.mark.parametrize(

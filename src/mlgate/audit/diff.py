@@ -156,4 +156,38 @@ def compare(trail: Trail, a: Side, b: Side) -> dict[str, Any]:
         "metrics": _metrics(ra, rb),
         "gates": _gates(ra, rb),
         "artifact": {"a": ra.digests, "b": rb.digests},
+        "evaluation": _evaluation(ra, rb),
     }
+
+
+def evaluation_facts(record: Record) -> dict[str, Any]:
+    """A record's independent evaluation, flat: what judged (holdout, scorer, blob ids),
+    the candidate's holdout metrics, each paired difference with its interval and seed."""
+    ev = record.mapping("evaluation")
+    if not ev:
+        return {}
+    hold: dict[str, Any] = ev["holdout"] if isinstance(ev.get("holdout"), dict) else {}
+    found: dict[str, Any] = {"holdout": f"{hold.get('path')} md5 {hold.get('md5')}",
+                             "rows": ev.get("rows"), "ref": ev.get("ref"),
+                             "commit": ev.get("commit"), "command": ev.get("command")}
+    code: dict[str, Any] = ev["code"] if isinstance(ev.get("code"), dict) else {}
+    found.update({f"code {path}": blob for path, blob in code.items()})
+    cand = ev.get("candidate")
+    metrics = cand.get("metrics") if isinstance(cand, dict) else None
+    if isinstance(metrics, dict):
+        found.update({f"candidate {k}": v for k, v in flatten(metrics).items()})
+    paired = ev.get("paired")
+    for p in paired if isinstance(paired, list) else []:
+        if isinstance(p, dict):
+            found[f"paired {p.get('metric')} vs {p.get('incumbent_version')}"] = (
+                f"{p.get('difference')} [{p.get('low')}, {p.get('high')}] "
+                f"{p.get('method')} seed {p.get('seed')}")
+    return found
+
+
+def _evaluation(a: Record, b: Record) -> list[dict[str, Any]] | None:
+    """Every fact of the two records' evaluations; None when neither has one."""
+    fa, fb = evaluation_facts(a), evaluation_facts(b)
+    if not fa and not fb:
+        return None
+    return _changes(fa, fb, all_keys=True)

@@ -158,6 +158,12 @@ def reproduce(root: Path, target: Target) -> Reproduction:
             path = tree / name
             compared.append(Compared("", "artifact sha256", name, sha256,
                                      file_sha256(path) if path.is_file() else None))
+        if record is not None and name and (tree / name).is_file():
+            from mlgate.audit.reevaluation import KIND, reevaluate
+
+            compared += [Compared("", KIND, what, before, after)
+                         for what, before, after in reevaluate(root, record, target.model,
+                                                               tree / name)]
     return Reproduction(target, stages, tuple(compared))
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from mlgate.config import schema
 from mlgate.config.dvcfiles import DvcYaml, load_dvc_yaml
+from mlgate.config.evaluation_checks import evaluation_problems, holdout_problems
 from mlgate.config.floors import model_shortfalls
 from mlgate.config.metricsfile import lookup, parse_metrics
 from mlgate.config.model import Model, build_model
@@ -72,7 +73,7 @@ def parse_declaration(doc: Document, stem: str) -> tuple[Model | None, list[Prob
     if problems:
         return None, problems
     model = build_model(doc.data, doc.path)
-    return model, _internal_checks(model, doc)
+    return model, _internal_checks(model, doc) + evaluation_problems(model, doc)
 
 
 def _internal_checks(model: Model, doc: Document) -> list[Problem]:
@@ -131,6 +132,7 @@ def cross_check(model: Model, doc: Document, dvc: DvcYaml | None, read: Reader, 
     if reference and dvc.producer(reference) is None:
         problems.append(_p(doc, ["monitoring", "reference"], f"{reference!r} is not an out of "
                            "any stage in dvc.yaml", _choices("outs in dvc.yaml", outs)))
+    problems.extend(holdout_problems(model, doc, dvc, read))
     if not problems and metric_names:  # judged only in files that are metrics files
         problems.extend(_check_metric_names(model, doc, read))
     return problems

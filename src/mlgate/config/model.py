@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 Direction = Literal["higher", "lower"]
 
-_LOWER_IS_BETTER = ("log_loss", "brier", "mse", "rmse", "mae")
+_LOWER_IS_BETTER = ("log_loss", "brier", "mse", "rmse", "mae", "mape")
 
 
 def default_direction(metric: str) -> Direction:
@@ -59,6 +59,11 @@ class NoRegressionGate(Gate):
     tolerance: float = 0.0
     relative: bool = False
     against: str | None = None
+    # the paired comparison, used when the model declares `evaluation:`
+    method: Literal["bootstrap", "delong"] = "bootstrap"
+    level: float = 0.95
+    resamples: int = 1000
+    seed: int = 0
 
     @property
     def title(self) -> str:
@@ -188,6 +193,34 @@ class PredictionsFile:
     score: str = "score"
 
 
+Task = Literal["binary", "multiclass", "regression"]
+
+# the scoring command's placeholders, each required
+SCORE_PLACEHOLDERS = ("artifact", "features", "scores")
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """`evaluation:`: how mlgate scores candidate and incumbent on the same holdout rows."""
+
+    task: Task
+    holdout: str
+    label: str
+    id: str
+    score: str
+    slices: tuple[str, ...] = ()
+    classes: tuple[str | int, ...] = ()
+    # files the scorer runs; empty: the repository files the command names
+    code: tuple[str, ...] = ()
+
+
+def build_evaluation(raw: dict[str, Any]) -> Evaluation:
+    return Evaluation(
+        task=raw["task"], holdout=raw["holdout"], label=raw["label"], id=raw["id"],
+        score=raw["score"], slices=tuple(raw.get("slices", ())),
+        classes=tuple(raw.get("classes", ())), code=tuple(raw.get("code", ())))
+
+
 @dataclass(frozen=True)
 class Model:
     """A validated `pipelines/<name>.yaml`."""
@@ -202,6 +235,7 @@ class Model:
     metrics: Metrics
     environments: tuple[Environment, ...]
     predictions: PredictionsFile | None = None
+    evaluation: Evaluation | None = None
     monitoring: dict[str, Any] | None = None
     deploy_command: str | None = None
     retrain_command: str | None = None
@@ -267,6 +301,7 @@ def build_model(data: dict[str, Any], source: str) -> Model:
         ),
         environments=tuple(build_environment(e) for e in data["promotion"]["environments"]),
         predictions=PredictionsFile(**predictions) if predictions else None,
+        evaluation=build_evaluation(data["evaluation"]) if "evaluation" in data else None,
         monitoring=data.get("monitoring"),
         deploy_command=data.get("deploy", {}).get("command"),
         retrain_command=data.get("retrain", {}).get("command"),

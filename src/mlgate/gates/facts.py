@@ -454,12 +454,17 @@ class Gathered:
     data_changed_at: dict[str, datetime]
     now: datetime
     lock_digest: str | None = None
+    # the independent evaluation (gates.independent.Independent), when the policy's ref
+    # declares one: the gates judge its numbers, not the candidate's files
+    independent: Any = None
 
     def to_evidence(self, env: str | None = None, **more: Any) -> Evidence:
         """The pure evaluation's input; ``more`` adds registry facts (incumbents, ...).
         The predictions become arrays only when a gate (of ``env``, when given) reads them:
         numpy is not imported for a policy of thresholds."""
         from mlgate.gates.policy import Evidence, Predictions
+        if self.independent is not None:
+            return self._independent_evidence(**more)
         predictions, error = None, self.predictions_error
         declared = self.policy.model.predictions
         if self.predictions is not None and declared is not None:
@@ -480,6 +485,24 @@ class Gathered:
                      predictions=predictions, predictions_error=error, repo=self.repo,
                      data_changed_at=self.data_changed_at,
                      candidate_commit=self.candidate.commit, **more)
+
+
+    def _independent_evidence(self, **more: Any) -> Evidence:
+        """The candidate as the independent evaluation saw it: its metrics on the holdout,
+        and its holdout scores as the predictions that confidence and slices gates read."""
+        import numpy as np
+
+        from mlgate.gates.policy import Evidence, Predictions
+
+        found = self.independent
+        columns = {c: np.asarray(v, dtype=object) for c, v in found.slices.items()}
+        predictions = Predictions(label=found.labels, score=found.candidate.scores,
+                                  columns=columns)
+        return Evidence(now=self.now, metrics=found.candidate.metrics, metrics_error=None,
+                        predictions=predictions, predictions_error=None, repo=self.repo,
+                        data_changed_at=self.data_changed_at,
+                        candidate_commit=self.candidate.commit, independent=found,
+                        **more)
 
 
 def gather(cand: Candidate, policy: PolicySource, *, now: datetime | None = None,

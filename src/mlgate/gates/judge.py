@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlgate.config.declarations import read_dvc_yaml
-from mlgate.config.model import Model, ReproducibleGate
+from mlgate.config.model import Model, NoRegressionGate, ReproducibleGate
 from mlgate.errors import CommandFailed, MlgateError, NotFound
 from mlgate.gates.recompute import recompute
 from mlgate.plumbing.dvc import DvcStatus
@@ -32,6 +32,7 @@ from mlgate.registry.state import ModelState, read_model
 if TYPE_CHECKING:  # facts and the policy load while `dvc status` already runs
     from mlgate.config.dvcfiles import DvcLock
     from mlgate.gates import facts
+    from mlgate.gates.independent import Independent
     from mlgate.gates.policy import Action, Approvals, Decision, GateResult
 
 PREDICTION_GATES = ("confidence", "slices")
@@ -101,8 +102,11 @@ def judge_each(cand: facts.Candidate, source: facts.PolicySource, envs: Sequence
             model = with_required_gates(model, env)
     source = dataclasses.replace(source, model=model)
     recomputed = None
+    found = None
     try:
         lock = facts.read_lock(cand)
+        if action == "promote":  # scored first: bad input ends the run before the re-run
+            found = independent_evaluation(cand, source, envs, state)
         early_rows: dict[str, dict[int | None, GateResult]] = {env: {} for env in envs}
         if action == "promote":  # a rollback brings back what was judged when promoted
             from concurrent.futures import ThreadPoolExecutor
@@ -126,6 +130,9 @@ def judge_each(cand: facts.Candidate, source: facts.PolicySource, envs: Sequence
             cand, source, now=now, every_stage=early, predictions=predictions,
             recomputed=None if recomputed is None else (recomputed.metrics or {},
                                                       recomputed.error))
+        if found is not None:
+            gathered = dataclasses.replace(gathered, independent=found)
+            early_rows = {env: {} for env in envs}  # judged on the holdout's scores instead
     finally:
         if early is not None:
             early.cancel()
@@ -148,6 +155,34 @@ def judge_each(cand: facts.Candidate, source: facts.PolicySource, envs: Sequence
                                        passed=all(r.passed for r in results))
         out.append(Judged(decision, gathered))
     return tuple(out)
+
+
+def independent_evaluation(cand: facts.Candidate, source: facts.PolicySource,
+                           envs: Sequence[str], state: ModelState) -> Independent | None:
+    """The candidate and the incumbents it is compared with, scored by the evaluation that
+    the policy's ref declares (the default branch when the policy is the candidate's own);
+    None when it declares none."""
+    from mlgate.gates import independent
+    from mlgate.plumbing import git
+
+    if source.floor is not None:
+        return None  # a new model: nothing reviewed says how to evaluate it
+    if source.commit is not None and source.ref != cand.label:
+        pinned = independent.pin(cand.root, source.model.name,
+                                 git.Ref(source.ref, source.commit))
+    else:
+        pinned = independent.find(cand.root, source.model.name, None)
+    if pinned is None:
+        return None
+    against: list[str] = []
+    for env in envs:
+        found = source.model.environment(env)
+        for gate in found.gates if found else ():
+            if isinstance(gate, NoRegressionGate):
+                wanted = gate.against or env
+                if wanted not in against:
+                    against.append(wanted)
+    return independent.run(cand, pinned, state, against)
 
 
 def with_required_gates(model: Model, env: str) -> Model:

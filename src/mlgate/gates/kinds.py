@@ -187,7 +187,7 @@ def confidence(gate: ConfidenceGate, predictions: Predictions | None, missing: s
     problem = _too_few(predictions, missing, gate.min_samples)
     if problem or predictions is None:
         return Verdict(None, expected, False, problem or "")
-    from mlgate.gates import classification
+    from mlgate.evaluation import binary as classification
 
     try:
         found = classification.bootstrap_interval(gate.metric, predictions.label, predictions.score,
@@ -270,7 +270,7 @@ def slices(gate: SlicesGate, lower: bool, predictions: Predictions | None,
     failed: list[str] = []
     small: list[str] = []
     judged: dict[str, float] = {}
-    from mlgate.gates import classification
+    from mlgate.evaluation import binary as classification
 
     for name, index in groups(predictions.columns[col]):
         value, undefined = classification.metric_value(metric, predictions.label[index],

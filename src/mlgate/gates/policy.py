@@ -93,6 +93,8 @@ class Evidence:
     candidate_commit: str | None = None
     environment_history: Mapping[str, Sequence[Assignment]] | None = None  # None: not read
     approvals: Approvals | None = None
+    # the independent evaluation (gates.independent.Independent): no_regression is paired
+    independent: Any = None
 
 
 @dataclass(frozen=True)
@@ -168,6 +170,10 @@ def _judge(gate: Gate, model: Model, environment: str, evidence: Evidence) -> Ve
         return kinds.threshold(gate, evidence.metrics, evidence.metrics_error)
     if isinstance(gate, NoRegressionGate):
         against = gate.against or environment
+        if evidence.independent is not None:
+            from mlgate.gates import paired_gate
+
+            return paired_gate.no_regression(gate, against, evidence.independent)
         return kinds.no_regression(gate, against, model.metrics.direction(gate.metric) == "lower",
                                    evidence.metrics, evidence.metrics_error,
                                    evidence.incumbents.get(against))

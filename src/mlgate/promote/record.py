@@ -99,6 +99,8 @@ def predicate(*, gathered: Gathered, lock: DvcLock | None, action: str, env: str
             for file, values in stage.params.items():
                 params.setdefault(file, {}).update(values or {})
     policy = gathered.policy
+    extra = {} if gathered.independent is None else {
+        "evaluation": evaluation_record(gathered.independent.as_record(), decision)}
     return {
         "model": model.name,
         "version": version,
@@ -119,7 +121,21 @@ def predicate(*, gathered: Gathered, lock: DvcLock | None, action: str, env: str
         "time": now.isoformat().replace("+00:00", "Z"),
         "previous": previous,
         "tags": tags,
+        **extra,
     }
+
+
+def evaluation_record(found: dict[str, Any], decision: dict[str, Any]) -> dict[str, Any]:
+    """The independent evaluation as the record keeps it: what judged (holdout md5 and
+    rows, the scorer's command and blob ids), both models' metrics, and each paired
+    difference the gates computed, with its interval and seed."""
+    paired = [{"gate": r.get("gate"), "index": r.get("index"),
+               "environment": (r.get("details") or {}).get("environment"),
+               "incumbent_version": (r.get("details") or {}).get("incumbent_version"),
+               **r["details"]["paired"]}
+              for r in decision.get("results", [])
+              if r.get("kind") == "no_regression" and (r.get("details") or {}).get("paired")]
+    return {**found, "paired": paired}
 
 
 def _dep_md5(lock: DvcLock | None, path: str) -> str | None:

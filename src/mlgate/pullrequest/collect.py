@@ -40,6 +40,8 @@ from mlgate.pullrequest.compare import (
     numeric_names,
 )
 from mlgate.pullrequest.datadeps import DepChange, dependency_changes
+from mlgate.pullrequest.evaluation import EvaluationView
+from mlgate.pullrequest.evaluation import view as evaluation_view
 from mlgate.pullrequest.params import params_changes
 from mlgate.pullrequest.rewiring import Rewiring, rewirings
 from mlgate.registry.state import ModelState, read_model
@@ -111,6 +113,8 @@ class Report:
     sensitive: tuple[str, ...]  # changed files that decide promotions
     notes: tuple[str, ...]
     rewired: tuple[Rewiring, ...] = ()  # changed stages that write what the gates judge
+    # the independent evaluation (pullrequest.evaluation), None when none is declared
+    evaluation: EvaluationView | None = None
 
     @property
     def deciding(self) -> EnvironmentGates:
@@ -203,7 +207,9 @@ def _build(root: Path, name: str | None, base_ref: str | None, env: str | None,
         metrics=tuple(metric_rows(key, head_flat, base_flat, inc_flat, direction)),
         moved=tuple(moved(metric_rows(others, head_flat, base_flat, inc_flat, direction))),
         metrics_error=gathered.metrics_error, incumbent=incumbent,
-        sensitive=tuple(sensitive), notes=tuple(notes), rewired=tuple(rewired))
+        sensitive=tuple(sensitive), notes=tuple(notes), rewired=tuple(rewired),
+        evaluation=evaluation_view(gathered.independent, [j.decision for j in judged],
+                                   gathered.metrics, env))
 
 
 def _notes(name: str, model: Model, gathered: facts.Gathered, base_ref: str,

@@ -120,4 +120,14 @@ def render_diff(result: dict[str, Any], fmt: str) -> str:
     gates = [(r["key"], _verdict(r["a"]), _verdict(r["b"])) for r in result["gates"]]
     lines += ["gates:", *("  " + line for line in table(["gate", "A", "B"],
                                                         gates).splitlines())]
+    evaluation = result.get("evaluation")
+    if evaluation:
+        rows = [(r["key"], _shown(r["a"]), _shown(r["b"]),
+                 "" if r["a"] == r["b"] else "changed") for r in evaluation]
+        lines += ["", "independent evaluation:", *("  " + line for line in table(
+            ["fact", "A", "B", ""], rows).splitlines())]
     return "\n".join(lines)
+
+
+def _shown(value: Any) -> str:
+    return "-" if value is None else str(value)

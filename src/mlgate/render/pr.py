@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from mlgate.pullrequest.compare import ABSENT, Delta, MetricRow
+from mlgate.pullrequest.evaluation import OWN_PIPELINE
+from mlgate.render.pr_evaluation import evaluation_section
 from mlgate.render.text import fmt_value, neutral
 
 if TYPE_CHECKING:
@@ -136,6 +138,7 @@ def _markdown(report: Report, cap: int | None) -> str:
     if report.notes:
         lines += ["> [!IMPORTANT]", *(f"> - {_prose(n, limit=None)}" for n in report.notes),
                   ""]
+    lines += evaluation_section(report.evaluation, _code, _prose)
     lines += _metrics_section(report, budget)
     lines += _gates_section(report, budget)
     lines += _params_section(report, budget)
@@ -213,6 +216,11 @@ def _support(row: MetricRow) -> str:
 
 def _metrics_section(report: Report, budget: _Budget) -> list[str]:
     lines = ["#### Metrics", ""]
+    if report.evaluation is None:
+        lines += [OWN_PIPELINE, ""]
+    else:
+        lines += ["As the pipelines committed them (the gates judged the independent "
+                  "evaluation's numbers above):", ""]
     if report.metrics_error:
         lines += [f"**No metrics in the working tree:** {_prose(report.metrics_error)}; "
                   "then commit the metrics file and dvc.lock.", ""]

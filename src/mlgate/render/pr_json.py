@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from mlgate.pullrequest.compare import ABSENT, Delta, MetricRow
 from mlgate.render.pr import missing_note, verdict_text, warnings
+from mlgate.render.pr_evaluation import evaluation_dict
 from mlgate.render.text import to_json
 
 if TYPE_CHECKING:
@@ -47,6 +48,8 @@ def as_dict(report: Report) -> dict[str, Any]:
                     "head": _plain(c.head)} for c in report.params],
         "data": [_dep(d, report.base.label) for d in report.deps if not d.code],
         "code": [_dep(d, report.base.label) for d in report.deps if d.code],
+        "metrics_source": "independent" if report.evaluation else "candidate_pipeline",
+        "evaluation": evaluation_dict(report.evaluation),
         "metrics_error": report.metrics_error,
         "metrics": [_metric(r) for r in report.metrics],
         "moved_metrics": [_metric(r) for r in report.moved],

@@ -40,6 +40,8 @@ def _type(schema: dict[str, Any], node: dict[str, Any]) -> str:
     if "const" in node:
         return f"`{node['const']}`"
     kind = node.get("type", "mapping")
+    if isinstance(kind, list):
+        return " or ".join(_type(schema, {**node, "type": k}) for k in kind)
     if kind == "array":
         return f"list of {_type(schema, node.get('items', {}))}"
     return {"object": "mapping", "integer": "integer", "number": "number",

@@ -2,40 +2,37 @@
 
 ``label`` is 0/1, ``score`` the predicted probability of class 1; the classifying
 metrics predict 1 when ``score >= 0.5`` (as the example pipeline's evaluate stage does).
+``pr_auc`` is average precision (scikit-learn's ``average_precision_score``), ``ks`` the
+Kolmogorov-Smirnov statistic max |TPR - FPR| over thresholds, ``gini`` 2 * roc_auc - 1.
 A metric that has no value on the data raises :class:`UndefinedMetric` whose message
 says why; :func:`metric_value` returns it as ``(nan, reason)`` instead.
 
-The bootstrap is the Poisson bootstrap: in each resample every prediction gets an
-independent Poisson(1) weight. It has the same limit as the classical multinomial
-bootstrap, but rows are independent, so weights for a chunk of resamples are one
-vectorised draw (a lookup table of Poisson(1) on 16-bit uniforms, exact to 2**-16 per
-count), and confusion-matrix counts need no per-row weights at all: a sum of
-independent Poisson(1) counts over k rows is Poisson(k). Chunks of resamples run on a
-few threads (numpy releases the GIL); each chunk has its own seed, spawned from ``seed``,
-so the interval depends on the seed alone.
+The bootstrap is the Poisson bootstrap of :mod:`mlgate.evaluation.resample`: in each
+resample every prediction gets an independent Poisson(1) weight; confusion-matrix counts
+need no per-row weights at all: a sum of independent Poisson(1) counts over k rows is
+Poisson(k). The interval depends on the seed alone.
 """
 
 from __future__ import annotations
 
 import math
-import os
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from functools import cache, cached_property
+from functools import cached_property
 from itertools import pairwise
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-METRICS = ("roc_auc", "accuracy", "f1", "precision", "recall", "log_loss", "brier")
+from mlgate.evaluation import resample
+
+METRICS = ("roc_auc", "accuracy", "f1", "precision", "recall", "log_loss", "brier", "pr_auc",
+           "ks", "gini")
+COUNTED = ("accuracy", "f1", "precision", "recall")  # functions of the confusion matrix
 THRESHOLD = 0.5
 EPSILON = 1e-15  # log_loss clips probabilities to [EPSILON, 1 - EPSILON]
 
 Floats = npt.NDArray[np.float64]
-_CHUNK_CELLS = 1 << 19  # weights per chunk of resamples: bounds memory, stays in cache
-_WORKERS = min(4, os.cpu_count() or 1)  # numpy drops the GIL in the heavy loops
 
 
 class UndefinedMetric(ValueError):
@@ -77,6 +74,16 @@ class _Sorted:
         lo = np.searchsorted(small, big, side="left")
         hi = np.searchsorted(small, big, side="right")
         return neg_smaller, lo, (None if np.array_equal(lo, hi) else hi)
+
+    @cached_property
+    def curve_plan(self) -> tuple[npt.NDArray[np.intp], ...]:
+        """Cumulative-count positions for ks and pr_auc: for each negative, how many
+        negatives and positives score at most as high; the same for each positive; and for
+        each positive how many positives and negatives score strictly below it."""
+        neg, pos = self.score[: self.n_neg], self.score[self.n_neg :]
+        return (np.searchsorted(neg, neg, side="right"), np.searchsorted(pos, neg, side="right"),
+                np.searchsorted(neg, pos, side="right"), np.searchsorted(pos, pos, side="right"),
+                np.searchsorted(neg, pos, side="left"), np.searchsorted(pos, pos, side="left"))
 
     @cached_property
     def cuts(self) -> tuple[int, ...]:
@@ -156,6 +163,39 @@ def _auc_rows(data: _Sorted, weights: npt.NDArray[Any]) -> Floats:
     return np.where(pairs > 0, auc, np.nan)
 
 
+def _cumulative(data: _Sorted, weights: npt.NDArray[Any]) -> tuple[Floats, Floats]:
+    """Per row, the running weight of negatives and of positives (a leading 0 each)."""
+    out = []
+    for part in (weights[:, : data.n_neg], weights[:, data.n_neg :]):
+        running = np.zeros((len(weights), part.shape[1] + 1))
+        np.cumsum(part, axis=1, dtype=np.float64, out=running[:, 1:])
+        out.append(running)
+    return out[0], out[1]
+
+
+def _curve_rows(name: str, data: _Sorted, weights: npt.NDArray[Any]) -> Floats:
+    """Weighted ks or pr_auc per row. KS: the largest gap between the classes' weighted
+    score distributions, read at every score (a step function changes only there). Average
+    precision: the mean, over positives by weight, of the precision at that positive's
+    score taken as threshold (tied rows share it, as scikit-learn's curve does)."""
+    nn, n_p, pn, pp, pn_lo, pp_lo = data.curve_plan
+    neg, pos = _cumulative(data, weights)
+    total_neg, total_pos = neg[:, -1:], pos[:, -1:]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if name == "ks":
+            gaps = [np.abs(np.take(neg, a, axis=1) / total_neg
+                           - np.take(pos, b, axis=1) / total_pos)
+                    for a, b in ((nn, n_p), (pn, pp))]
+            found = np.max([g.max(axis=1, initial=0.0) for g in gaps], axis=0)
+            return np.where((total_neg[:, 0] > 0) & (total_pos[:, 0] > 0), found, np.nan)
+        true_pos = total_pos - np.take(pos, pp_lo, axis=1)
+        called = true_pos + total_neg - np.take(neg, pn_lo, axis=1)
+        precision = np.divide(true_pos, called, out=np.zeros_like(true_pos), where=called > 0)
+        w_pos = weights[:, data.n_neg :].astype(np.float64, copy=False)
+        ap = np.einsum("ij,ij->i", w_pos, precision) / total_pos[:, 0]
+        return np.where(total_pos[:, 0] > 0, ap, np.nan)
+
+
 def _confusion(data: _Sorted, weights: npt.NDArray[Any]) -> tuple[Floats, ...]:
     """(tn, fp, fn, tp) per row."""
     return tuple(weights[:, a:b].sum(axis=1, dtype=np.float64) for a, b in pairwise(data.cuts))
@@ -179,6 +219,10 @@ def _from_counts(name: str, tn: Floats, fp: Floats, fn: Floats, tp: Floats) -> F
 def _rows(name: str, data: _Sorted, weights: npt.NDArray[Any]) -> Floats:
     if name == "roc_auc":
         return _auc_rows(data, weights)
+    if name == "gini":
+        return 2 * _auc_rows(data, weights) - 1
+    if name in ("ks", "pr_auc"):
+        return _curve_rows(name, data, weights)
     if name in ("log_loss", "brier"):
         w = weights.astype(np.float64, copy=False)
         return _ratio(w @ data.losses(name), w.sum(axis=1))
@@ -192,8 +236,10 @@ def _why(name: str, data: _Sorted, weights: npt.NDArray[Any]) -> str:
     if not weights.any():
         return "every prediction has weight 0"
     tn, fp, _, _ = (float(c[0]) for c in _confusion(data, weights))
-    if name == "roc_auc":
-        return f"every label is {1 if tn + fp == 0 else 0}; roc_auc needs both classes"
+    if name in ("roc_auc", "gini", "ks"):
+        return f"every label is {1 if tn + fp == 0 else 0}; {name} needs both classes"
+    if name == "pr_auc":
+        return "no label is 1; pr_auc needs a positive"
     if name == "precision":
         return f"no prediction is positive (no score >= {THRESHOLD})"
     if name == "recall":
@@ -239,45 +285,23 @@ def metric_value(name: str, label: Any, score: Any) -> tuple[float, str | None]:
 # --- the bootstrap ---
 
 
-@cache
-def _poisson_table() -> npt.NDArray[np.uint8]:
-    """Poisson(1) count for each 16-bit uniform: inverse CDF rounded to 2**-16."""
-    cdf = np.cumsum([math.exp(-1) / math.factorial(k) for k in range(12)])
-    return np.searchsorted(np.round(cdf * 65536), np.arange(65536), side="right").astype(
-        np.uint8
-    )
-
-
-def _weight_rows(rng: np.random.Generator, rows: int, n: int) -> npt.NDArray[np.uint8]:
-    uniform = rng.integers(0, 65536, size=(rows, n), dtype=np.uint16)
-    return np.take(_poisson_table(), uniform.astype(np.intp))
-
-
-def _chunked(
-    seed: int, resamples: int, chunk: int, work: Callable[[np.random.Generator, int], Floats]
-) -> Floats:
-    """``work(rng, rows)`` over chunks of resamples, each with its own child seed, so that
-    the result depends on the seed alone, not on the order the chunks ran in."""
-    starts = range(0, resamples, chunk)
-    seeds = np.random.SeedSequence(seed).spawn(len(starts))
-
-    def one(i: int) -> Floats:
-        return work(np.random.default_rng(seeds[i]), min(chunk, resamples - starts[i]))
-
-    if len(starts) == 1:
-        return one(0)
-    with ThreadPoolExecutor(_WORKERS) as pool:
-        return np.concatenate(list(pool.map(one, range(len(starts)))))
+def _prime(name: str, data: _Sorted) -> None:
+    """Compute the cached plans ``name`` reads once, before threads share ``data``."""
+    if name in ("roc_auc", "gini"):
+        _ = data.auc_plan
+    elif name in ("ks", "pr_auc"):
+        _ = data.curve_plan
+    elif name in ("log_loss", "brier"):
+        data.losses(name)
 
 
 def _bootstrap(name: str, data: _Sorted, *, resamples: int, seed: int) -> Floats:
     """The metric on each of ``resamples`` Poisson-bootstrap resamples (NaN: undefined)."""
-    if name in ("roc_auc", "log_loss", "brier"):
-        # computed once, before the threads share them
-        _ = data.auc_plan if name == "roc_auc" else data.losses(name)
-        chunk = max(1, min(resamples, _CHUNK_CELLS // max(data.n, 1)))
-        return _chunked(seed, resamples, chunk,
-                        lambda rng, rows: _rows(name, data, _weight_rows(rng, rows, data.n)))
+    if name not in COUNTED:
+        _prime(name, data)
+        return resample.chunked(
+            seed, resamples, resample.chunk_rows(data.n),
+            lambda rng, rows: _rows(name, data, resample.weight_rows(rng, rows, data.n)))
     full = np.ones((1, data.n), dtype=np.int64)
     counts = np.array([c[0] for c in _confusion(data, full)])
     drawn = np.random.default_rng(seed).poisson(counts, size=(resamples, 4)).astype(np.float64)

@@ -1,4 +1,4 @@
-"""mlgate.gates.classification against scikit-learn, the reference; and the bootstrap's properties."""
+"""mlgate.evaluation.binary against scikit-learn, the reference; and the bootstrap's properties."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn import metrics as skm
 
-from mlgate.gates import classification
+from mlgate.evaluation import binary as classification
+from mlgate.evaluation import resample
 
 Reference = Callable[..., float]
 REFERENCE: dict[str, Reference] = {
@@ -23,7 +24,17 @@ REFERENCE: dict[str, Reference] = {
     "recall": lambda y, s, **kw: skm.recall_score(y, s >= 0.5, **kw),
     "log_loss": lambda y, s, **kw: skm.log_loss(y, s, labels=[0, 1], **kw),
     "brier": lambda y, s, **kw: skm.brier_score_loss(y, s, **kw),
+    "pr_auc": lambda y, s, **kw: skm.average_precision_score(y, s, **kw),
+    "ks": lambda y, s, **kw: ks_reference(y, s, **kw),
+    "gini": lambda y, s, **kw: 2 * skm.roc_auc_score(y, s, **kw) - 1,
 }
+
+
+def ks_reference(label: Any, score: Any, sample_weight: Any = None) -> float:
+    """max |TPR - FPR| over scikit-learn's ROC curve."""
+    fpr, tpr, _ = skm.roc_curve(label, score, sample_weight=sample_weight,
+                                drop_intermediate=False)
+    return float(np.max(np.abs(tpr - fpr)))
 
 
 def sample(seed: int, n: int = 2000, decimals: int = 2) -> tuple[np.ndarray, np.ndarray]:
@@ -142,9 +153,9 @@ def test_bootstrap_is_reproducible_and_contains_the_point(name: str) -> None:
 def test_bootstrap_does_not_depend_on_threads_or_chunk_order(
         monkeypatch: pytest.MonkeyPatch) -> None:
     label, score = sample(8, n=5000)
-    monkeypatch.setattr(classification, "_CHUNK_CELLS", 5000 * 16)  # several chunks
+    monkeypatch.setattr(resample, "CHUNK_CELLS", 5000 * 16)  # several chunks
     threaded = classification.bootstrap_interval("roc_auc", label, score, resamples=200, seed=1)
-    monkeypatch.setattr(classification, "_WORKERS", 1)
+    monkeypatch.setattr(resample, "WORKERS", 1)
     assert classification.bootstrap_interval("roc_auc", label, score, resamples=200, seed=1) == threaded
 
 
@@ -178,7 +189,7 @@ def test_resamples_without_a_value_are_left_out() -> None:
 
 
 def test_poisson_table_is_poisson_one() -> None:
-    table = classification._poisson_table()
+    table = resample.poisson_table()
     counts = np.bincount(table) / len(table)
     pmf = np.array([math.exp(-1) / math.factorial(k) for k in range(len(counts))])
     assert np.abs(counts - pmf).max() <= 2**-16
