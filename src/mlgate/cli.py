@@ -284,6 +284,12 @@ def _monitor(p: argparse.ArgumentParser) -> None:
                    "(default: the last declared)")
     p.add_argument("--out", metavar="DIR",
                    help="write monitor.json, summary.md and report.html here")
+    p.add_argument("--record", action="store_true",
+                   help="append the run's monitoring record to the ledger (mlgate/ledger)")
+    p.add_argument("--push", action="store_true",
+                   help="with --record: push the ledger in one atomic push (retried when a "
+                        "concurrent registry change wins)")
+    p.add_argument("--remote", default="origin", help="git remote to push to (default: origin)")
     _format(p, ("table", "json", "markdown"))
 
 
