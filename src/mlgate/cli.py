@@ -170,10 +170,15 @@ def _report(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", metavar="FILE", help="also write the report to this file")
 
 
-@command("history", "every promotion, rollback, retirement and refusal, newest first")
+@command("history", "every promotion, rollback, retirement and refusal, monitoring run and "
+                    "deploy, newest first")
 def _history(p: argparse.ArgumentParser) -> None:
     p.add_argument("model", nargs="?", help="model name (default: every model)")
     p.add_argument("--env", help="only this environment")
+    p.add_argument("--events", choices=("all", "promotion", "monitoring", "deploy"),
+                   default="all", help="which records: promotion (promote, rollback, retire, "
+                   "refused), monitoring (monitor --record), deploy (verify-artifact --deploy "
+                   "--record), or all (default)")
     _format(p)
 
 
