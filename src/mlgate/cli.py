@@ -152,6 +152,12 @@ def _verify_artifact(p: argparse.ArgumentParser) -> None:
                         "has superseded the tag")
     p.add_argument("--ledger", default="refs/heads/mlgate/ledger", metavar="REF",
                    help="ledger the record must be on (default: refs/heads/mlgate/ledger)")
+    p.add_argument("--record", action="store_true",
+                   help="with --deploy: append a deploy record (success, failure or skipped; "
+                        "the artifact's sha256; Python and installed packages) to the ledger")
+    p.add_argument("--push", action="store_true",
+                   help="with --record: push the ledger in one atomic push")
+    p.add_argument("--remote", default="origin", help="git remote to push to (default: origin)")
     _format(p)
 
 

@@ -56,6 +56,8 @@ def _judged(record: Record, stay: Record | None, named: object, out: Findings) -
 
 def _deployed(record: Record, assignment: Record | None, named: object,
               out: Findings) -> None:
+    if named is None and record.pred.get("outcome") != "success":
+        return  # a failed deploy of a tag that carries no record (verify-artifact said so)
     if assignment is None or (assignment.model, assignment.env) != (record.model, record.env):
         out.add("observed", record.label,
                 f"deployed {named}, which is no promotion or rollback of "

@@ -145,7 +145,9 @@ def _observed(row: dict[str, Any], record: Record) -> None:
     FAILED), the production metric and its gap as metrics, the route on alert as reason."""
     pred = record.pred
     if record.action == "deploy":
-        row["verdict"] = "deployed" if pred.get("outcome") == "success" else "FAILED"
+        outcome = pred.get("outcome")
+        row["verdict"] = {"success": "deployed", "skipped": "skipped"}.get(
+            outcome if type(outcome) is str else "", "FAILED")
         detail = pred.get("detail")
         row["reason"] = detail if type(detail) is str else None
         return

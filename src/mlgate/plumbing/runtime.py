@@ -11,11 +11,13 @@ from __future__ import annotations
 import hashlib
 import platform
 import sys
+from functools import cache
 from importlib import metadata
 from typing import Any
 
 
-def packages() -> list[str]:
+@cache  # the installed packages do not change under a running process
+def packages() -> tuple[str, ...]:
     """`name==version` of every installed distribution, normalised names, sorted, once
     each (a name found twice on the path is the first one Python would import)."""
     seen: dict[str, str] = {}
@@ -23,7 +25,7 @@ def packages() -> list[str]:
         name = (dist.metadata["Name"] or "").strip().lower().replace("_", "-")
         if name and name not in seen:
             seen[name] = dist.version
-    return sorted(f"{name}=={version}" for name, version in seen.items())
+    return tuple(sorted(f"{name}=={version}" for name, version in seen.items()))
 
 
 def runtime() -> dict[str, Any]:

@@ -84,7 +84,7 @@ def summary(record: dict[str, Any]) -> str:
 RECORD_TRAILER = "mlgate-record: "
 SUMMARY_TRAILER = "mlgate-summary: "
 _SUMMARY_KEYS = ("model", "environment", "action", "version", "commit", "seq", "tags", "time",
-                 "approvals", "reason", "verdict", "actions", "deployment")
+                 "approvals", "reason", "verdict", "actions", "deployment", "outcome", "detail")
 
 
 def projection(record: dict[str, Any]) -> dict[str, Any]:
