@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from mlgate.config.root import find_root
 from mlgate.deploy.deployer import DeployOutcome, verify_artifact
 from mlgate.errors import EXIT_FAILED, EXIT_OK, MlgateError
-from mlgate.promote.deploy_record import Deployed
+from mlgate.promote.deploy_record import Deployed, record_deploy
 from mlgate.render.deploy_text import render_check
 
 
@@ -29,16 +29,14 @@ def main(*, tag: str, pull: bool, deploy: bool, ledger: str, fmt: str, record: b
         raise MlgateError("--push needs --record", hint="add --record, or drop --push")
     root = find_root()
     outcome = verify_artifact(tag, root=root, ledger_ref=ledger, pull=pull, deploy=deploy)
-    said = outcome.deploy
+    written = None
     if record:
-        from mlgate.promote.deploy_record import record_deploy
-
         appended = record_deploy(root, deployed(outcome), push=push, remote=remote,
                                  now=datetime.now(UTC).replace(microsecond=0))
-        where = f", pushed to {remote}" if appended.pushed else " (not pushed)"
-        said = (f"{said}\nrecorded on the ledger as #{appended.record['predicate']['seq']} "
-                f"({appended.ledger_commit[:12]}){where}")
-    print(render_check(outcome.check, said, fmt))
+        written = {"seq": appended.record["predicate"]["seq"],
+                   "outcome": appended.record["predicate"]["outcome"],
+                   "ledger_commit": appended.ledger_commit, "pushed": appended.pushed}
+    print(render_check(outcome.check, outcome.deploy, fmt, written))
     return EXIT_OK if outcome.ok else EXIT_FAILED
 
 
