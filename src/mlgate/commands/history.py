@@ -17,10 +17,11 @@ def main(*, model: str | None, env: str | None, fmt: str, events: str = "all") -
     root = find_root()
     # git logs the ledger while the rest is imported and the declarations are read, then
     # lists the tags while mlgate goes on (at 10,000 records: 0.1 s and 0.2 s of git, hidden)
-    reading = trail.Reading(root, list_tags=True)
+    tags_wanted = events in ("all", "promotion")  # tags are promotion events
+    reading = trail.Reading(root, list_tags=tags_wanted)
     # no ledger (a registry made by GTO alone): every tag is a row, and one listing with the
     # messages is all the reading there is (10,000 tags: 1.2x `git for-each-ref`)
-    tags_only = RegistryReading(root) if reading.head is None else None
+    tags_only = RegistryReading(root) if reading.head is None and tags_wanted else None
     from mlgate.audit import timeline
     from mlgate.render.audit_text import render_history
 
@@ -37,7 +38,7 @@ def main(*, model: str | None, env: str | None, fmt: str, events: str = "all") -
         # (made by GTO alone, say) are rare, and the rows are made again with them; their
         # messages come in the listing when they are most of the tags, else in one cat-file
         unnamed = reading.tag_names(besides=loaded.naming()) \
-            if tags_only is None and events in ("all", "promotion") else ()
+            if tags_only is None and tags_wanted and reading.head is not None else ()
         if unnamed:
             many = len(unnamed) > len(loaded.naming())
             loaded = replace(loaded, registry=read_registry(cwd=root, messages=many))
