@@ -302,3 +302,37 @@ def test_a_monitoring_record_with_a_promotion_action_is_caught(repo: Project,
     found = verify(repo)["findings"]
     assert ("ledger_edited", "is a monitoring record whose action is 'promote'") in {
         (f["kind"], f["message"]) for f in found}
+
+
+def test_export_charts_runs_and_lists_alerts_with_what_followed(repo: Project,
+                                                                tmp_path: Path) -> None:
+    for seed, shift in (("2", "0"), ("3", "0.5")):
+        path = batch(repo, tmp_path / f"b{seed}.parquet", "--seed", seed, "--shift", shift)
+        mlgate(*MONITOR, "--current", str(path), "--record", cwd=repo.path)
+    retired = mlgate("retire", "scored", "--env", "production", "--reason", "drift alert",
+                     cwd=repo.path)
+    assert retired.code == 0, retired.out + retired.err
+    out = tmp_path / "export"
+    done = mlgate("audit", "export", "--out", str(out), cwd=repo.path)
+    assert done.code == 0, done.out + done.err
+    data = json.loads((out / "audit.json").read_text())
+    runs = data["production"]["scored"]["production"]
+    assert [(r["seq"], r["verdict"], r["version"]) for r in runs] == [
+        (3, "ok", "1.0.0"), (4, "alert", "1.0.0")]
+    assert all(isinstance(r["production"], float) and isinstance(r["max_psi"], float)
+               for r in runs)
+    (alert,) = data["alerts"]
+    assert (alert["seq"], alert["causes"], alert["actions"]) == (
+        4, ["drift"], ["open_issue", "rollback"])
+    assert alert["followed_by"]["action"] == "retire"
+    assert alert["followed_by"]["reason"] == "drift alert"
+    assert [d["action"] for d in data["deployments"]] == ["retire", "promote", "promote"]
+    page = (out / "audit.html").read_text()
+    assert "<h3>scored in production: 2 monitoring runs</h3>" in page
+    assert "scored in production: roc_auc in production</figcaption><svg" in page
+    assert page.count('stroke="#cf222e" stroke-width="2"') == 2  # the alert, in both charts
+    assert "retire v1.0.0 at " in page
+    rows = (out / "alerts.csv").read_text().splitlines()
+    assert rows[1].startswith(f"{alert['time']},4,scored,production,1.0.0,drift,"
+                              "open_issue; rollback,retire v1.0.0 at ")
+    assert len((out / "monitoring.csv").read_text().splitlines()) == 3
