@@ -336,3 +336,21 @@ def test_export_charts_runs_and_lists_alerts_with_what_followed(repo: Project,
     assert rows[1].startswith(f"{alert['time']},4,scored,production,1.0.0,drift,"
                               "open_issue; rollback,retire v1.0.0 at ")
     assert len((out / "monitoring.csv").read_text().splitlines()) == 3
+
+
+def test_a_record_whose_type_is_not_a_string_is_reported_not_a_crash(
+        repo: Project, tmp_path: Path) -> None:
+    path = batch(repo, tmp_path / "b.parquet", "--seed", "2")
+    assert mlgate(*MONITOR, "--current", str(path), "--record", cwd=repo.path).code == 0
+    record = monitoring(repo.path)[0]
+    record["predicateType"] = [ledger.MONITORING_TYPE]  # unhashable: no dict lookup may take it
+    _replace_on_ledger(repo, "records/00000003-scored-production-monitor.json",
+                       json.dumps(record) + "\n")
+    result = mlgate("audit", "verify", "--format", "json", cwd=repo.path)
+    assert result.code == 1, result.err
+    found = json.loads(result.out)["findings"]
+    assert ("ledger_edited", "records/00000003-scored-production-monitor.json",
+            "is not a deployment, monitoring or deploy record (no predicate of mlgate's with "
+            "a sequence number)") in {(f["kind"], f["where"], f["message"]) for f in found}
+    shown = mlgate("history", cwd=repo.path)
+    assert shown.code == 0, shown.err

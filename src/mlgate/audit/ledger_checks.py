@@ -43,7 +43,8 @@ def structure(trail: Trail, out: Findings) -> None:
     for oid, path in trail.unreadable:
         out.add("ledger_edited", path, f"(added by {short(oid)}) is not a JSON record")
     for record in trail.records:
-        if record.data.get("predicateType") not in ledger.KINDS or record.seq is None:
+        of = record.data.get("predicateType")
+        if not isinstance(of, str) or of not in ledger.KINDS or record.seq is None:
             out.add("ledger_edited", record.path or record.label,
                     "is not a deployment, monitoring or deploy record (no predicate of "
                     "mlgate's with a sequence number)")

@@ -45,7 +45,7 @@ def main(*, model: str, current: list[str], labels: list[str] | None, env: str |
         from mlgate.promote.monitoring_record import record_monitoring
 
         appended = record_monitoring(root, result, push=push, remote=remote,
-                                     now=datetime.now(UTC).replace(microsecond=0))
+                                     now=datetime.now(UTC))
         pred = appended.record["predicate"]
         recorded = {"seq": pred["seq"], "ledger_commit": appended.ledger_commit,
                     "pushed": appended.pushed, "version": pred["version"]}

@@ -32,7 +32,7 @@ def main(*, tag: str, pull: bool, deploy: bool, ledger: str, fmt: str, record: b
     written = None
     if record:
         appended = record_deploy(root, deployed(outcome), push=push, remote=remote,
-                                 now=datetime.now(UTC).replace(microsecond=0))
+                                 now=datetime.now(UTC))
         written = {"seq": appended.record["predicate"]["seq"],
                    "outcome": appended.record["predicate"]["outcome"],
                    "ledger_commit": appended.ledger_commit, "pushed": appended.pushed}
@@ -43,7 +43,7 @@ def main(*, tag: str, pull: bool, deploy: bool, ledger: str, fmt: str, record: b
 def deployed(outcome: DeployOutcome) -> Deployed:
     """The plain values a deploy record holds."""
     check = outcome.check
-    if check.env is None:
+    if check.env is None or check.action != "assign":
         raise MlgateError(f"{check.tag} is not an assignment: there is no deploy to record",
                           hint="name the assignment tag, MODEL#ENV#N")
     ran = check.deployable

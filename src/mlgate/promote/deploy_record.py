@@ -65,7 +65,7 @@ def record_deploy(root: Path, deployed: Deployed, *, push: bool, remote: str,
             "problems": list(deployed.problems),
             "artifact": {"path": deployed.artifact, **deployed.digests},
             "runtime": ran, "ci": ci_context(),
-            "time": when.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+            "time": when.astimezone(UTC).isoformat().replace("+00:00", "Z"),
             "previous": head.previous,
         }
         return {"_type": ledger.STATEMENT_TYPE, "subject": subject,

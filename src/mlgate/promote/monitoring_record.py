@@ -33,8 +33,10 @@ def number(value: float | None) -> float | str | None:
     return value
 
 
-def _iso(when: datetime) -> str:
-    return when.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+def _iso(when: datetime, timespec: str = "auto") -> str:
+    """As promotion records write times (microseconds kept: a record made in the same
+    second as the one before it must not be dated before it)."""
+    return when.astimezone(UTC).isoformat(timespec=timespec).replace("+00:00", "Z")
 
 
 def file_sha256(path: Path) -> str:
@@ -61,7 +63,7 @@ def batches(root: Path, result: MonitorResult) -> list[dict[str, Any]]:
         stat = path.stat()
         out.append({"path": _shown(root, path), "sha256": file_sha256(path),
                     "rows": rows[i] if rows else None,
-                    "modified": _iso(datetime.fromtimestamp(stat.st_mtime, UTC))})
+                    "modified": _iso(datetime.fromtimestamp(stat.st_mtime, UTC), "seconds")})
     return out
 
 

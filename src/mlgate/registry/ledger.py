@@ -69,7 +69,8 @@ def statement(subject_path: str, sha256: str | None, md5: str | None,
 def kind(record: dict[str, Any]) -> str:
     """"deployment", "monitoring" or "deploy"; "deployment" for an unknown type (whose
     record `audit verify` reports)."""
-    return KINDS.get(record.get("predicateType"), "deployment")  # type: ignore[arg-type]
+    of = record.get("predicateType")
+    return KINDS.get(of, "deployment") if isinstance(of, str) else "deployment"
 
 
 def summary(record: dict[str, Any]) -> str:
