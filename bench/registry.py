@@ -8,13 +8,20 @@ mlgate writes them; then times (median of a few runs) each command in the same p
 Targets (issue 5), at 10,000 tags: mlgate within 1.5x the floor plus its start-up; at
 least 100x faster than `gto show`; `audit verify` over 10,000 records under 5 s.
 
+With monitoring (issue 19, `--monitoring`): the 10,000-tag registry's ledger also holds,
+after each deployment record, a monitoring record of that model and environment (the
+version it serves, 12 features' statistics, the production metric and gap), chained and
+indexed as mlgate writes them: as many monitoring records as deployment records. Timed:
+`history` (every event), `history --events promotion`, `history --events monitoring` and
+`audit verify`; target: `history` within 1.5x the floor plus start-up, as promotions alone.
+
 A GTO-only case (issue 20) builds 10,000 tags as GTO writes them (annotated tags, what
 `git tag -a` makes, with GTO's messages and no record: `model@v1.2.0` registers,
 `model#env#N` assigns) and no ledger, as DVC Studio users have, and times `mlgate history`
 against the same floor; target: within 1.5x the floor plus start-up.
 
 Run from the repository root:
-`.venv/bin/python bench/registry.py [--gto-at-10k] [--gto-only]`
+`.venv/bin/python bench/registry.py [--gto-at-10k] [--gto-only] [--monitoring]`
 (`gto show` at 10,000 tags takes minutes, so it is timed there only when asked).
 """
 
@@ -126,8 +133,71 @@ def record(seq: int, model: str, env: str, action: str, version: str, commit: st
         "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(when))})
 
 
-def build(repo: Path, tags_wanted: int) -> int:
-    """A registry of about ``tags_wanted`` tags; returns the number of records."""
+FEATURES = [f"feature_{i}" for i in range(12)]
+
+
+def monitoring_record(seq: int, model: str, env: str, serving: dict[str, Any] | None,
+                      previous: str | None, when: int) -> dict[str, Any]:
+    """A monitoring record of the size `monitor --record` writes for 12 features."""
+    pred = serving["predicate"] if serving else {}
+    verdict = "alert" if seq % 7 == 0 else "ok"
+    stats = {"psi": {"value": 0.01 + seq % 13 / 100, "level": "ok"},
+             "wasserstein": {"value": 0.02, "level": "ok"},
+             "null_rate_jump": {"value": 0.0, "level": "ok"}}
+    digest = hashlib.sha256(f"batch {seq}".encode()).hexdigest()
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(when))
+    return {"_type": ledger.STATEMENT_TYPE,
+            "subject": [{"name": f"batches/{seq}.parquet", "digest": {"sha256": digest}}],
+            "predicateType": ledger.MONITORING_TYPE, "predicate": {
+                "model": model, "version": pred.get("version"), "environment": env,
+                "action": "monitor", "seq": seq, "commit": pred.get("commit"),
+                "deployment": ledger.digest(serving) if serving else None,
+                "reference": {"path": "monitoring/reference.json", "sha256": digest,
+                              "rows": 50_000},
+                "batches": [{"path": f"batches/{seq}.parquet", "sha256": digest,
+                             "rows": 10_000}],
+                "rows": 10_000, "window": {"from": stamp, "to": stamp},
+                "labels": {"labelled": 9_000, "unlabelled": 1_000, "coverage": 0.9},
+                "verdict": verdict,
+                "actions": ["open_issue", "retrain"] if verdict == "alert" else [],
+                "drift": {"level": verdict, "alerting": int(verdict == "alert"), "warning": 0,
+                          "watched": len(FEATURES), "max_psi": 0.13, "score_psi": 0.02},
+                "schema": [],
+                "features": [{"column": f, "kind": "numeric", "level": "ok",
+                              "statistics": stats} for f in FEATURES],
+                "score": {"column": "score", "kind": "numeric", "level": "ok",
+                          "statistics": stats},
+                "performance": {"metric": "roc_auc", "direction": "higher",
+                                "production": 0.88, "recorded": 0.9, "gap": 0.02,
+                                "max_gap": 0.05, "level": "ok",
+                                "recorded_source": "the deployment record", "note": None},
+                "notes": [], "ci": {"actor": "ci-bot", "run_id": str(seq)}, "time": stamp,
+                "previous": previous}}
+
+
+def ledger_commit(stream: bytearray, rec: dict[str, Any], parent_mark: int, when: int,
+                  index_path: str, chain: str) -> int:
+    """Append ``rec``'s ledger commit to the fast-import stream; returns its mark."""
+    seq = rec["predicate"]["seq"]
+    path = ledger.record_path(rec)
+    body = json.dumps(rec, sort_keys=True, indent=2).encode() + b"\n"
+    env_index = json.dumps({"digest": chain, "path": path, "seq": seq},
+                           sort_keys=True, indent=2).encode() + b"\n"
+    stream += b"commit refs/heads/mlgate/ledger\nmark :%d\n" % (100_000 + seq)
+    stream += b"committer Bench <bench@example.com> %d +0000\n" % when
+    stream += data_block(ledger.commit_message(rec).encode())
+    if parent_mark:
+        stream += b"from :%d\n" % parent_mark
+    stream += f"M 100644 inline {path}\n".encode() + data_block(body)
+    stream += f"M 100644 inline {index_path}\n".encode() + data_block(env_index)
+    stream += b"M 100644 inline index/head.json\n" + data_block(
+        json.dumps({"seq": seq}, indent=2).encode() + b"\n")
+    return 100_000 + seq
+
+
+def build(repo: Path, tags_wanted: int, monitoring: bool = False) -> int:
+    """A registry of about ``tags_wanted`` tags; returns the number of records. With
+    ``monitoring``, a monitoring record follows each deployment record on the ledger."""
     git(["init", "-q", "-b", "main"], repo)
     commits = model_commits(repo, max(tags_wanted // 8, 2))
     stream = bytearray()
@@ -135,16 +205,19 @@ def build(repo: Path, tags_wanted: int) -> int:
     counters: dict[str, int] = {}
     versions: dict[str, int] = {}
     parent_mark = 0
-    seq = tags = 0
+    seq = tags = step = 0
+    serving: dict[tuple[str, str], dict[str, Any]] = {}
+    watched: dict[tuple[str, str], str] = {}
     while tags < tags_wanted:
         seq += 1
-        model = f"model-{seq % MODELS}"
-        env = ("staging", "production")[seq // MODELS % 2]
-        action = "refused" if seq % 5 == 0 else "promote"
-        index = (seq // MODELS) % len(commits)
+        step += 1
+        model = f"model-{step % MODELS}"
+        env = ("staging", "production")[step // MODELS % 2]
+        action = "refused" if step % 5 == 0 else "promote"
+        index = (step // MODELS) % len(commits)
         names: list[str] = []
         if action == "promote":
-            if seq // MODELS % 4 == 0 or model not in versions:
+            if step // MODELS % 4 == 0 or model not in versions:
                 versions[model] = versions.get(model, 0) + 1
                 names.append(f"{model}@v1.{versions[model]}.0")
             counters[model] = counters.get(model, 0) + 1
@@ -154,20 +227,18 @@ def build(repo: Path, tags_wanted: int) -> int:
         rec = record(seq, model, env, action, version, commits[index], index,
                      chain.get((model, env)), names, when)
         chain[(model, env)] = ledger.digest(rec)
-        path = ledger.record_path(rec)
-        body = json.dumps(rec, sort_keys=True, indent=2).encode() + b"\n"
-        env_index = json.dumps({"digest": chain[(model, env)], "path": path, "seq": seq},
-                               sort_keys=True, indent=2).encode() + b"\n"
-        stream += b"commit refs/heads/mlgate/ledger\nmark :%d\n" % (100_000 + seq)
-        stream += b"committer Bench <bench@example.com> %d +0000\n" % when
-        stream += data_block(ledger.commit_message(rec).encode())
-        if parent_mark:
-            stream += b"from :%d\n" % parent_mark
-        parent_mark = 100_000 + seq
-        stream += f"M 100644 inline {path}\n".encode() + data_block(body)
-        stream += f"M 100644 inline index/{model}/{env}.json\n".encode() + data_block(env_index)
-        stream += b"M 100644 inline index/head.json\n" + data_block(
-            json.dumps({"seq": seq}, indent=2).encode() + b"\n")
+        parent_mark = ledger_commit(stream, rec, parent_mark, when, f"index/{model}/{env}.json",
+                                    chain[(model, env)])
+        if action == "promote":
+            serving[(model, env)] = rec
+        if monitoring:
+            seq += 1
+            run = monitoring_record(seq, model, env, serving.get((model, env)),
+                                    watched.get((model, env)), when)
+            watched[(model, env)] = ledger.digest(run)
+            parent_mark = ledger_commit(stream, run, parent_mark, when,
+                                        f"index/{model}/{env}.monitoring.json",
+                                        watched[(model, env)])
         message = ledger.tag_message(rec).encode()
         for name in names:
             stream += f"tag {name}\nfrom {commits[index]}\n".encode()
@@ -224,6 +295,30 @@ def gto_only_case(mlgate: list[str], startup: float, runs: int, size: int = 10_0
               f"{1.5 * floor + startup:.3f} s")
 
 
+def monitoring_case(mlgate: list[str], startup: float, runs: int, size: int = 10_000) -> None:
+    with tempfile.TemporaryDirectory(prefix="mlgate-bench-") as scratch:
+        repo = Path(scratch)
+        started = time.perf_counter()
+        records = build(repo, size, monitoring=True)
+        built = time.perf_counter() - started
+        print(f"\n{size:,} tags, {records:,} records of which {records // 2:,} monitoring "
+              f"(built in {built:.1f} s)")
+        floor = wall(["git", "for-each-ref", f"--format={FORMAT}", "refs/tags"], repo, runs)
+        print(f"  git for-each-ref (floor)   {floor:7.3f} s")
+        budget = 1.5 * floor + startup
+        for label, argv in (("mlgate history", ["history"]),
+                            ("history --events promotion", ["history", "--events",
+                                                            "promotion"]),
+                            ("history --events monitoring", ["history", "--events",
+                                                             "monitoring"])):
+            took = wall([*mlgate, *argv], repo, runs)
+            print(f"  {label:<27}{took:7.3f} s   {took / (floor + startup):5.2f}x (floor + "
+                  f"start-up); target 1.5x floor + start-up = {budget:.3f} s")
+        verify = wall([*mlgate, "audit", "verify"], repo, runs)
+        print(f"  {'mlgate audit verify':<27}{verify:7.3f} s   {records / verify:,.0f} "
+              "records/s")
+
+
 def wall(argv: list[str], cwd: Path, runs: int) -> float:
     times = []
     for _ in range(runs):
@@ -241,12 +336,17 @@ def main() -> None:
     parser.add_argument("--gto-at-10k", action="store_true", help="time `gto show` at 10,000")
     parser.add_argument("--gto-only", action="store_true",
                         help="only the registry made by GTO alone (10,000 record-less tags)")
+    parser.add_argument("--monitoring", action="store_true",
+                        help="only the 10,000-tag registry with as many monitoring records")
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     mlgate = [PYTHON, "-m", "mlgate"]
     compile_mlgate()
     startup = wall([*mlgate, "--version"], Path.cwd(), args.runs)
     print(f"mlgate start-up (--version)  {startup:.3f} s")
+    if args.monitoring:
+        monitoring_case(mlgate, startup, args.runs)
+        return
     gto_only_case(mlgate, startup, args.runs)
     for size in () if args.gto_only else (1_000, 10_000):
         with tempfile.TemporaryDirectory(prefix="mlgate-bench-") as scratch:

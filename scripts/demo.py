@@ -4,7 +4,8 @@ Builds a sandbox in ``demo-sandbox/`` (a new git repo made from this repository'
 example, a bare ``origin``, a local DVC remote) and plays:
 
 1. train on 2015; promote to staging, then to production with an approvals file;
-2. the 2016, 2017 and 2018 batches arrive: monitor each, with labels;
+2. the 2016, 2017 and 2018 batches arrive: monitor each, with labels, each run recorded
+   on the ledger;
 3. a pull request adds 2016 to the training years: report and check against production;
    merge; promote through staging to production;
 4. a batch with a schema change arrives (a re-coded category, a renamed column): monitor
@@ -209,8 +210,9 @@ def play(demo: Demo) -> None:
     demo.step(2, "The 2016, 2017 and 2018 batches arrive: monitor them, with labels")
     for year in (2016, 2017, 2018):
         batch, labels = demo.batch(year, str(year))
-        demo.mlgate("monitor", "employment", "--current", batch, "--labels", labels,
-                    "--out", str(demo.reports / f"monitor-{year}"), show=0)
+        demo.mlgate("monitor", "employment", "--env", "production", "--current", batch,
+                    "--labels", labels, "--out", str(demo.reports / f"monitor-{year}"),
+                    "--record", "--push", show=0)
         out = json.loads((demo.reports / f"monitor-{year}" / "monitor.json").read_text())
         perf = out.get("performance") or {}
         demo.say(f"{year}: {out['current']['rows']:,} rows, verdict {out['verdict']}: "
@@ -248,8 +250,9 @@ def play(demo: Demo) -> None:
 
     demo.step(4, "A batch with a schema change arrives: monitor alerts; roll back")
     batch, labels = demo.batch(2018, "2018-recoded", recode=True)
-    demo.mlgate("monitor", "employment", "--current", batch, "--labels", labels,
-                "--out", str(demo.reports / "monitor-schema-change"), expect=1, show=8)
+    demo.mlgate("monitor", "employment", "--env", "production", "--current", batch,
+                "--labels", labels, "--out", str(demo.reports / "monitor-schema-change"),
+                "--record", "--push", expect=1, show=8)
     demo.mlgate("rollback", "employment", "--env", "production", "--push", "--reason",
                 "2018 feed: SCHL re-coded and AGEP renamed upstream; back to v1.0.0 until "
                 "the feed is fixed", show=6, save="rollback.txt")
@@ -258,7 +261,10 @@ def play(demo: Demo) -> None:
     at = between.isoformat().replace("+00:00", "Z")
     demo.mlgate("audit", "at", at, "--env", "production", "employment", show=10,
                 save="audit-at.txt")
-    demo.mlgate("history", "employment", show=10, save="history.txt")
+    demo.mlgate("history", "employment", "--events", "promotion", show=10, save="history.txt")
+    # production as it was monitored, run by run, from the ledger
+    demo.mlgate("history", "employment", "--env", "production", "--events", "monitoring",
+                show=6, save="monitoring-history.txt")
     demo.mlgate("audit", "diff", "employment@v1.0.0", "employment@v1.1.0", show=12,
                 save="audit-diff.txt")
     demo.mlgate("audit", "verify", show=3)

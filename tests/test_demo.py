@@ -79,8 +79,8 @@ def test_the_pull_request_report_and_the_audit(played: tuple[subprocess.Complete
     assert "data.train_years" in pr  # the params diff
     # the rollback is recorded with its reason, on the ledger an auditor clones
     auditor = sandbox / "auditor"
-    rows = json.loads(cli("history", "employment", "--env", "production", "--format", "json",
-                          cwd=auditor).out)["history"]
+    rows = json.loads(cli("history", "employment", "--env", "production", "--events",
+                          "promotion", "--format", "json", cwd=auditor).out)["history"]
     assert [(r["action"], r["version"]) for r in rows] == [
         ("rollback", "1.0.0"), ("promote", "1.1.0"), ("promote", "1.0.0")]
     assert rows[0]["reason"].startswith("2018 feed: SCHL re-coded and AGEP renamed upstream")
@@ -90,6 +90,25 @@ def test_the_pull_request_report_and_the_audit(played: tuple[subprocess.Complete
     assert "params.yaml:data.train_years  [2015]  [2015, 2016]" in diff
     inventory = (reports / "inventory.txt").read_text().splitlines()
     assert inventory[2].split()[:1] == ["employment"] and "v1.1.0" in inventory[2]
+
+
+def test_monitoring_is_on_the_ledger(played: tuple[subprocess.CompletedProcess[str], Path], cli) -> None:  # type: ignore[no-untyped-def]
+    """Each monitoring run of production is a record an auditor's clone holds, naming the
+    version that served: three years of v1.0.0, then the schema change on v1.1.0, whose
+    alert the rollback followed."""
+    proc, sandbox = played
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    auditor = sandbox / "auditor"
+    rows = json.loads(cli("history", "employment", "--env", "production", "--events",
+                          "monitoring", "--format", "json", cwd=auditor).out)["history"]
+    assert [(r["version"], r["verdict"]) for r in rows] == [
+        ("1.1.0", "ALERT"), ("1.0.0", "ok"), ("1.0.0", "ok"), ("1.0.0", "ok")]
+    assert rows[0]["reason"] == "route: open_issue, retrain"
+    assert "monitor" in (sandbox / "reports" / "monitoring-history.txt").read_text()
+    export = json.loads((sandbox / "reports" / "audit" / "audit.json").read_text())
+    (alert,) = export["alerts"]
+    assert alert["followed_by"]["action"] == "rollback"
+    assert export["verification"]["verdict"] == "intact"
 
 
 def test_the_readme_says_what_monitoring_found(played: tuple[subprocess.CompletedProcess[str], Path]) -> None:

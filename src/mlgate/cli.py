@@ -165,6 +165,12 @@ def _verify_artifact(p: argparse.ArgumentParser) -> None:
                         "has superseded the tag")
     p.add_argument("--ledger", default="refs/heads/mlgate/ledger", metavar="REF",
                    help="ledger the record must be on (default: refs/heads/mlgate/ledger)")
+    p.add_argument("--record", action="store_true",
+                   help="with --deploy: append a deploy record (success, failure or skipped; "
+                        "the artifact's sha256; Python and installed packages) to the ledger")
+    p.add_argument("--push", action="store_true",
+                   help="with --record: push the ledger in one atomic push")
+    p.add_argument("--remote", default="origin", help="git remote to push to (default: origin)")
     _format(p)
 
 
@@ -183,10 +189,15 @@ def _report(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", metavar="FILE", help="also write the report to this file")
 
 
-@command("history", "every promotion, rollback, retirement and refusal, newest first")
+@command("history", "every promotion, rollback, retirement and refusal, monitoring run and "
+                    "deploy, newest first")
 def _history(p: argparse.ArgumentParser) -> None:
     p.add_argument("model", nargs="?", help="model name (default: every model)")
     p.add_argument("--env", help="only this environment")
+    p.add_argument("--events", choices=("all", "promotion", "monitoring", "deploy"),
+                   default="all", help="which records: promotion (promote, rollback, retire, "
+                   "refused), monitoring (monitor --record), deploy (verify-artifact --deploy "
+                   "--record), or all (default)")
     _format(p)
 
 
@@ -297,6 +308,12 @@ def _monitor(p: argparse.ArgumentParser) -> None:
                    "(default: the last declared)")
     p.add_argument("--out", metavar="DIR",
                    help="write monitor.json, summary.md and report.html here")
+    p.add_argument("--record", action="store_true",
+                   help="append the run's monitoring record to the ledger (mlgate/ledger)")
+    p.add_argument("--push", action="store_true",
+                   help="with --record: push the ledger in one atomic push (retried when a "
+                        "concurrent registry change wins)")
+    p.add_argument("--remote", default="origin", help="git remote to push to (default: origin)")
     _format(p, ("table", "json", "markdown"))
 
 

@@ -210,8 +210,8 @@ def test_export_renders_in_headless_chromium(repo: Project, cli, tmp_path: Path)
     result = cli("audit", "export", "--out", str(out), cwd=repo.path)
     assert result.code == 0, result.err
     assert result.out.splitlines() == [
-        f"wrote audit.html, audit.json, history.csv, metrics.csv, inventory.csv, findings.csv "
-        f"to {out}", "1 models, 5 records; verification: intact"]
+        f"wrote audit.html, audit.json, history.csv, metrics.csv, inventory.csv, findings.csv, "
+        f"monitoring.csv, alerts.csv to {out}", "1 models, 5 records; verification: intact"]
     page = (out / "audit.html").read_text()
     assert "<script" not in page and "<img" not in page
     markup = page.replace(html.escape(injected), "")  # what is left is mlgate's own markup

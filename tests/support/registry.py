@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mlgate.registry.ledger import LEDGER_REF, Entry, chain_head, digest, read_entries
+from mlgate.registry.ledger import LEDGER_REF, Entry, chain_head, digest, kind, read_entries
 from mlgate.registry.state import read_registry
 from mlgate.registry.tags import Action
 from tests.support.project import Project, git
@@ -106,7 +106,8 @@ def assert_registry_whole(cwd: Path) -> list[Entry]:
     """What must hold after any crash, in a working repo or a bare origin:
 
     - the ledger is one linear chain, seq 1, 2, 3, ... with no gap or repeat;
-    - each record names the digest of the one before it in its model and environment;
+    - each record names the digest of the one before it in its model and environment, of
+      its kind (deployment, monitoring and deploy records each have their own chain);
     - every tag a record names exists and carries that very record, and every tag that
       carries a record is named by one on the ledger (no tag without a record, and no
       record without its tags);
@@ -116,7 +117,7 @@ def assert_registry_whole(cwd: Path) -> list[Entry]:
     entries = read_entries(cwd=cwd)
     registry = read_registry(cwd=cwd)
     events = {ev.name: ev for state in registry.models.values() for ev in state.events}
-    last: dict[tuple[str, str], str] = {}
+    last: dict[tuple[str, str, str], str] = {}
     serving: dict[tuple[str, str], str | None] = {}
     named: set[str] = set()
     for i, entry in enumerate(entries):
@@ -125,8 +126,9 @@ def assert_registry_whole(cwd: Path) -> list[Entry]:
         assert p["seq"] == i + 1, f"{where}: seq {p['seq']}, expected {i + 1}"
         assert entry.parent == (entries[i - 1].commit if i else None), f"{where}: not linear"
         key = (p["model"], p["environment"])
-        assert p["previous"] == last.get(key), f"{where}: broken hash chain"
-        last[key] = digest(entry.record)
+        of = kind(entry.record)
+        assert p["previous"] == last.get((*key, of)), f"{where}: broken hash chain"
+        last[(*key, of)] = digest(entry.record)
         assert json.loads(entry.raw) == entry.record
         if p["action"] == "promote":
             assert serving.get(key) != p["commit"], f"{where}: promotes what already serves"
@@ -134,6 +136,9 @@ def assert_registry_whole(cwd: Path) -> list[Entry]:
             serving[key] = p["commit"]
         elif p["action"] == "retire":
             serving[key] = None
+        if of != "deployment":
+            assert "tags" not in p, f"{where}: a {of} record names tags"
+            continue
         if p["action"] == "refused":
             assert p["tags"] == [], f"{where}: a refusal with tags"
         for name in p["tags"]:
@@ -145,8 +150,8 @@ def assert_registry_whole(cwd: Path) -> list[Entry]:
     for name, event in events.items():
         if event.record is not None:
             assert name in named, f"tag {name} carries a record that is not on the ledger"
-    for (model, env), wanted in last.items():
-        head = chain_head(model, env, cwd=cwd)
+    for (model, env, of), wanted in last.items():
+        head = chain_head(model, env, cwd=cwd, of=of)
         assert (head.seq, head.previous) == (len(entries), wanted), "stale ledger index"
     return entries
 

@@ -129,6 +129,9 @@ def test_push_to_main_promotes_and_the_tag_deploys(act: str, project: Project,
     assert "verified" in deployed.stdout
     artifact = project.path / "model" / "model.bin"
     assert (deploy_to / "staging-v1.0.0").read_bytes() == artifact.read_bytes()
+    # the deploy's outcome is on the ledger, after the promotion it deployed
+    records = git("log", "--format=%s", LEDGER_REF, cwd=project.origin).splitlines()
+    assert records == ["deploy tiny v1.0.0 to staging", "promote tiny v1.0.0 to staging"]
 
     unchanged = run_act(act, project, "push", "mlgate-promote.yml",
                         {"before": project.git("rev-parse", "HEAD"), "ref": "refs/heads/main"})
@@ -297,6 +300,9 @@ def test_monitor_alerts_on_the_gap_its_separate_labels_show(act: str, tmp_path: 
     # the job fails on the alert, in its own step (act loses that step's last line of
     # output, the ::error:: annotation, now and then: the step's outcome is what counts)
     assert "❌  Failure - Main Fail on alert" in run.stdout, run.stdout[-3000:]
+    # the run, alert and all, is a record on origin's ledger (nothing deployed yet: no version)
+    assert git("log", "--format=%s", LEDGER_REF, cwd=project.origin) == (
+        "monitor scored in production: alert")
 
 
 REFRESH = '''"""Stands in for fetching newer training data: other rows, and a note of the model."""

@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from mlgate.audit import timeline, trail
+from mlgate.audit import production, timeline, trail
 from mlgate.audit.model_inventory import inventory
 from mlgate.audit.trail import Record, Trail
 from mlgate.audit.verify import Verification, verify
@@ -70,9 +70,12 @@ def metric_series(records: tuple[Record, ...], keys: dict[str, tuple[str, ...]]
 
 
 def deployments(t: Trail) -> list[dict[str, Any]]:
-    """Every record's full evidence, newest first."""
+    """Every deployment record's full evidence, newest first (monitoring and deploy
+    records are in `production` and `alerts`)."""
     found = []
     for record in reversed(t.records):
+        if record.kind != "deployment":
+            continue
         evidence = timeline.lineage(timeline.Stay(record, None, None))
         evidence.update(verdict=timeline.verdict(record), label=record.label,
                         time=timeline.iso(record.time))
@@ -93,5 +96,7 @@ def collect(root: Path, *, now: datetime) -> Export:
         "stays": stays(loaded.records),
         "metrics": metric_series(loaded.records, keys),
         "deployments": deployments(loaded),
+        "production": production.series(loaded.records),
+        "alerts": production.alerts(loaded.records),
     }
     return Export(data, checked)

@@ -21,6 +21,8 @@ KINDS = {
     "subject_digest": "a record's digests are not those of dvc.lock at its commit",
     "record_mismatch": "a record's metrics, params, data or policy are not what its commit "
                        "holds",
+    "observed": "a monitoring or deploy record names another version than the ledger says "
+                "served (or was assigned) at its place",
     "remote": "the local ledger and a remote's have diverged, or the remote lost records",
     "unsigned": "the policy requires signed records, and a tag carrying one is not signed",
     "bad_signature": "a tag's signature is not by an allowed signer, or does not verify",

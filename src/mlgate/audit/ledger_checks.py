@@ -43,9 +43,15 @@ def structure(trail: Trail, out: Findings) -> None:
     for oid, path in trail.unreadable:
         out.add("ledger_edited", path, f"(added by {short(oid)}) is not a JSON record")
     for record in trail.records:
-        if record.data.get("predicateType") != ledger.PREDICATE_TYPE or record.seq is None:
+        of = record.data.get("predicateType")
+        if not isinstance(of, str) or of not in ledger.KINDS or record.seq is None:
             out.add("ledger_edited", record.path or record.label,
-                    "is not a deployment record (no predicate with a sequence number)")
+                    "is not a deployment, monitoring or deploy record (no predicate of "
+                    "mlgate's with a sequence number)")
+            continue
+        if record.action not in ledger.KIND_ACTIONS[record.kind]:
+            out.add("ledger_edited", record.path or record.label,
+                    f"is a {record.kind} record whose action is {record.action!r}")
             continue
         try:
             expected = ledger.record_path(record.data)
@@ -61,7 +67,7 @@ def _unchanged(trail: Trail, out: Findings) -> None:
     """Each commit wrote the digest of its record to index/<model>/<env>.json: the record
     at the head must still have that digest (else a later commit edited it in place)."""
     checked = [r for r in trail.records if _NAME.fullmatch(r.model) and _NAME.fullmatch(r.env)]
-    specs = [f"{r.ledger_commit}:{INDEX_DIR}{r.model}/{r.env}.json" for r in checked]
+    specs = [f"{r.ledger_commit}:{_index_file(r.model, r.env, r.kind)}" for r in checked]
     blobs = dict(zip((id(r) for r in checked), git.cat_files(specs, cwd=trail.root),
                      strict=True))
     for record in trail.records:
@@ -71,6 +77,11 @@ def _unchanged(trail: Trail, out: Findings) -> None:
             out.add("ledger_edited", record.path or record.label,
                     f"is not what {short(record.ledger_commit or '')} wrote: its digest then "
                     f"was {written}, now {record.digest}")
+
+
+def _index_file(model: str, env: str, of: str) -> str:
+    """The index file of a chain (mlgate.registry.ledger._index_paths)."""
+    return f"{INDEX_DIR}{model}/{env}{'' if of == 'deployment' else '.' + of}.json"
 
 
 def sequence(records: tuple[Record, ...], out: Findings) -> None:
@@ -87,16 +98,20 @@ def sequence(records: tuple[Record, ...], out: Findings) -> None:
 
 
 def chains(records: tuple[Record, ...], out: Findings) -> None:
-    last: dict[tuple[str, str], Record] = {}
+    """Each kind of record (deployment, monitoring, deploy) is its own chain per model and
+    environment."""
+    last: dict[tuple[str, str, str], Record] = {}
     for record in records:
-        key = (record.model, record.env)
+        key = (record.model, record.env, record.kind)
         before = last.get(key)
         want = before.digest if before else None
         have = record.pred.get("previous")
         if have != want:
-            after = (f"the record before it in {record.model}/{record.env}, {before.label}, "
-                     f"has digest {want}" if before else
-                     f"it is the first record of {record.model}/{record.env} on the ledger")
+            what = "" if record.kind == "deployment" else f"{record.kind} "
+            after = (f"the {what}record before it in {record.model}/{record.env}, "
+                     f"{before.label}, has digest {want}" if before else
+                     f"it is the first {what}record of {record.model}/{record.env} on the "
+                     "ledger")
             out.add("broken_chain", record.label, f"names previous {have}, but {after}")
         last[key] = record
 
@@ -105,9 +120,9 @@ def index(trail: Trail, out: Findings) -> None:
     """index/head.json and index/<model>/<env>.json at the head: the fast path that
     promote reads to chain the next record; they must describe the last records."""
     assert trail.head is not None
-    last: dict[tuple[str, str], Record] = {}
+    last: dict[tuple[str, str, str], Record] = {}
     for record in trail.records:
-        last[(record.model, record.env)] = record
+        last[(record.model, record.env, record.kind)] = record
     paths = [p for p in trail.files if p.startswith(INDEX_DIR) and p.endswith(".json")]
     blobs = dict(zip(paths, git.cat_files([trail.files[p] for p in paths], cwd=trail.root),
                      strict=True))
@@ -117,8 +132,8 @@ def index(trail: Trail, out: Findings) -> None:
     if trail.records and head_seq != top:
         out.add("index", "index/head.json", f"says the last record is #{head_seq}; the ledger's "
                                             f"last is #{top}")
-    for (model, env), record in last.items():
-        path = f"index/{model}/{env}.json"
+    for (model, env, of), record in last.items():
+        path = _index_file(model, env, of)
         blob = blobs.pop(path, None)
         data = _load(blob.data if blob else b"{}")
         want = {"digest": record.digest, "path": record.path, "seq": record.seq}
@@ -127,7 +142,8 @@ def index(trail: Trail, out: Findings) -> None:
             out.add("index", path, f"points at {got['path']} ({got['digest']}); the last record "
                                    f"of {model}/{env} is {record.label} ({record.digest})")
     for path in sorted(blobs):
-        out.add("index", path, "indexes an environment that has no record on the ledger")
+        out.add("index", path, "indexes an environment that has no such record on the "
+                               "ledger")
 
 
 def summaries(trail: Trail, out: Findings) -> None:
@@ -169,6 +185,9 @@ def time_order(records: tuple[Record, ...], out: Findings) -> None:
 
 
 def subjects(records: tuple[Record, ...], locks: LockIndex, out: Findings) -> None:
+    """Deployment records only: a monitoring record's subject is the production batches,
+    a deploy record's the file deployed (checked by :func:`observations`)."""
+    records = tuple(r for r in records if r.kind == "deployment")
     locks.preload([r.commit for r in records])
     for record in records:
         for problem in locks.subject_problems(record):

@@ -1,7 +1,8 @@
 """What happened, and what served when: folded from the records, not from today's tags.
 
-`history` lists every record (promotions, rollbacks, retirements, refusals), plus tags
-that carry none (a registry made by GTO alone), newest first. `served_at` replays one
+`history` lists every record (promotions, rollbacks, retirements, refusals; monitoring
+runs; deploys), plus tags that carry none (a registry made by GTO alone), newest first,
+filtered by kind of event (:data:`EVENTS`). `served_at` replays one
 environment's records up to a time: a promotion or rollback starts a stay, a retirement
 ends it, a refusal changes nothing.
 """
@@ -20,6 +21,9 @@ from mlgate.errors import InvalidFile, MlgateError, NotFound, suggest
 from mlgate.registry.state import TagEvent
 
 SERVING = ("promote", "rollback")
+# `history --events`: which records each choice shows, by action
+EVENTS = {"promotion": ("promote", "rollback", "retire", "refused"), "monitoring": ("monitor",),
+          "deploy": ("deploy",)}
 CHANGES = ("promote", "rollback", "retire")
 EPOCH = datetime.min.replace(tzinfo=UTC)
 
@@ -115,7 +119,7 @@ def record_row(record: Record, keys: tuple[str, ...], evidence: str) -> dict[str
     model, env, action, version = get("model"), get("environment"), get("action"), get("version")
     commit, decision, metrics = get("commit"), get("decision"), get("metrics")
     actor = ci.get("actor") if type(ci) is dict else None
-    return {
+    row = {
         "time": _record_time(record),
         "seq": seq if type(seq) is int else None,
         "model": model if type(model) is str else "",
@@ -131,6 +135,30 @@ def record_row(record: Record, keys: tuple[str, ...], evidence: str) -> dict[str
         "commit": commit if type(commit) is str else "", "evidence": evidence,
         "ledger_commit": record.ledger_commit,
     }
+    if action == "monitor" or action == "deploy":
+        _observed(row, record)
+    return row
+
+
+def _observed(row: dict[str, Any], record: Record) -> None:
+    """A monitoring or deploy record's row: its verdict (ok, warn, ALERT; deployed or
+    FAILED), the production metric and its gap as metrics, the route on alert as reason."""
+    pred = record.pred
+    if record.action == "deploy":
+        outcome = pred.get("outcome")
+        row["verdict"] = {"success": "deployed", "skipped": "skipped"}.get(
+            outcome if type(outcome) is str else "", "FAILED")
+        detail = pred.get("detail")
+        row["reason"] = detail if type(detail) is str else None
+        return
+    said = pred.get("verdict")
+    row["verdict"] = "ALERT" if said == "alert" else said if type(said) is str else "-"
+    perf = pred.get("performance")
+    if type(perf) is dict and type(perf.get("metric")) is str:
+        row["metrics"] = {perf["metric"]: perf.get("production"), "gap": perf.get("gap")}
+    actions = pred.get("actions")
+    if said == "alert" and type(actions) is list and actions:
+        row["reason"] = "route: " + ", ".join(str(a) for a in actions)
 
 
 def tag_row(event: TagEvent, version: str | None) -> dict[str, Any]:
@@ -144,21 +172,25 @@ def tag_row(event: TagEvent, version: str | None) -> dict[str, Any]:
 
 
 def history(trail: Trail, *, model: str | None, env: str | None,
-            keys: dict[str, tuple[str, ...]]) -> list[dict[str, Any]]:
-    """Every record and every record-less registry tag in scope, newest first."""
+            keys: dict[str, tuple[str, ...]], events: str = "all") -> list[dict[str, Any]]:
+    """Every record and every record-less registry tag in scope, newest first; ``events``
+    is "all" or a key of :data:`EVENTS` (tags are promotion events)."""
     rows: list[tuple[tuple[datetime, int], dict[str, Any]]] = []
 
     def wanted(m: str, e: str | None) -> bool:
         return model in (None, m) and env in (None, e)
 
+    actions = None if events == "all" else EVENTS[events]
     for record in trail.records:
+        if actions is not None and record.pred.get("action") not in actions:
+            continue
         if (model is None and env is None) or wanted(record.model, record.env):
             row = record_row(record, keys.get(record.model, ()) if keys else (), "record")
             rows.append(((record.time or EPOCH, row["seq"] or 0), row))
     named = trail.naming()  # a tag the ledger names is its record's row (verify checks)
     seen: set[str] = set()
-    unnamed = [ev for ev in trail.events
-               if ev.name not in named and wanted(ev.tag.model, ev.tag.env)]
+    unnamed = [ev for ev in trail.events if events in ("all", "promotion")
+               and ev.name not in named and wanted(ev.tag.model, ev.tag.env)]
     trail.registry.load_messages(unnamed)
     for event in unnamed:
         if event.record is None:

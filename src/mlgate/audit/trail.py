@@ -111,6 +111,12 @@ class Record:
         return value if isinstance(value, str) else ""
 
     @property
+    def kind(self) -> str:
+        """"deployment" (promote, rollback, retire, refused), "monitoring" or "deploy"."""
+        return ledger.kind(self.data) if "predicateType" in self.data else (
+            _ACTION_KINDS.get(self._text("action"), "deployment"))
+
+    @property
     def model(self) -> str:
         return self._text("model")
 
@@ -164,6 +170,10 @@ class Record:
             return f"{seq} ({ledger.summary(self.data)})"
         except (KeyError, TypeError):
             return seq
+
+
+# a partial record (a commit's projection) has no predicate type: its action says its kind
+_ACTION_KINDS = {"monitor": "monitoring", "deploy": "deploy"}
 
 
 def safe_digest(data: dict[str, Any]) -> str:

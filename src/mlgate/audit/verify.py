@@ -6,7 +6,10 @@ model and environment, in time order, its index agrees with its records) and aga
 other (every tag the ledger names exists, points where its record says, and carries that
 very record; every record a tag carries is on the ledger), and each record against the
 commit it names (its artifact digest and dvc.lock digest are that commit's dvc.lock; its
-metrics, params, data digests and policy are what the commit holds).
+metrics, params, data digests and policy are what the commit holds). Monitoring and deploy
+records (what was observed in production, and what a deploy did) are checked by their
+place on the ledger: each names the deployment record that served (or that it deployed)
+as the ledger stood when it was appended.
 A ledger ref that once pointed at a commit no longer in its history was reset or
 rewritten; so was a remote's, when its remote-tracking ref once pointed at a commit no
 longer in its history (a fetch after a force-push). A copy of the ledger on a remote must
@@ -24,6 +27,7 @@ from __future__ import annotations
 from mlgate.audit import ledger_checks as lc
 from mlgate.audit.evidence import LockIndex
 from mlgate.audit.findings import KINDS, Finding, Findings, Verification
+from mlgate.audit.observations import observations
 from mlgate.audit.record_checks import check_records
 from mlgate.audit.signatures import check_signatures
 from mlgate.audit.tag_checks import check_tags
@@ -45,7 +49,9 @@ def verify(trail: Trail) -> Verification:
         lc.time_order(trail.records, out)
         locks = LockIndex(trail.root)
         lc.subjects(trail.records, locks, out)
-        notes += check_records(trail.records, locks, out)
+        notes += check_records([r for r in trail.records if r.kind == "deployment"], locks,
+                               out)
+        observations(trail.records, out)
         notes += lc.reflog(trail, out)
         notes += lc.remotes(trail, out)
     elif any(event.record is not None for event in trail.events):

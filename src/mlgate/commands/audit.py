@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from mlgate.audit import timeline, trail
+from mlgate.audit import production, timeline, trail
 from mlgate.audit.verify import verify as run_verify
 from mlgate.config.declarations import find_root
 from mlgate.errors import EXIT_FAILED, EXIT_OK, MlgateError
@@ -45,7 +45,8 @@ def at(*, time: str, env: str, model: str | None, fmt: str) -> int:
     result = {"time": timeline.iso(when), "environment": env,
               "scope": f"model {model}" if model else "every model",
               "ledger": loaded.ledger_ref, "ledger_head": loaded.head,
-              "served": [timeline.lineage(s) for s in stays]}
+              "served": [{**timeline.lineage(s), **production.as_of(loaded, s, when)}
+                         for s in stays]}
     print(render_at(result, fmt))
     return EXIT_OK
 

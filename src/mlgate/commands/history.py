@@ -1,5 +1,6 @@
-"""`mlgate history [MODEL] [--env ENV]`: every promotion, rollback, retirement and refusal,
-newest first, from the ledger (and registry tags that carry no record)."""
+"""`mlgate history [MODEL] [--env ENV] [--events KIND]`: every promotion, rollback,
+retirement and refusal, monitoring run and deploy, newest first, from the ledger (and
+registry tags that carry no record)."""
 
 from __future__ import annotations
 
@@ -12,14 +13,15 @@ from mlgate.plumbing import gcpause
 from mlgate.registry.state import RegistryReading, read_registry
 
 
-def main(*, model: str | None, env: str | None, fmt: str) -> int:
+def main(*, model: str | None, env: str | None, fmt: str, events: str = "all") -> int:
     root = find_root()
     # git logs the ledger while the rest is imported and the declarations are read, then
     # lists the tags while mlgate goes on (at 10,000 records: 0.1 s and 0.2 s of git, hidden)
-    reading = trail.Reading(root, list_tags=True)
+    tags_wanted = events in ("all", "promotion")  # tags are promotion events
+    reading = trail.Reading(root, list_tags=tags_wanted)
     # no ledger (a registry made by GTO alone): every tag is a row, and one listing with the
     # messages is all the reading there is (10,000 tags: 1.2x `git for-each-ref`)
-    tags_only = RegistryReading(root) if reading.head is None else None
+    tags_only = RegistryReading(root) if reading.head is None and tags_wanted else None
     from mlgate.audit import timeline
     from mlgate.render.audit_text import render_history
 
@@ -31,15 +33,16 @@ def main(*, model: str | None, env: str | None, fmt: str) -> int:
         loaded = reading.result(full=nested, tags=False)
         if tags_only is not None:
             loaded = replace(loaded, registry=tags_only.result())
-        rows = timeline.history(loaded, model=model, env=env, keys=keys)
+        rows = timeline.history(loaded, model=model, env=env, keys=keys, events=events)
         # the ledger's rows are made while git lists the tags; tags that no record names
         # (made by GTO alone, say) are rare, and the rows are made again with them; their
         # messages come in the listing when they are most of the tags, else in one cat-file
-        unnamed = reading.tag_names(besides=loaded.naming()) if tags_only is None else ()
+        unnamed = reading.tag_names(besides=loaded.naming()) \
+            if tags_only is None and tags_wanted and reading.head is not None else ()
         if unnamed:
             many = len(unnamed) > len(loaded.naming())
             loaded = replace(loaded, registry=read_registry(cwd=root, messages=many))
-            rows = timeline.history(loaded, model=model, env=env, keys=keys)
+            rows = timeline.history(loaded, model=model, env=env, keys=keys, events=events)
         timeline.check_scope(loaded, model, env, envs)
         scope = " in ".join(x for x in (model or "any model", env) if x)
         print(render_history(rows, fmt, scope=scope))

@@ -1,8 +1,10 @@
-"""`mlgate monitor MODEL --current PATH...`: drift, schema and the performance gap of
-production batches; exit 1 on alert."""
+"""`mlgate monitor MODEL --current PATH... [--record [--push]]`: drift, schema and the
+performance gap of production batches; exit 1 on alert. With --record the run is appended
+to the ledger as a monitoring record (after --out is written, before the report)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from mlgate.config.root import find_root
@@ -11,9 +13,10 @@ from mlgate.monitor.runner import MonitorResult
 from mlgate.monitor.watch import monitor_model
 from mlgate.plumbing.files import write_atomic
 from mlgate.render.monitor_html import report_html
-from mlgate.render.monitor_json import dumps
+from mlgate.render.monitor_json import dumps, to_dict
 from mlgate.render.monitor_md import summary_markdown
 from mlgate.render.monitor_text import monitor_table
+from mlgate.render.text import to_json
 
 OUTPUTS = ("monitor.json", "summary.md", "report.html")
 
@@ -28,14 +31,32 @@ def _write(out: Path, result: MonitorResult) -> None:
 
 
 def main(*, model: str, current: list[str], labels: list[str] | None, env: str | None,
-         out: str | None, fmt: str) -> int:
-    result = monitor_model(find_root(), model, env, current, labels or ())
+         out: str | None, fmt: str, record: bool = False, push: bool = False,
+         remote: str = "origin") -> int:
+    if push and not record:
+        raise MlgateError("--push needs --record: only a monitoring record is pushed",
+                          hint="add --record, or drop --push")
+    root = find_root()
+    result = monitor_model(root, model, env, current, labels or ())
     if out is not None:
         _write(Path(out), result)
+    recorded = None
+    if record:
+        from mlgate.promote.monitoring_record import record_monitoring
+
+        appended = record_monitoring(root, result, push=push, remote=remote,
+                                     now=datetime.now(UTC))
+        pred = appended.record["predicate"]
+        recorded = {"seq": pred["seq"], "ledger_commit": appended.ledger_commit,
+                    "pushed": appended.pushed, "version": pred["version"]}
     if fmt == "json":
-        print(dumps(result))
+        print(to_json({**to_dict(result), "record": recorded}) if record else dumps(result))
     elif fmt == "markdown":
         print(summary_markdown(result), end="")
     else:
         print(monitor_table(result))
+    if recorded is not None and fmt != "json":
+        where = f" and pushed to {remote}" if recorded["pushed"] else " (not pushed)"
+        print(f"recorded on the ledger as #{recorded['seq']} "
+              f"({recorded['ledger_commit'][:12]}){where}")
     return EXIT_FAILED if result.verdict == "alert" else EXIT_OK

@@ -58,6 +58,7 @@ class Scan:
     label: Floats | None
     ids: npt.NDArray[Any] | None
     without_id: int = 0  # scored rows left out because their id is null
+    file_rows: tuple[int, ...] = ()  # rows of each file, in the order of ``files``
 
 
 def _in_file(path: Path, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
@@ -159,9 +160,12 @@ def scan_batches(
     ids: list[pa.Array] = []
     has_score = keep_label = False
     no_id = 0
+    file_rows: list[int] = []
     for path in files:
+        file_rows.append(0)
         for batch in _in_file(path, iter_batches(path, categorical=categorical,
                                                  batch_rows=batch_rows)):
+            file_rows[-1] += batch.num_rows
             names = [n for n in batch.schema.names if n not in ignore]
             profiled = score_name is not None and score_name in names
             has_score = bool(wanted) and all(c in names for c in wanted)
@@ -196,6 +200,7 @@ def scan_batches(
         label=(np.concatenate(labels) if labels else np.zeros(0)) if keep_label else None,
         ids=_to_numpy(ids) if id_column is not None else None,
         without_id=no_id,
+        file_rows=tuple(file_rows),
     )
 
 

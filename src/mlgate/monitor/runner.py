@@ -53,6 +53,7 @@ class MonitorResult:
     performance: PerformanceCheck | None
     verdict: Level
     notes: tuple[str, ...]
+    file_rows: tuple[int, ...] = ()  # rows of each of ``files``
 
     @property
     def actions(self) -> tuple[str, ...]:
@@ -208,4 +209,5 @@ def run_monitor(root: Path, model: Model, env: str, settings: MonitoringSettings
         reference_path=settings.reference, reference=reference, current=scan.profile,
         files=tuple(str(f) for f in scan.files), drift=drift, feature_verdict=feature_level,
         performance=performance, verdict=overall, notes=tuple(remarks),
+        file_rows=scan.file_rows,
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from mlgate.config.declarations import read_dvc_yaml
 from mlgate.config.stages import model_stages
@@ -78,7 +78,9 @@ def promote_model(root: Path, name: str, env: str, *, rev: str | None, version: 
         return promote(cand, source, env, version=version, approvals_path=approvals,
                        reason=reason, push=push, dry_run=dry_run, remote=remote, now=when)
 
-    return retry.run(attempt, root=root, push=push, dry_run=dry_run, remote=remote, now=now)
+    # mypy joins the union to object when it solves run's type variable: say it once here
+    return cast("Outcome | Deployment", retry.run(attempt, root=root, push=push,
+                                                  dry_run=dry_run, remote=remote, now=now))
 
 
 def reassign_model(action: str, root: Path, name: str, env: str, *, to: str | None,

@@ -13,6 +13,7 @@ from mlgate.config.stages import data_dependencies
 from mlgate.errors import MlgateError
 from mlgate.gates.facts import Gathered
 from mlgate.plumbing.dvccache import cached_file
+from mlgate.plumbing.runtime import runtime
 from mlgate.promote.approvals import ApprovalFile
 from mlgate.registry.state import ModelState
 from mlgate.registry.tags import Version
@@ -116,6 +117,7 @@ def predicate(*, gathered: Gathered, lock: DvcLock | None, action: str, env: str
         "policy": {"path": policy.path, "ref": policy.ref, "commit": policy.commit,
                    "blob": policy.blob},
         "ci": ci_context(),
+        "runtime": runtime(),
         "approvals": [] if approvals is None else list(approvals.approvers),
         "reason": reason,
         "time": now.isoformat().replace("+00:00", "Z"),

@@ -19,11 +19,12 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 from mlgate.errors import MlgateError
-from mlgate.promote.outcome import Outcome
 from mlgate.registry import ledger, publish
-from mlgate.registry.state import Deployment
+
+T = TypeVar("T")
 
 BUDGET_VAR = "MLGATE_PUSH_BUDGET"
 DEFAULT_BUDGET = 120.0  # seconds of retrying after the first attempt
@@ -62,8 +63,8 @@ def push_pending(root: Path, remote: str) -> None:
                                           "still unpushed (it is kept, for the next --push)")
 
 
-def run(attempt: Callable[[datetime], Outcome | Deployment | None], *, root: Path, push: bool,
-        dry_run: bool, remote: str, now: datetime) -> Outcome | Deployment:
+def run(attempt: Callable[[datetime], T | None], *, root: Path, push: bool,
+        dry_run: bool, remote: str, now: datetime) -> T:
     """``attempt(when)`` until it gives an outcome (None: it lost a push race). The first
     attempt is made at ``now``, a retry at the clock's time: its record follows the
     winner's on the ledger, and must not be dated before it (`audit verify` checks)."""

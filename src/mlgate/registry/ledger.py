@@ -9,6 +9,15 @@ that removing or editing one breaks the chain.
 The ledger is the branch `mlgate/ledger`: one commit per record, each adding
 `records/<seq>-<model>-<env>-<action>.json`, built with plumbing (a temporary index,
 `write-tree`, `commit-tree`), never a checkout.
+
+Besides deployment records the ledger holds what was observed: monitoring records (action
+`monitor`, :data:`MONITORING_TYPE`) and deploy records (action `deploy`,
+:data:`DEPLOY_TYPE`). They share the sequence numbers (one total order) but each kind has
+its own chain per model and environment, with its own index file
+(`index/<model>/<env>.<kind>.json`; deployment records keep `index/<model>/<env>.json`).
+They are ledger commits only, never tags: a tag in the registry's grammar is an event to
+GTO (a registration or an assignment), and one tag per daily monitoring run would make
+every registry read, clone and fetch grow with time for no registry event.
 """
 
 from __future__ import annotations
@@ -27,7 +36,12 @@ STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
 PREDICATE_TYPE = "https://mlgate.dev/deployment/v1"
 LEDGER_BRANCH = "mlgate/ledger"
 LEDGER_REF = f"refs/heads/{LEDGER_BRANCH}"
+MONITORING_TYPE = "https://mlgate.dev/monitoring/v1"
+DEPLOY_TYPE = "https://mlgate.dev/deploy/v1"
 ACTIONS = ("promote", "rollback", "retire", "refused")
+# the kind of record each predicate type is, and the one action a record of it takes
+KINDS = {PREDICATE_TYPE: "deployment", MONITORING_TYPE: "monitoring", DEPLOY_TYPE: "deploy"}
+KIND_ACTIONS = {"monitoring": ("monitor",), "deploy": ("deploy",), "deployment": ACTIONS}
 
 
 def canonical(data: Any) -> bytes:
@@ -41,27 +55,37 @@ def digest(record: dict[str, Any]) -> str:
 
 
 def statement(subject_path: str, sha256: str | None, md5: str | None,
-              predicate: dict[str, Any]) -> dict[str, Any]:
+              predicate: dict[str, Any], predicate_type: str = PREDICATE_TYPE
+              ) -> dict[str, Any]:
     digests = {k: v for k, v in (("sha256", sha256), ("md5", md5)) if v}
     return {
         "_type": STATEMENT_TYPE,
         "subject": [{"name": subject_path, "digest": digests}],
-        "predicateType": PREDICATE_TYPE,
+        "predicateType": predicate_type,
         "predicate": predicate,
     }
+
+
+def kind(record: dict[str, Any]) -> str:
+    """"deployment", "monitoring" or "deploy"; "deployment" for an unknown type (whose
+    record `audit verify` reports)."""
+    of = record.get("predicateType")
+    return KINDS.get(of, "deployment") if isinstance(of, str) else "deployment"
 
 
 def summary(record: dict[str, Any]) -> str:
     p = record["predicate"]
     version = f" v{p['version']}" if p.get("version") else ""
-    where = {"promote": "to", "rollback": "in", "retire": "from", "refused": "for"}[p["action"]]
-    return f"{p['action']} {p['model']}{version} {where} {p['environment']}"
+    where = {"promote": "to", "rollback": "in", "retire": "from", "refused": "for",
+             "monitor": "in", "deploy": "to"}[p["action"]]
+    said = f": {p['verdict']}" if isinstance(p.get("verdict"), str) else ""
+    return f"{p['action']} {p['model']}{version} {where} {p['environment']}{said}"
 
 
 RECORD_TRAILER = "mlgate-record: "
 SUMMARY_TRAILER = "mlgate-summary: "
 _SUMMARY_KEYS = ("model", "environment", "action", "version", "commit", "seq", "tags", "time",
-                 "approvals", "reason")
+                 "approvals", "reason", "verdict", "actions", "deployment", "outcome", "detail")
 
 
 def projection(record: dict[str, Any]) -> dict[str, Any]:
@@ -87,6 +111,14 @@ def projection(record: dict[str, Any]) -> dict[str, Any]:
             "results": [r.get("gate") for r in results if isinstance(r, dict)]
             if isinstance(results, list) else [],
         }
+    performance = pred.get("performance")
+    if isinstance(performance, dict):  # a monitoring record's production metric and gap
+        out["performance"] = {k: performance[k] for k in ("metric", "production", "gap")
+                              if k in performance and not isinstance(performance[k],
+                                                                     dict | list)}
+    drift = pred.get("drift")
+    if isinstance(drift, dict):
+        out["drift"] = {k: v for k, v in drift.items() if not isinstance(v, dict | list)}
     return out
 
 
@@ -144,8 +176,17 @@ def ledger_head(*, cwd: Path) -> str | None:
     return out.strip() or None
 
 
-def _index_paths(model: str, env: str) -> tuple[str, str]:
-    return (f"index/{model}/{env}.json", "index/head.json")
+def _index_paths(model: str, env: str, of: str = "deployment") -> tuple[str, str]:
+    """(the chain's index, the head's index). Environment names hold no dot, so a kind's
+    `<env>.<kind>.json` is never another environment's `<env>.json`."""
+    suffix = "" if of == "deployment" else f".{of}"
+    return (f"index/{model}/{env}{suffix}.json", "index/head.json")
+
+
+def index_path(record: dict[str, Any]) -> str:
+    """The index file that the record's chain keeps (see :func:`_index_paths`)."""
+    p = record["predicate"]
+    return _index_paths(p["model"], p["environment"], kind(record))[0]
 
 
 @dataclass(frozen=True)
@@ -157,9 +198,11 @@ class ChainHead:
     previous: str | None
 
 
-def chain_head(model: str, env: str, *, cwd: Path, ref: str = LEDGER_REF) -> ChainHead:
-    """Read in O(1) from the small index files the ledger keeps beside its records."""
-    env_index, head_index = _index_paths(model, env)
+def chain_head(model: str, env: str, *, cwd: Path, ref: str = LEDGER_REF,
+               of: str = "deployment") -> ChainHead:
+    """Read in O(1) from the small index files the ledger keeps beside its records; ``of``
+    is the kind of record whose chain is meant."""
+    env_index, head_index = _index_paths(model, env, of)
     blobs = git.cat_files([f"{ref}:{env_index}", f"{ref}:{head_index}"], cwd=cwd)
     env_data = _index(blobs[0].data, f"{ref}:{env_index}") if blobs[0] else {}
     head_data = _index(blobs[1].data, f"{ref}:{head_index}") if blobs[1] else {}
@@ -191,7 +234,7 @@ def build_commit(record: dict[str, Any], parent: str | None, *, cwd: Path) -> st
     entries, the tree, the commit."""
     path = record_path(record)
     p = record["predicate"]
-    env_index, head_index = _index_paths(p["model"], p["environment"])
+    env_index, head_index = _index_paths(p["model"], p["environment"], kind(record))
     files = [(path, _blob_text(record)),
              (env_index, _blob_text({"digest": digest(record), "path": path, "seq": p["seq"]})),
              (head_index, _blob_text({"seq": p["seq"]}))]

@@ -1,4 +1,5 @@
-"""The audit export's CSV tables: history, metrics (long form), inventory, findings.
+"""The audit export's CSV tables: history, metrics (long form), inventory, findings,
+monitoring runs and alerts.
 
 Text cells that a spreadsheet would run as a formula (`=`, `+`, `-`, `@` first) get a
 leading apostrophe: a deployment's reason is free text from whoever promoted.
@@ -48,6 +49,10 @@ def tables(data: dict[str, Any]) -> dict[str, str]:
                   m["versions"], m["flags"]] for m in data["inventory"]]
     findings = [[f["kind"], f["where"], f["message"]]
                 for f in data["verification"]["findings"]]
+    runs = [[run[k] for k in MONITORING] for lanes in data["production"].values()
+            for runs in lanes.values() for run in runs]
+    alerts = [[a["time"], a["seq"], a["model"], a["environment"], a["version"], a["causes"],
+               a["actions"], _followed(a["followed_by"])] for a in data["alerts"]]
     return {
         "history.csv": _csv(HISTORY, history),
         "metrics.csv": _csv(("model", "version", "environment", "action", "seq", "time",
@@ -56,4 +61,20 @@ def tables(data: dict[str, Any]) -> dict[str, str]:
                                "last_validated", "valid_until", "overdue", "environments",
                                "versions", "flags"), inventory),
         "findings.csv": _csv(("kind", "where", "message"), findings),
+        "monitoring.csv": _csv(MONITORING, runs),
+        "alerts.csv": _csv(("time", "seq", "model", "environment", "version", "causes",
+                            "route", "followed_by"), alerts),
     }
+
+
+MONITORING = ("time", "seq", "model", "environment", "version", "verdict", "metric",
+              "production", "gap", "max_gap", "max_psi", "features_alerting", "rows",
+              "label_coverage", "actions", "ledger_commit")
+
+
+def _followed(change: dict[str, Any] | None) -> str:
+    """What the ledger shows was done after an alert, in words."""
+    if change is None:
+        return "nothing on the ledger since"
+    version = f" v{change['version']}" if change["version"] else ""
+    return f"{change['action']}{version} at {change['time']} (#{change['seq']})"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from mlgate.render import audit_svg
+from mlgate.render import audit_production, audit_svg
 from mlgate.render.audit_svg import e
 from mlgate.render.text import fmt_value
 
@@ -121,6 +121,32 @@ def _metrics(data: dict[str, Any]) -> str:
             + ("".join(blocks) or "<p>no promotions yet</p>") + "</section>")
 
 
+def _production(data: dict[str, Any]) -> str:
+    blocks = []
+    for model, lanes in data.get("production", {}).items():
+        for env, runs in lanes.items():
+            figures = [f"<figure><figcaption>{e(caption)}</figcaption>{svg}</figure>"
+                       for caption, svg in audit_production.charts(model, env, runs)]
+            blocks.append(f"<h3>{e(model)} in {e(env)}: {len(runs)} monitoring runs</h3>"
+                          f"<div class=\"grid\">{''.join(figures)}</div>")
+    alerts = [[a["time"], f"#{a['seq']}", a["model"], a["environment"],
+               f"v{a['version']}" if a["version"] else "-", ", ".join(a["causes"]) or "-",
+               ", ".join(a["actions"]) or "none declared", _followed(a["followed_by"])]
+              for a in data.get("alerts", [])]
+    return ("<section><h2>Production: monitoring over time</h2>"
+            + ("".join(blocks) or "<p>no monitoring records on the ledger</p>")
+            + "<h3>Alerts and what was done</h3>"
+            + _table(["time", "record", "model", "environment", "version", "cause", "route",
+                      "then, on the ledger"], alerts) + "</section>")
+
+
+def _followed(change: dict[str, Any] | None) -> str:
+    if change is None:
+        return "nothing on the ledger since"
+    version = f" v{change['version']}" if change["version"] else ""
+    return f"{change['action']}{version} at {change['time']} (#{change['seq']})"
+
+
 def _evidence(d: dict[str, Any]) -> str:
     digests = d["artifact"]["digest"]
     ci = d["ci"] or {}
@@ -158,7 +184,7 @@ def _evidence(d: dict[str, Any]) -> str:
 def render(data: dict[str, Any]) -> str:
     deployments = "".join(_evidence(d) for d in data["deployments"]) or "<p>no records</p>"
     body = (_header(data) + _verification(data) + _inventory(data) + _timelines(data)
-            + _metrics(data)
+            + _metrics(data) + _production(data)
             + f"<section><h2>Deployments and their evidence</h2>{deployments}</section>")
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"

@@ -65,6 +65,35 @@ def render_at(result: dict[str, Any], fmt: str) -> str:
     return "\n\n".join(blocks)
 
 
+def _production(d: dict[str, Any]) -> list[tuple[str, Any]]:
+    """Whether the assigned version was deployed, and how production judged it last."""
+    rows: list[tuple[str, Any]] = []
+    if "deployed" in d:
+        dep = d["deployed"]
+        if dep is None:
+            said = "no deploy record: assigned, not known to be deployed"
+        else:
+            runtime = dep["runtime"] or {}
+            packages = runtime.get("packages") or {}
+            said = (f"{'deployed' if dep['outcome'] == 'success' else 'deploy FAILED'} at "
+                    f"{dep['time']} (ledger #{dep['seq']}): sha256 "
+                    f"{(dep['artifact'] or {}).get('sha256', '-')}, Python "
+                    f"{runtime.get('python', '-')}, packages sha256 "
+                    f"{packages.get('sha256', '-')}")
+        rows.append(("deployed", said))
+    if "monitoring" in d:
+        run = d["monitoring"]
+        if run is None:
+            said = "no monitoring record for this deployment"
+        else:
+            perf = (f", {run['metric']} {fmt_value(run['production'])} (gap "
+                    f"{fmt_value(run['gap'])})" if run["metric"] else "")
+            said = (f"{run['verdict']} at {run['time']} (ledger #{run['seq']}){perf}, max psi "
+                    f"{fmt_value(run['max_psi'])}")
+        rows.append(("last monitoring", said))
+    return rows
+
+
 def _lineage(d: dict[str, Any], at: str) -> str:
     until = d["until"] or "still serving"
     head = (f"{d['model']} v{d['version']} served {d['environment']} at {at} "
@@ -86,6 +115,7 @@ def _lineage(d: dict[str, Any], at: str) -> str:
         ("record", f"{d['record_digest']} (ledger #{d['seq']}, commit "
                    f"{(d['ledger_commit'] or '-')[:12]})"),
     ]
+    rows += _production(d)
     rows += [(f"param {k}", v) for k, v in d["params"].items()]
     rows += [(f"data {item['path']}", f"md5 {item['md5']}") for item in d["data"]]
     rows += [(f"metric {k}", v) for k, v in d["metrics"].items()]
