@@ -21,7 +21,7 @@ description: A fast stand-in model for tests.
 owner: {name: Test Team, email: test@example.com}
 risk_tier: low
 intended_use: Tests only.
-review: {last_validated: "2026-01-01", interval_days: 365}
+review: {last_validated: "2026-01-01", interval_days: 3650}
 artifact: model/model.bin
 metrics:
   files: [eval/metrics.json]

@@ -21,13 +21,7 @@ DUE_SOON_DAYS = 30
 
 
 def valid_until(review: Review) -> date | None:
-    ends = []
-    if review.valid_until:
-        ends.append(date.fromisoformat(review.valid_until))
-    if review.interval_days:
-        ends.append(date.fromisoformat(review.last_validated)
-                    + timedelta(days=review.interval_days))
-    return min(ends) if ends else None
+    return review.ends()
 
 
 def inventory(root: Path, registry: Registry, *, today: date, model: str | None = None
