@@ -89,7 +89,8 @@ def test_check_report_and_promote_judge_alike(tiny: Any, cli: Any, tmp_path: Pat
 
     assert rows(checked) == rows(reported) == rows(promoted)
     kinds = [r["kind"] for r in checked]
-    assert kinds == ["recomputed", "requires", "reproducible", "threshold", "confidence", "slices",
+    assert kinds == ["recomputed", "validation", "requires", "reproducible", "threshold",
+                     "confidence", "slices",
                      "no_regression", "no_regression", "approval"]
     assert all(r["passed"] for r in promoted), promoted
     assert [r["kind"] for r in promoted if r["kind"] in AT_PROMOTION] == \

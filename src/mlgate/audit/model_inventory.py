@@ -8,7 +8,7 @@ listed too, flagged as undeclared.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 

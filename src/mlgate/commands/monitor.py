@@ -3,6 +3,7 @@ production batches; exit 1 on alert."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from mlgate.config.root import find_root
@@ -29,7 +30,8 @@ def _write(out: Path, result: MonitorResult) -> None:
 
 def main(*, model: str, current: list[str], labels: list[str] | None, env: str | None,
          out: str | None, fmt: str) -> int:
-    result = monitor_model(find_root(), model, env, current, labels or ())
+    result = monitor_model(find_root(), model, env, current, labels or (),
+                           now=datetime.now(UTC))
     if out is not None:
         _write(Path(out), result)
     if fmt == "json":
