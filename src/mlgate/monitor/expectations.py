@@ -144,8 +144,9 @@ def labels_due(labelled: int, scored: int, times: tuple[datetime, datetime] | No
                                         "required")], []
 
 
-def validation(review: Review, now: datetime) -> list[Finding]:
-    """Warns ``DUE_SOON_DAYS`` before the validation ends; alerts once it has lapsed."""
+def validation(review: Review, now: datetime, *, serving: bool) -> list[Finding]:
+    """Warns ``DUE_SOON_DAYS`` before the validation ends; once it has lapsed, alerts
+    while a version is ``serving`` (else warns: nothing lapsed is in use)."""
     try:
         until = review.ends()
     except ValueError:
@@ -154,6 +155,9 @@ def validation(review: Review, now: datetime) -> list[Finding]:
         return []
     left = (until - now.astimezone(UTC).date()).days
     if left < 0:
+        if not serving:
+            return [Finding("validation", "warn", f"the model's validation lapsed after "
+                                                  f"{until.isoformat()}")]
         return [Finding("validation", "alert", f"the model's validation lapsed after "
                                                f"{until.isoformat()} and it still serves")]
     if left <= DUE_SOON_DAYS:

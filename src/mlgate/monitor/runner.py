@@ -256,7 +256,8 @@ def run_monitor(root: Path, model: Model, env: str, settings: MonitoringSettings
         *expectations.volume(scan.profile.rows, expect),
         *expectations.lateness(times, scan.profile.rows, expect, now),
         *unlabelled,
-        *expectations.validation(model.review, now),
+        *expectations.validation(model.review, now,
+                                 serving=basis is not None and basis.commit is not None),
     ]
     overall = worst([feature_level, *(f.level for f in findings)])
     return MonitorResult(
