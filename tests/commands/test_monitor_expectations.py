@@ -87,7 +87,7 @@ def test_a_schema_break_and_drift_take_their_own_routes(own: Project, tmp_path: 
     code, report = monitor(cli, own, "--current", str(worse))
     assert (code, report["causes"], report["actions"]) == (1, ["performance"], ["open_issue"])
     text = cli("monitor", "scored", "--current", str(worse), cwd=own.path).out.splitlines()
-    assert text[-3:] == ["verdict: alert", "route: performance -> open_issue",
+    assert text[-3:] == ["route: performance -> open_issue", "verdict: alert",
                          "action on alert: open_issue"]
 
 

@@ -9,12 +9,12 @@ import pytest
 from mlgate.config.schema import load_schema
 from mlgate.monitor import DriftConfig, Thresholds, VerdictRule
 from mlgate.monitor.settings import (
+    CAUSES,
     FEATURE_THRESHOLDS,
     SCORE_THRESHOLDS,
+    Expectations,
     InvalidSettings,
     MonitoringSettings,
-    CAUSES,
-    Expectations,
     PerformanceSettings,
     SliceSettings,
     parse_settings,

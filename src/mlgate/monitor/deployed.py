@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mlgate.config.declarations import read_dvc_yaml, workspace_reader
 from mlgate.config.metricsfile import parse_metrics
 from mlgate.config.model import Model
 from mlgate.errors import MlgateError, NotFound
@@ -90,10 +91,12 @@ def deployed_reference(root: Path, model: Model, env: str, path: str) -> Deploye
     if stay is None:
         file = root / path
         if not file.is_file():
+            dvc_yaml = read_dvc_yaml(workspace_reader(root))
+            stage = dvc_yaml.producer(path) if dvc_yaml else None
+            make = f" (stage {stage.name!r})" if stage else ""
             raise NotFound("the reference profile is not in the workspace", path=path,
-                           hint=f"nothing is deployed in {env}, so the working tree's profile "
-                                f"is used: run `mlgate run {model.name}` to make it, or "
-                                "`dvc pull` to fetch it from the DVC remote")
+                           hint=f"run `mlgate run {model.name}`{make} to make it, or `dvc "
+                                "pull` to fetch it from the DVC remote")
         raw = file.read_bytes()
         return DeployedReference(raw, bytes_md5(raw), None, None,
                                  f"{path} in the working tree: nothing is deployed in {env}")

@@ -31,9 +31,7 @@ def monitor_model(root: Path, name: str, env: str | None, current: Sequence[str]
     environment = _environment(declared, env)
     basis = deployed_reference(root, declared, environment, settings.reference)
     reference = loads(basis.raw, source=settings.reference)
-    notes = [] if basis.commit is not None else [
-        f"nothing is deployed in {environment}: judged against the working tree's "
-        f"{settings.reference}", *_stale(root, settings.reference)]
+    notes = [] if basis.commit is not None else _stale(root, settings.reference)
     return run_monitor(root, declared, environment, settings, reference, current,
                        labels, notes=notes, basis=basis, now=now)
 

@@ -117,10 +117,10 @@ def monitor_table(result: MonitorResult) -> str:
     lines += [f"note: {note}" for note in result.notes]
     lines += [f"{f.level}: {f.cause}: {f.why}" for f in result.findings
               if f.cause not in ("schema", "drift")]
-    lines.append(f"verdict: {result.verdict}")
     if result.causes:
         lines.append("route: " + "; ".join(f"{cause} -> {', '.join(route) or 'no action'}"
                                            for cause, route in result.route.items()))
+    lines.append(f"verdict: {result.verdict}")
     if result.actions:
         lines.append(f"action on alert: {', '.join(result.actions)}")
     return "\n".join(lines)
