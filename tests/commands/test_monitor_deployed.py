@@ -138,3 +138,20 @@ def test_the_working_tree_profile_edited_changes_nothing_once_deployed(
        "--score-column", "score", "--out", str(target), cwd=own.path)
     code, report = monitor(cli, own, "--env", "production", "--current", str(shifted))
     assert (code, report["reference"]["md5"]) == (1, staged[1])
+
+
+def test_an_altered_cache_copy_of_the_profile_is_refused(
+        staged: tuple[Project, str, str], own: Project, tmp_path: Path, cli: Any) -> None:
+    """Whoever can write the runner's DVC cache must not choose the reference: the bytes
+    read must have the md5 the deployed commit's dvc.lock records."""
+    first, second = staged[1], staged[2]
+    target = cached_file(own.path, first)
+    target.unlink()  # the object may be linked: replace it, never write through
+    shutil.copyfile(cached_file(own.path, second), target)  # a valid profile, the wrong one
+    data = batch(own, tmp_path / "b.parquet")
+    result = cli("monitor", "scored", "--env", "production", "--current", str(data),
+                 cwd=own.path)
+    assert (result.code, result.out) == (2, "")
+    assert result.err.startswith(
+        f"{REFERENCE}: the reference profile {REFERENCE} of v1.0.0 (")
+    assert f"read {second}, not the md5 its dvc.lock records ({first})" in result.err

@@ -115,7 +115,16 @@ def deployed_reference(root: Path, model: Model, env: str, path: str) -> Deploye
                        hint="monitor it against another profile with `mlgate monitor` from a "
                             "checkout of that commit, or promote a version whose pipeline "
                             "writes the profile")
-    return DeployedReference(found, bytes_md5(found), stay.version, stay.commit,
+    lock = facts.read_lock(cand)
+    entry = lock.out(path) if lock is not None else None
+    md5 = bytes_md5(found)
+    if entry is not None and entry.md5 is not None and entry.md5 != md5:
+        raise MlgateError(f"the reference profile {path} of {label} read {md5}, not the md5 "
+                          f"its dvc.lock records ({entry.md5}): the DVC cache's copy was "
+                          "altered", path=path,
+                          hint="remove that object from .dvc/cache and fetch it again "
+                               f"(`dvc fetch --all-tags {path}`)")
+    return DeployedReference(found, md5, stay.version, stay.commit,
                              f"{path} of {label}, served in {env}")
 
 

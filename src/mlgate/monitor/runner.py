@@ -247,7 +247,8 @@ def run_monitor(root: Path, model: Model, env: str, settings: MonitoringSettings
             f.column for f in features if f.level != "ok"))] if feature_level != "ok" else []),
         *([Finding("drift", score.level, f"prediction drift ({score.column})")]
           if score and score.level != "ok" else []),
-        *([Finding("performance", performance.level, f"{performance.metric} gap")]
+        *([Finding("performance", performance.level,
+                   performance.note or f"{performance.metric} gap")]
           if performance and performance.level != "ok" else []),
         *(expectations.slice_findings(labelled.slices, settings.performance.metric,
                                       settings.slices.max_gap)
