@@ -50,8 +50,7 @@ def summary_markdown(result: MonitorResult) -> str:
         "",
         f"{count(len(result.files), 'batch file')} ({count(drift.current_rows, 'row')}) "
         f"compared with the reference profile {md(result.reference_path)} "
-        f"({count(drift.reference_rows, 'row')}).",
-        "",
+        f"({count(drift.reference_rows, 'row')}). "
         f"Judged against {md(result.judged_against)}.",
         "",
     ]
