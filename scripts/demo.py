@@ -9,7 +9,8 @@ example, a bare ``origin``, a local DVC remote) and plays:
 3. a pull request adds 2016 to the training years: report and check against production;
    merge; promote through staging to production;
 4. a batch with a schema change arrives (a re-coded category, a renamed column): monitor
-   alerts; roll back, with the reason recorded;
+   alerts, each cause routed as declared; roll back, with the reason recorded; the
+   model's validation lapses and a promotion is refused with the date;
 5. audit: what served at a time between the promotions, the history, what changed
    between the two production versions, verify the registry, catch a tag moved by hand,
    the model inventory; then, in an auditor's fresh clone, reproduce the version the
@@ -253,9 +254,25 @@ def play(demo: Demo) -> None:
     demo.mlgate("monitor", "employment", "--env", "production", "--current", batch,
                 "--labels", labels, "--out", str(demo.reports / "monitor-schema-change"),
                 "--record", "--push", expect=1, show=8)
+    alert = json.loads((demo.reports / "monitor-schema-change" / "monitor.json").read_text())
+    demo.say("routed by cause (monitoring.on_alert): " + "; ".join(
+        f"{cause} -> {', '.join(actions) or 'no action'}"
+        for cause, actions in alert["route"].items()))
     demo.mlgate("rollback", "employment", "--env", "production", "--push", "--reason",
                 "2018 feed: SCHL re-coded and AGEP renamed upstream; back to v1.0.0 until "
                 "the feed is fixed", show=6, save="rollback.txt")
+    # Model risk's validation lapses (an edit of the declaration on main, undone below):
+    # every promotion is refused with the date until the model is revalidated.
+    declaration = (demo.project / "pipelines/employment.yaml").read_text()
+    demo.write("pipelines/employment.yaml", declaration.replace(
+        'last_validated: "2026-11-01"', 'last_validated: "2024-11-01"'))
+    demo.commit("Validation of 2024-11-01 lapsed after a year")
+    demo.git("push", "-q", "origin", "main")
+    demo.mlgate("promote", "employment", "--env", "staging", expect=1, show=6,
+                save="promote-lapsed.txt")
+    demo.git("revert", "--no-edit", "HEAD")
+    demo.git("push", "-q", "origin", "main")
+    demo.say("revalidated: the declaration's dates are restored")
 
     demo.step(5, "Audit: what served when, what changed, verify, tamper, reproduce, export")
     at = between.isoformat().replace("+00:00", "Z")

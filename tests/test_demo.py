@@ -67,6 +67,10 @@ def test_the_reports_tell_the_story(played: tuple[subprocess.CompletedProcess[st
     issues = {(s["kind"], s["column"]) for s in alert["schema"]}
     assert ("missing_column", "AGEP") in issues
     assert "rolled back" in (reports / "rollback.txt").read_text()
+    assert (alert["causes"], alert["route"]["schema"]) == (["schema", "drift"],
+                                                          ["open_issue", "rollback"])
+    lapsed = (reports / "promote-lapsed.txt").read_text()
+    assert "REFUSED" in lapsed and "lapsed 2025-11-01" in lapsed
 
 
 def test_the_pull_request_report_and_the_audit(played: tuple[subprocess.CompletedProcess[str], Path], cli) -> None:  # type: ignore[no-untyped-def]

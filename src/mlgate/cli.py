@@ -266,6 +266,8 @@ def _reproduce(p: argparse.ArgumentParser) -> None:
                       "environment, validation dates")
 def _inventory(p: argparse.ArgumentParser) -> None:
     p.add_argument("model", nargs="?", help="model name (default: every model)")
+    p.add_argument("--strict", action="store_true",
+                   help="exit 1 when any listed model's validation is overdue")
     _format(p)
 
 

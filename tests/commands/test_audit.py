@@ -71,8 +71,8 @@ def test_full_lineage(repo: Project, cli) -> None:  # type: ignore[no-untyped-de
     assert served["policy"]["path"] == "pipelines/tiny.yaml"
     assert served["policy"]["blob"] == repo.git("rev-parse", f"{commit}:pipelines/tiny.yaml")
     assert [g["gate"] for g in served["gates"]] == [
-        "metrics recomputed", "requires staging", "reproducible", "threshold roc_auc",
-        "no_regression log_loss", "approval", "in DVC remote"]
+        "metrics recomputed", "validation", "requires staging", "reproducible",
+        "threshold roc_auc", "no_regression log_loss", "approval", "in DVC remote"]
     assert served["metrics"]["slices.group.a.roc_auc"] > 0.5
     assert served["reason"] == "better auc"
     assert served["record_digest"].startswith("sha256:")

@@ -107,3 +107,22 @@ def test_a_broken_policy_file_is_named_by_validate(tiny: Project, cli: Cli) -> N
         2, "pipelines/_policy.yaml:2:3: floors: expected one of low, medium, high, got "
            "'critical' (a string)\n"
            "  hint: a risk tier, as `risk_tier:` names it: low, medium or high\n")
+
+
+def test_the_risk_tier_picks_the_floor_that_binds(tiny: Project, cli: Cli) -> None:
+    """A floor for high-risk models leaves a low-risk one alone; declaring the model high
+    risk binds it at once, wherever its policy is read."""
+    tiny.write("pipelines/_policy.yaml", LOW_FLOOR.replace("  low:", "  high:"))
+    tiny.commit_all("a floor for high-risk models")
+    assert cli("validate", cwd=tiny.path).code == 0
+    assert cli("check", "tiny", "--env", "staging", "--policy-ref", "main",
+               cwd=tiny.path).code == 0
+    tiny.write(F, (tiny.path / F).read_text().replace("risk_tier: low", "risk_tier: high"))
+    tiny.commit_all("tiny is a high-risk model now")
+    assert cli("validate", cwd=tiny.path).code == 2
+    result = cli("check", "tiny", "--env", "staging", "--policy-ref", "main", cwd=tiny.path)
+    assert (result.code, result.out) == (2, "")
+    assert result.err.startswith(
+        "main:pipelines/tiny.yaml: environment 'staging' is weaker than the floor for risk "
+        "tier high in main:pipelines/_policy.yaml: it lacks a gate at least as strict as "
+        "`threshold roc_auc min 0.99`\n")

@@ -55,7 +55,7 @@ def test_a_declared_model_with_nothing_deployed(tiny: Project, cli) -> None:  # 
     assert {k: entry[k] for k in ("model", "owner", "risk_tier", "intended_use", "valid_until",
                                   "versions", "environments")} == {
         "model": "tiny", "owner": {"name": "Test Team", "email": "test@example.com"},
-        "risk_tier": "low", "intended_use": "Tests only.", "valid_until": "2027-01-01",
+        "risk_tier": "low", "intended_use": "Tests only.", "valid_until": "2035-12-30",
         "versions": [], "environments": {"staging": None, "production": None}}
     assert entry["review"]["last_validated"] == "2026-01-01"
 
@@ -78,6 +78,17 @@ def test_versions_per_environment_and_overdue_flags(repo: Project, cli) -> None:
                                 "v1.1.0", "2020-01-01", "2020-12-31", "OVERDUE"]
     assert table[4:] == ["tiny: validation overdue since 2020-12-31",
                          "tiny: serving while overdue: staging, production"]
+    strict = cli("inventory", "--strict", cwd=repo.path)
+    assert (strict.code, strict.out.splitlines()[4:]) == (1, table[4:])
+
+
+def test_strict_passes_when_every_validation_holds(tiny: Project, cli) -> None:  # type: ignore[no-untyped-def]
+    start = datetime.now(UTC).date() - timedelta(days=10)
+    set_review(tiny, f'review:\n  last_validated: "{start.isoformat()}"\n  interval_days: 10\n')
+    assert cli("inventory", "--strict", cwd=tiny.path).code == 0  # the last valid day
+    set_review(tiny, f'review:\n  last_validated: "{start.isoformat()}"\n  interval_days: 9\n')
+    assert cli("inventory", "--strict", cwd=tiny.path).code == 1
+    assert cli("inventory", cwd=tiny.path).code == 0  # without --strict, a listing only
 
 
 def test_due_soon(tiny: Project, cli) -> None:  # type: ignore[no-untyped-def]

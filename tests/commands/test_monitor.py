@@ -17,6 +17,7 @@ import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 import pytest
 
+from mlgate.monitor.settings import CAUSES
 from tests.support.project import Project, make_project, sh
 
 
@@ -46,7 +47,7 @@ def test_unchanged_batch_is_ok_and_writes_three_files(project: Project, tmp_path
     assert sorted(p.name for p in out.iterdir()) == ["monitor.json", "report.html", "summary.md"]
     report = json.loads((out / "monitor.json").read_text())
     assert (report["verdict"], report["actions"]) == ("ok", [])
-    assert report["on_alert"] == ["open_issue", "rollback"]
+    assert report["on_alert"] == {cause: ["open_issue", "rollback"] for cause in CAUSES}
     assert [f["column"] for f in report["features"]] == ["x", "z", "color"]  # not id, y
     assert report["score"]["column"] == "score" and report["score"]["level"] == "ok"
     perf = report["performance"]

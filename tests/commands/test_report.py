@@ -197,9 +197,9 @@ def test_gate_rows_are_the_ones_check_gives(tiny: Project, cli: Any) -> None:
                                                                        "staging")
     rows = [{k: v for k, v in r.items() if k != "at_promotion"} for r in staging["gates"]]
     assert rows == json.loads(check.out)["results"]
-    assert [r["kind"] for r in rows] == ["recomputed", "reproducible", "threshold",
-                                         "confidence", "slices"]
-    assert rows[3]["details"] and rows[4]["details"]
+    assert [r["kind"] for r in rows] == ["recomputed", "validation", "reproducible",
+                                         "threshold", "confidence", "slices"]
+    assert rows[4]["details"] and rows[5]["details"]
 
 
 def write_parquet(path: Path, columns: dict[str, list[Any]]) -> None:

@@ -21,7 +21,7 @@ description: A fast stand-in model for tests.
 owner: {name: Test Team, email: test@example.com}
 risk_tier: low
 intended_use: Tests only.
-review: {last_validated: "2026-01-01", interval_days: 365}
+review: {last_validated: "2026-01-01", interval_days: 3650}
 artifact: model/model.bin
 metrics:
   files: [eval/metrics.json]
@@ -89,7 +89,8 @@ def test_check_report_and_promote_judge_alike(tiny: Any, cli: Any, tmp_path: Pat
 
     assert rows(checked) == rows(reported) == rows(promoted)
     kinds = [r["kind"] for r in checked]
-    assert kinds == ["recomputed", "requires", "reproducible", "threshold", "confidence", "slices",
+    assert kinds == ["recomputed", "validation", "requires", "reproducible", "threshold",
+                     "confidence", "slices",
                      "no_regression", "no_regression", "approval"]
     assert all(r["passed"] for r in promoted), promoted
     assert [r["kind"] for r in promoted if r["kind"] in AT_PROMOTION] == \

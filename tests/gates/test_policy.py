@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from jsonschema import Draft202012Validator
 
-from mlgate.config.model import Model, build_model
+from mlgate.config.model import Model, Review, build_model
 from mlgate.config.schema import load_schema
 from mlgate.errors import MlgateError
 from mlgate.gates.policy import (
@@ -528,7 +528,8 @@ CASES: list[Any] = [
 def test_one_gate(production: dict[str, Any], given: Evidence, want: dict[str, Any]) -> None:
     directions = {"cost": "lower"}
     decision = evaluate(make_model(production, directions), "production", given)
-    (result,) = decision.results
+    validated, result = decision.results  # every promotion's validation row comes first
+    assert (validated.kind, validated.passed) == ("validation", True)
     assert decision.passed is want["passed"]
     for name, value in want.items():
         got = getattr(result, name)
@@ -541,7 +542,7 @@ def test_one_gate(production: dict[str, Any], given: Evidence, want: dict[str, A
 
 def test_confidence_details_and_why() -> None:
     production = gate(kind="confidence", metric="roc_auc", min=0.75, seed=3)
-    (result,) = evaluate(make_model(production), "production", facts()).results
+    _, result = evaluate(make_model(production), "production", facts()).results
     d = result.details
     assert d["low"] <= d["point"] <= d["high"] and d["resamples_used"] == 1000
     assert result.observed == d["low"]
@@ -552,7 +553,7 @@ def test_confidence_details_and_why() -> None:
 
 def test_slices_report_small_slices_without_judging_them() -> None:
     production = gate(kind="slices", column="SEX", metric="roc_auc", min=0.6, min_size=30)
-    (result,) = evaluate(make_model(production), "production", facts()).results
+    _, result = evaluate(make_model(production), "production", facts()).results
     assert result.why.endswith("; not judged, under 30 rows: SEX=3 (1 row)")
     small = [s for s in result.details["slices"] if s["slice"] == "3"]
     assert small == [{"slice": "3", "rows": 1, "judged": False, "value": None,
@@ -564,7 +565,7 @@ def test_slices_group_missing_values_together() -> None:
     given = facts(predictions=Predictions(np.array([0, 1, 1, 0, 1, 0]), np.linspace(0, 1, 6),
                                           {"g": column}))
     production = gate(kind="slices", column="g", metric="accuracy", min=0.1, min_size=1)
-    (result,) = evaluate(make_model(production), "production", given).results
+    _, result = evaluate(make_model(production), "production", given).results
     assert [(s["slice"], s["rows"]) for s in result.details["slices"]] == [
         ("(missing)", 3), ("a", 3)]
 
@@ -575,7 +576,7 @@ def test_order_is_requires_then_gates_then_approval() -> None:
                             {"kind": "reproducible", "name": "clean repo"}]}
     decision = evaluate(make_model(production), "production", facts(repo=RepoState(True)))
     assert [(r.gate, r.kind, r.index) for r in decision.results] == [
-        ("requires staging", "requires", None), ("threshold roc_auc", "threshold", 0),
+        ("validation", "validation", None), ("requires staging", "requires", None), ("threshold roc_auc", "threshold", 0),
         ("clean repo", "reproducible", 1), ("approval", "approval", None)]
     assert not decision.passed  # no history, no approvals
 
@@ -592,7 +593,43 @@ def test_rollback_uses_rollback_gates_and_skips_requires() -> None:
 
 def test_environment_without_gates_passes() -> None:
     decision = evaluate(make_model({}), "production", facts())
+    assert [r.kind for r in decision.results] == ["validation"] and decision.passed
+
+
+@pytest.mark.parametrize(("review", "now", "passed", "observed", "why"), [
+    ({"last_validated": "2026-01-01", "interval_days": 365}, datetime(2027, 1, 1, 23, 59,
+                                                                         tzinfo=UTC),
+     True, "until 2027-01-01", "validated 2026-01-01, valid until 2027-01-01 (0 days left)"),
+    ({"last_validated": "2026-01-01", "interval_days": 365}, datetime(2027, 1, 2, tzinfo=UTC),
+     False, "lapsed 2027-01-01",
+     "the model's validation lapsed after 2027-01-01 (last validated 2026-01-01); revalidate "
+     "it and update review: in its declaration on the default branch"),
+    ({"last_validated": "2026-01-01", "interval_days": 365, "valid_until": "2026-02-28"}, NOW,
+     False, "lapsed 2026-02-28",  # the earlier end binds
+     "the model's validation lapsed after 2026-02-28 (last validated 2026-01-01); revalidate "
+     "it and update review: in its declaration on the default branch"),
+    ({"last_validated": "2026-01-01", "valid_until": "2026-03-01"}, NOW,
+     True, "until 2026-03-01", "validated 2026-01-01, valid until 2026-03-01 (0 days left)"),
+], ids=["last-day-holds", "day-after-lapses", "earlier-end-binds", "valid-until-only"])
+def test_a_lapsed_validation_refuses_every_promotion(review: dict[str, Any], now: datetime,
+                                                     passed: bool, observed: str,
+                                                     why: str) -> None:
+    model = replace(make_model({}), review=Review(**review))
+    for env in ("staging", "production"):
+        decision = evaluate(model, env, facts(now=now))
+        [row] = decision.results
+        assert (row.kind, row.passed, row.observed, row.why, decision.passed) == (
+            "validation", passed, observed, why, passed)
+
+
+def test_a_rollback_has_no_validation_row() -> None:
+    """A rollback brings back a version judged when it was promoted: a lapsed validation
+    must not keep the version being rolled back serving."""
+    model = replace(make_model({"rollback": {"gates": []}}),
+                    review=Review("2020-01-01", interval_days=30))
+    decision = evaluate(model, "production", facts(), action="rollback")
     assert decision.results == () and decision.passed
+    assert not evaluate(model, "production", facts()).passed
 
 
 def test_unknown_environment_is_a_usage_error() -> None:

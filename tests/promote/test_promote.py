@@ -98,8 +98,8 @@ def test_staging_then_production(repo: Project, cli: Cli, tmp_path: Path) -> Non
         "1.0.0", ["tiny#production#2"], True)  # the version is registered once
     assert all(row["passed"] for row in prod["decision"]["results"])
     assert [row["gate"] for row in prod["decision"]["results"]] == [
-        "metrics recomputed", "requires staging", "reproducible", "threshold roc_auc",
-        "no_regression log_loss", "approval", "in DVC remote"]
+        "metrics recomputed", "validation", "requires staging", "reproducible",
+        "threshold roc_auc", "no_regression log_loss", "approval", "in DVC remote"]
     predicate = prod["record"]["predicate"]
     assert (predicate["approvals"], predicate["reason"], predicate["previous"]) == (
         ["carol"], "quarterly release", None)  # the first record in production
@@ -271,7 +271,8 @@ def test_record_contents(repo: Project, cli: Cli, monkeypatch: pytest.MonkeyPatc
     assert p["time"].endswith("Z")
     assert p["decision"]["passed"] is True
     assert [r["gate"] for r in p["decision"]["results"]] == [
-        "metrics recomputed", "reproducible", "threshold roc_auc", "in DVC remote"]
+        "metrics recomputed", "validation", "reproducible", "threshold roc_auc",
+        "in DVC remote"]
     assert policy_blob == repo.git("rev-parse", "HEAD:pipelines/tiny.yaml")
 
     # the next record in staging names this one: a hash chain, and a linear ledger

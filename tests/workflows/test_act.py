@@ -290,11 +290,16 @@ def test_monitor_alerts_on_the_gap_its_separate_labels_show(act: str, tmp_path: 
     assert (report["verdict"], report["actions"]) == ("alert", ["open_issue", "rollback"])
     perf = report["performance"]
     assert (perf["level"], perf["labelled_rows"], perf["unlabelled_rows"]) == ("alert", 5000, 0)
-    assert (kept / "summary.md").read_text().startswith(
-        "## Monitoring `scored` in production: **🚨 alert**\n")
+    assert (report["causes"], report["route"]) == (
+        ["performance"], {"performance": ["open_issue", "rollback"]})  # the list form
+    summary = (kept / "summary.md").read_text()
+    assert summary.startswith("## Monitoring `scored` in production: **🚨 alert**\n")
+    # the issue's body is this summary: it says the cause and its route
+    assert "- `performance` (roc_auc gap) → `open_issue`, `rollback`" in summary
     # The declared actions are what the gh steps read; under act they are skipped (act
     # does not even name a skipped step), and the job fails on the alert.
     assert '::set-output:: actions=["open_issue","rollback"]' in run.stdout
+    assert '::set-output:: causes=["performance"]' in run.stdout
     assert "Open or update the alert issue" not in run.stdout
     assert "Dispatch a rollback" not in run.stdout
     # the job fails on the alert, in its own step (act loses that step's last line of

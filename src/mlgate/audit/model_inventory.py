@@ -8,7 +8,7 @@ listed too, flagged as undeclared.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -21,13 +21,7 @@ DUE_SOON_DAYS = 30
 
 
 def valid_until(review: Review) -> date | None:
-    ends = []
-    if review.valid_until:
-        ends.append(date.fromisoformat(review.valid_until))
-    if review.interval_days:
-        ends.append(date.fromisoformat(review.last_validated)
-                    + timedelta(days=review.interval_days))
-    return min(ends) if ends else None
+    return review.ends()
 
 
 def inventory(root: Path, registry: Registry, *, today: date, model: str | None = None

@@ -37,7 +37,7 @@ def main(*, model: str, current: list[str], labels: list[str] | None, env: str |
         raise MlgateError("--push needs --record: only a monitoring record is pushed",
                           hint="add --record, or drop --push")
     root = find_root()
-    result = monitor_model(root, model, env, current, labels or ())
+    result = monitor_model(root, model, env, current, labels or (), now=datetime.now(UTC))
     if out is not None:
         _write(Path(out), result)
     recorded = None

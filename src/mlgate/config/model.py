@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any, Literal
 
 Direction = Literal["higher", "lower"]
@@ -174,6 +175,17 @@ class Review:
     interval_days: int | None = None
     valid_until: str | None = None
     validator: str | None = None
+
+    def ends(self) -> date | None:
+        """The last day the validation holds: ``valid_until``, or ``last_validated +
+        interval_days``, the earlier when both are declared; None when neither is."""
+        ends = []
+        if self.valid_until:
+            ends.append(date.fromisoformat(self.valid_until))
+        if self.interval_days:
+            ends.append(date.fromisoformat(self.last_validated)
+                        + timedelta(days=self.interval_days))
+        return min(ends) if ends else None
 
 
 @dataclass(frozen=True)

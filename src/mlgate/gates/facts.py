@@ -287,10 +287,15 @@ def _member_entry(cand: Candidate, lock: DvcLock, path: str) -> LockEntry | None
 
 
 def cached_metrics_file(cand: Candidate, path: str) -> bytes | None:
-    """A metrics file that git does not hold at the candidate: a DVC output (or a file in
-    a directory output) read from the local cache at the md5 dvc.lock records. None when
+    """A metrics file that git does not hold at the candidate (:func:`cached_output`)."""
+    return cached_output(cand, path, "the metrics file")
+
+
+def cached_output(cand: Candidate, path: str, what: str) -> bytes | None:
+    """An output that git does not hold at the candidate: a DVC output (or a file in a
+    directory output) read from the local cache at the md5 dvc.lock records. None when
     dvc.lock does not name it; NotFound, with the command that brings it, when the cache
-    lacks it."""
+    lacks it. ``what`` names the file in that message."""
     lock = read_lock(cand)
     held = lock.holder(path) if lock is not None else None
     if held is None or held[0].md5 is None:
@@ -301,19 +306,24 @@ def cached_metrics_file(cand: Candidate, path: str) -> bytes | None:
     found = cached_file(cand.root, md5) if md5 else None
     if found is None or not found.is_file():
         where = entry.path if inside is None else f"{path} (in the output {entry.path})"
-        raise NotFound(f"the metrics file {where} at {cand.label} is not in the local DVC "
+        raise NotFound(f"{what} {where} at {cand.label} is not in the local DVC "
                        "cache", hint="bring it with `dvc fetch --all-commits` (or `dvc pull` "
                                      "with that revision checked out); then run this again")
     return found.read_bytes()
 
 
 def metrics_file_bytes(cand: Candidate, path: str) -> bytes | None:
-    """A metrics file as the candidate has it: in the working tree (where DVC checks its
-    outputs out); at a revision, in git, else in the DVC cache (:func:`cached_metrics_file`);
-    None when it has none."""
+    """A metrics file as the candidate has it (:func:`output_bytes`)."""
+    return output_bytes(cand, path, "the metrics file")
+
+
+def output_bytes(cand: Candidate, path: str, what: str) -> bytes | None:
+    """A file as the candidate has it: in the working tree (where DVC checks its outputs
+    out); at a revision, in git, else in the DVC cache (:func:`cached_output`); None when
+    it has none."""
     raw = cand.read(path)
     if raw is None and cand.rev is not None:
-        raw = cached_metrics_file(cand, path)
+        raw = cached_output(cand, path, what)
     return raw
 
 

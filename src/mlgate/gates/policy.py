@@ -25,6 +25,7 @@ from mlgate.config.model import (
     NoRegressionGate,
     ReproducibleGate,
     Requires,
+    Review,
     SlicesGate,
     ThresholdGate,
 )
@@ -153,6 +154,8 @@ def evaluate(model: Model, environment: str, evidence: Evidence, *, action: Acti
                           path=model.source or None,
                           hint=f"its environments: {', '.join(model.environment_names)}")
     results: list[GateResult] = []
+    if action == "promote":
+        results.append(validation(model.review, evidence.now))
     if action == "promote" and env.requires is not None:
         results.append(_requires(env.requires, evidence))
     for gate in env.gates if action == "promote" else env.rollback.gates:
@@ -246,6 +249,35 @@ def _freshness(gate: FreshnessGate, evidence: Evidence) -> Verdict:
     details = {"dependency": what, "changed_at": when, "age_seconds": age,
                "max_age_seconds": gate.max_age_seconds}
     return Verdict(duration(age), expected, passed, why, details)
+
+
+def validation(review: Review, now: datetime) -> GateResult:
+    """The "validation" row: a promotion to any environment needs the model's validation
+    to hold on ``now``'s date (through the last day of ``review.ends()``). A rollback has
+    no such row: it brings back a version judged when it was promoted, and refusing it
+    would leave the version being rolled back serving."""
+    expected = "model validation current (review.valid_until, last_validated + interval_days)"
+    try:
+        until = review.ends()
+    except ValueError:  # the schema rejects 2026-02-30; a declaration built otherwise may not
+        until = None
+    if until is None:
+        return GateResult("validation", "validation", None, expected, False,
+                          "no end of validity is declared as a calendar date "
+                          "(review.valid_until or interval_days)")
+    today = now.date()
+    left = (until - today).days
+    details = {"last_validated": review.last_validated, "valid_until": until.isoformat(),
+               "days_left": left}
+    if left < 0:
+        return GateResult("validation", "validation", f"lapsed {until.isoformat()}", expected,
+                          False, f"the model's validation lapsed after {until.isoformat()} "
+                                 f"(last validated {review.last_validated}); revalidate it "
+                                 "and update review: in its declaration on the default branch",
+                          details)
+    return GateResult("validation", "validation", f"until {until.isoformat()}", expected, True,
+                      f"validated {review.last_validated}, valid until {until.isoformat()} "
+                      f"({left} days left)", details)
 
 
 def _requires(requires: Requires, evidence: Evidence) -> GateResult:

@@ -59,6 +59,7 @@ class Scan:
     ids: npt.NDArray[Any] | None
     without_id: int = 0  # scored rows left out because their id is null
     file_rows: tuple[int, ...] = ()  # rows of each file, in the order of ``files``
+    slices: dict[str, npt.NDArray[Any]] | None = None  # slice columns, aligned with score
 
 
 def _in_file(path: Path, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
@@ -143,12 +144,14 @@ def scan_batches(
     ignore: Collection[str] = (),
     label: str | None = None,
     id_column: str | None = None,
+    slices: Collection[str] = (),
     batch_rows: int = DEFAULT_BATCH_ROWS,
     labels_as: Labels = Labels(),
 ) -> Scan:
     """Profile the batches like the reference (same categorical columns, same sketch
     accuracy), leaving out ``ignore``; keep the label when ``label`` is given and the
-    batch has it, and the row ids when ``id_column`` is given (it must be there)."""
+    batch has it, the row ids when ``id_column`` is given (it must be there), and the
+    ``slices`` columns the batch has (as text, for per-slice performance)."""
     categorical = [n for n, s in reference.columns.items() if s.kind == "categorical"]
     score_name = reference.score_column
     wanted = list(labels_as.score_columns if labels_as.score_columns is not None
@@ -161,6 +164,7 @@ def scan_batches(
     has_score = keep_label = False
     no_id = 0
     file_rows: list[int] = []
+    kept_slices: dict[str, list[npt.NDArray[Any]]] = {}
     for path in files:
         file_rows.append(0)
         for batch in _in_file(path, iter_batches(path, categorical=categorical,
@@ -174,6 +178,7 @@ def scan_batches(
                                  relative_accuracy=reference.relative_accuracy)
             if profile is None:
                 keep_label = label is not None and label in batch.schema.names
+                kept_slices = {c: [] for c in slices if c in batch.schema.names}
             profile = part if profile is None else _merge(profile, part, path)
             if not has_score:
                 continue
@@ -186,6 +191,10 @@ def scan_batches(
                 kept &= with_id
                 ids.append(batch.column(id_column).filter(pa.array(kept)))
             scores.append(score[kept])
+            for column, parts in kept_slices.items():
+                _require(batch, [column], path, "a slice column, present in the first batch")
+                text = pc.cast(batch.column(column), pa.string()).to_numpy(zero_copy_only=False)
+                parts.append(np.asarray(text, dtype=object)[kept])
             if keep_label:
                 assert label is not None
                 _require(batch, [label], path, "the label, present in the first batch")
@@ -201,6 +210,8 @@ def scan_batches(
         ids=_to_numpy(ids) if id_column is not None else None,
         without_id=no_id,
         file_rows=tuple(file_rows),
+        slices={c: np.concatenate(p) if p else np.zeros(0, dtype=object)
+                for c, p in kept_slices.items()},
     )
 
 
@@ -242,6 +253,13 @@ def join_labels(
     ids: npt.NDArray[Any], score: Floats, label_ids: npt.NDArray[Any], labels: Floats
 ) -> tuple[Floats, Floats, int]:
     """``(label, score, unlabelled)`` for the scored rows whose id has a label."""
+    found, matched = label_rows(ids, label_ids, labels)
+    return matched, score[found], int(ids.size - np.count_nonzero(found))
+
+
+def label_rows(ids: npt.NDArray[Any], label_ids: npt.NDArray[Any], labels: Floats
+               ) -> tuple[npt.NDArray[np.bool_], Floats]:
+    """Which of ``ids`` have a label, and those labels in the order of ``ids``."""
     if ids.dtype.kind != label_ids.dtype.kind:  # e.g. ids read as numbers in one file only
         ids, label_ids = ids.astype(str), label_ids.astype(str)
     order = np.argsort(label_ids, kind="stable")
@@ -252,11 +270,10 @@ def join_labels(
             raise MlgateError(f"the labels hold {repeated.size} repeated id(s), e.g. "
                               f"{repeated[0].item()!r}", hint="give each row one label")
     if sorted_ids.size == 0:
-        return np.zeros(0), np.zeros(0), int(ids.size)
+        return np.zeros(ids.size, dtype=bool), np.zeros(0)
     slot = np.minimum(np.searchsorted(sorted_ids, ids), sorted_ids.size - 1)
     found = sorted_ids[slot] == ids
-    matched = labels[order][slot[found]]
-    return matched, score[found], int(ids.size - np.count_nonzero(found))
+    return found, labels[order][slot[found]]
 
 
 def column_names(path: Path) -> list[str]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -20,8 +21,9 @@ from mlgate.config.metricsfile import lookup
 from mlgate.config.model import Model
 from mlgate.errors import MlgateError
 from mlgate.evaluation import metrics
-from mlgate.monitor.batch import Labels, Scan, join_labels, read_labels, scan_batches
-from mlgate.monitor.deployed import deployed_metrics
+from mlgate.monitor import expectations
+from mlgate.monitor.batch import Labels, Scan, label_rows, read_labels, scan_batches
+from mlgate.monitor.deployed import DeployedReference, deployed_metrics
 from mlgate.monitor.distance import Level, worst
 from mlgate.monitor.drift import (
     DriftReport,
@@ -31,8 +33,9 @@ from mlgate.monitor.drift import (
     compare,
     verdict,
 )
+from mlgate.monitor.expectations import Finding, SliceCheck, slice_checks
 from mlgate.monitor.performance import PerformanceCheck, check_performance
-from mlgate.monitor.settings import MonitoringSettings
+from mlgate.monitor.settings import ACTIONS, CAUSES, MonitoringSettings
 from mlgate.monitor.summaries import Profile
 
 NO_ROWS = ("the batch has no rows: nothing could be compared, and an empty batch is an "
@@ -54,11 +57,37 @@ class MonitorResult:
     verdict: Level
     notes: tuple[str, ...]
     file_rows: tuple[int, ...] = ()  # rows of each of ``files``
+    basis: DeployedReference | None = None  # the profile judged against: version, md5
+    findings: tuple[Finding, ...] = ()  # what warns or alerts, by cause
+    slices: tuple[SliceCheck, ...] = ()  # production performance per slice
+    newest: datetime | None = None  # the newest row's time (monitoring.time_column)
+
+    @property
+    def causes(self) -> tuple[str, ...]:
+        """Why the run alerts: each alerting cause once, in the order of settings.CAUSES."""
+        alerting = {f.cause for f in self.findings if f.level == "alert"}
+        return tuple(c for c in CAUSES if c in alerting)
+
+    @property
+    def route(self) -> dict[str, tuple[str, ...]]:
+        """Each alerting cause and the actions ``on_alert`` routes it to."""
+        return {cause: self.settings.on_alert[cause] for cause in self.causes}
 
     @property
     def actions(self) -> tuple[str, ...]:
-        """What the workflows should do now: the declared ``on_alert``, on alert only."""
-        return self.settings.on_alert if self.verdict == "alert" else ()
+        """What the workflows should do now: every alerting cause's route, each action
+        once (in the order of settings.ACTIONS); nothing unless the verdict is alert."""
+        if self.verdict != "alert":
+            return ()
+        wanted = {a for actions in self.route.values() for a in actions}
+        return tuple(a for a in ACTIONS if a in wanted)
+
+    @property
+    def judged_against(self) -> str:
+        """Which profile the batches were compared with: the version served and the md5."""
+        if self.basis is None:
+            return self.reference_path
+        return f"{self.basis.source}, md5 {self.basis.md5}"
 
     @property
     def score_drift(self) -> tuple[FeatureDrift, ...]:
@@ -93,6 +122,20 @@ def _schema(issues: Sequence[SchemaIssue], watched: list[str], score: str | None
     return tuple(kept)
 
 
+@dataclass(frozen=True)
+class Labelled:
+    """The production performance found: overall, per slice, and how many rows had a
+    label (for the `missing` cause)."""
+
+    check: PerformanceCheck | None = None
+    slices: tuple[SliceCheck, ...] = ()
+    rows: int = 0
+
+
+def _labelled_in_batch(scan: Scan) -> int:
+    return 0 if scan.label is None else int(np.count_nonzero(~np.isnan(scan.label)))
+
+
 def labels_as(model: Model, settings: MonitoringSettings) -> Labels:
     """How the monitor reads labels and scores: the task ``evaluation:`` declares (binary
     without one); a multiclass model's scores are one column per declared class."""
@@ -118,7 +161,7 @@ def labels_as(model: Model, settings: MonitoringSettings) -> Labels:
 
 def _performance(root: Path, model: Model, env: str, settings: MonitoringSettings,
                  scan: Scan, score_name: str | None, labels: Sequence[str], notes: list[str],
-                 how: Labels) -> PerformanceCheck | None:
+                 how: Labels) -> Labelled:
     perf = settings.performance
     if how.score_columns is not None:
         score_name = ", ".join(how.score_columns)
@@ -126,11 +169,11 @@ def _performance(root: Path, model: Model, env: str, settings: MonitoringSetting
         if scan.label is not None:
             notes.append("labels present, but no monitoring.performance is declared: "
                          "performance gap not checked")
-        return None
+        return Labelled(rows=_labelled_in_batch(scan))
     if not labels and scan.label is None:
         notes.append("no labels (pass --labels, or include the label column "
                      f"{settings.label or '(monitoring.label)'!r}): performance gap not checked")
-        return None
+        return Labelled()
     if not scan.has_score:
         if labels and score_name is None:
             raise MlgateError("the reference profile names no score column; the performance "
@@ -142,45 +185,65 @@ def _performance(root: Path, model: Model, env: str, settings: MonitoringSetting
                               "gap needs the model's scores",
                               hint="log the model's score with each production row")
         notes.append("labels present but no score column: performance gap not checked")
-        return None
+        return Labelled(rows=_labelled_in_batch(scan))
     if labels:
         assert settings.id_column is not None and settings.label is not None
         assert scan.ids is not None
         label_ids, values = read_labels(labels, id_column=settings.id_column,
                                         label=settings.label, labels_as=how)
-        label, score, unlabelled = join_labels(scan.ids, scan.score, label_ids, values)
-        unlabelled += scan.without_id
+        known, label = label_rows(scan.ids, label_ids, values)
+        unlabelled = int(scan.ids.size - np.count_nonzero(known)) + scan.without_id
     else:
         assert scan.label is not None
         known = ~np.isnan(scan.label)
-        label, score = scan.label[known], scan.score[known]
+        label = scan.label[known]
         unlabelled = int(scan.label.size - np.count_nonzero(known))
+    score = scan.score[known]
     record = deployed_metrics(root, model, env)
     recorded = lookup(record.metrics, perf.metric)
     if not isinstance(recorded, int | float) or isinstance(recorded, bool):
         raise MlgateError(f"the recorded metrics have no number {perf.metric!r}",
                           path=model.metrics.files[0], hint=f"read from {record.source}")
-    return check_performance(perf.metric, label, score, recorded=float(recorded),
-                             recorded_source=record.source, max_gap=perf.max_gap,
-                             min_rows=perf.min_rows, unlabelled=unlabelled,
-                             direction=model.metrics.direction(perf.metric), task=how.task)
+    direction = model.metrics.direction(perf.metric)
+    check = check_performance(perf.metric, label, score, recorded=float(recorded),
+                              recorded_source=record.source, max_gap=perf.max_gap,
+                              min_rows=perf.min_rows, unlabelled=unlabelled,
+                              direction=direction, task=how.task)
+    slices: list[SliceCheck] = []
+    if settings.slices is not None:
+        from mlgate.gates.facts import slice_columns
+
+        columns = {c: v[known] for c, v in (scan.slices or {}).items()}
+        for column in slice_columns(model):
+            if column not in columns:
+                notes.append(f"the batch has no slice column {column!r}: its slices not "
+                             "checked")
+        slices = slice_checks(perf.metric, direction, label, score, columns, record.metrics,
+                              settings.slices, task=how.task)
+    return Labelled(check, tuple(slices), int(label.size))
 
 
 def run_monitor(root: Path, model: Model, env: str, settings: MonitoringSettings,
                 reference: Profile, current: Sequence[str], labels: Sequence[str] = (),
-                notes: Sequence[str] = ()) -> MonitorResult:
+                notes: Sequence[str] = (), basis: DeployedReference | None = None, *,
+                now: datetime) -> MonitorResult:
     """Monitor ``current`` batches (paths, globs, directories); ``labels`` are label files
-    joined on ``monitoring.id``; ``notes`` are the caller's remarks, kept in the result."""
+    joined on ``monitoring.id``; ``notes`` are the caller's remarks, kept in the result;
+    ``basis`` says which version's profile ``reference`` is; ``now`` is the time the
+    batch's age and the validation date are judged at."""
     if labels and (settings.id_column is None or settings.label is None):
         missing = "id" if settings.id_column is None else "label"
         raise MlgateError(f"--labels needs monitoring.{missing}: the column to join on",
                           path=model.source,
                           hint="declare monitoring.id (row id) and monitoring.label (0/1 label)")
+    from mlgate.gates.facts import slice_columns
+
     watched = _watched(settings, reference)
     how = labels_as(model, settings)
     scan = scan_batches(current, reference=reference, ignore=settings.ignored_columns,
                         label=settings.label, id_column=settings.id_column if labels else None,
-                        labels_as=how)
+                        labels_as=how,
+                        slices=slice_columns(model) if settings.slices else ())
     remarks = list(notes)
     empty = scan.profile.rows == 0
     if empty:
@@ -197,17 +260,42 @@ def run_monitor(root: Path, model: Model, env: str, settings: MonitoringSettings
                      "not checked")
     drift = DriftReport(_schema(report.schema, watched, score_name, settings.features is not None),
                         features, score, report.reference_rows, report.current_rows)
-    performance = _performance(root, model, env, settings, scan, score_name, labels, remarks,
-                               how)
+    labelled = _performance(root, model, env, settings, scan, score_name, labels, remarks,
+                            how)
+    performance = labelled.check
     feature_level = verdict(features, settings.rule)
-    overall = worst([*(i.level for i in drift.schema), feature_level,
-                     *(f.level for f in ([score] if score else [])),
-                     *([performance.level] if performance else []),
-                     *(("alert",) if empty else ())])
+    expect = settings.expect
+    times = (expectations.time_range(scan.files, expect.time_column)
+             if expect.time_column else None)
+    unlabelled, due = expectations.labels_due(labelled.rows, scan.score.size or scan.profile.rows,
+                                           times, expect, now)
+    remarks += due
+    findings = [
+        *(Finding("schema", i.level, f"{i.kind.replace('_', ' ')} {i.column}")
+          for i in drift.schema),
+        *([Finding("drift", feature_level, "feature drift: " + ", ".join(
+            f.column for f in features if f.level != "ok"))] if feature_level != "ok" else []),
+        *([Finding("drift", score.level, f"prediction drift ({score.column})")]
+          if score and score.level != "ok" else []),
+        *([Finding("performance", performance.level,
+                   performance.note or f"{performance.metric} gap")]
+          if performance and performance.level != "ok" else []),
+        *(expectations.slice_findings(labelled.slices, settings.performance.metric,
+                                      settings.slices.max_gap)
+          if settings.performance and settings.slices else []),
+        *([Finding("empty", "alert", "the batch has no rows")] if empty else []),
+        *expectations.volume(scan.profile.rows, expect),
+        *expectations.lateness(times, scan.profile.rows, expect, now),
+        *unlabelled,
+        *expectations.validation(model.review, now,
+                                 serving=basis is not None and basis.commit is not None),
+    ]
+    overall = worst([feature_level, *(f.level for f in findings)])
     return MonitorResult(
         model=model.name, environment=env, settings=settings,
         reference_path=settings.reference, reference=reference, current=scan.profile,
         files=tuple(str(f) for f in scan.files), drift=drift, feature_verdict=feature_level,
-        performance=performance, verdict=overall, notes=tuple(remarks),
-        file_rows=scan.file_rows,
+        performance=performance, verdict=overall, notes=tuple(remarks), basis=basis,
+        findings=tuple(findings), slices=labelled.slices,
+        newest=times[1] if times else None, file_rows=scan.file_rows,
     )

@@ -1,34 +1,39 @@
-"""`mlgate monitor`'s library call: a model's declared monitoring, its reference profile
-and the batches it names, judged by :func:`mlgate.monitor.runner.run_monitor`."""
+"""`mlgate monitor`'s library call: a model's declared monitoring, the reference profile
+of the version the environment serves (:mod:`mlgate.monitor.deployed`) and the batches it
+names, judged by :func:`mlgate.monitor.runner.run_monitor`."""
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 
-from mlgate.config.declarations import load_model, read_dvc_yaml, workspace_reader
+from mlgate.config.declarations import load_model, workspace_reader
 from mlgate.config.dvcfiles import parse_dvc_lock
 from mlgate.config.model import Model
 from mlgate.config.schema import json_path
 from mlgate.config.yamlio import load_file
 from mlgate.errors import MlgateError
-from mlgate.monitor.codec import read_profile
+from mlgate.monitor.codec import loads
+from mlgate.monitor.deployed import deployed_reference
 from mlgate.monitor.runner import MonitorResult, run_monitor
 from mlgate.monitor.settings import InvalidSettings, MonitoringSettings, parse_settings
-from mlgate.monitor.summaries import Profile
 
 
 def monitor_model(root: Path, name: str, env: str | None, current: Sequence[str],
-                  labels: Sequence[str]) -> MonitorResult:
-    """The model's batches ``current`` (and ``labels``) judged against its reference
-    profile, for ``env`` (default: its last environment)."""
+                  labels: Sequence[str], *, now: datetime) -> MonitorResult:
+    """The model's batches ``current`` (and ``labels``) judged against the reference
+    profile of the version ``env`` serves (default env: the model's last environment);
+    with nothing deployed there, against the working tree's, and a note says so."""
     declared = load_model(root, name)
     settings = _settings(root, declared)
     environment = _environment(declared, env)
-    reference = _reference(root, declared, settings)
+    basis = deployed_reference(root, declared, environment, settings.reference)
+    reference = loads(basis.raw, source=settings.reference)
+    notes = [] if basis.commit is not None else _stale(root, settings.reference)
     return run_monitor(root, declared, environment, settings, reference, current,
-                       labels, notes=_stale(root, settings.reference))
+                       labels, notes=notes, basis=basis, now=now)
 
 
 def _settings(root: Path, model: Model) -> MonitoringSettings:
@@ -52,18 +57,6 @@ def _environment(model: Model, env: str | None) -> str:
                           path=model.source,
                           hint=f"declared: {', '.join(model.environment_names)}")
     return env
-
-
-def _reference(root: Path, model: Model, settings: MonitoringSettings) -> Profile:
-    path = root / settings.reference
-    if not path.is_file():
-        dvc_yaml = read_dvc_yaml(workspace_reader(root))
-        stage = dvc_yaml.producer(settings.reference) if dvc_yaml else None
-        make = f" (stage {stage.name!r})" if stage else ""
-        raise MlgateError("the reference profile is not in the workspace", path=settings.reference,
-                          hint=f"run `mlgate run {model.name}`{make} to make it, or `dvc pull` "
-                               "to fetch it from the DVC remote")
-    return read_profile(path)
 
 
 def _stale(root: Path, reference: str) -> list[str]:

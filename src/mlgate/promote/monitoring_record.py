@@ -101,6 +101,19 @@ def performance(result: MonitorResult) -> dict[str, Any] | None:
             "recorded_source": check.recorded_source, "note": check.note}
 
 
+def _reference(root: Path, result: MonitorResult) -> dict[str, Any]:
+    """The profile judged against: the served version's (its DVC md5, as its commit's
+    dvc.lock names it) or, with nothing deployed, the working tree's file."""
+    basis = result.basis
+    if basis is not None:
+        return {"path": result.reference_path, "md5": basis.md5, "version": basis.version,
+                "commit": basis.commit, "rows": result.reference.rows}
+    path = root / result.reference_path
+    return {"path": result.reference_path,
+            "sha256": file_sha256(path) if path.is_file() else None,
+            "rows": result.reference.rows}
+
+
 def labels(result: MonitorResult) -> dict[str, Any]:
     check = result.performance
     if check is None:
@@ -123,15 +136,16 @@ def predicate(root: Path, result: MonitorResult, *, served: Deployment | None, s
         "seq": seq,
         "commit": served.commit if served else None,
         "deployment": ledger.digest(deployed) if deployed else None,
-        "reference": {"path": result.reference_path,
-                      "sha256": file_sha256(root / result.reference_path)
-                      if (root / result.reference_path).is_file() else None,
-                      "rows": result.reference.rows},
+        "reference": _reference(root, result),
         "batches": [{k: f[k] for k in ("path", "sha256", "rows")} for f in files],
         "rows": result.current.rows,
         "window": {"from": times[0], "to": times[-1]} if times else None,
         "labels": labels(result),
         "verdict": result.verdict,
+        "causes": list(result.causes),
+        "route": {cause: list(actions) for cause, actions in result.route.items()},
+        "findings": [{"cause": f.cause, "level": f.level, "why": f.why}
+                     for f in result.findings],
         "actions": list(result.actions),
         "drift": drift_summary(result),
         "schema": [{"kind": i.kind, "column": i.column, "reference_type": i.reference_type,
@@ -140,6 +154,10 @@ def predicate(root: Path, result: MonitorResult, *, served: Deployment | None, s
         "features": [_feature(f) for f in result.drift.features],
         "score": _feature(result.drift.score) if result.drift.score else None,
         "performance": performance(result),
+        "slices": [{"column": c.column, "value": c.value, "rows": c.rows,
+                    "production": number(c.production), "recorded": number(c.recorded),
+                    "gap": number(c.shortfall), "level": c.level, "note": c.note}
+                   for c in result.slices],
         "notes": list(result.notes),
         "ci": ci_context(),
         "time": _iso(now),

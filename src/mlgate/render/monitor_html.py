@@ -147,6 +147,8 @@ def report_html(result: MonitorResult) -> str:
     figures += [_figure(result, f) for f in features]
     actions = (f"<p>Action on alert: <b>{e(', '.join(result.actions))}</b></p>"
                if result.actions else "")
+    actions += "".join(f"<p>Cause <b>{e(cause)}</b>: {e(', '.join(route) or 'no action')}</p>"
+                       for cause, route in result.route.items())
     notes = "".join(f"<li>{e(n)}</li>" for n in result.notes)
     title = f"{result.model} in {result.environment}: {result.verdict}"
     legend = (f'<p class="legend"><span class="sw" style="background:{REFERENCE_COLOUR}">'
@@ -162,6 +164,7 @@ def report_html(result: MonitorResult) -> str:
         f"<p>{e(count(len(result.files), 'batch file'))} "
         f"({e(count(drift.current_rows, 'row'))}) against the reference profile "
         f"{e(result.reference_path)} ({e(count(drift.reference_rows, 'row'))}).</p>"
+        f"<p>Judged against {e(result.judged_against)}.</p>"
         f"<p>Features: {e(result.feature_verdict)}; the dataset alerts when "
         f"{e(rule_text(result))}.</p>{actions}</header>",
         f"<section><h2>Schema</h2>{_schema(result)}</section>",

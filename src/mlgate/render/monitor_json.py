@@ -88,6 +88,15 @@ def _profile(profile: Profile) -> dict[str, Any]:
             "columns": [{"name": n, "type": t} for n, t in profile.schema]}
 
 
+def _basis(result: MonitorResult) -> dict[str, Any]:
+    """Which version's profile was judged against (version and commit None: the working
+    tree's, nothing being deployed)."""
+    b = result.basis
+    if b is None:
+        return {}
+    return {"md5": b.md5, "version": b.version, "commit": b.commit, "source": b.source}
+
+
 def to_dict(result: MonitorResult) -> dict[str, Any]:
     settings = result.settings
     rule = settings.rule
@@ -97,16 +106,26 @@ def to_dict(result: MonitorResult) -> dict[str, Any]:
         "model": result.model,
         "environment": result.environment,
         "verdict": result.verdict,
+        "causes": list(result.causes),
+        "route": {cause: list(actions) for cause, actions in result.route.items()},
         "actions": list(result.actions),
-        "on_alert": list(settings.on_alert),
+        "findings": [{"cause": f.cause, "level": f.level, "why": f.why}
+                     for f in result.findings],
+        "on_alert": {cause: list(actions) for cause, actions in settings.on_alert.items()},
         "features_verdict": result.feature_verdict,
         "alert_when": {"features": rule.min_alerts, "share": rule.min_alert_share},
-        "reference": {"path": result.reference_path, **_profile(result.reference)},
+        "reference": {"path": result.reference_path, **_basis(result),
+                      **_profile(result.reference)},
         "current": {"files": list(result.files), **_profile(result.current)},
         "schema": [_schema(issue) for issue in result.drift.schema],
         "features": [_feature(result, f) for f in result.drift.features],
         "score": _feature(result, result.drift.score) if result.drift.score else None,
         "performance": _performance(result.performance),
+        "slices": [{"column": c.column, "value": c.value, "labelled_rows": c.rows,
+                    "production": number(c.production), "recorded": number(c.recorded),
+                    "shortfall": number(c.shortfall), "level": c.level, "note": c.note}
+                   for c in result.slices],
+        "newest_row": result.newest.isoformat() if result.newest else None,
         "thresholds": {name: {"warn": t.warn, "alert": t.alert}
                        for name, t in settings.thresholds().items()},
         "notes": list(result.notes),

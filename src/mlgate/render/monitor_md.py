@@ -50,7 +50,8 @@ def summary_markdown(result: MonitorResult) -> str:
         "",
         f"{count(len(result.files), 'batch file')} ({count(drift.current_rows, 'row')}) "
         f"compared with the reference profile {md(result.reference_path)} "
-        f"({count(drift.reference_rows, 'row')}).",
+        f"({count(drift.reference_rows, 'row')}). "
+        f"Judged against {md(result.judged_against)}.",
         "",
     ]
     if result.current.rows == 0:
@@ -58,6 +59,18 @@ def summary_markdown(result: MonitorResult) -> str:
     if result.actions:
         actions = ", ".join(neutral(a, within="code") for a in result.actions)
         lines += [f"**Action on alert:** {actions}", ""]
+    if result.causes:
+        lines += ["**Causes and their route** (`monitoring.on_alert`):", ""]
+        for cause, route in result.route.items():
+            why = "; ".join(md(f.why) for f in result.findings
+                            if f.cause == cause and f.level == "alert")
+            to = ", ".join(neutral(a, within="code") for a in route) or "no action"
+            lines.append(f"- {neutral(cause, within='code')} ({why}) → {to}")
+        lines.append("")
+    warned = [f for f in result.findings if f.level == "warn" and f.cause not in ("schema",
+                                                                                   "drift")]
+    lines += [f"**Warning ({md(f.cause)}):** {md(f.why)}" for f in warned]
+    lines += [""] if warned else []
     if drift.schema:
         lines += ["### Schema changes", ""]
         lines += md_table(["level", "issue", "column", "reference type", "current type"],

@@ -96,6 +96,7 @@ def monitor_table(result: MonitorResult) -> str:
         f"{result.model} ({result.environment}): {result.verdict.upper()}",
         f"  reference {result.reference_path} ({count(drift.reference_rows, 'row')}); "
         f"current {count(len(result.files), 'file')} ({count(drift.current_rows, 'row')})",
+        f"  judged against {result.judged_against}",
         "",
     ]
     if drift.schema:
@@ -114,6 +115,11 @@ def monitor_table(result: MonitorResult) -> str:
                  f"{': ' + ', '.join(alerts) if alerts else ''}; "
                  f"the dataset alerts when {rule_text(result)})")
     lines += [f"note: {note}" for note in result.notes]
+    lines += [f"{f.level}: {f.cause}: {f.why}" for f in result.findings
+              if f.cause not in ("schema", "drift")]
+    if result.causes:
+        lines.append("route: " + "; ".join(f"{cause} -> {', '.join(route) or 'no action'}"
+                                           for cause, route in result.route.items()))
     lines.append(f"verdict: {result.verdict}")
     if result.actions:
         lines.append(f"action on alert: {', '.join(result.actions)}")
