@@ -7,7 +7,9 @@ rows with the scenario's generator, then times, each the median of a few runs in
 process: `mlgate monitor scored --current BATCH`, the same with `--record` (each run
 appends a monitoring record to the local ledger: sha256 of the batch, the record, one
 ledger commit, one ref transaction) and with `--record --push` (fetch of the registry
-from the origin and one atomic push; on GitHub that is a network round trip).
+from the origin and one atomic push; on GitHub that is a network round trip); and, in this
+process, the recording step alone (`record_monitoring`), which the differences between
+whole commands measure with the noise of process start-up and a loaded machine.
 
 Run from the repository root: `.venv/bin/python bench/monitor_record.py [--rows N]`.
 """
@@ -95,6 +97,27 @@ def main() -> None:
               f"{recorded - plain:+.3f} s; target < {TARGET} s")
         print(f"  mlgate monitor --record --push    {pushed:6.3f} s   adds "
               f"{pushed - plain:+.3f} s (local bare origin: fetch + one atomic push)")
+        print(f"  recording alone, in-process       {in_process(work, batch, args.runs):6.3f} s"
+              f"   (median; target < {TARGET} s): what the differences above measure, "
+              "without the noise of two processes")
+
+
+def in_process(work: Path, batch: Path, runs: int) -> float:
+    """`record_monitoring` on one monitoring result: batch sha256, the record, the ledger
+    commit and the ref transaction."""
+    from datetime import UTC, datetime
+
+    from mlgate.monitor.watch import monitor_model
+    from mlgate.promote.monitoring_record import record_monitoring
+
+    os.environ.update({k: v for k, v in ENV.items() if k.startswith("GIT_")})
+    result = monitor_model(work, "scored", "production", [str(batch)], ())
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        record_monitoring(work, result, push=False, remote="origin", now=datetime.now(UTC))
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
 
 
 if __name__ == "__main__":

@@ -35,9 +35,10 @@ PERMISSIONS: dict[tuple[str, str], dict[str, str]] = {
     ("mlgate-promote.yml", "plan"): {"contents": "read"},
     ("mlgate-promote.yml", "promote"): {"contents": "write", "actions": "read"},
     ("mlgate-deploy.yml", "resolve"): {},
-    ("mlgate-deploy.yml", "deploy"): {"contents": "read"},
+    # deploy and monitor append their records (never tags) to the ledger branch
+    ("mlgate-deploy.yml", "deploy"): {"contents": "write"},
     ("mlgate-monitor.yml", "plan"): {"contents": "read"},
-    ("mlgate-monitor.yml", "monitor"): {"contents": "read", "issues": "write",
+    ("mlgate-monitor.yml", "monitor"): {"contents": "write", "issues": "write",
                                         "actions": "write"},
     ("mlgate-retrain.yml", "retrain"): {"contents": "write", "pull-requests": "write"},
 }
