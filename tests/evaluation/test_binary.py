@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from sklearn import metrics as skm
 
 from mlgate.evaluation import binary as classification
+from mlgate.evaluation import resample
 
 Reference = Callable[..., float]
 REFERENCE: dict[str, Reference] = {
@@ -152,9 +153,9 @@ def test_bootstrap_is_reproducible_and_contains_the_point(name: str) -> None:
 def test_bootstrap_does_not_depend_on_threads_or_chunk_order(
         monkeypatch: pytest.MonkeyPatch) -> None:
     label, score = sample(8, n=5000)
-    monkeypatch.setattr(classification, "_CHUNK_CELLS", 5000 * 16)  # several chunks
+    monkeypatch.setattr(resample, "CHUNK_CELLS", 5000 * 16)  # several chunks
     threaded = classification.bootstrap_interval("roc_auc", label, score, resamples=200, seed=1)
-    monkeypatch.setattr(classification, "_WORKERS", 1)
+    monkeypatch.setattr(resample, "WORKERS", 1)
     assert classification.bootstrap_interval("roc_auc", label, score, resamples=200, seed=1) == threaded
 
 
@@ -188,7 +189,7 @@ def test_resamples_without_a_value_are_left_out() -> None:
 
 
 def test_poisson_table_is_poisson_one() -> None:
-    table = classification._poisson_table()
+    table = resample.poisson_table()
     counts = np.bincount(table) / len(table)
     pmf = np.array([math.exp(-1) / math.factorial(k) for k in range(len(counts))])
     assert np.abs(counts - pmf).max() <= 2**-16

@@ -10,8 +10,9 @@ import pytest
 from sklearn import metrics as skm
 
 from mlgate.errors import MlgateError
-from mlgate.evaluation import metrics, paired
+from mlgate.evaluation import binary, metrics, paired
 from mlgate.evaluation.metrics import Task
+from mlgate.evaluation.pairedauc import PairedAuc
 
 
 def slow_delong(y: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
@@ -54,6 +55,9 @@ def test_delong_equals_the_slow_reference(seed: int, confidence: float) -> None:
     assert found.p_value == pytest.approx(2 * (1 - NormalDist().cdf(abs(difference) / var**0.5)))
     assert (found.method, found.rows, found.confidence, found.resamples, found.seed) == (
         "delong", 300, confidence, None, None)
+    numbers = (found.candidate, found.incumbent, found.difference, found.low, found.high,
+               found.p_value)
+    assert all(type(v) is float for v in numbers)  # plain numbers: they go into records
 
 
 def test_midranks_average_tied_positions() -> None:
@@ -116,6 +120,8 @@ def test_bootstrap_is_deterministic_for_a_seed(task: Task, metric: str) -> None:
     assert first.low <= first.difference <= first.high
     assert (first.method, first.rows, first.resamples, first.seed, first.p_value) == (
         "bootstrap", 400, 300, 7, None)
+    numbers = (first.candidate, first.incumbent, first.difference, first.low, first.high)
+    assert all(type(v) is float for v in numbers)
 
 
 @pytest.mark.parametrize(("task", "metric"), CASES)
@@ -182,3 +188,25 @@ def test_bad_arguments(confidence: float, resamples: int, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         paired.paired_bootstrap("binary", "roc_auc", y, a, b, confidence=confidence,
                                 resamples=resamples)
+
+
+@pytest.mark.parametrize(("positive_share", "decimals"), [(0.3, 2), (0.7, 2), (0.3, 12),
+                                                          (0.6, 12), (0.5, 0)])
+def test_paired_auc_equals_each_models_weighted_auc(positive_share: float, decimals: int) -> None:
+    """The paired hot loop against binary's weighted AUC, model by model: either class the
+    smaller, many ties (bounds gathered per distinct pair) or none."""
+    rng = np.random.default_rng(5)
+    y = rng.random(500) < positive_share
+    a = np.round(np.clip(0.3 * y + 0.7 * rng.random(500), 0, 1), decimals)
+    b = np.round(rng.random(500), decimals)
+    auc = PairedAuc(y, a, b)
+    weights = rng.poisson(1.0, (6, 500)).astype(np.uint8)
+    weights[0] = 0
+    found = auc.rows(weights)
+    in_rows = np.empty_like(weights)
+    in_rows[:, auc.layout] = weights
+    for s, values in zip((a, b), found, strict=True):
+        data, order = binary._prepare(y, s)
+        expected = binary._auc_rows(data, in_rows[:, order])
+        np.testing.assert_allclose(values, expected, rtol=1e-12)
+        assert np.isnan(values[0])

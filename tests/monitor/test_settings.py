@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from mlgate.config.schema import load_schema
+from mlgate.evaluation import metrics
 from mlgate.monitor import DriftConfig, Thresholds, VerdictRule
 from mlgate.monitor.settings import (
     FEATURE_THRESHOLDS,
@@ -38,8 +39,8 @@ def test_schema_documents_the_cores_defaults() -> None:
         assert thresholds[key]["default"] == {"warn": core.warn, "alert": core.alert}, key
     assert monitoring["performance"]["properties"]["min_rows"]["default"] == (
         PerformanceSettings("roc_auc", 0.0).min_rows)
-    assert monitoring["performance"]["properties"]["metric"]["enum"] == [
-        "roc_auc", "accuracy", "f1", "precision", "recall", "log_loss", "brier"]
+    enum = monitoring["performance"]["properties"]["metric"]["enum"]
+    assert set(enum) == {m for names in metrics.METRICS.values() for m in names}
 
 
 @pytest.mark.parametrize(

@@ -7,29 +7,24 @@ Kolmogorov-Smirnov statistic max |TPR - FPR| over thresholds, ``gini`` 2 * roc_a
 A metric that has no value on the data raises :class:`UndefinedMetric` whose message
 says why; :func:`metric_value` returns it as ``(nan, reason)`` instead.
 
-The bootstrap is the Poisson bootstrap: in each resample every prediction gets an
-independent Poisson(1) weight. It has the same limit as the classical multinomial
-bootstrap, but rows are independent, so weights for a chunk of resamples are one
-vectorised draw (a lookup table of Poisson(1) on 16-bit uniforms, exact to 2**-16 per
-count), and confusion-matrix counts need no per-row weights at all: a sum of
-independent Poisson(1) counts over k rows is Poisson(k). Chunks of resamples run on a
-few threads (numpy releases the GIL); each chunk has its own seed, spawned from ``seed``,
-so the interval depends on the seed alone.
+The bootstrap is the Poisson bootstrap of :mod:`mlgate.evaluation.resample`: in each
+resample every prediction gets an independent Poisson(1) weight; confusion-matrix counts
+need no per-row weights at all: a sum of independent Poisson(1) counts over k rows is
+Poisson(k). The interval depends on the seed alone.
 """
 
 from __future__ import annotations
 
 import math
-import os
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from functools import cache, cached_property
+from functools import cached_property
 from itertools import pairwise
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+
+from mlgate.evaluation import resample
 
 METRICS = ("roc_auc", "accuracy", "f1", "precision", "recall", "log_loss", "brier", "pr_auc",
            "ks", "gini")
@@ -38,8 +33,6 @@ THRESHOLD = 0.5
 EPSILON = 1e-15  # log_loss clips probabilities to [EPSILON, 1 - EPSILON]
 
 Floats = npt.NDArray[np.float64]
-_CHUNK_CELLS = 1 << 19  # weights per chunk of resamples: bounds memory, stays in cache
-_WORKERS = min(4, os.cpu_count() or 1)  # numpy drops the GIL in the heavy loops
 
 
 class UndefinedMetric(ValueError):
@@ -292,37 +285,6 @@ def metric_value(name: str, label: Any, score: Any) -> tuple[float, str | None]:
 # --- the bootstrap ---
 
 
-@cache
-def _poisson_table() -> npt.NDArray[np.uint8]:
-    """Poisson(1) count for each 16-bit uniform: inverse CDF rounded to 2**-16."""
-    cdf = np.cumsum([math.exp(-1) / math.factorial(k) for k in range(12)])
-    return np.searchsorted(np.round(cdf * 65536), np.arange(65536), side="right").astype(
-        np.uint8
-    )
-
-
-def _weight_rows(rng: np.random.Generator, rows: int, n: int) -> npt.NDArray[np.uint8]:
-    uniform = rng.integers(0, 65536, size=(rows, n), dtype=np.uint16)
-    return np.take(_poisson_table(), uniform.astype(np.intp))
-
-
-def _chunked(
-    seed: int, resamples: int, chunk: int, work: Callable[[np.random.Generator, int], Floats]
-) -> Floats:
-    """``work(rng, rows)`` over chunks of resamples, each with its own child seed, so that
-    the result depends on the seed alone, not on the order the chunks ran in."""
-    starts = range(0, resamples, chunk)
-    seeds = np.random.SeedSequence(seed).spawn(len(starts))
-
-    def one(i: int) -> Floats:
-        return work(np.random.default_rng(seeds[i]), min(chunk, resamples - starts[i]))
-
-    if len(starts) == 1:
-        return one(0)
-    with ThreadPoolExecutor(_WORKERS) as pool:
-        return np.concatenate(list(pool.map(one, range(len(starts)))))
-
-
 def _prime(name: str, data: _Sorted) -> None:
     """Compute the cached plans ``name`` reads once, before threads share ``data``."""
     if name in ("roc_auc", "gini"):
@@ -337,9 +299,9 @@ def _bootstrap(name: str, data: _Sorted, *, resamples: int, seed: int) -> Floats
     """The metric on each of ``resamples`` Poisson-bootstrap resamples (NaN: undefined)."""
     if name not in COUNTED:
         _prime(name, data)
-        chunk = max(1, min(resamples, _CHUNK_CELLS // max(data.n, 1)))
-        return _chunked(seed, resamples, chunk,
-                        lambda rng, rows: _rows(name, data, _weight_rows(rng, rows, data.n)))
+        return resample.chunked(
+            seed, resamples, resample.chunk_rows(data.n),
+            lambda rng, rows: _rows(name, data, resample.weight_rows(rng, rows, data.n)))
     full = np.ones((1, data.n), dtype=np.int64)
     counts = np.array([c[0] for c in _confusion(data, full)])
     drawn = np.random.default_rng(seed).poisson(counts, size=(resamples, 4)).astype(np.float64)

@@ -24,21 +24,18 @@ from typing import Any, Literal, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from mlgate.config.model import TASK_METRICS
 from mlgate.errors import MlgateError
 from mlgate.evaluation import binary, multiclass, regression
 
 Task = Literal["binary", "multiclass", "regression"]
 TASKS: tuple[Task, ...] = ("binary", "multiclass", "regression")
-METRICS: dict[Task, tuple[str, ...]] = {
-    "binary": ("roc_auc", "pr_auc", "log_loss", "brier", "accuracy", "f1", "ks", "gini",
-               "precision", "recall"),
-    "multiclass": multiclass.METRICS,
-    "regression": regression.METRICS,
-}
+METRICS: dict[Task, tuple[str, ...]] = TASK_METRICS
 COUNTED: dict[Task, tuple[str, ...]] = {
     "binary": binary.COUNTED, "multiclass": multiclass.COUNTED, "regression": ()}
 _LOWER = frozenset({"log_loss", "brier", "rmse", "mae", "mape"})
 SUM_TOLERANCE = 1e-6
+LOGGED_TOLERANCE = 1e-4  # probabilities written with a few decimals (a CSV, a log)
 
 Floats = npt.NDArray[np.float64]
 
@@ -169,6 +166,25 @@ def _scores(task: Task, scores: npt.ArrayLike, rows: int) -> Floats:
                               f"{s[row].sum():.9g}, not 1 (within {SUM_TOLERANCE:g})",
                               hint="normalise each row (e.g. a softmax output)")
     return s
+
+
+def normalise(scores: npt.ArrayLike, tolerance: float = LOGGED_TOLERANCE) -> Floats:
+    """Multiclass probabilities read from a file, rows rescaled to sum to 1: a row written
+    to 6 decimals sums to 1 within a few 1e-6. A row further than ``tolerance`` from 1 is
+    bad input, like anything else :func:`prepare` refuses."""
+    s: npt.NDArray[Any] = np.asarray(scores)
+    if s.ndim != 2 or s.dtype.kind not in "biuf" or not len(s):
+        return s.astype(np.float64) if s.dtype.kind in "biuf" else s
+    sums = s.sum(axis=1, keepdims=True)
+    off = np.abs(sums[:, 0] - 1) > tolerance
+    if off.any():
+        row = _first_bad(off)
+        raise MlgateError(f"the class probabilities of row {row} sum to {sums[row, 0]:.9g}, "
+                          f"not 1 (within {tolerance:g})",
+                          hint="normalise each row (e.g. a softmax output)")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rescaled: Floats = s / sums
+    return rescaled
 
 
 def prepare(task: Task, labels: npt.ArrayLike, scores: npt.ArrayLike) -> Prepared:

@@ -17,6 +17,8 @@ midranks (Sun & Xu 2014), so it costs a few sorts, O(n log n).
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from statistics import NormalDist
 from typing import Literal
@@ -25,8 +27,9 @@ import numpy as np
 import numpy.typing as npt
 
 from mlgate.errors import MlgateError
-from mlgate.evaluation import binary, metrics, multiclass
+from mlgate.evaluation import binary, metrics, multiclass, regression, resample
 from mlgate.evaluation.metrics import Prepared, Task
+from mlgate.evaluation.pairedauc import PairedAuc
 
 Floats = npt.NDArray[np.float64]
 
@@ -93,6 +96,61 @@ def _counted(task: Task, metric: str, candidate: Prepared, incumbent: Prepared,
     return differences
 
 
+Finish = Callable[[Floats, Floats], Floats]
+
+
+def _linear(metric: str, data: Prepared) -> tuple[Floats, Finish] | None:
+    """For a metric that is a function of weighted sums of per-row terms: the terms (n, m)
+    in the rows' order, and the function of (sums (r, m), total weight (r,)). None for the
+    others (ranks, confusion matrices)."""
+
+    def mean(sums: Floats, total: Floats) -> Floats:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(total > 0, sums[:, 0] / total, np.nan)
+
+    if isinstance(data, metrics._Binary) and metric in ("log_loss", "brier"):
+        terms = np.empty(data.n)
+        terms[data.order] = data.data.losses(metric)
+        return terms[:, np.newaxis], mean
+    if isinstance(data, multiclass.Multiclass) and metric == "log_loss":
+        return data._losses[:, np.newaxis], mean
+    if not isinstance(data, regression.Regression):
+        return None
+    if metric == "r2":
+        return np.stack([data._terms[k] for k in ("squared", "centred", "centred2")], axis=1), _r2
+    if metric == "mape" and data.has_zero_label:
+        return None
+    term = {"rmse": "squared", "mae": "absolute", "mape": "relative"}[metric]
+    if metric == "rmse":
+        return data._terms[term][:, np.newaxis], lambda sums, total: np.sqrt(mean(sums, total))
+    return data._terms[term][:, np.newaxis], mean
+
+
+def _r2(sums: Floats, total: Floats) -> Floats:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        spread = sums[:, 2] - sums[:, 1] ** 2 / total
+        return np.where((total > 0) & (spread > 0), 1 - sums[:, 0] / spread, np.nan)
+
+
+def _sums(metric: str, candidate: Prepared, incumbent: Prepared, resamples: int, seed: int
+          ) -> Floats | None:
+    """Differences per resample for a metric of weighted sums: one product of the weights
+    with both models' terms side by side."""
+    found = [_linear(metric, data) for data in (candidate, incumbent)]
+    if found[0] is None or found[1] is None:
+        return None
+    (terms_c, finish), (terms_i, _) = found[0], found[1]
+    both = np.ascontiguousarray(np.concatenate([terms_c, terms_i], axis=1))
+    m, n = terms_c.shape[1], candidate.n
+
+    def work(rng: np.random.Generator, rows: int) -> Floats:
+        weights = resample.weight_rows(rng, rows, n).astype(np.float64)
+        sums, total = weights @ both, weights.sum(axis=1)
+        return finish(sums[:, :m], total) - finish(sums[:, m:], total)
+
+    return resample.chunked(seed, resamples, resample.chunk_rows(n), work)
+
+
 def _weighted(metric: str, candidate: Prepared, incumbent: Prepared, resamples: int,
               seed: int) -> Floats:
     """Differences per resample: one matrix of row weights per chunk, applied to both."""
@@ -101,11 +159,18 @@ def _weighted(metric: str, candidate: Prepared, incumbent: Prepared, resamples: 
     incumbent.prime(metric)
 
     def work(rng: np.random.Generator, rows: int) -> Floats:
-        weights = binary._weight_rows(rng, rows, n)
+        weights = resample.weight_rows(rng, rows, n)
         return candidate.rows(metric, weights) - incumbent.rows(metric, weights)
 
-    chunk = max(1, min(resamples, binary._CHUNK_CELLS // max(n, 1)))
-    return binary._chunked(seed, resamples, chunk, work)
+    return resample.chunked(seed, resamples, resample.chunk_rows(n), work)
+
+
+def _auc_differences(auc: PairedAuc, n: int, resamples: int, seed: int) -> Floats:
+    def work(rng: np.random.Generator, rows: int) -> Floats:
+        first, second = auc.rows(resample.weight_rows(rng, rows, n))
+        return first - second
+
+    return resample.chunked(seed, resamples, resample.chunk_rows(n), work)
 
 
 def paired_bootstrap(task: Task, metric: str, labels: npt.ArrayLike, candidate: npt.ArrayLike,
@@ -121,8 +186,13 @@ def paired_bootstrap(task: Task, metric: str, labels: npt.ArrayLike, candidate: 
     point_c, point_i = _point(c, metric, "candidate"), _point(i, metric, "incumbent")
     if metric in metrics.COUNTED[task]:
         differences = _counted(task, metric, c, i, resamples, seed)
+    elif task == "binary" and metric in ("roc_auc", "gini"):
+        auc = PairedAuc(np.asarray(labels) == 1, np.asarray(candidate, dtype=np.float64),
+                        np.asarray(incumbent, dtype=np.float64))
+        differences = _auc_differences(auc, c.n, resamples, seed) * (2 if metric == "gini" else 1)
     else:
-        differences = _weighted(metric, c, i, resamples, seed)
+        summed = _sums(metric, c, i, resamples, seed)
+        differences = _weighted(metric, c, i, resamples, seed) if summed is None else summed
     differences = differences[~np.isnan(differences)]
     if len(differences) == 0:
         raise MlgateError(f"{metric} is undefined on all {resamples} resamples",
@@ -173,7 +243,7 @@ def delong(labels: npt.ArrayLike, candidate: npt.ArrayLike, incumbent: npt.Array
             cov = np.cov(np.stack([placed[0][side], placed[1][side]]))
             var += float(cov[0, 0] + cov[1, 1] - 2 * cov[0, 1]) / count
     difference = aucs[0] - aucs[1]
-    spread = np.sqrt(max(var, 0.0))
+    spread = math.sqrt(max(var, 0.0))
     z = NormalDist().inv_cdf(0.5 + confidence / 2)
     if spread > 0:
         p_value = 2 * (1 - NormalDist().cdf(abs(difference) / spread))

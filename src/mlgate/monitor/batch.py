@@ -2,8 +2,13 @@
 needs (each scored row's score, and its label or its id to join labels on).
 
 Only one record batch of all columns is in memory at a time; the score, label and id
-columns are kept for scored rows (8 to 24 bytes a row), since a rank metric such as
-ROC AUC needs every score at once.
+columns are kept for scored rows (8 to 24 bytes a row, 8 more per class for a multiclass
+model), since a rank metric such as ROC AUC needs every score at once.
+
+Labels are read as the model's task allows (:class:`Labels`): 0/1 for a binary model,
+numbers for a regression, and for a multiclass model a declared class, turned into its
+code (its position among the classes); anything else stops the run (exit 2), naming the
+file and the value. A null label is no label: the row counts as unlabelled.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from mlgate.errors import MlgateError
+from mlgate.evaluation.metrics import Task
 from mlgate.monitor.reader import DEFAULT_BATCH_ROWS, expand_paths, iter_batches
 from mlgate.monitor.summaries import Profile, merge, profile_table
 
@@ -26,11 +32,23 @@ Floats = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True)
+class Labels:
+    """How to read labels and scores: the task, its classes (multiclass: one score column
+    per class, named as the class), and the score columns."""
+
+    task: Task = "binary"
+    classes: tuple[str, ...] = ()
+    score_columns: tuple[str, ...] | None = None  # None: the reference's score column
+
+
+@dataclass(frozen=True)
 class Scan:
     """What one pass over the current batches found.
 
-    ``score`` has one entry per row with a score (and, when ids are kept, an id);
-    ``label`` and ``ids`` (when kept) are aligned with it, ``label`` NaN where null.
+    ``score`` has one entry per row with a score (and, when ids are kept, an id): a
+    number, or a row of class probabilities for a multiclass model; ``label`` and ``ids``
+    (when kept) are aligned with it, ``label`` NaN where null (a class code for a
+    multiclass model).
     """
 
     profile: Profile
@@ -62,6 +80,46 @@ def _floats(column: pa.Array, what: str, path: Path) -> Floats:
     return floats
 
 
+def _labels(column: pa.Array, name: str, path: Path, how: Labels) -> Floats:
+    """The label column as numbers (NaN where null), checked for the task."""
+    if how.task != "multiclass":
+        values = _floats(column, "label", path)
+        if how.task == "binary":
+            _check_binary(values, name, path)
+        return values
+    if pa.types.is_floating(column.type):
+        numbers = _floats(column, "label", path)
+        whole = np.isnan(numbers) | (numbers == np.round(numbers))
+        if whole.all():  # 2.0 written by a CSV reader that met a null: the class 2
+            column = pc.cast(column, pa.int64())
+    text = pc.cast(column, pa.string())
+    codes = pc.index_in(text, value_set=pa.array(how.classes, pa.string()))
+    unknown = pc.and_(pc.is_valid(text), pc.is_null(codes))
+    if pc.any(unknown).as_py():
+        value = pc.filter(text, unknown)[0].as_py()
+        raise MlgateError(f"label column {name!r} holds {value!r}, which is none of the "
+                          f"model's classes ({', '.join(how.classes)})", path=str(path),
+                          hint="the classes are evaluation.classes in the model declaration")
+    found: Floats = pc.cast(codes, pa.float64()).to_numpy(zero_copy_only=False)
+    return found
+
+
+def _scores(batch: pa.RecordBatch, columns: list[str], path: Path, how: Labels) -> Floats:
+    """The score columns of a batch: (rows,), or (rows, classes) for a multiclass model;
+    NaN where not scored. A row scored for some classes but not others stops the run."""
+    matrix = np.column_stack([_floats(batch.column(c), "score", path) for c in columns])
+    missing = np.isnan(matrix)
+    partly = missing.any(axis=1) & ~missing.all(axis=1)
+    if partly.any():
+        row = int(np.argmax(partly))
+        absent = ", ".join(c for c, m in zip(columns, missing[row], strict=True) if m)
+        raise MlgateError(f"row {row + 1} of a batch has a score for some classes and not "
+                          f"others ({absent} missing)", path=str(path),
+                          hint="log every class's probability, or none for an unscored row")
+    scores: Floats = matrix if how.task == "multiclass" else matrix[:, 0]
+    return scores
+
+
 def _check_binary(label: Floats, column: str, path: Path | str) -> None:
     known = label[~np.isnan(label)]
     odd = known[(known != 0) & (known != 1)]
@@ -85,12 +143,15 @@ def scan_batches(
     label: str | None = None,
     id_column: str | None = None,
     batch_rows: int = DEFAULT_BATCH_ROWS,
+    labels_as: Labels = Labels(),
 ) -> Scan:
     """Profile the batches like the reference (same categorical columns, same sketch
     accuracy), leaving out ``ignore``; keep the label when ``label`` is given and the
     batch has it, and the row ids when ``id_column`` is given (it must be there)."""
     categorical = [n for n, s in reference.columns.items() if s.kind == "categorical"]
     score_name = reference.score_column
+    wanted = list(labels_as.score_columns if labels_as.score_columns is not None
+                  else [score_name] if score_name is not None else [])
     profile: Profile | None = None
     files = tuple(expand_paths(sources))
     scores: list[Floats] = []
@@ -102,18 +163,18 @@ def scan_batches(
         for batch in _in_file(path, iter_batches(path, categorical=categorical,
                                                  batch_rows=batch_rows)):
             names = [n for n in batch.schema.names if n not in ignore]
-            has_score = score_name is not None and score_name in names
+            profiled = score_name is not None and score_name in names
+            has_score = bool(wanted) and all(c in names for c in wanted)
             part = profile_table(batch, categorical=categorical, columns=names,
-                                 score_column=score_name if has_score else None,
+                                 score_column=score_name if profiled else None,
                                  relative_accuracy=reference.relative_accuracy)
             if profile is None:
                 keep_label = label is not None and label in batch.schema.names
             profile = part if profile is None else _merge(profile, part, path)
             if not has_score:
                 continue
-            assert score_name is not None
-            score = _floats(batch.column(score_name), "score", path)
-            kept = ~np.isnan(score)
+            score = _scores(batch, wanted, path, labels_as)
+            kept = ~np.isnan(score if score.ndim == 1 else score[:, 0])
             if id_column is not None:
                 _require(batch, [id_column], path, "the row id, to join labels on")
                 with_id = pc.is_valid(batch.column(id_column)).to_numpy(zero_copy_only=False)
@@ -124,14 +185,14 @@ def scan_batches(
             if keep_label:
                 assert label is not None
                 _require(batch, [label], path, "the label, present in the first batch")
-                labels.append(_floats(batch.column(label), "label", path)[kept])
-                _check_binary(labels[-1], label, path)
+                labels.append(_labels(batch.column(label), label, path, labels_as)[kept])
     assert profile is not None  # expand_paths never returns an empty list
     return Scan(
         profile=profile,
         files=files,
         has_score=has_score,
-        score=np.concatenate(scores) if scores else np.zeros(0),
+        score=(np.concatenate(scores) if scores
+               else np.zeros((0, len(wanted)) if labels_as.task == "multiclass" else 0)),
         label=(np.concatenate(labels) if labels else np.zeros(0)) if keep_label else None,
         ids=_to_numpy(ids) if id_column is not None else None,
         without_id=no_id,
@@ -156,9 +217,10 @@ def _to_numpy(arrays: list[pa.Array]) -> npt.NDArray[Any]:
 
 def read_labels(
     sources: Iterable[str | Path], *, id_column: str, label: str,
-    batch_rows: int = DEFAULT_BATCH_ROWS,
+    batch_rows: int = DEFAULT_BATCH_ROWS, labels_as: Labels = Labels(),
 ) -> tuple[npt.NDArray[Any], Floats]:
-    """Ids and labels (0/1) from label files; rows whose id or label is null are left out."""
+    """Ids and labels (as the task reads them: see :class:`Labels`) from label files; rows
+    whose id or label is null are left out."""
     ids: list[pa.Array] = []
     labels: list[Floats] = []
     for path in expand_paths(sources):
@@ -167,8 +229,7 @@ def read_labels(
             known = pc.and_(pc.is_valid(batch.column(id_column)), pc.is_valid(batch.column(label)))
             part = batch.filter(known)
             ids.append(part.column(id_column))
-            labels.append(_floats(part.column(label), "label", path))
-            _check_binary(labels[-1], label, path)
+            labels.append(_labels(part.column(label), label, path, labels_as))
     return _to_numpy(ids), np.concatenate(labels)
 
 

@@ -1,19 +1,20 @@
 """The gap between the production metric and the deployed version's recorded test metric.
 
-The production metric is computed by :mod:`mlgate.evaluation.binary`, the same functions
-the gates use on the evaluation's predictions, so both sides of the gap are measured alike.
+The production metric is computed by :mod:`mlgate.evaluation.metrics`, the functions the
+gates and the independent evaluation use, for the model's task (binary, multiclass,
+regression), so both sides of the gap are measured alike. Labels or scores the task does
+not allow are bad input (exit 2); a metric without a value on the rows warns.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
 
 from mlgate.config.model import Direction, default_direction
-from mlgate.evaluation import binary as classification
+from mlgate.evaluation import metrics
 from mlgate.monitor.distance import Level
 
 
@@ -50,6 +51,7 @@ def check_performance(
     min_rows: int,
     unlabelled: int = 0,
     direction: Direction | None = None,
+    task: metrics.Task = "binary",
 ) -> PerformanceCheck:
     """Judge the production metric of ``(label, score)`` against ``recorded``.
 
@@ -63,8 +65,11 @@ def check_performance(
                             recorded_source, "warn")
     if rows < min_rows:
         return replace(base, note=f"only {rows} labelled rows (fewer than {min_rows}): not judged")
-    value, why = classification.metric_value(metric, y, s)
-    if math.isnan(value):
+    metrics.check_metric(task, metric)
+    if task == "multiclass":  # logged probabilities: a few decimals each
+        s = metrics.normalise(s)
+    value, why = metrics.value(metrics.prepare(task, y, s), metric)
+    if value is None:
         return replace(base, note=f"{why}: not judged")
     gap = shortfall(value, recorded, direction)
     level: Level = "alert" if gap > max_gap else "ok"

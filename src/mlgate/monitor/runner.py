@@ -19,7 +19,8 @@ import numpy as np
 from mlgate.config.metricsfile import lookup
 from mlgate.config.model import Model
 from mlgate.errors import MlgateError
-from mlgate.monitor.batch import Scan, join_labels, read_labels, scan_batches
+from mlgate.evaluation import metrics
+from mlgate.monitor.batch import Labels, Scan, join_labels, read_labels, scan_batches
 from mlgate.monitor.deployed import deployed_metrics
 from mlgate.monitor.distance import Level, worst
 from mlgate.monitor.drift import (
@@ -91,10 +92,35 @@ def _schema(issues: Sequence[SchemaIssue], watched: list[str], score: str | None
     return tuple(kept)
 
 
-def _performance(root: Path, model: Model, env: str, settings: MonitoringSettings,
-                 scan: Scan, score_name: str | None, labels: Sequence[str], notes: list[str]
-                 ) -> PerformanceCheck | None:
+def labels_as(model: Model, settings: MonitoringSettings) -> Labels:
+    """How the monitor reads labels and scores: the task ``evaluation:`` declares (binary
+    without one); a multiclass model's scores are one column per declared class."""
+    task = model.evaluation.task if model.evaluation is not None else "binary"
     perf = settings.performance
+    if perf is not None and perf.metric not in metrics.METRICS[task]:
+        raise MlgateError(f"monitoring.performance.metric {perf.metric!r} is no {task} metric",
+                          path=model.source, hint=f"{task} metrics: "
+                          f"{', '.join(metrics.METRICS[task])}" + (
+                              "" if model.evaluation else
+                              " (declare evaluation.task for another task)"))
+    if task != "multiclass":
+        return Labels(task)
+    assert model.evaluation is not None
+    classes = tuple(str(c) for c in model.evaluation.classes)
+    if not classes and perf is not None:
+        raise MlgateError("monitoring.performance of a multiclass model needs "
+                          "evaluation.classes: production logs one score column per class, "
+                          "named as the class", path=model.source,
+                          hint="declare evaluation.classes, in the order of the scorer's columns")
+    return Labels(task, classes, classes)
+
+
+def _performance(root: Path, model: Model, env: str, settings: MonitoringSettings,
+                 scan: Scan, score_name: str | None, labels: Sequence[str], notes: list[str],
+                 how: Labels) -> PerformanceCheck | None:
+    perf = settings.performance
+    if how.score_columns is not None:
+        score_name = ", ".join(how.score_columns)
     if perf is None:
         if scan.label is not None:
             notes.append("labels present, but no monitoring.performance is declared: "
@@ -120,7 +146,7 @@ def _performance(root: Path, model: Model, env: str, settings: MonitoringSetting
         assert settings.id_column is not None and settings.label is not None
         assert scan.ids is not None
         label_ids, values = read_labels(labels, id_column=settings.id_column,
-                                        label=settings.label)
+                                        label=settings.label, labels_as=how)
         label, score, unlabelled = join_labels(scan.ids, scan.score, label_ids, values)
         unlabelled += scan.without_id
     else:
@@ -136,7 +162,7 @@ def _performance(root: Path, model: Model, env: str, settings: MonitoringSetting
     return check_performance(perf.metric, label, score, recorded=float(recorded),
                              recorded_source=record.source, max_gap=perf.max_gap,
                              min_rows=perf.min_rows, unlabelled=unlabelled,
-                             direction=model.metrics.direction(perf.metric))
+                             direction=model.metrics.direction(perf.metric), task=how.task)
 
 
 def run_monitor(root: Path, model: Model, env: str, settings: MonitoringSettings,
@@ -150,8 +176,10 @@ def run_monitor(root: Path, model: Model, env: str, settings: MonitoringSettings
                           path=model.source,
                           hint="declare monitoring.id (row id) and monitoring.label (0/1 label)")
     watched = _watched(settings, reference)
+    how = labels_as(model, settings)
     scan = scan_batches(current, reference=reference, ignore=settings.ignored_columns,
-                        label=settings.label, id_column=settings.id_column if labels else None)
+                        label=settings.label, id_column=settings.id_column if labels else None,
+                        labels_as=how)
     remarks = list(notes)
     empty = scan.profile.rows == 0
     if empty:
@@ -160,7 +188,7 @@ def run_monitor(root: Path, model: Model, env: str, settings: MonitoringSettings
     report = compare(reference, scan.profile, settings.drift)
     features = tuple(f for f in report.features if f.column in watched)
     score = None
-    if score_name is not None and scan.has_score:
+    if score_name is not None and score_name in scan.profile.columns:
         score = column_drift(score_name, reference.columns[score_name],
                              scan.profile.columns[score_name], settings.score)
     elif score_name is not None:
@@ -168,7 +196,8 @@ def run_monitor(root: Path, model: Model, env: str, settings: MonitoringSettings
                      "not checked")
     drift = DriftReport(_schema(report.schema, watched, score_name, settings.features is not None),
                         features, score, report.reference_rows, report.current_rows)
-    performance = _performance(root, model, env, settings, scan, score_name, labels, remarks)
+    performance = _performance(root, model, env, settings, scan, score_name, labels, remarks,
+                               how)
     feature_level = verdict(features, settings.rule)
     overall = worst([*(i.level for i in drift.schema), feature_level,
                      *(f.level for f in ([score] if score else [])),

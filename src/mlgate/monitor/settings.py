@@ -15,7 +15,6 @@ from mlgate.monitor.distance import Thresholds
 from mlgate.monitor.drift import DriftConfig, VerdictRule
 
 ACTIONS = ("open_issue", "retrain", "rollback")
-PERFORMANCE_METRICS = ("roc_auc", "accuracy", "f1", "precision", "recall", "log_loss", "brier")
 DEFAULT_MIN_ROWS = 100
 
 # YAML key under `thresholds:` -> DriftConfig field, for features and for the score.

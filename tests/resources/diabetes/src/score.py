@@ -1,0 +1,17 @@
+"""Scoring command: `python src/score.py --model M --data FEATURES --out SCORES` writes
+`id,score` for every row of FEATURES."""
+import argparse
+import pickle
+
+import pandas as pd
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--model", required=True)
+parser.add_argument("--data", required=True)
+parser.add_argument("--out", required=True)
+args = parser.parse_args()
+with open(args.model, "rb") as fh:
+    model = pickle.load(fh)
+frame = pd.read_csv(args.data)
+out = pd.DataFrame({"id": frame["id"], "score": model.predict(frame[model.feature_names_in_])})
+out.to_csv(args.out, index=False)
