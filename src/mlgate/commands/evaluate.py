@@ -11,7 +11,7 @@ def main(*, model: str, rev: str | None, against: str | None, policy_ref: str | 
          fmt: str) -> int:
     from mlgate.config.root import find_root
     from mlgate.gates.independent import evaluate
-    from mlgate.render import evaluation as render
+    from mlgate.render import evaluate_text as render
 
     found = evaluate(find_root(), model, rev=rev, against=against, policy_ref=policy_ref)
     print((render.as_json if fmt == "json" else render.as_text)(found), end="")

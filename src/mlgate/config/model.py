@@ -206,6 +206,13 @@ class PredictionsFile:
 
 
 Task = Literal["binary", "multiclass", "regression"]
+# the metrics mlgate computes for each task (mlgate.evaluation.metrics computes them)
+TASK_METRICS: dict[Task, tuple[str, ...]] = {
+    "binary": ("roc_auc", "pr_auc", "log_loss", "brier", "accuracy", "f1", "ks", "gini",
+               "precision", "recall"),
+    "multiclass": ("accuracy", "f1_macro", "f1_weighted", "log_loss", "roc_auc_ovr"),
+    "regression": ("rmse", "mae", "r2", "mape"),
+}
 
 # the scoring command's placeholders, each required
 SCORE_PLACEHOLDERS = ("artifact", "features", "scores")

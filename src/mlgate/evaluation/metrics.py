@@ -24,17 +24,13 @@ from typing import Any, Literal, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from mlgate.config.model import TASK_METRICS
 from mlgate.errors import MlgateError
 from mlgate.evaluation import binary, multiclass, regression
 
 Task = Literal["binary", "multiclass", "regression"]
 TASKS: tuple[Task, ...] = ("binary", "multiclass", "regression")
-METRICS: dict[Task, tuple[str, ...]] = {
-    "binary": ("roc_auc", "pr_auc", "log_loss", "brier", "accuracy", "f1", "ks", "gini",
-               "precision", "recall"),
-    "multiclass": multiclass.METRICS,
-    "regression": regression.METRICS,
-}
+METRICS: dict[Task, tuple[str, ...]] = TASK_METRICS
 COUNTED: dict[Task, tuple[str, ...]] = {
     "binary": binary.COUNTED, "multiclass": multiclass.COUNTED, "regression": ()}
 _LOWER = frozenset({"log_loss", "brier", "rmse", "mae", "mape"})

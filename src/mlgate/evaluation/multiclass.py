@@ -18,12 +18,13 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from mlgate.config.model import TASK_METRICS
 from mlgate.evaluation import binary
 
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
 
-METRICS = ("accuracy", "f1_macro", "f1_weighted", "log_loss", "roc_auc_ovr")
+METRICS = TASK_METRICS["multiclass"]
 COUNTED = ("accuracy", "f1_macro", "f1_weighted")  # functions of the confusion matrix
 
 

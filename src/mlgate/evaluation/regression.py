@@ -17,9 +17,11 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from mlgate.config.model import TASK_METRICS
+
 Floats = npt.NDArray[np.float64]
 
-METRICS = ("rmse", "mae", "r2", "mape")
+METRICS = TASK_METRICS["regression"]
 
 
 @dataclass(frozen=True)

@@ -40,8 +40,8 @@ from mlgate.pullrequest.compare import (
     numeric_names,
 )
 from mlgate.pullrequest.datadeps import DepChange, dependency_changes
-from mlgate.pullrequest.evaluation import EvaluationView
-from mlgate.pullrequest.evaluation import view as evaluation_view
+from mlgate.pullrequest.independent_view import EvaluationView
+from mlgate.pullrequest.independent_view import view as evaluation_view
 from mlgate.pullrequest.params import params_changes
 from mlgate.pullrequest.rewiring import Rewiring, rewirings
 from mlgate.registry.state import ModelState, read_model

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from mlgate.pullrequest.compare import ABSENT, Delta, MetricRow
-from mlgate.pullrequest.evaluation import OWN_PIPELINE
+from mlgate.pullrequest.independent_view import OWN_PIPELINE
 from mlgate.render.pr_evaluation import evaluation_section
 from mlgate.render.text import fmt_value, neutral
 

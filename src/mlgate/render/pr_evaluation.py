@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
-from mlgate.pullrequest.evaluation import DISAGREE, EvaluationView, sentence
+from mlgate.pullrequest.independent_view import DISAGREE, EvaluationView, sentence
 from mlgate.render.text import fmt_value
 
 
