@@ -22,9 +22,10 @@ from mlgate.config.declarations import (
     read_dvc_yaml,
 )
 from mlgate.config.dvcfiles import DvcLock, parse_dvc_lock
+from mlgate.config.imports import ImportSource, import_sources
 from mlgate.config.metricsfile import parse_metrics
 from mlgate.config.model import Model
-from mlgate.config.stages import model_stages
+from mlgate.config.stages import data_dependencies, model_stages
 from mlgate.errors import InvalidFile, MlgateError, NotFound
 from mlgate.gates import facts, judge
 from mlgate.gates.judge import AT_PROMOTION
@@ -111,6 +112,8 @@ class Report:
     sensitive: tuple[str, ...]  # changed files that decide promotions
     notes: tuple[str, ...]
     rewired: tuple[Rewiring, ...] = ()  # changed stages that write what the gates judge
+    # data brought by `dvc import`/`import-url`: where it comes from, changed or not
+    imports: tuple[ImportSource, ...] = ()
 
     @property
     def deciding(self) -> EnvironmentGates:
@@ -203,7 +206,8 @@ def _build(root: Path, name: str | None, base_ref: str | None, env: str | None,
         metrics=tuple(metric_rows(key, head_flat, base_flat, inc_flat, direction)),
         moved=tuple(moved(metric_rows(others, head_flat, base_flat, inc_flat, direction))),
         metrics_error=gathered.metrics_error, incumbent=incumbent,
-        sensitive=tuple(sensitive), notes=tuple(notes), rewired=tuple(rewired))
+        sensitive=tuple(sensitive), notes=tuple(notes), rewired=tuple(rewired),
+        imports=tuple(import_sources(cand.read, data_dependencies(model, head_dvc))))
 
 
 def _notes(name: str, model: Model, gathered: facts.Gathered, base_ref: str,

@@ -47,6 +47,7 @@ def as_dict(report: Report) -> dict[str, Any]:
                     "head": _plain(c.head)} for c in report.params],
         "data": [_dep(d, report.base.label) for d in report.deps if not d.code],
         "code": [_dep(d, report.base.label) for d in report.deps if d.code],
+        "imports": [{"dependency": i.path, **i.as_record()} for i in report.imports],
         "metrics_error": report.metrics_error,
         "metrics": [_metric(r) for r in report.metrics],
         "moved_metrics": [_metric(r) for r in report.moved],
