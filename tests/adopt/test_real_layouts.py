@@ -80,10 +80,9 @@ def foreach(tmp_path: Path) -> Project:
 
 @pytest.mark.slow
 def test_a_foreach_pipeline_end_to_end(foreach: Project, cli: Any) -> None:
-    from mlgate.config.declarations import read_dvc_yaml, workspace_reader
+    from mlgate.config.declarations import load_model, read_dvc_yaml, workspace_reader
     from mlgate.config.dvcfiles import parse_dvc_lock
     from mlgate.config.stages import model_stages
-    from mlgate.config.declarations import load_model
 
     lock = parse_dvc_lock((foreach.path / "dvc.lock").read_bytes())
     parsed = read_dvc_yaml(workspace_reader(foreach.path))
@@ -115,8 +114,8 @@ def test_a_foreach_pipeline_end_to_end(foreach: Project, cli: Any) -> None:
         ("tuning.yaml:lr", 0.1, 0.2)]  # `unused` is not tracked
     changed = {d["path"] for d in report["data"]}
     assert {"data/north.csv", "data/south.csv"} <= changed  # outputs of prepare@*
-    rows = ok(cli, foreach, "history", "tiny", "--format", "json")
-    assert rows
+    rows = ok(cli, foreach, "history", "tiny", "--format", "json")["history"]
+    assert [(r["action"], r["version"]) for r in rows] == [("promote", "1.0.0")]
 
 
 def test_foreach_names_as_dvc_names_them() -> None:
@@ -165,3 +164,175 @@ def test_a_matrix_too_large_to_read(tmp_path: Path) -> None:
     problem = caught.value.problems[0]
     assert (problem.path, problem.line, problem.message) == (
         "dvc.yaml", 4, "matrix generates 1000000000 stages, more than mlgate reads (10000)")
+
+
+def source_repository(tmp_path: Path) -> tuple[Path, str]:
+    """A second git + DVC repository holding data/raw.csv in its DVC remote."""
+    src = tmp_path / "source"
+    (src / "data").mkdir(parents=True)
+    run("git", "init", "-q", cwd=src)
+    for args in (["init", "-q"], ["config", "core.analytics", "false"],
+                 ["remote", "add", "-d", "store", str(tmp_path / "source-remote")]):
+        run(sys.executable, "-m", "dvc", *args, cwd=src)
+    (src / "data/raw.csv").write_text("a,b\n1,2\n3,4\n")
+    run(sys.executable, "-m", "dvc", "add", "-q", "data/raw.csv", cwd=src)
+    run(sys.executable, "-m", "dvc", "push", "-q", cwd=src)
+    run("git", "add", "-A", cwd=src)
+    run("git", "commit", "-q", "-m", "raw data", cwd=src)
+    run("git", "tag", "data-v1", cwd=src)
+    return src, run("git", "rev-parse", "HEAD", cwd=src).strip()
+
+
+@pytest.mark.slow
+def test_imported_data_names_its_source(tmp_path: Path, cli: Any) -> None:
+    src, commit = source_repository(tmp_path)
+    project = make_project(tmp_path, "tiny", repro=False)
+    project.dvc("import", "-q", str(src), "data/raw.csv", "-o", "data/raw.csv", "--rev",
+                "data-v1")
+    text = (project.path / "dvc.yaml").read_text()
+    project.write("dvc.yaml", text.replace("      - data/input.csv\n",
+                                           "      - data/input.csv\n      - data/raw.csv\n", 1))
+    project.dvc("repro", "-q")
+    project.commit_all("train on imported data too")
+    project.push_main()
+    project.dvc("push", "-q")
+
+    ok(cli, project, "validate")
+    ok(cli, project, "check", "tiny", "--env", "staging")
+    promoted = ok(cli, project, "promote", "tiny", "--env", "staging", "--push", "--format",
+                  "json")
+    data = {d["path"]: d for d in promoted["record"]["predicate"]["data"]}
+    assert data["data/raw.csv"]["source"] == {
+        "repo": str(src), "path": "data/raw.csv", "rev": "data-v1", "rev_lock": commit,
+        "dvc_file": "data/raw.csv.dvc"}
+    assert "source" not in data["data/input.csv"]  # in git: no import
+    ok(cli, project, "audit", "verify")
+
+    project.git("checkout", "-q", "-b", "change")
+    project.write("params.yaml", (project.path / "params.yaml").read_text().replace(
+        "quality: 0.8", "quality: 0.85"))
+    project.dvc("repro", "-q")
+    project.commit_all("a change")
+    report = ok(cli, project, "report", "tiny", "--format", "json")
+    assert report["imports"] == [{"dependency": "data/raw.csv", "repo": str(src),
+                                  "path": "data/raw.csv", "rev": "data-v1",
+                                  "rev_lock": commit, "dvc_file": "data/raw.csv.dvc"}]
+    markdown = ok(cli, project, "report", "tiny")
+    assert (f"- `data/raw.csv`: imported from `data/raw.csv` of repository `{src}` at "
+            f"`data-v1` (commit `{commit}`), recorded in `data/raw.csv.dvc`") in markdown
+    ok(cli, project, "history", "tiny")
+
+
+ARTIFACTS = """\
+  package:
+    cmd: python -c "import shutil; shutil.copy('model/model.bin', 'model/copy.bin')"
+    deps: [model/model.bin]
+    outs: [model/copy.bin]
+  evaluate-copy:
+    cmd: python src/evaluate_copy.py
+    deps: [src/evaluate_copy.py, model/copy.bin, data/input.csv]
+    outs: [evalcopy/predictions.csv]
+    metrics:
+      - evalcopy/metrics.json:
+          cache: false
+artifacts:
+  tiny:
+    path: model/model.bin
+    type: model
+    desc: The tiny classifier.
+    labels: [credit, tiny]
+  tiny-copy:
+    path: model/copy.bin
+    type: model
+  notes:
+    path: eval/predictions.csv
+    type: data
+"""
+
+
+@pytest.mark.slow
+def test_an_artifacts_section_with_two_models(tmp_path: Path, cli: Any) -> None:
+    project = make_project(tmp_path, "tiny", repro=False)
+    text = (project.path / "dvc.yaml").read_text()
+    project.write("dvc.yaml", text + ARTIFACTS)
+    evaluate = (project.path / "src/evaluate.py").read_text()
+    project.write("src/evaluate_copy.py", evaluate.replace("model/model.bin", "model/copy.bin")
+                  .replace('"eval"', '"evalcopy"').replace("eval/", "evalcopy/"))
+    (project.path / "pipelines/tiny.yaml").unlink()
+    project.dvc("repro", "-q")
+    project.commit_all("two models")
+    project.push_main()
+    project.dvc("push", "-q")
+
+    made = ok(cli, project, "init", "--format", "json")
+    assert made["models"] == ["tiny", "tiny-copy"]
+    tiny = (project.path / "pipelines/tiny.yaml").read_text()
+    assert 'description: "The tiny classifier."' in tiny
+    assert 'dvc_artifact: "tiny"' in tiny and 'labels: ["credit", "tiny"]' in tiny
+    assert 'artifact: "model/copy.bin"' in (project.path / "pipelines/tiny-copy.yaml").read_text()
+    ok(cli, project, "validate")
+    project.commit_all("adopt mlgate")
+    project.push_main()
+
+    for name in ("tiny", "tiny-copy"):
+        ok(cli, project, "check", name, "--env", "staging")
+        ok(cli, project, "promote", name, "--env", "staging", "--push")
+    shown = ok(cli, project, "show", "--format", "json")
+    assert {m: v["environments"]["staging"]["version"] for m, v in shown["models"].items()} \
+        == {"tiny": "v1.0.0", "tiny-copy": "v1.0.0"}
+    history = ok(cli, project, "history", "--format", "json")["history"]
+    assert {r["model"] for r in history} == {"tiny", "tiny-copy"}
+
+    # the declaration and dvc.yaml's `artifacts:` disagree: file:line, exit 2
+    project.write("pipelines/tiny.yaml", tiny.replace('artifact: "model/model.bin"',
+                                                      'artifact: "model/copy.bin"'))
+    line = 1 + tiny.splitlines().index(next(x for x in tiny.splitlines()
+                                            if x.startswith("artifact:")))
+    result = cli("validate", cwd=project.path)
+    assert result.code == 2
+    assert (f"pipelines/tiny.yaml:{line}:11: artifact: 'model/copy.bin' differs from the "
+            "path of artifact 'tiny' in dvc.yaml: 'model/model.bin'") in result.err
+    project.write("pipelines/tiny.yaml", tiny.replace('dvc_artifact: "tiny"',
+                                                      'dvc_artifact: "notes"'))
+    result = cli("validate", cwd=project.path)
+    assert result.code == 2 and "artifact 'notes' in dvc.yaml has type 'data'" in result.err
+
+
+@pytest.mark.slow
+def test_a_registry_made_by_gto_is_adopted(tmp_path: Path, cli: Any) -> None:
+    """`gto register` and `gto assign` as DVC Studio users run them; mlgate reads those
+    tags, and its first promotion continues their numbering."""
+    from tests.support.registry import assert_gto_agrees
+
+    project = make_project(tmp_path, "tiny")
+    project.dvc("push", "-q")
+    run(*GTO, "register", "tiny", "--version", "v1.3.0", cwd=project.path)
+    run(*GTO, "assign", "tiny", "--version", "v1.3.0", "--stage", "staging",
+        cwd=project.path)
+    gto_tags = project.git("tag", "--list").split()
+    assert sorted(gto_tags) == ["tiny#staging#1", "tiny@v1.3.0"]
+    project.git("push", "-q", "origin", "--tags")
+
+    shown = ok(cli, project, "show", "tiny", "--format", "json")
+    assert shown["models"]["tiny"]["environments"]["staging"]["version"] == "v1.3.0"
+    rows = ok(cli, project, "history", "tiny", "--format", "json")["history"]
+    assert {(r["action"], r["version"], r["evidence"]) for r in rows} == {
+        ("register", "1.3.0", "tag only"), ("assign", "1.3.0", "tag only")}
+    # `audit at` replays records: GTO's tags carry none, so it names what is missing
+    result = cli("audit", "at", "2999-01-01", "tiny", "--env", "staging", cwd=project.path)
+    assert result.code == 2 and "the ledger branch mlgate/ledger is missing" in result.err
+
+    project.write("params.yaml", (project.path / "params.yaml").read_text().replace(
+        "quality: 0.8", "quality: 0.85"))
+    project.dvc("repro", "-q")
+    project.commit_all("a better model")
+    project.push_main()
+    project.dvc("push", "-q")
+    promoted = ok(cli, project, "promote", "tiny", "--env", "staging", "--push", "--format",
+                  "json")
+    assert sorted(promoted["record"]["predicate"]["tags"]) == ["tiny#staging#2",
+                                                                 "tiny@v1.4.0"]
+    assert_gto_agrees(project.path)
+    served = ok(cli, project, "audit", "at", "2999-01-01", "tiny", "--env", "staging",
+                "--format", "json")
+    assert "1.4.0" in json.dumps(served)
