@@ -336,3 +336,38 @@ def test_a_registry_made_by_gto_is_adopted(tmp_path: Path, cli: Any) -> None:
     served = ok(cli, project, "audit", "at", "2999-01-01", "tiny", "--env", "staging",
                 "--format", "json")
     assert "1.4.0" in json.dumps(served)
+
+
+@pytest.mark.parametrize(("dvc_dir", "name", "address"), [
+    ("", "scorer", "scorer"), (".", "scorer", "scorer"),
+    ("models/churn", "scorer", "models/churn:scorer"),
+    ("./models/churn/", "scorer", "models/churn:scorer"),
+])
+def test_artifact_addresses(dvc_dir: str, name: str, address: str) -> None:
+    from mlgate.config.artifacts import artifact_address, dvc_yaml_of, split_address
+
+    assert artifact_address(dvc_dir, name) == address
+    assert split_address(address) == (address.rpartition(":")[0], name)
+    assert dvc_yaml_of(address) == (f"{address.rpartition(':')[0]}/dvc.yaml"
+                                    if ":" in address else "dvc.yaml")
+
+
+def test_subdirectory_artifacts_are_tagged_as_gto_tags_them(tmp_path: Path, cli: Any) -> None:
+    """Real `gto register`/`assign` of `models/churn:scorer` (an artifact of
+    models/churn/dvc.yaml): mlgate writes the same tag names, reads them back as the same
+    model, and lists its history by that address."""
+    from mlgate.config.artifacts import artifact_address
+    from mlgate.registry.tags import Action, TagName, format_tag, parse_tag
+
+    project = make_project(tmp_path, "tiny")
+    address = artifact_address("models/churn", "scorer")
+    run(*GTO, "register", address, "--version", "v0.1.0", cwd=project.path)
+    run(*GTO, "assign", address, "--version", "v0.1.0", "--stage", "prod", cwd=project.path)
+    made = sorted(project.git("tag", "--list").split())
+    ours = sorted([format_tag(TagName(address, Action.REGISTER, version="0.1.0")),
+                   format_tag(TagName(address, Action.ASSIGN, env="prod", counter=1))])
+    assert made == ours == ["models/churn=scorer#prod#1", "models/churn=scorer@v0.1.0"]
+    assert {parse_tag(t).model for t in made if parse_tag(t)} == {address}
+    rows = ok(cli, project, "history", address, "--format", "json")["history"]
+    assert sorted((r["model"], r["action"], r["version"]) for r in rows) == [
+        (address, "assign", "0.1.0"), (address, "register", "0.1.0")]  # made in one second

@@ -62,8 +62,13 @@ class TagName:
         return format_tag(self)
 
 
+def in_tag(model: str) -> str:
+    """A model's name (or artifact address) as its tags spell it: GTO's `=` for `:`."""
+    return model.replace(ADDRESS_SEPARATOR, TAG_SEPARATOR)
+
+
 def format_tag(tag: TagName) -> str:
-    model = tag.model.replace(ADDRESS_SEPARATOR, TAG_SEPARATOR)  # GTO's tag spelling
+    model = in_tag(tag.model)
     if tag.action in (Action.REGISTER, Action.DEREGISTER):
         text = f"{model}@v{tag.version}" + ("!" if tag.action is Action.DEREGISTER else "")
     elif tag.action in (Action.ASSIGN, Action.UNASSIGN):
