@@ -207,6 +207,7 @@ def test_imported_data_names_its_source(tmp_path: Path, cli: Any) -> None:
         "dvc_file": "data/raw.csv.dvc"}
     assert "source" not in data["data/input.csv"]  # in git: no import
     ok(cli, project, "audit", "verify")
+    forged_source(project, cli)
 
     project.git("checkout", "-q", "-b", "change")
     project.write("params.yaml", (project.path / "params.yaml").read_text().replace(
@@ -221,6 +222,24 @@ def test_imported_data_names_its_source(tmp_path: Path, cli: Any) -> None:
     assert (f"- `data/raw.csv`: imported from `data/raw.csv` of repository `{src}` at "
             f"`data-v1` (commit `{commit}`), recorded in `data/raw.csv.dvc`") in markdown
     ok(cli, project, "history", "tiny")
+
+
+def forged_source(project: Project, cli: Any) -> None:
+    """A record that claims its data came from elsewhere than the commit's `.dvc` file
+    says is a finding of `audit verify` (without the check: none)."""
+    from tests.support.audit import append, forged
+
+    record = forged(project, "staging", action="promote")
+    for entry in record["predicate"]["data"]:
+        if "source" in entry:
+            entry["source"] = {**entry["source"], "repo": "https://example.com/vetted.git"}
+    append(project, record)
+    result = cli("audit", "verify", "--format", "json", cwd=project.path)
+    assert result.code == 1
+    messages = [f["message"] for f in json.loads(result.out)["findings"]]
+    assert any("data: data/raw.csv: the record says it was imported from" in m
+               and "https://example.com/vetted.git" in m for m in messages), messages
+    project.git("update-ref", "refs/heads/mlgate/ledger", "refs/heads/mlgate/ledger~1")
 
 
 ARTIFACTS = """\
