@@ -88,13 +88,14 @@ def expand(doc: Document, name: str, body: Mapping[str, Any], context: Mapping[s
     """The stages one entry of `stages:` stands for: itself, or the generated ones with
     their bodies interpolated. An iterable that does not resolve to a list or mapping
     leaves the group as one template stage, named as written."""
+    members: list[tuple[str, dict[str, Any]]]
     if "foreach" in body:
         data = interpolate(body["foreach"], context)
-        if isinstance(data, Mapping):
+        if isinstance(data, Mapping):  # DVC sets `key` only for a mapping
             members = [(to_str(k), {"item": v, "key": k}) for k, v in data.items()]
         elif isinstance(data, list):
             composite = any(_composite(v) for v in data)
-            members = [(to_str(i) if composite else to_str(v), {"item": v, "key": i})
+            members = [(to_str(i) if composite else to_str(v), {"item": v})
                        for i, v in enumerate(data)]
         else:
             return [(name, body.get("do", body))]
@@ -118,13 +119,8 @@ def expand(doc: Document, name: str, body: Mapping[str, Any], context: Mapping[s
         template = {k: v for k, v in body.items() if k != "matrix"}
     else:
         return [(name, body)]
-    stages = []
-    for key, local in members:
-        if "key" in local and "foreach" in body and not isinstance(data, Mapping):
-            local = {"item": local["item"]}  # DVC sets `key` only for a mapping
-        scope = {**context, **local}
-        stages.append((f"{name}{JOIN}{key}", interpolate(template, scope)))
-    return stages
+    return [(f"{name}{JOIN}{key}", interpolate(template, {**context, **local}))
+            for key, local in members]
 
 
 def context_files(data: Any) -> list[tuple[str, list[str] | None]]:
