@@ -33,6 +33,7 @@ review:
   last_validated: "2026-03-01"  # TODO: date of the last independent validation
   interval_days: 365
 artifact: "artifacts/regressor.pkl"  # an output of stage 'fit'
+dvc_artifact: "house-prices"  # its name in dvc.yaml's `artifacts:`
 # Parameters that make it (recorded with every deployment): featurize.log_area, fit
 metrics:
   files: ["results/metrics.yaml"]

@@ -9,7 +9,7 @@ import configparser
 from pathlib import Path
 
 from mlgate.adopt import scaffold
-from mlgate.adopt.infer import infer
+from mlgate.adopt.infer import infer, model_choices
 from mlgate.config.declarations import (
     PIPELINES_DIR,
     cross_check,
@@ -25,10 +25,12 @@ from mlgate.plumbing.files import write_atomic
 DVC_SETTINGS = (("core", "analytics", "false"), ("core", "check_update", "false"))
 
 
-def adopt(root: Path, model: str | None, *, force: bool) -> tuple[str, list[tuple[str, str]]]:
-    """`mlgate init`: the model's name, and each file written with what became of it
-    ("created", "overwritten", "unchanged"). Checks everything first and writes nothing
-    when a file exists with other content, unless ``force``."""
+def adopt(root: Path, model: str | None, *, force: bool
+          ) -> tuple[list[str], list[tuple[str, str]]]:
+    """`mlgate init`: the models' names (one per `type: model` artifact of dvc.yaml's
+    `artifacts:` unless ``model`` names one), and each file written with what became of
+    it ("created", "overwritten", "unchanged"). Checks everything first and writes
+    nothing when a file exists with other content, unless ``force``."""
     if not (root / ".dvc").is_dir() or not (root / ".git").exists():
         raise MlgateError("not a git repository with DVC initialised", path=str(root),
                           hint="mlgate works on DVC pipelines in git: `git init`, `dvc init`")
@@ -37,16 +39,23 @@ def adopt(root: Path, model: str | None, *, force: bool) -> tuple[str, list[tupl
     if dvc_yaml is None or not dvc_yaml.stages:
         raise MlgateError("no pipeline to adopt: dvc.yaml is missing or has no stages",
                           path="dvc.yaml", hint="describe the pipeline first (`dvc stage add`)")
-    inferred = infer(dvc_yaml, read, root, model)
-    relpath = f"{PIPELINES_DIR}/{inferred.name}.yaml"
-    doc = load_text(inferred.text, relpath)
-    declared, problems = parse_declaration(doc, inferred.name)
-    if declared is not None and not problems:
-        problems = cross_check(declared, doc, dvc_yaml, read)
-    if problems:  # what dvc.yaml says does not make a valid declaration
-        raise MlgateError.from_problems(problems)
+    declarations: dict[str, str] = {}
+    for choice in model_choices(dvc_yaml, model):
+        inferred = infer(dvc_yaml, read, root, choice)
+        relpath = f"{PIPELINES_DIR}/{inferred.name}.yaml"
+        if relpath in declarations:
+            raise MlgateError(f"two artifacts make the model name {inferred.name!r}",
+                              path="dvc.yaml", hint="rename one in `artifacts:`, or choose "
+                              "one with --model")
+        doc = load_text(inferred.text, relpath)
+        declared, problems = parse_declaration(doc, inferred.name)
+        if declared is not None and not problems:
+            problems = cross_check(declared, doc, dvc_yaml, read)
+        if problems:  # what dvc.yaml says does not make a valid declaration
+            raise MlgateError.from_problems(problems)
+        declarations[relpath] = inferred.text
 
-    wanted = {relpath: inferred.text, **scaffold.render_all(scaffold.infer_settings(root))}
+    wanted = {**declarations, **scaffold.render_all(scaffold.infer_settings(root))}
     states = {path: _state(root / path, text) for path, text in wanted.items()}
     conflicts = [p for p, s in states.items() if s == "differs"]
     if conflicts and not force:
@@ -65,7 +74,7 @@ def adopt(root: Path, model: str | None, *, force: bool) -> tuple[str, list[tupl
         if _dvc_config(root, section, key) != value:
             dvc.dvc(["config", f"{section}.{key}", value], cwd=root,
                     hint="check .dvc/config; `dvc config` could not write it")
-    return inferred.name, rows
+    return [Path(p).stem for p in declarations], rows
 
 
 def _state(path: Path, text: str) -> str:

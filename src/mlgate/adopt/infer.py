@@ -1,7 +1,8 @@
 """Infer a model declaration, `pipelines/<model>.yaml`, from a DVC pipeline.
 
 The artifact comes from dvc.yaml's `artifacts:` section when it names one (DVC's own
-model registry), else from the stage outputs that look like a model; metrics are the
+model registry; its description, labels and name are copied, the name as
+`dvc_artifact`), else from the stage outputs that look like a model; metrics are the
 `metrics:` of the stages that make or evaluate it; predictions, when such an output is
 found with a label and a score column. Everything a person must decide (owner, risk
 tier, intended use, the date of the last validation, thresholds) is written as a
@@ -15,8 +16,8 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+from mlgate.config.artifacts import DvcArtifact, dvc_artifacts
 from mlgate.config.declarations import Reader
 from mlgate.config.dvcfiles import DvcYaml, Stage
 from mlgate.config.metricsfile import flatten, parse_metrics
@@ -31,6 +32,8 @@ LABEL_COLUMNS = ("label", "y_true", "target", "actual", "truth", "y")
 SCORE_COLUMNS = ("score", "y_score", "proba", "probability", "prediction", "y_pred", "pred")
 KEY_METRICS = 3
 _NAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+# the schema's `dvc_artifact` pattern: an address that is not GTO's is not written
+_ADDRESS = re.compile(r"^(?:[a-zA-Z0-9-_./]+:)?[a-zA-Z0-9](?:[a-zA-Z0-9-/_]*[a-zA-Z0-9])?$")
 ARTIFACTS_HINT = ("name it in dvc.yaml's `artifacts:` section (`dvc stage add` outputs, then "
                   "`artifacts: {NAME: {path: ..., type: model}}`), or choose with --model")
 
@@ -44,7 +47,7 @@ class Inferred:
 
 
 def infer(dvc: DvcYaml, read: Reader, root: Path, model: str | None) -> Inferred:
-    name, artifact, desc = _choose_artifact(dvc, model)
+    name, artifact, entry = _choose_artifact(dvc, model)
     producer = dvc.producer(artifact)
     if producer is None:
         raise MlgateError(f"{artifact!r} is not an output of any stage", path="dvc.yaml",
@@ -54,22 +57,30 @@ def infer(dvc: DvcYaml, read: Reader, root: Path, model: str | None) -> Inferred
     values = _metric_values(metrics_files, read)
     predictions = _predictions(stages, root)
     params = sorted({p for s in dvc.upstream(producer.name) for p in s.params})
-    text = _render(name=name, desc=desc, artifact=artifact, stage=producer.name,
+    text = _render(name=name, entry=entry, artifact=artifact, stage=producer.name,
                    metrics_files=metrics_files, values=values, predictions=predictions,
                    params=params, owner=_owner(root), validated=_last_change(root))
     return Inferred(name, artifact, producer.name, text)
 
 
-def _choose_artifact(dvc: DvcYaml, model: str | None) -> tuple[str, str, str | None]:
-    """(name, artifact path, description) from `artifacts:`, else from the stage outputs."""
-    declared = {str(k): v for k, v in dvc.artifacts.items() if isinstance(v, dict)}
-    models = {k: v for k, v in declared.items() if v.get("type") == "model"} or declared
+def model_choices(dvc: DvcYaml, model: str | None) -> list[str | None]:
+    """What `init` infers a declaration for: ``model`` alone when given or when dvc.yaml's
+    `artifacts:` names at most one model, else each `type: model` artifact in turn."""
+    models = [a.address for a in dvc_artifacts(dvc.artifacts) if a.is_model]
+    return [model] if model is not None or len(models) < 2 else list(models)
+
+
+def _choose_artifact(dvc: DvcYaml, model: str | None
+                     ) -> tuple[str, str, DvcArtifact | None]:
+    """(name, artifact path, its `artifacts:` entry) from `artifacts:`, else from the
+    stage outputs."""
+    declared = {a.address: a for a in dvc_artifacts(dvc.artifacts)}
+    models = {k: v for k, v in declared.items() if v.is_model} or declared
     if model is not None and model in declared:
-        chosen = declared[model]
-        return _name(model), str(chosen.get("path", "")), _desc(chosen)
+        return _name(model), declared[model].path, declared[model]
     if model is None and len(models) == 1:
         ((key, chosen),) = models.items()
-        return _name(key), str(chosen.get("path", "")), _desc(chosen)
+        return _name(key), chosen.path, chosen
     if model is None and len(models) > 1:
         raise MlgateError("dvc.yaml declares several artifacts: choose one with --model",
                           path="dvc.yaml", hint=f"artifacts: {', '.join(sorted(models))}")
@@ -95,11 +106,6 @@ def _name(text: str) -> str:
         raise MlgateError(f"cannot make a model name from {text!r}",
                           hint="name the model with --model, e.g. --model churn")
     return name
-
-
-def _desc(artifact: dict[str, Any]) -> str | None:
-    desc = artifact.get("desc")
-    return desc.strip() if isinstance(desc, str) and desc.strip() else None
 
 
 def _downstream(dvc: DvcYaml, producer: Stage) -> list[Stage]:
@@ -169,10 +175,11 @@ def _q(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)  # a JSON string is a YAML scalar
 
 
-def _render(*, name: str, desc: str | None, artifact: str, stage: str,
+def _render(*, name: str, entry: DvcArtifact | None, artifact: str, stage: str,
             metrics_files: list[str], values: dict[str, float],
             predictions: tuple[str, str, str] | None, params: list[str],
             owner: tuple[str, str], validated: str) -> str:
+    desc = entry.desc if entry else None
     top = [m for m in values if "." not in m][:20] or list(values)[:20]
     key = top[:KEY_METRICS]
     lines = [
@@ -190,6 +197,10 @@ def _render(*, name: str, desc: str | None, artifact: str, stage: str,
         "  interval_days: 365",
         f"artifact: {_q(artifact)}  # an output of stage {stage!r}",
     ]
+    if entry is not None and _ADDRESS.match(entry.address):
+        lines.append(f"dvc_artifact: {_q(entry.address)}  # its name in dvc.yaml's `artifacts:`")
+    if entry is not None and entry.labels:
+        lines.append(f"labels: [{', '.join(_q(label) for label in entry.labels)}]")
     if params:
         shown = ", ".join(params[:8]) + (", ..." if len(params) > 8 else "")
         lines.append(f"# Parameters that make it (recorded with every deployment): {shown}")

@@ -22,6 +22,7 @@ from typing import Any
 from mlgate.audit.evidence import LockIndex
 from mlgate.audit.findings import Findings
 from mlgate.audit.trail import Record
+from mlgate.config.imports import import_source
 from mlgate.config.metricsfile import flatten, parse_metrics
 from mlgate.config.root import PIPELINES_DIR
 from mlgate.errors import MlgateError
@@ -86,7 +87,22 @@ def _inputs(record: Record, locks: LockIndex) -> list[str]:
         if entry.get("md5") != md5:
             problems.append(f"data: {path}: dvc.lock at {at} has md5 {md5}, the record says "
                             f"{entry.get('md5')}")
+        if "source" in entry:  # records before imports were recorded have no source
+            problems.extend(_source(record, path, entry["source"], locks.root))
     return problems
+
+
+def _source(record: Record, path: str, claimed: Any, root: Path) -> list[str]:
+    """A recorded import source against the `.dvc` file at the record's commit."""
+    if not _SAFE_PATH.fullmatch(path):
+        return [f"data: {path!r} is not a path"]
+    found = import_source(git.RevReader(record.commit, cwd=root), path)
+    expected = None if found is None else found.as_record()
+    if claimed == expected:
+        return []
+    at = record.commit[:12]
+    return [f"data: {path}: the record says it was imported from {claimed!r}, the "
+            f"commit {at} says {expected if expected is not None else 'it is no import'}"]
 
 
 def _declared_metrics(records: list[Record], root: Path

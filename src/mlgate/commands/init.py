@@ -1,9 +1,9 @@
 """`mlgate init [--model NAME] [--force]`: adopt mlgate in an existing DVC repository.
 
-Writes the model's declaration (inferred from dvc.yaml), the workflows and CODEOWNERS,
-and turns DVC's analytics and update checks off. Checks everything first and writes
-nothing when a file exists with other content, unless --force. Running it again changes
-nothing.
+Writes the model's declaration (inferred from dvc.yaml; one per `type: model` artifact),
+the workflows and CODEOWNERS, and turns DVC's analytics and update checks off. Checks
+everything first and writes nothing when a file exists with other content, unless --force.
+Running it again changes nothing.
 """
 
 from __future__ import annotations
@@ -16,17 +16,18 @@ from mlgate.render.text import table, to_json
 
 
 def main(*, model: str | None, force: bool, fmt: str) -> int:
-    name, rows = adopt(find_root(), model, force=force)
-    _report(rows, name, fmt)
+    names, rows = adopt(find_root(), model, force=force)
+    _report(rows, names, fmt)
     return EXIT_OK
 
 
-def _report(rows: list[tuple[str, str]], name: str, fmt: str) -> None:
+def _report(rows: list[tuple[str, str]], names: list[str], fmt: str) -> None:
     if fmt == "json":
-        print(to_json({"model": name, "files": dict(rows),
+        print(to_json({"model": names[0], "models": names, "files": dict(rows),
                        "dvc_config": {f"{s}.{k}": v for s, k, v in DVC_SETTINGS}}))
         return
     print(table(["file", "state"], rows))
     print("DVC: core.analytics false, core.check_update false")
-    print(f"\nnext: review the TODOs in {PIPELINES_DIR}/{name}.yaml, `mlgate validate`, "
+    files = ", ".join(f"{PIPELINES_DIR}/{n}.yaml" for n in names)
+    print(f"\nnext: review the TODOs in {files}, `mlgate validate`, "
           "commit, and set up the GitHub environments and secrets the workflows name")

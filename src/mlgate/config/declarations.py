@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from mlgate.config import schema
-from mlgate.config.dvcfiles import DvcYaml, load_dvc_yaml
+from mlgate.config.dvcfiles import DvcYaml, parse_dvc_yaml
 from mlgate.config.evaluation_checks import evaluation_problems, holdout_problems
 from mlgate.config.floors import model_shortfalls
 from mlgate.config.metricsfile import lookup, parse_metrics
@@ -135,8 +135,43 @@ def cross_check(model: Model, doc: Document, dvc: DvcYaml | None, read: Reader, 
         problems.append(_p(doc, ["monitoring", "reference"], f"{reference!r} is not an out of "
                            "any stage in dvc.yaml", _choices("outs in dvc.yaml", outs)))
     problems.extend(holdout_problems(model, doc, dvc, read))
+    problems.extend(_check_dvc_artifact(model, doc, dvc, read))
     if not problems and metric_names:  # judged only in files that are metrics files
         problems.extend(_check_metric_names(model, doc, read))
+    return problems
+
+
+def _check_dvc_artifact(model: Model, doc: Document, dvc: DvcYaml, read: Reader
+                        ) -> list[Problem]:
+    """The declaration's artifact against dvc.yaml's `artifacts:` entry when both name it:
+    by `dvc_artifact`, or an entry of the root dvc.yaml keyed by the model's name."""
+    from mlgate.config.artifacts import dvc_artifacts, dvc_yaml_of, split_address
+
+    address = model.dvc_artifact or model.name
+    where = dvc_yaml_of(address)
+    steps: list[str | int] = ["dvc_artifact"] if model.dvc_artifact else ["artifact"]
+    try:
+        holder = dvc if where == "dvc.yaml" else read_dvc_yaml(read, where)
+    except InvalidFile as exc:
+        return exc.problems
+    entries = {a.address: a for a in dvc_artifacts(holder.artifacts if holder else {},
+                                                   split_address(address)[0])}
+    entry = entries.get(address)
+    if entry is None:
+        if model.dvc_artifact is None:
+            return []  # dvc.yaml does not name this model: nothing to agree with
+        return [_p(doc, steps, f"{address!r} is not an artifact in {where}'s `artifacts:`",
+                   _choices(f"artifacts in {where}", sorted(entries)))]
+    problems = []
+    if entry.path != model.artifact:
+        problems.append(_p(doc, ["artifact"], f"{model.artifact!r} differs from the path of "
+                           f"artifact {address!r} in {where}: {entry.path!r}",
+                           "the declaration and dvc.yaml's `artifacts:` must name the same "
+                           "file: correct one of them"))
+    if entry.type is not None and not entry.is_model:
+        problems.append(_p(doc, steps, f"artifact {address!r} in {where} has type "
+                           f"{entry.type!r}, not 'model'",
+                           "declare models only; set `type: model` in dvc.yaml if it is one"))
     return problems
 
 
@@ -184,9 +219,34 @@ def _p(doc: Document, steps: Sequence[str | int], message: str, hint: str | None
     return Problem(message, doc.path, line, col, schema.json_path(steps), hint)
 
 
-def read_dvc_yaml(read: Reader) -> DvcYaml | None:
-    raw = read("dvc.yaml")
-    return None if raw is None else load_dvc_yaml(raw, "dvc.yaml")
+def read_dvc_yaml(read: Reader, path: str = "dvc.yaml") -> DvcYaml | None:
+    """dvc.yaml (or one at ``path``) with its `foreach`/`matrix` stages expanded in the
+    context DVC gives them: params.yaml and `vars:`, beside the file."""
+    raw = read(path)
+    if raw is None:
+        return None
+    doc = load_bytes(raw, path)
+    return parse_dvc_yaml(doc, _template_context(doc, read))
+
+
+def _template_context(doc: Document, read: Reader) -> dict[str, Any]:
+    from mlgate.config.dvctemplate import context_files, inline_vars, parse_values
+
+    data = doc.data if isinstance(doc.data, dict) else {}
+    stages = data.get("stages")
+    if not isinstance(stages, dict) or not any(
+            isinstance(s, dict) and ("foreach" in s or "matrix" in s) for s in stages.values()):
+        return {}  # nothing to interpolate: read no params file
+    base = doc.path.rpartition("/")[0]
+    context: dict[str, Any] = {}
+    for file, keys in context_files(data):
+        raw = read(f"{base}/{file}" if base else file)
+        values = parse_values(raw, file) if raw is not None else None
+        if isinstance(values, dict):
+            context.update(values if keys is None else {k: values[k] for k in keys
+                                                        if k in values})
+    context.update(inline_vars(data))
+    return context
 
 
 def check_files(paths: Sequence[Path], root: Path, display: Callable[[Path], str]

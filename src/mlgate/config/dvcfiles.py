@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mlgate.config.dvcshape import check_dvc_lock, check_dvc_yaml
+from mlgate.config.dvctemplate import expand
 from mlgate.config.yamlio import Document, load_bytes
 
 
@@ -33,6 +34,8 @@ class DvcYaml:
     artifacts: dict[str, Any] = field(default_factory=dict)
     # top-level `metrics:` (DVC 3, DVCLive): files that may sit in a stage's output directory
     metrics: tuple[str, ...] = ()
+    # top-level `params:` (DVC 3, DVCLive): params files tracked whole, by any stage's run
+    params: tuple[str, ...] = ()
 
     def producer(self, out: str) -> Stage | None:
         """The stage that has ``out`` among its outputs (or a directory output above it)."""
@@ -77,7 +80,7 @@ def _cmd(cmd: Any) -> str:
 def _paths(entries: Any) -> tuple[str, ...]:
     """DVC lists entries as strings or as one-key mappings {path: {options}}."""
     out: list[str] = []
-    for entry in entries or []:
+    for entry in entries if isinstance(entries, list) else []:  # a `${...}` left as written
         if isinstance(entry, str):
             out.append(entry)
         elif isinstance(entry, dict):
@@ -87,21 +90,29 @@ def _paths(entries: Any) -> tuple[str, ...]:
 
 def _params(entries: Any) -> tuple[str, ...]:
     out: list[str] = []
-    for entry in entries or []:
+    for entry in entries if isinstance(entries, list) else []:
         if isinstance(entry, str):
             out.append(entry)
         elif isinstance(entry, dict):
             for file, keys in entry.items():
-                out.extend(f"{file}:{k}" for k in keys or [])
+                if isinstance(keys, list) and keys:
+                    out.extend(f"{file}:{k}" for k in keys)
+                else:  # `- other.yaml:` with no keys tracks the whole file: "other.yaml:"
+                    out.append(f"{file}:")
     return tuple(out)
 
 
-def parse_dvc_yaml(doc: Document) -> DvcYaml:
+def parse_dvc_yaml(doc: Document, context: dict[str, Any] | None = None) -> DvcYaml:
+    """The stages, `foreach` and `matrix` groups expanded with ``context`` (what `${...}`
+    may name: `vars:` and params.yaml) into the stages dvc.lock names."""
     check_dvc_yaml(doc)
     data = doc.data or {}
     stages = []
-    for name, body in (data.get("stages") or {}).items():
-        body = body.get("do", body) if ("foreach" in body or "matrix" in body) else body
+    generated = [stage for name, group in (data.get("stages") or {}).items()
+                 for stage in expand(doc, str(name), group, context or {})]
+    for name, body in generated:
+        if not isinstance(body, dict):
+            continue  # a template whose iterable did not resolve to stages
         metrics = _paths(body.get("metrics"))
         plots = _paths(body.get("plots"))
         outs = _paths(body.get("outs"))
@@ -118,11 +129,12 @@ def parse_dvc_yaml(doc: Document) -> DvcYaml:
         )
     artifacts = data.get("artifacts") or {}
     return DvcYaml(doc.path, tuple(stages), artifacts if isinstance(artifacts, dict) else {},
-                   _paths(data.get("metrics")))
+                   _paths(data.get("metrics")), _paths(data.get("params")))
 
 
-def load_dvc_yaml(raw: bytes, path: str = "dvc.yaml") -> DvcYaml:
-    return parse_dvc_yaml(load_bytes(raw, path))
+def load_dvc_yaml(raw: bytes, path: str = "dvc.yaml",
+                  context: dict[str, Any] | None = None) -> DvcYaml:
+    return parse_dvc_yaml(load_bytes(raw, path), context)
 
 
 @dataclass(frozen=True)

@@ -84,17 +84,29 @@ def check_dvc_yaml(doc: Document) -> None:
             check.items(keys, (*at, file), "a list of parameter names", _string(check))
 
     check.items(data.get("metrics"), ("metrics",), "a list of paths", path_entry)
+    check.items(data.get("params"), ("params",), "a list of params files", path_entry)
     for name, body in stages.items():
         at: Path = ("stages", name)
         body = check.mapping(body, at, "a stage (a mapping with `cmd:`)", optional=False)
-        if "foreach" in body or "matrix" in body:
+        template = "foreach" in body or "matrix" in body
+        if "foreach" in body:
             at = (*at, "do")
-            body = check.mapping(body.get("do", body), at, "a stage (a mapping with `cmd:`)",
+            body = check.mapping(body.get("do"), at, "a stage (a mapping with `cmd:`)",
                                  optional=False)
-        check.cmd(body, at)
-        for key in ("deps", "outs", "metrics", "plots"):
-            check.items(body.get(key), (*at, key), "a list of paths", path_entry)
-        check.items(body.get("params"), (*at, "params"), "a list of parameters", params_entry)
+        if not (template and _reference(body.get("cmd"))):
+            check.cmd(body, at)
+        for key in ("deps", "outs", "metrics", "plots", "params"):
+            if template and _reference(body.get(key)):
+                continue  # a list that `${item...}` gives, read once expanded
+            expected = "a list of parameters" if key == "params" else "a list of paths"
+            check.items(body.get(key), (*at, key), expected,
+                        params_entry if key == "params" else path_entry)
+
+
+def _reference(value: Any) -> bool:
+    """Whether ``value`` is one `${...}` reference, as a foreach stage's list may be."""
+    return isinstance(value, str) and value.strip().startswith("${") \
+        and value.strip().endswith("}")
 
 
 def _string(check: _Checker) -> Callable[[Any, Path], None]:

@@ -259,6 +259,8 @@ class Model:
     deploy_command: str | None = None
     retrain_command: str | None = None
     source: str = ""  # the file it was read from, for messages
+    dvc_artifact: str | None = None  # its address in dvc.yaml's `artifacts:` (GTO's)
+    labels: tuple[str, ...] = ()
 
     def environment(self, name: str) -> Environment | None:
         return next((e for e in self.environments if e.name == name), None)
@@ -325,4 +327,6 @@ def build_model(data: dict[str, Any], source: str) -> Model:
         deploy_command=data.get("deploy", {}).get("command"),
         retrain_command=data.get("retrain", {}).get("command"),
         source=source,
+        dvc_artifact=data.get("dvc_artifact"),
+        labels=tuple(data.get("labels", ())),
     )

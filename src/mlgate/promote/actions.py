@@ -25,7 +25,7 @@ from mlgate.promote.outcome import Outcome
 from mlgate.promote.record import artifact_digests, choose_version, predicate
 from mlgate.registry import ledger, publish
 from mlgate.registry.state import Deployment, ModelState, read_model, read_registry
-from mlgate.registry.tags import Action, TagName
+from mlgate.registry.tags import Action, TagName, in_tag
 
 
 def policy_ref_of(root: Path, given: str | None, remote: str) -> git.Ref:
@@ -104,7 +104,7 @@ def reassign_model(action: str, root: Path, name: str, env: str, *, to: str | No
 def already_serving(root: Path, model: str, env: str, commit: str) -> Deployment | None:
     """The stay in ``env`` that serves ``commit`` now, if any (reads only that
     environment's tags)."""
-    state = read_registry(cwd=root, pattern=f"refs/tags/{model}#{env}*").model(model)
+    state = read_registry(cwd=root, pattern=f"refs/tags/{in_tag(model)}#{env}*").model(model)
     current = state.current(env)
     return current if current is not None and current.commit == commit else None
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from mlgate.config.dvcfiles import DvcLock
+from mlgate.config.imports import import_source
 from mlgate.config.stages import data_dependencies
 from mlgate.errors import MlgateError
 from mlgate.gates.facts import Gathered
@@ -111,7 +112,7 @@ def predicate(*, gathered: Gathered, lock: DvcLock | None, action: str, env: str
         "commit": gathered.candidate.commit,
         "dvc_lock": {"path": "dvc.lock", "md5": gathered.lock_digest},
         "params": params,
-        "data": [{"path": d, "md5": _dep_md5(lock, d)} for d in deps],
+        "data": [_data_entry(gathered, lock, d) for d in deps],
         "metrics": gathered.metrics,
         "decision": decision,
         "policy": {"path": policy.path, "ref": policy.ref, "commit": policy.commit,
@@ -138,6 +139,16 @@ def evaluation_record(found: dict[str, Any], decision: dict[str, Any]) -> dict[s
               for r in decision.get("results", [])
               if r.get("kind") == "no_regression" and (r.get("details") or {}).get("paired")]
     return {**found, "paired": paired}
+
+
+def _data_entry(gathered: Gathered, lock: DvcLock | None, path: str) -> dict[str, Any]:
+    """A data dependency's digest and, for data brought by `dvc import` or `dvc
+    import-url`, where it came from (the key is absent otherwise, as in older records)."""
+    entry: dict[str, Any] = {"path": path, "md5": _dep_md5(lock, path)}
+    source = import_source(gathered.candidate.read, path)
+    if source is not None:
+        entry["source"] = source.as_record()
+    return entry
 
 
 def _dep_md5(lock: DvcLock | None, path: str) -> str | None:

@@ -22,9 +22,10 @@ from mlgate.config.declarations import (
     read_dvc_yaml,
 )
 from mlgate.config.dvcfiles import DvcLock, parse_dvc_lock
+from mlgate.config.imports import ImportSource, import_sources
 from mlgate.config.metricsfile import parse_metrics
 from mlgate.config.model import Model
-from mlgate.config.stages import model_stages
+from mlgate.config.stages import data_dependencies, model_stages
 from mlgate.errors import InvalidFile, MlgateError, NotFound
 from mlgate.gates import facts, judge
 from mlgate.gates.judge import AT_PROMOTION
@@ -115,6 +116,8 @@ class Report:
     rewired: tuple[Rewiring, ...] = ()  # changed stages that write what the gates judge
     # the independent evaluation (pullrequest.evaluation), None when none is declared
     evaluation: EvaluationView | None = None
+    # data brought by `dvc import`/`import-url`: where it comes from, changed or not
+    imports: tuple[ImportSource, ...] = ()
 
     @property
     def deciding(self) -> EnvironmentGates:
@@ -209,7 +212,8 @@ def _build(root: Path, name: str | None, base_ref: str | None, env: str | None,
         metrics_error=gathered.metrics_error, incumbent=incumbent,
         sensitive=tuple(sensitive), notes=tuple(notes), rewired=tuple(rewired),
         evaluation=evaluation_view(gathered.independent, [j.decision for j in judged],
-                                   gathered.metrics, env))
+                                   gathered.metrics, env),
+        imports=tuple(import_sources(cand.read, data_dependencies(model, head_dvc))))
 
 
 def _notes(name: str, model: Model, gathered: facts.Gathered, base_ref: str,

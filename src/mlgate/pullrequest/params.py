@@ -19,17 +19,20 @@ DEFAULT_PARAMS = "params.yaml"
 
 
 def _declared_params(stages: Sequence[str], *dvcs: DvcYaml | None) -> dict[str, list[str]]:
-    """params file -> the keys the stages track in it."""
+    """params file -> the keys the stages track in it ("" for the whole file, as
+    `- other.yaml:` and dvc.yaml's top-level `params:` track it)."""
     declared: dict[str, list[str]] = {}
     for dvc in dvcs:
-        for stage in (s for s in (dvc.stages if dvc else ()) if s.name in stages):
-            for entry in stage.params:
-                file, sep, key = entry.partition(":")
-                if not sep or not file.endswith((".yaml", ".yml", ".json", ".toml")):
-                    file, key = DEFAULT_PARAMS, entry
-                keys = declared.setdefault(file, [])
-                if key not in keys:
-                    keys.append(key)
+        entries = [e for s in (dvc.stages if dvc else ()) if s.name in stages
+                   for e in s.params]
+        entries += [f"{file}:" for file in (dvc.params if dvc else ())]
+        for entry in entries:
+            file, sep, key = entry.rpartition(":")
+            if not sep or not file.endswith((".yaml", ".yml", ".json", ".toml")):
+                file, key = DEFAULT_PARAMS, entry
+            keys = declared.setdefault(file, [])
+            if key not in keys:
+                keys.append(key)
     return declared
 
 
@@ -48,7 +51,7 @@ def params_changes(head: Reader, base: git.RevReader, base_ref: str, stages: Seq
 
 def _tracked(flat: dict[str, Any], keys: Sequence[str]) -> dict[str, Any]:
     return {k: v for k, v in flat.items()
-            if any(k == key or k.startswith(f"{key}.") for key in keys)}
+            if any(not key or k == key or k.startswith(f"{key}.") for key in keys)}
 
 
 def _params_file(raw: bytes | None, shown: str) -> Any:

@@ -19,7 +19,7 @@ from typing import Any
 from mlgate.errors import MlgateError, suggest
 from mlgate.plumbing import git
 from mlgate.registry.ledger import record_from_message
-from mlgate.registry.tags import Action, TagName, Version, parse_tag
+from mlgate.registry.tags import Action, TagName, Version, in_tag, parse_tag
 
 _FIELDS = ("%(refname:strip=2)", "%(objecttype)", "%(objectname)", "%(*objectname)",
            "%(taggerdate:unix)", "%(creatordate:unix)", "%(taggername)", "%(taggeremail)",
@@ -267,4 +267,4 @@ class RegistryReading:
 def read_model(name: str, *, cwd: Path) -> ModelState:
     """One model's registry: only its own tags are read (its counter is per model), so the
     cost does not grow with the other models' history."""
-    return read_registry(cwd=cwd, pattern=f"refs/tags/{name}[@#]*").model(name)
+    return read_registry(cwd=cwd, pattern=f"refs/tags/{in_tag(name)}[@#]*").model(name)

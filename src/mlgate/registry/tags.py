@@ -8,6 +8,10 @@
 | unassign   | `model#production!#8`  | production no longer serves model            |
 | deprecate  | `model@deprecated`     | the whole model is retired                   |
 
+An artifact of a dvc.yaml in a subdirectory is addressed `path/to/dir:name` (see
+:func:`mlgate.config.artifacts.artifact_address`); its tags spell the `:` as `=`, as GTO's
+do: `path/to/dir=name@v1.0.0`, `path/to/dir=name#production#3`.
+
 The counter after `#` is per model: one more than the highest counter among the model's
 tags, so that events on one commit still have an order. `gto show` reads the same tags.
 """
@@ -17,6 +21,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import Enum
+
+from mlgate.config.artifacts import ADDRESS_SEPARATOR, TAG_SEPARATOR
 
 
 class Action(Enum):
@@ -56,8 +62,13 @@ class TagName:
         return format_tag(self)
 
 
+def in_tag(model: str) -> str:
+    """A model's name (or artifact address) as its tags spell it: GTO's `=` for `:`."""
+    return model.replace(ADDRESS_SEPARATOR, TAG_SEPARATOR)
+
+
 def format_tag(tag: TagName) -> str:
-    model = tag.model.replace(":", "=")  # GTO's spelling of "path:name"
+    model = in_tag(tag.model)
     if tag.action in (Action.REGISTER, Action.DEREGISTER):
         text = f"{model}@v{tag.version}" + ("!" if tag.action is Action.DEREGISTER else "")
     elif tag.action in (Action.ASSIGN, Action.UNASSIGN):
@@ -73,7 +84,7 @@ def parse_tag(name: str) -> TagName | None:
     if match is None:
         return None
     model, version, dereg, env, unassign, counter_text = match.group(*_GROUPS)
-    model = model.replace("=", ":")
+    model = model.replace(TAG_SEPARATOR, ADDRESS_SEPARATOR)
     counter = int(counter_text) if counter_text else None
     if version:
         action = Action.DEREGISTER if dereg else Action.REGISTER

@@ -143,6 +143,7 @@ def _markdown(report: Report, cap: int | None) -> str:
     lines += _gates_section(report, budget)
     lines += _params_section(report, budget)
     lines += _data_section(report, budget)
+    lines += _imports_section(report)
     lines += _code_section(report, budget)
     lines += _moved_section(report, budget)
     lines += [_footer(report)]
@@ -301,6 +302,21 @@ def _data_section(report: Report, budget: _Budget) -> list[str]:
             "|---|---|--:|--:|---|", *budget.take(rows)]
     count = len(deps)
     return _details(f"<b>Data</b>: {_dependencies(count)} changed", body, rows=len(rows))
+
+
+def _imports_section(report: Report) -> list[str]:
+    """Where imported data comes from, one line per import (few: each is a `.dvc` file)."""
+    lines = []
+    for found in report.imports:
+        if found.repo is None:
+            origin = f"imported from URL {_code(found.source_path)}"
+        else:
+            rev = f" at {_code(found.rev)}" if found.rev else ""
+            lock = f" (commit {_code(found.rev_lock)})" if found.rev_lock else ""
+            origin = (f"imported from {_code(found.source_path)} of repository "
+                      f"{_code(found.repo)}{rev}{lock}")
+        lines.append(f"- {_code(found.path)}: {origin}, recorded in {_code(found.dvc_file)}")
+    return ["**Imported data:**", *lines, ""] if lines else []
 
 
 def missing_note(missing: Sequence[str], base: str) -> str | None:

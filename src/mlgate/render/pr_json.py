@@ -50,6 +50,7 @@ def as_dict(report: Report) -> dict[str, Any]:
         "code": [_dep(d, report.base.label) for d in report.deps if d.code],
         "metrics_source": "independent" if report.evaluation else "candidate_pipeline",
         "evaluation": evaluation_dict(report.evaluation),
+        "imports": [{"dependency": i.path, **i.as_record()} for i in report.imports],
         "metrics_error": report.metrics_error,
         "metrics": [_metric(r) for r in report.metrics],
         "moved_metrics": [_metric(r) for r in report.moved],
