@@ -26,20 +26,34 @@ Floats = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True)
+class Pairs:
+    """The labelled, scored rows as distinct ``(label, score)`` pairs and how many rows
+    each stands for (``weight``): what an engine that joins labels itself (Spark) hands
+    the performance gap, instead of every row. ``unlabelled``: scored rows without one."""
+
+    label: Floats
+    score: Floats
+    weight: Floats
+    unlabelled: int
+
+
+@dataclass(frozen=True)
 class Scan:
     """What one pass over the current batches found.
 
     ``score`` has one entry per row with a score (and, when ids are kept, an id);
     ``label`` and ``ids`` (when kept) are aligned with it, ``label`` NaN where null.
+    ``pairs``, when set, is the performance gap's input, labels already joined.
     """
 
     profile: Profile
-    files: tuple[Path, ...]
+    files: tuple[Path | str, ...]
     has_score: bool
     score: Floats
     label: Floats | None
     ids: npt.NDArray[Any] | None
     without_id: int = 0  # scored rows left out because their id is null
+    pairs: Pairs | None = None
 
 
 def _in_file(path: Path, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:

@@ -50,20 +50,23 @@ def check_performance(
     min_rows: int,
     unlabelled: int = 0,
     direction: Direction | None = None,
+    weight: npt.ArrayLike | None = None,
 ) -> PerformanceCheck:
     """Judge the production metric of ``(label, score)`` against ``recorded``.
 
     Too few labelled rows, or a metric undefined on them (one class only), warns and
-    says why: no verdict either way is better than a verdict from noise.
+    says why: no verdict either way is better than a verdict from noise. ``weight``: how
+    many rows each ``(label, score)`` stands for (distinct pairs with their counts).
     """
     direction = direction or default_direction(metric)
     y, s = np.asarray(label), np.asarray(score)
-    rows = len(y)
+    w = None if weight is None else np.asarray(weight, dtype=np.float64)
+    rows = len(y) if w is None else int(w.sum())
     base = PerformanceCheck(metric, direction, None, recorded, None, max_gap, rows, unlabelled,
                             recorded_source, "warn")
     if rows < min_rows:
         return replace(base, note=f"only {rows} labelled rows (fewer than {min_rows}): not judged")
-    value, why = classification.metric_value(metric, y, s)
+    value, why = classification.metric_value(metric, y, s, w)
     if math.isnan(value):
         return replace(base, note=f"{why}: not judged")
     gap = shortfall(value, recorded, direction)

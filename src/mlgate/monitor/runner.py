@@ -10,9 +10,10 @@ data is no evidence that nothing moved (a broken logger looks like this).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
@@ -116,7 +117,11 @@ def _performance(root: Path, model: Model, env: str, settings: MonitoringSetting
                               hint="log the model's score with each production row")
         notes.append("labels present but no score column: performance gap not checked")
         return None
-    if labels:
+    weight = None
+    if scan.pairs is not None:
+        label, score, weight = scan.pairs.label, scan.pairs.score, scan.pairs.weight
+        unlabelled = scan.pairs.unlabelled
+    elif labels:
         assert settings.id_column is not None and settings.label is not None
         assert scan.ids is not None
         label_ids, values = read_labels(labels, id_column=settings.id_column,
@@ -136,22 +141,42 @@ def _performance(root: Path, model: Model, env: str, settings: MonitoringSetting
     return check_performance(perf.metric, label, score, recorded=float(recorded),
                              recorded_source=record.source, max_gap=perf.max_gap,
                              min_rows=perf.min_rows, unlabelled=unlabelled,
-                             direction=model.metrics.direction(perf.metric))
+                             direction=model.metrics.direction(perf.metric), weight=weight)
+
+
+class Scanner(Protocol):
+    """How an engine reads the batches: :func:`mlgate.monitor.batch.scan_batches`'s
+    arguments; ``labels`` and ``metric`` are for an engine that joins labels itself and
+    returns :class:`mlgate.monitor.batch.Pairs` (the local engine joins them afterwards)."""
+
+    def __call__(self, current: Sequence[str], *, reference: Profile, ignore: Collection[str],
+                 label: str | None, id_column: str | None, labels: Sequence[str],
+                 metric: str | None) -> Scan: ...
+
+
+def _local_scan(current: Sequence[str], *, reference: Profile, ignore: Collection[str],
+                label: str | None, id_column: str | None, labels: Sequence[str],
+                metric: str | None) -> Scan:
+    return scan_batches(current, reference=reference, ignore=ignore, label=label,
+                        id_column=id_column)
 
 
 def run_monitor(root: Path, model: Model, env: str, settings: MonitoringSettings,
                 reference: Profile, current: Sequence[str], labels: Sequence[str] = (),
-                notes: Sequence[str] = ()) -> MonitorResult:
+                notes: Sequence[str] = (), scanner: Scanner = _local_scan) -> MonitorResult:
     """Monitor ``current`` batches (paths, globs, directories); ``labels`` are label files
-    joined on ``monitoring.id``; ``notes`` are the caller's remarks, kept in the result."""
+    joined on ``monitoring.id``; ``notes`` are the caller's remarks, kept in the result;
+    ``scanner`` reads the batches (default: this process, streamed)."""
     if labels and (settings.id_column is None or settings.label is None):
         missing = "id" if settings.id_column is None else "label"
         raise MlgateError(f"--labels needs monitoring.{missing}: the column to join on",
                           path=model.source,
                           hint="declare monitoring.id (row id) and monitoring.label (0/1 label)")
     watched = _watched(settings, reference)
-    scan = scan_batches(current, reference=reference, ignore=settings.ignored_columns,
-                        label=settings.label, id_column=settings.id_column if labels else None)
+    scan = scanner(current, reference=reference, ignore=settings.ignored_columns,
+                   label=settings.label, id_column=settings.id_column if labels else None,
+                   labels=labels,
+                   metric=settings.performance.metric if settings.performance else None)
     remarks = list(notes)
     empty = scan.profile.rows == 0
     if empty:

@@ -14,21 +14,26 @@ from mlgate.config.schema import json_path
 from mlgate.config.yamlio import load_file
 from mlgate.errors import MlgateError
 from mlgate.monitor.codec import read_profile
-from mlgate.monitor.runner import MonitorResult, run_monitor
+from mlgate.monitor.runner import MonitorResult, Scanner, run_monitor
 from mlgate.monitor.settings import InvalidSettings, MonitoringSettings, parse_settings
 from mlgate.monitor.summaries import Profile
 
 
 def monitor_model(root: Path, name: str, env: str | None, current: Sequence[str],
-                  labels: Sequence[str]) -> MonitorResult:
+                  labels: Sequence[str], scanner: Scanner | None = None) -> MonitorResult:
     """The model's batches ``current`` (and ``labels``) judged against its reference
-    profile, for ``env`` (default: its last environment)."""
+    profile, for ``env`` (default: its last environment); ``scanner`` reads them
+    (default: streamed in this process)."""
     declared = load_model(root, name)
     settings = _settings(root, declared)
     environment = _environment(declared, env)
     reference = _reference(root, declared, settings)
+    notes = _stale(root, settings.reference)
+    if scanner is None:
+        return run_monitor(root, declared, environment, settings, reference, current,
+                           labels, notes=notes)
     return run_monitor(root, declared, environment, settings, reference, current,
-                       labels, notes=_stale(root, settings.reference))
+                       labels, notes=notes, scanner=scanner)
 
 
 def _settings(root: Path, model: Model) -> MonitoringSettings:
