@@ -17,6 +17,7 @@ from pathlib import Path
 
 from py4j.protocol import Py4JError
 from pyspark.errors import PySparkException
+from pyspark.logger import PySparkLogger
 from pyspark.sql import DataFrame, SparkSession
 
 from mlgate.errors import MlgateError
@@ -29,6 +30,7 @@ _QUIET = {
     "spark.log.level": "ERROR",
     "spark.ui.enabled": "false",
 }
+_ERROR_LOGGERS = ("SQLQueryContextLogger", "DataFrameQueryContextLogger")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
 
@@ -92,13 +94,20 @@ def _one_line(error: BaseException) -> str:
 @contextmanager
 def spark_errors(doing: str) -> Iterator[None]:
     """Spark's exceptions inside as an :class:`MlgateError` saying ``doing`` and the cause."""
+    loggers = [PySparkLogger.getLogger(name) for name in _ERROR_LOGGERS]
+    disabled = [logger.disabled for logger in loggers]
     try:
+        for logger in loggers:  # they print each analysis error, stack and all, to stderr
+            logger.disabled = True
         yield
     except (PySparkException, Py4JError) as error:
         cause = _one_line(error)
         hint = JAVA_HINT if "JAVA_GATEWAY_EXITED" in cause or "Java gateway" in cause else (
             "see the Spark documentation for the error class in brackets")
         raise MlgateError(f"{doing}: {cause}", hint=hint) from None
+    finally:
+        for logger, was in zip(loggers, disabled, strict=True):
+            logger.disabled = was
 
 
 def _located(path: str) -> str:
