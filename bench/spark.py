@@ -1,8 +1,9 @@
 """Profile N generated rows three ways and compare: single-process streaming (the local
 engine), Spark local[2], and a two-worker standalone cluster on localhost.
 
-Prints, per way: wall time of the profile (the Spark session's start apart), the Python driver's peak RSS (target: under 300 MB whatever the
-row count), the driver JVM's peak RSS (in local[2] the executors live in that JVM too),
+Prints, per way: wall time of the profile (the Spark session's start apart), the Python
+driver's peak RSS (target: under 300 MB whatever the row count), the driver JVM's peak
+RSS (in local[2] the executors live in that JVM too),
 and whether the profile equals the local engine's (counts, categories, sketches exactly,
 moments to 1e-12). Each way runs in a fresh process, so peaks are its own.
 

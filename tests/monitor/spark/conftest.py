@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 
 
-
 @pytest.fixture(scope="session")
 def spark() -> Iterator[Any]:
     from pyspark.sql import SparkSession
