@@ -2,7 +2,8 @@
 
 Each partition of a DataFrame is profiled on its executor by mlgate's own profile code
 (:mod:`mlgate.monitor.spark.partitions`, through ``mapInArrow``); the partial profiles are
-merged pairwise on the executors (``treeReduce``) and the driver receives one profile.
+merged on a few executors and the driver receives at most :data:`MERGE_PARTITIONS`
+profiles. DataFrame API only (no RDD), so Spark Connect (Databricks) runs it too.
 The driver never collects rows: only profiles, and for the performance gap the counts of
 each distinct ``(score, label)`` pair (:mod:`mlgate.monitor.spark.gap`).
 
@@ -34,11 +35,15 @@ from mlgate.monitor.spark.partitions import (
     PROFILE_SCHEMA,
     PartialProfiles,
     empty_profile,
-    merge_blobs,
+    merge_partials,
 )
-from mlgate.monitor.summaries import Profile
+from mlgate.monitor.summaries import Profile, merge_all
 
 __all__ = ["profile_dataframe"]
+
+# Partial profiles (one per data partition) are merged on this many executors first, so
+# that the driver receives at most this many profiles whatever the partition count.
+MERGE_PARTITIONS = 8
 
 
 @contextmanager
@@ -80,9 +85,11 @@ def profile_dataframe(
     selected = df.select(*names)
     task = PartialProfiles(tuple(categorical), score_column, relative_accuracy)
     with quiet_pandas():
-        partials = selected.mapInArrow(task, PROFILE_SCHEMA).rdd.map(lambda row: bytes(row[0]))
-        merged = partials.treeAggregate(None, merge_blobs, merge_blobs)
-    if merged is None:  # every partition was empty
+        partials = selected.mapInArrow(task, PROFILE_SCHEMA)
+        merged = partials.repartition(MERGE_PARTITIONS).mapInArrow(merge_partials,
+                                                                   PROFILE_SCHEMA)
+        blobs = merged.toArrow().column(0).to_pylist()
+    if not blobs:  # every partition was empty
         return empty_profile(selected.limit(0).toArrow(), categorical, score_column,
                              relative_accuracy)
-    return loads(merged)
+    return merge_all(loads(blob) for blob in blobs)

@@ -63,16 +63,24 @@ class PartialProfiles:
             part = self._profile(pending)
             profile = part if profile is None else merge(profile, part)
         if profile is not None:
-            yield pa.RecordBatch.from_pydict({PROFILE_FIELD: [dumps(profile).encode()]},
-                                             schema=pa.schema([(PROFILE_FIELD, pa.binary())]))
+            yield _row(profile)
 
 
-def merge_blobs(a: bytes | None, b: bytes | None) -> bytes | None:
-    """Two serialised partial profiles as one (``treeAggregate``'s step, run on the
-    executors); None is no profile (the zero value)."""
-    if a is None or b is None:
-        return b if a is None else a
-    return dumps(merge(loads(a), loads(b))).encode()
+def merge_partials(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """``mapInArrow`` over partial profile rows: all of them in this partition as one
+    (run on the executors after a repartition, so the driver receives a few profiles)."""
+    profile: Profile | None = None
+    for batch in batches:
+        for blob in batch.column(0).to_pylist():
+            part = loads(blob)
+            profile = part if profile is None else merge(profile, part)
+    if profile is not None:
+        yield _row(profile)
+
+
+def _row(profile: Profile) -> pa.RecordBatch:
+    return pa.RecordBatch.from_pydict({PROFILE_FIELD: [dumps(profile).encode()]},
+                                      schema=pa.schema([(PROFILE_FIELD, pa.binary())]))
 
 
 def empty_profile(table: pa.Table, categorical: Collection[str], score_column: str | None,
