@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mlgate.commands.engine import Engine, spark_missing
 from mlgate.config.root import find_root
 from mlgate.errors import EXIT_FAILED, EXIT_OK, MlgateError
+from mlgate.monitor.engine import Engine, spark_missing
 from mlgate.monitor.runner import MonitorResult
 from mlgate.monitor.watch import monitor_model
 from mlgate.plumbing.files import write_atomic

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mlgate.commands.engine import Engine, spark_missing
 from mlgate.errors import EXIT_OK, MlgateError
 from mlgate.monitor.batch import column_names
 from mlgate.monitor.codec import dumps
+from mlgate.monitor.engine import Engine, spark_missing
 from mlgate.monitor.reader import expand_paths, profile_files
 from mlgate.monitor.summaries import Profile
 from mlgate.plumbing.files import write_atomic

@@ -1,5 +1,5 @@
-"""The `--engine` options shared by `profile` and `monitor`: checked together, so that a
-Spark-only option without `--engine spark` is an error rather than silently ignored."""
+"""Where `profile` and `monitor` compute profiles (`--engine`): the options checked together,
+so that a Spark-only option without `--engine spark` is an error, not silently ignored."""
 
 from __future__ import annotations
 
