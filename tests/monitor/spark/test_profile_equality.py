@@ -78,3 +78,59 @@ def test_large_string_batches_profile_as_plain_strings(spark: Any) -> None:
 
     batch = pa.RecordBatch.from_pydict({"s": pa.array(["a", None], pa.large_string())})
     assert plain(batch).schema.field("s").type == pa.string()
+
+
+@pytest.mark.parametrize("metric", ["accuracy", "roc_auc", "log_loss"])
+def test_the_gap_reduces_to_pair_counts_with_the_local_metric(spark: Any, tmp_path: Path,
+                                                              metric: str) -> None:
+    """The labels join runs in Spark; the driver gets (score, label) counts (at most four
+    for a threshold metric), and the metric from them is the one of every row."""
+    from mlgate.gates.classification import metric_value
+    from mlgate.monitor.spark.scan import SparkScanner
+
+    parts = [table(20_000, 21), table(5_000, 22)]
+    batches = write(tmp_path / "b", [p.drop_columns(["y"]) for p in parts])
+    labelled = pa.concat_tables(parts).slice(0, 22_000).select(["id", "y"])
+    write(tmp_path / "labels", [labelled])
+    reference = profile_files(batches, categorical=["code"], score_column="score")
+    scan = SparkScanner(spark)([str(p) for p in batches], reference=reference, ignore=(),
+                               label="y", id_column="id",
+                               labels=[str(tmp_path / "labels")], metric=metric)
+    assert scan.pairs is not None
+    assert (int(scan.pairs.weight.sum()), scan.pairs.unlabelled) == (22_000, 3_000)
+    if metric == "accuracy":
+        assert scan.pairs.score.size <= 4
+    rows = pa.concat_tables(parts).slice(0, 22_000)
+    expected, _ = metric_value(metric, rows.column("y").to_numpy(), rows.column("score").to_numpy())
+    got, _ = metric_value(metric, scan.pairs.label, scan.pairs.score, scan.pairs.weight)
+    assert got == pytest.approx(expected, rel=1e-12)
+    assert_same_profile(scan.profile, profile_files(batches, categorical=["code"],
+                                                    score_column="score"))
+
+
+def test_repeated_label_ids_are_refused(spark: Any, tmp_path: Path) -> None:
+    from mlgate.errors import MlgateError
+    from mlgate.monitor.spark.scan import SparkScanner
+
+    data = table(1_000, 31)
+    batches = write(tmp_path / "b", [data.drop_columns(["y"])])
+    ids = data.select(["id", "y"])
+    write(tmp_path / "labels", [pa.concat_tables([ids, ids.slice(0, 3)])])
+    reference = profile_files(batches, score_column="score")
+    with pytest.raises(MlgateError, match=r"the labels hold 3 repeated id\(s\), e\.g\. 31000000"):
+        SparkScanner(spark)([str(p) for p in batches], reference=reference, ignore=(), label="y",
+                            id_column="id", labels=[str(tmp_path / "labels")], metric="roc_auc")
+
+
+def test_nothing_imports_pyspark_without_the_spark_engine(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, mlgate.cli, mlgate.monitor, mlgate.commands.profile, "
+            "mlgate.commands.monitor, mlgate.monitor.runner\n"
+            "assert 'pyspark' not in sys.modules, 'pyspark imported'\n"
+            "sys.exit(mlgate.cli.main(['profile', '--help']))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    assert "--engine {local,spark}" in done.stdout
