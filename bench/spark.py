@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -50,15 +49,21 @@ def generate(directory: Path, rows: int) -> None:
     (directory / "done").write_text("")
 
 
+def _peak_mb(pid: int) -> float:
+    """A process's peak RSS (VmHWM: unlike ru_maxrss, not inherited from the parent)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM")
+
+
 def _jvm_peak_mb() -> float | None:
     import psutil
 
     peaks = []
     for child in psutil.Process().children(recursive=True):
         if "java" in child.name():
-            for line in Path(f"/proc/{child.pid}/status").read_text().splitlines():
-                if line.startswith("VmHWM:"):
-                    peaks.append(int(line.split()[1]) / 1024)
+            peaks.append(_peak_mb(child.pid))
     return max(peaks) if peaks else None
 
 
@@ -100,7 +105,7 @@ def run(way: str, data: Path, out: Path, work: Path) -> None:
     seconds = time.perf_counter() - start
     out.write_text(dumps(profile))
     print(json.dumps({"way": way, "seconds": seconds, "rows": profile.rows, "startup": startup,
-                      "driver_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                      "driver_mb": _peak_mb(os.getpid()),
                       "jvm_mb": jvm}))
 
 
