@@ -17,7 +17,7 @@ install: $(STAMP)
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,spark]'
 	@touch $@
 
 # The model's life on real data, through the real CLI, in a sandbox (demo-sandbox/,
@@ -31,6 +31,7 @@ lint: $(STAMP)
 
 test: lint
 	@sh scripts/ensure-chromium.sh  # the HTML report test renders in headless Chromium
+	@sh scripts/check-java.sh  # the Spark engine's tests run PySpark, which needs Java 17+
 	$(BIN)/python -m pytest -n auto --dist loadfile --durations=15
 
 clean:

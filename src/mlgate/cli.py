@@ -282,10 +282,27 @@ def _names(text: str) -> list[str]:
     return names
 
 
+def _engine(p: argparse.ArgumentParser) -> None:
+    """The options that choose where profiles are computed (`--engine spark`)."""
+    p.add_argument("--engine", choices=("local", "spark"), default="local",
+                   help="local: stream the files in this process (default); spark: profile "
+                        "each partition where it lies (needs mlgate[spark] and Java 17+)")
+    p.add_argument("--table", metavar="NAME",
+                   help="with --engine spark: read this catalog table instead of paths")
+    p.add_argument("--where", metavar="CONDITION",
+                   help="with --engine spark: only the rows matching this SQL condition")
+    p.add_argument("--spark-master", default="local[*]", metavar="URL",
+                   help="with --engine spark: the master (default local[*]; ignored when a "
+                        "session is already active, e.g. under spark-submit)")
+    p.add_argument("--spark-conf", action="append", default=[], metavar="KEY=VALUE",
+                   help="with --engine spark: a Spark setting (repeatable)")
+
+
 @command("profile", "write a reference profile (JSON) of Parquet or CSV files, streamed")
 def _profile(p: argparse.ArgumentParser) -> None:
-    p.add_argument("data", nargs="+", metavar="DATA",
-                   help="files, directories or glob patterns (Parquet or CSV)")
+    p.add_argument("data", nargs="*", metavar="DATA",
+                   help="files, directories or glob patterns (Parquet or CSV); with "
+                        "--engine spark, Parquet paths or globs Spark reads (s3a://...)")
     p.add_argument("--out", required=True, metavar="FILE", help="the profile to write (.json)")
     p.add_argument("--categorical", type=_names, default=[], metavar="COL,...",
                    help="numeric columns to treat as categories (strings always are)")
@@ -295,6 +312,7 @@ def _profile(p: argparse.ArgumentParser) -> None:
                    help="profile only these columns (and the score column)")
     p.add_argument("--exclude", type=_names, default=[], metavar="COL,...",
                    help="leave these columns out, e.g. the row id and the label")
+    _engine(p)
     _format(p)
 
 
@@ -302,8 +320,9 @@ def _profile(p: argparse.ArgumentParser) -> None:
                     "(exit 1 on alert)")
 def _monitor(p: argparse.ArgumentParser) -> None:
     p.add_argument("model", help="model name (pipelines/MODEL.yaml)")
-    p.add_argument("--current", nargs="+", required=True, metavar="PATH",
-                   help="the batches: Parquet or CSV files, directories or glob patterns")
+    p.add_argument("--current", nargs="+", default=[], metavar="PATH",
+                   help="the batches: Parquet or CSV files, directories or glob patterns "
+                        "(with --engine spark: Parquet paths, or --table)")
     p.add_argument("--labels", nargs="+", metavar="PATH",
                    help="label files, joined to the batches on monitoring.id")
     p.add_argument("--env", help="environment whose deployed version is watched "
@@ -316,6 +335,7 @@ def _monitor(p: argparse.ArgumentParser) -> None:
                    help="with --record: push the ledger in one atomic push (retried when a "
                         "concurrent registry change wins)")
     p.add_argument("--remote", default="origin", help="git remote to push to (default: origin)")
+    _engine(p)
     _format(p, ("table", "json", "markdown"))
 
 

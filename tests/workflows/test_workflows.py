@@ -47,7 +47,7 @@ PERMISSIONS: dict[tuple[str, str], dict[str, str]] = {
 UNTRUSTED = re.compile(r"github\.event\.|github\.head_ref|github\.base_ref|github\.ref_name"
                        r"|inputs\.|steps\.[^ ]*\.outputs|needs\.[^ ]*\.outputs|matrix\.|vars\.")
 # Where such a context may appear: values GitHub itself reads, never a shell.
-SAFE_KEYS = {"if", "name", "group", "environment", "include"}
+SAFE_KEYS = {"if", "name", "group", "environment", "include", "runs-on"}
 
 
 def _workflow(label: str, name: str) -> tuple[str, dict[str, Any]]:

@@ -1,6 +1,7 @@
 """`mlgate monitor MODEL --current PATH... [--record [--push]]`: drift, schema and the
-performance gap of production batches; exit 1 on alert. With --record the run is appended
-to the ledger as a monitoring record (after --out is written, before the report)."""
+performance gap of production batches (streamed here, or read by Spark with `--engine
+spark`); exit 1 on alert. With --record the run is appended to the ledger as a monitoring
+record (after --out is written, before the report)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 
 from mlgate.config.root import find_root
 from mlgate.errors import EXIT_FAILED, EXIT_OK, MlgateError
+from mlgate.monitor.engine import Engine, spark_missing
 from mlgate.monitor.runner import MonitorResult
 from mlgate.monitor.watch import monitor_model
 from mlgate.plumbing.files import write_atomic
@@ -30,14 +32,34 @@ def _write(out: Path, result: MonitorResult) -> None:
         write_atomic(out / name, text)
 
 
+def _on_spark(root: Path, model: str, env: str | None, current: list[str],
+              labels: list[str], engine: Engine, now: datetime) -> MonitorResult:
+    try:
+        from mlgate.monitor.spark.scan import SparkScanner
+        from mlgate.monitor.spark.session import spark_session
+    except ImportError:
+        raise spark_missing() from None
+    with spark_session(engine.master, engine.conf) as session:
+        return monitor_model(root, model, env, current, labels, now=now,
+                             scanner=SparkScanner(session, engine.table, engine.where))
+
+
 def main(*, model: str, current: list[str], labels: list[str] | None, env: str | None,
          out: str | None, fmt: str, record: bool = False, push: bool = False,
-         remote: str = "origin") -> int:
+         remote: str = "origin", engine: str = "local", table: str | None = None,
+         where: str | None = None, spark_master: str = "local[*]",
+         spark_conf: list[str] | None = None) -> int:
     if push and not record:
         raise MlgateError("--push needs --record: only a monitoring record is pushed",
                           hint="add --record, or drop --push")
+    chosen = Engine(engine, table, where, spark_master, spark_conf or [])
+    chosen.check(current, "--current PATH...")
     root = find_root()
-    result = monitor_model(root, model, env, current, labels or (), now=datetime.now(UTC))
+    now = datetime.now(UTC)
+    if engine == "spark":
+        result = _on_spark(root, model, env, current, labels or [], chosen, now)
+    else:
+        result = monitor_model(root, model, env, current, labels or (), now=now)
     if out is not None:
         _write(Path(out), result)
     recorded = None

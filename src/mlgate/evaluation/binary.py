@@ -274,10 +274,12 @@ def _point(name: str, data: _Sorted, weights: npt.NDArray[Any] | None = None) ->
     return value
 
 
-def metric_value(name: str, label: Any, score: Any) -> tuple[float, str | None]:
-    """``(value, None)``, or ``(nan, why)`` when the metric is undefined on the data."""
+def metric_value(name: str, label: Any, score: Any,
+                 weight: Any = None) -> tuple[float, str | None]:
+    """``(value, None)``, or ``(nan, why)`` when the metric is undefined on the data;
+    ``weight`` as :func:`metric` takes it."""
     try:
-        return metric(name, label, score), None
+        return metric(name, label, score, weight), None
     except UndefinedMetric as exc:
         return math.nan, str(exc)
 

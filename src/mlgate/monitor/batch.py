@@ -42,6 +42,18 @@ class Labels:
 
 
 @dataclass(frozen=True)
+class Pairs:
+    """The labelled, scored rows as distinct ``(label, score)`` pairs and how many rows
+    each stands for (``weight``): what an engine that joins labels itself (Spark) hands
+    the performance gap, instead of every row. ``unlabelled``: scored rows without one."""
+
+    label: Floats
+    score: Floats
+    weight: Floats
+    unlabelled: int
+
+
+@dataclass(frozen=True)
 class Scan:
     """What one pass over the current batches found.
 
@@ -49,10 +61,11 @@ class Scan:
     number, or a row of class probabilities for a multiclass model; ``label`` and ``ids``
     (when kept) are aligned with it, ``label`` NaN where null (a class code for a
     multiclass model).
+    ``pairs``, when set, is the performance gap's input, labels already joined.
     """
 
     profile: Profile
-    files: tuple[Path, ...]
+    files: tuple[Path | str, ...]
     has_score: bool
     score: Floats
     label: Floats | None
@@ -60,6 +73,7 @@ class Scan:
     without_id: int = 0  # scored rows left out because their id is null
     file_rows: tuple[int, ...] = ()  # rows of each file, in the order of ``files``
     slices: dict[str, npt.NDArray[Any]] | None = None  # slice columns, aligned with score
+    pairs: Pairs | None = None
 
 
 def _in_file(path: Path, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:

@@ -8,13 +8,15 @@ not allow are bad input (exit 2); a metric without a value on the rows warns.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
 
 from mlgate.config.model import Direction, default_direction
-from mlgate.evaluation import metrics
+from mlgate.errors import MlgateError
+from mlgate.evaluation import binary, metrics
 from mlgate.monitor.distance import Level
 
 
@@ -52,23 +54,34 @@ def check_performance(
     unlabelled: int = 0,
     direction: Direction | None = None,
     task: metrics.Task = "binary",
+    weight: npt.ArrayLike | None = None,
 ) -> PerformanceCheck:
     """Judge the production metric of ``(label, score)`` against ``recorded``.
 
     Too few labelled rows, or a metric undefined on them (one class only), warns and
-    says why: no verdict either way is better than a verdict from noise.
+    says why: no verdict either way is better than a verdict from noise. ``weight``: how
+    many rows each ``(label, score)`` stands for (distinct pairs with their counts).
     """
     direction = direction or default_direction(metric)
     y, s = np.asarray(label), np.asarray(score)
-    rows = len(y)
+    w = None if weight is None else np.asarray(weight, dtype=np.float64)
+    rows = len(y) if w is None else int(w.sum())
     base = PerformanceCheck(metric, direction, None, recorded, None, max_gap, rows, unlabelled,
                             recorded_source, "warn")
     if rows < min_rows:
         return replace(base, note=f"only {rows} labelled rows (fewer than {min_rows}): not judged")
     metrics.check_metric(task, metric)
-    if task == "multiclass":  # logged probabilities: a few decimals each
-        s = metrics.normalise(s)
-    value, why = metrics.value(metrics.prepare(task, y, s), metric)
+    if w is not None:  # distinct pairs with their counts (an engine that joined them)
+        if task != "binary":
+            raise MlgateError(f"weighted rows for a {task} model: only a binary model's gap is "
+                              "computed from (label, score) counts",
+                              hint="run the monitor with the local engine for this model")
+        found, why = binary.metric_value(metric, y, s, w)
+        value = None if math.isnan(found) else found
+    else:
+        if task == "multiclass":  # logged probabilities: a few decimals each
+            s = metrics.normalise(s)
+        value, why = metrics.value(metrics.prepare(task, y, s), metric)
     if value is None:
         return replace(base, note=f"{why}: not judged")
     gap = shortfall(value, recorded, direction)

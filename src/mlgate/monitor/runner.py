@@ -10,12 +10,14 @@ data is no evidence that nothing moved (a broken logger looks like this).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
+import numpy.typing as npt
 
 from mlgate.config.metricsfile import lookup
 from mlgate.config.model import Model
@@ -186,7 +188,12 @@ def _performance(root: Path, model: Model, env: str, settings: MonitoringSetting
                               hint="log the model's score with each production row")
         notes.append("labels present but no score column: performance gap not checked")
         return Labelled(rows=_labelled_in_batch(scan))
-    if labels:
+    weight = None
+    known: npt.NDArray[np.bool_] | None = None
+    if scan.pairs is not None:  # an engine that joined the labels itself (Spark)
+        label, score, weight = scan.pairs.label, scan.pairs.score, scan.pairs.weight
+        unlabelled = scan.pairs.unlabelled
+    elif labels:
         assert settings.id_column is not None and settings.label is not None
         assert scan.ids is not None
         label_ids, values = read_labels(labels, id_column=settings.id_column,
@@ -198,7 +205,8 @@ def _performance(root: Path, model: Model, env: str, settings: MonitoringSetting
         known = ~np.isnan(scan.label)
         label = scan.label[known]
         unlabelled = int(scan.label.size - np.count_nonzero(known))
-    score = scan.score[known]
+    if known is not None:
+        score = scan.score[known]
     record = deployed_metrics(root, model, env)
     recorded = lookup(record.metrics, perf.metric)
     if not isinstance(recorded, int | float) or isinstance(recorded, bool):
@@ -208,29 +216,48 @@ def _performance(root: Path, model: Model, env: str, settings: MonitoringSetting
     check = check_performance(perf.metric, label, score, recorded=float(recorded),
                               recorded_source=record.source, max_gap=perf.max_gap,
                               min_rows=perf.min_rows, unlabelled=unlabelled,
-                              direction=direction, task=how.task)
+                              direction=direction, task=how.task, weight=weight)
     slices: list[SliceCheck] = []
     if settings.slices is not None:
         from mlgate.gates.facts import slice_columns
 
-        columns = {c: v[known] for c, v in (scan.slices or {}).items()}
+        columns = ({c: v[known] for c, v in (scan.slices or {}).items()}
+                   if known is not None else {})
         for column in slice_columns(model):
             if column not in columns:
                 notes.append(f"the batch has no slice column {column!r}: its slices not "
                              "checked")
         slices = slice_checks(perf.metric, direction, label, score, columns, record.metrics,
                               settings.slices, task=how.task)
-    return Labelled(check, tuple(slices), int(label.size))
+    return Labelled(check, tuple(slices), check.rows)
+
+
+class Scanner(Protocol):
+    """How an engine reads the batches: :func:`mlgate.monitor.batch.scan_batches`'s
+    arguments; ``labels`` and ``metric`` are for an engine that joins labels itself and
+    returns :class:`mlgate.monitor.batch.Pairs` (the local engine joins them afterwards)."""
+
+    def __call__(self, current: Sequence[str], *, reference: Profile, ignore: Collection[str],
+                 label: str | None, id_column: str | None, labels: Sequence[str],
+                 metric: str | None, labels_as: Labels, slices: Collection[str]) -> Scan: ...
+
+
+def _local_scan(current: Sequence[str], *, reference: Profile, ignore: Collection[str],
+                label: str | None, id_column: str | None, labels: Sequence[str],
+                metric: str | None, labels_as: Labels, slices: Collection[str]) -> Scan:
+    return scan_batches(current, reference=reference, ignore=ignore, label=label,
+                        id_column=id_column, labels_as=labels_as, slices=slices)
 
 
 def run_monitor(root: Path, model: Model, env: str, settings: MonitoringSettings,
                 reference: Profile, current: Sequence[str], labels: Sequence[str] = (),
                 notes: Sequence[str] = (), basis: DeployedReference | None = None, *,
-                now: datetime) -> MonitorResult:
+                now: datetime, scanner: Scanner = _local_scan) -> MonitorResult:
     """Monitor ``current`` batches (paths, globs, directories); ``labels`` are label files
     joined on ``monitoring.id``; ``notes`` are the caller's remarks, kept in the result;
     ``basis`` says which version's profile ``reference`` is; ``now`` is the time the
-    batch's age and the validation date are judged at."""
+    batch's age and the validation date are judged at; ``scanner`` reads the batches
+    (default: this process, streamed)."""
     if labels and (settings.id_column is None or settings.label is None):
         missing = "id" if settings.id_column is None else "label"
         raise MlgateError(f"--labels needs monitoring.{missing}: the column to join on",
@@ -240,10 +267,11 @@ def run_monitor(root: Path, model: Model, env: str, settings: MonitoringSettings
 
     watched = _watched(settings, reference)
     how = labels_as(model, settings)
-    scan = scan_batches(current, reference=reference, ignore=settings.ignored_columns,
-                        label=settings.label, id_column=settings.id_column if labels else None,
-                        labels_as=how,
-                        slices=slice_columns(model) if settings.slices else ())
+    scan = scanner(current, reference=reference, ignore=settings.ignored_columns,
+                   label=settings.label, id_column=settings.id_column if labels else None,
+                   labels=labels,
+                   metric=settings.performance.metric if settings.performance else None,
+                   labels_as=how, slices=slice_columns(model) if settings.slices else ())
     remarks = list(notes)
     empty = scan.profile.rows == 0
     if empty:
@@ -265,7 +293,8 @@ def run_monitor(root: Path, model: Model, env: str, settings: MonitoringSettings
     performance = labelled.check
     feature_level = verdict(features, settings.rule)
     expect = settings.expect
-    times = (expectations.time_range(scan.files, expect.time_column)
+    times = (expectations.time_range(
+                 [f for f in scan.files if isinstance(f, Path)], expect.time_column)
              if expect.time_column else None)
     unlabelled, due = expectations.labels_due(labelled.rows, scan.score.size or scan.profile.rows,
                                            times, expect, now)

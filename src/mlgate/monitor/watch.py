@@ -17,23 +17,28 @@ from mlgate.config.yamlio import load_file
 from mlgate.errors import MlgateError
 from mlgate.monitor.codec import loads
 from mlgate.monitor.deployed import deployed_reference
-from mlgate.monitor.runner import MonitorResult, run_monitor
+from mlgate.monitor.runner import MonitorResult, Scanner, run_monitor
 from mlgate.monitor.settings import InvalidSettings, MonitoringSettings, parse_settings
 
 
 def monitor_model(root: Path, name: str, env: str | None, current: Sequence[str],
-                  labels: Sequence[str], *, now: datetime) -> MonitorResult:
+                  labels: Sequence[str], *, now: datetime,
+                  scanner: Scanner | None = None) -> MonitorResult:
     """The model's batches ``current`` (and ``labels``) judged against the reference
     profile of the version ``env`` serves (default env: the model's last environment);
-    with nothing deployed there, against the working tree's, and a note says so."""
+    with nothing deployed there, against the working tree's, and a note says so.
+    ``scanner`` reads the batches (default: streamed in this process)."""
     declared = load_model(root, name)
     settings = _settings(root, declared)
     environment = _environment(declared, env)
     basis = deployed_reference(root, declared, environment, settings.reference)
     reference = loads(basis.raw, source=settings.reference)
     notes = [] if basis.commit is not None else _stale(root, settings.reference)
+    if scanner is None:
+        return run_monitor(root, declared, environment, settings, reference, current,
+                           labels, notes=notes, basis=basis, now=now)
     return run_monitor(root, declared, environment, settings, reference, current,
-                       labels, notes=notes, basis=basis, now=now)
+                       labels, notes=notes, basis=basis, now=now, scanner=scanner)
 
 
 def _settings(root: Path, model: Model) -> MonitoringSettings:

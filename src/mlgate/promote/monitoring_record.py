@@ -60,6 +60,10 @@ def batches(root: Path, result: MonitorResult) -> list[dict[str, Any]]:
     out = []
     for i, name in enumerate(result.files):
         path = Path(name)
+        if not path.is_file():  # what Spark read: a table, an s3a:// path, a glob
+            out.append({"path": str(name), "sha256": None,
+                        "rows": rows[i] if rows else None, "modified": None})
+            continue
         stat = path.stat()
         out.append({"path": _shown(root, path), "sha256": file_sha256(path),
                     "rows": rows[i] if rows else None,
@@ -126,7 +130,7 @@ def labels(result: MonitorResult) -> dict[str, Any]:
 def predicate(root: Path, result: MonitorResult, *, served: Deployment | None, seq: int,
               previous: str | None, now: datetime,
               files: list[dict[str, Any]]) -> dict[str, Any]:
-    times = sorted(f["modified"] for f in files)
+    times = sorted(f["modified"] for f in files if f["modified"] is not None)
     deployed = served.record if served is not None else None
     return {
         "model": result.model,
