@@ -259,7 +259,7 @@ def test_a_change_to_what_judges_it_is_flagged_and_not_applied(tiny: Project, cl
                                  "would fail `production`: roc\\_auc ")
     assert ("<summary><b>Gates for <code>staging</code></b> (decides this check: a merge "
             "promotes into it): 4 of 4 pass") in result.out
-    assert "<summary><b>Gates for <code>production</code></b>: 2 of 3 pass" in result.out
+    assert "<summary><b>Gates for <code>production</code></b>: 3 of 4 pass" in result.out
     assert ("> [!CAUTION]\n> **This change touches what decides promotions:** "
             "`.github/workflows/ship.yml` (a workflow), `CODEOWNERS` (code owners), "
             "`pipelines/tiny.yaml` (a model's policy). The gates below apply the policy at "
