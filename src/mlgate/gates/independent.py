@@ -130,11 +130,11 @@ def score_models(root: Path, pinned: Pinned, candidate: tuple[str, Path, str],
         values = by_md5[md5]
         if ev.task == "multiclass":  # rows written to 6 decimals: sum to 1 exactly again
             values = values / values.sum(axis=1, keepdims=True)
-        found = metrics_mod.compute(ev.task, labels, values)
-        result: dict[str, Any] = {**found, "rows": len(labels)}
+        data = metrics_mod.prepare(ev.task, labels, values)  # sorted once, slices reuse it
+        result: dict[str, Any] = {**metrics_mod.computed(ev.task, data), "rows": len(labels)}
         if slices:
-            result["slices"] = {column: {name: {**metrics_mod.compute(
-                ev.task, labels[rows], values[rows]), "rows": len(rows)}
+            result["slices"] = {column: {name: {**metrics_mod.computed(
+                ev.task, data.subset(rows)), "rows": len(rows)}
                 for name, rows in groups} for column, groups in slices.items()}
         return Scored(who, md5, values, result)
 
