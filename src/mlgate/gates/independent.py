@@ -154,8 +154,11 @@ def _groups(column: Any) -> list[tuple[str, Any]]:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    text = pc.fill_null(pc.cast(column, pa.string()), "null").to_numpy(zero_copy_only=False)
-    names, inverse = np.unique(text.astype(str), return_inverse=True)
+    text = pc.fill_null(pc.cast(column, pa.string()), "null").combine_chunks()
+    encoded = pc.dictionary_encode(text)  # one hash pass; only distinct values reach Python
+    distinct = np.array(encoded.dictionary.to_pylist(), dtype=object).astype(str)
+    names, rank = np.unique(distinct, return_inverse=True)
+    inverse = rank.reshape(-1)[encoded.indices.to_numpy()]
     order = np.argsort(inverse, kind="stable")
     bounds = np.cumsum(np.bincount(inverse, minlength=len(names)))[:-1]
     return [(str(n), rows) for n, rows in zip(names, np.split(order, bounds), strict=True)]
