@@ -225,3 +225,29 @@ def test_by_slice_with_numeric_groups_and_a_one_class_slice() -> None:
                              np.array([1.0, 1.0, 2.0, 2.0]))
     assert [(f.value, f.rows, f.metrics["roc_auc"]) for f in found] == [("1.0", 2, 1.0),
                                                                         ("2.0", 2, None)]
+
+
+@pytest.mark.parametrize("task", metrics.TASKS)
+def test_by_slice_many_slices_with_tied_scores_equal_compute_on_each(task: Task) -> None:
+    # the slices reuse the whole data's sort: each must equal its rows computed afresh
+    y, s = sample(task, 5, n=900)
+    if task == "binary":
+        s = np.round(s, 1)  # many ties, across classes and slices
+    groups = np.random.default_rng(3).integers(0, 7, size=900)
+    found = metrics.by_slice(task, y, s, groups)
+    assert [f.value for f in found] == [str(g) for g in range(7)]
+    for f in found:
+        rows = groups == int(f.value)
+        assert f.rows == int(rows.sum())
+        assert f.metrics == metrics.compute(task, y[rows], s[rows])
+
+
+def test_by_slice_missing_and_mixed_values() -> None:
+    y = np.array([0, 1, 0, 1, 1, 0])
+    s = np.array([0.2, 0.7, 0.4, 0.9, 0.3, 0.6])
+    nan = metrics.by_slice("binary", y, s, np.array([1.5, np.nan, 1.5, np.nan, 2.0, 2.0]))
+    assert [(f.value, f.rows) for f in nan] == [("1.5", 2), ("2.0", 2), ("null", 2)]
+    mixed = metrics.by_slice("binary", y, s,
+                             np.array([1, "1", None, "x", float("nan"), 1], dtype=object))
+    assert [(f.value, f.rows) for f in mixed] == [("1", 3), ("null", 2), ("x", 1)]
+    assert mixed[1].metrics == metrics.compute("binary", y[[2, 4]], s[[2, 4]])

@@ -18,7 +18,7 @@ from mlgate.config.evaluation_checks import evaluation_problems, holdout_problem
 from mlgate.config.floors import model_shortfalls
 from mlgate.config.metricsfile import lookup, parse_metrics
 from mlgate.config.model import Model, build_model
-from mlgate.config.monitoring_checks import monitoring_problems
+from mlgate.config.monitoring_checks import monitoring_problems, prediction_gate_problems
 from mlgate.config.repo_policy import RepoPolicy, read_workspace
 from mlgate.config.root import PIPELINES_DIR as PIPELINES_DIR
 from mlgate.config.root import declaration_paths as declaration_paths
@@ -75,7 +75,7 @@ def parse_declaration(doc: Document, stem: str) -> tuple[Model | None, list[Prob
         return None, problems
     model = build_model(doc.data, doc.path)
     return model, (_internal_checks(model, doc) + evaluation_problems(model, doc)
-                   + monitoring_problems(model, doc))
+                   + monitoring_problems(model, doc) + prediction_gate_problems(model, doc))
 
 
 def _internal_checks(model: Model, doc: Document) -> list[Problem]:

@@ -59,6 +59,13 @@ class Prepared(Protocol):
 
     def why(self, name: str) -> str: ...
 
+    def subset(self, rows: npt.NDArray[np.intp]) -> Prepared: ...
+
+
+def _unit(n: int) -> Floats:
+    """One row of unit weights: the metric's value itself."""
+    return np.ones((1, n), dtype=np.float64)
+
 
 @dataclass(frozen=True)
 class _Binary:
@@ -76,7 +83,20 @@ class _Binary:
         binary._prime(name, self.data)
 
     def rows(self, name: str, weights: npt.NDArray[Any]) -> Floats:
+        if weights.shape[0] == 1 and weights.dtype == np.float64 and (weights == 1).all():
+            return binary._rows(name, self.data, weights)  # unit weights: no reordering
         return binary._rows(name, self.data, weights[:, self.order])
+
+    def subset(self, rows: npt.NDArray[np.intp]) -> _Binary:
+        """The rows ``rows`` (increasing positions) alone: a subset of rows sorted by
+        (label, score) is still sorted, so no sort again."""
+        keep = np.zeros(self.n, dtype=np.bool_)
+        keep[rows] = True
+        kept = keep[self.order]
+        rank = np.cumsum(keep) - 1
+        data = binary._Sorted(self.data.score[kept],
+                              int(np.count_nonzero(kept[: self.data.n_neg])))
+        return _Binary(data, rank[self.order[kept]])
 
     def why(self, name: str) -> str:
         return binary._why(name, self.data, np.ones((1, self.n), dtype=np.int64))
@@ -214,15 +234,24 @@ def check_metric(task: Task, metric: str) -> None:
 
 def value(data: Prepared, metric: str) -> tuple[float | None, str | None]:
     """``(value, None)`` of one metric of prepared rows, or ``(None, why)``."""
-    found = float(data.rows(metric, np.ones((1, data.n), dtype=np.int64))[0])
+    found = float(data.rows(metric, _unit(data.n))[0])
     return (None, data.why(metric)) if np.isnan(found) else (found, None)
 
 
 def evaluate(task: Task, labels: npt.ArrayLike, scores: npt.ArrayLike
              ) -> dict[str, tuple[float | None, str | None]]:
     """Every metric of ``task``: ``(value, None)``, or ``(None, why it is undefined)``."""
-    data = prepare(task, labels, scores)
+    return values(task, prepare(task, labels, scores))
+
+
+def values(task: Task, data: Prepared) -> dict[str, tuple[float | None, str | None]]:
+    """Every metric of ``task`` on prepared rows, as :func:`evaluate`."""
     return {name: value(data, name) for name in METRICS[task]}
+
+
+def computed(task: Task, data: Prepared) -> dict[str, float | None]:
+    """Every metric of ``task`` on prepared rows, as :func:`compute`."""
+    return {name: found for name, (found, _) in values(task, data).items()}
 
 
 def compute(task: Task, labels: npt.ArrayLike, scores: npt.ArrayLike
@@ -251,16 +280,43 @@ def _text(group: Any) -> str:
     return str(group.item() if isinstance(group, np.generic) else group)
 
 
+def slice_rows(groups: npt.ArrayLike) -> list[tuple[str, npt.NDArray[np.intp]]]:
+    """(value as text, its row positions, increasing) of each slice of ``groups``, ordered
+    by text; a missing value (None, NaN) is the slice "null". Rows are grouped by one
+    sort; only the distinct values are turned into text."""
+    raw = np.asarray(groups, dtype=object) if not isinstance(groups, np.ndarray) else groups
+    try:
+        codes, distinct = np.unique(raw, return_inverse=True)[1], np.unique(raw)
+    except TypeError:  # values that do not compare (None beside numbers, mixed types)
+        found: dict[Any, int] = {}
+        codes = np.fromiter((found.setdefault(_key(g), len(found)) for g in raw),
+                            dtype=np.intp, count=len(raw))
+        distinct = np.array(list(found), dtype=object)
+        distinct = np.array([None if isinstance(d, tuple) else d for d in distinct],
+                            dtype=object)
+    names = np.array([_text(d) for d in distinct], dtype=object)
+    text, merged = np.unique(names.astype(str), return_inverse=True)  # "1" and 1: one slice
+    inverse = merged.reshape(-1)[np.asarray(codes).reshape(-1)]
+    order = np.argsort(inverse, kind="stable")
+    bounds = np.cumsum(np.bincount(inverse, minlength=len(text)))[:-1]
+    return [(str(t), rows) for t, rows in zip(text, np.split(order, bounds), strict=True)]
+
+
+def _key(group: Any) -> Any:
+    """A dictionary key for ``group``; every missing value one key (NaN != NaN)."""
+    if group is None or (isinstance(group, float) and np.isnan(group)):
+        return ("null",)
+    return group
+
+
 def by_slice(task: Task, labels: npt.ArrayLike, scores: npt.ArrayLike,
              groups: npt.ArrayLike) -> list[SliceMetrics]:
     """The metrics of each slice (rows sharing a value of ``groups``), ordered by value."""
-    y, s = np.asarray(labels), np.asarray(scores)
-    prepare(task, y, s)  # every row valid, whatever slice it falls in
-    names = np.array([_text(g) for g in np.asarray(groups, dtype=object)], dtype=object)
-    if len(names) != len(y):
-        raise MlgateError(f"{len(names)} slice values for {len(y)} rows")
-    out = []
-    for name in sorted(set(names)):
-        rows = names == name
-        out.append(SliceMetrics(name, int(rows.sum()), compute(task, y[rows], s[rows])))
-    return out
+    y = np.asarray(labels)
+    data = prepare(task, y, scores)  # every row valid, whatever slice it falls in
+    sliced = slice_rows(groups)
+    if sum(len(rows) for _, rows in sliced) != len(y):
+        raise MlgateError(f"{sum(len(rows) for _, rows in sliced)} slice values for "
+                          f"{len(y)} rows")
+    return [SliceMetrics(name, len(rows), computed(task, data.subset(rows)))
+            for name, rows in sliced]

@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from mlgate.config.model import TASK_METRICS
-from mlgate.evaluation import binary
+from mlgate.evaluation import binary, resample
 
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
@@ -53,6 +53,10 @@ class Multiclass:
     @property
     def n(self) -> int:
         return len(self.label)
+
+    def subset(self, rows: npt.NDArray[np.intp]) -> Multiclass:
+        """The rows ``rows`` alone (a slice)."""
+        return Multiclass(self.label[rows], self.scores[rows])
 
     @property
     def k(self) -> int:
@@ -108,7 +112,7 @@ class Multiclass:
             w = weights.astype(np.float64, copy=False)
             total = w.sum(axis=1)
             with np.errstate(invalid="ignore", divide="ignore"):
-                return np.where(total > 0, (w @ self._losses) / total, np.nan)
+                return np.where(total > 0, resample.dot(w, self._losses) / total, np.nan)
         aucs = [binary._auc_rows(data, weights[:, order]) for data, order in self._one_vs_rest]
         mean: Floats = np.mean(aucs, axis=0)  # roc_auc_ovr; NaN when any class lacks rows
         return mean

@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from mlgate.config.model import TASK_METRICS
+from mlgate.evaluation import resample
 
 Floats = npt.NDArray[np.float64]
 
@@ -32,6 +33,10 @@ class Regression:
     @property
     def n(self) -> int:
         return len(self.label)
+
+    def subset(self, rows: npt.NDArray[np.intp]) -> Regression:
+        """The rows ``rows`` alone (a slice)."""
+        return Regression(self.label[rows], self.value[rows])
 
     @cached_property
     def _terms(self) -> dict[str, Floats]:
@@ -57,15 +62,17 @@ class Regression:
         t = self._terms
         with np.errstate(invalid="ignore", divide="ignore"):
             if name == "rmse":
-                return np.where(total > 0, np.sqrt((w @ t["squared"]) / total), np.nan)
+                squared = resample.dot(w, t["squared"])
+                return np.where(total > 0, np.sqrt(squared / total), np.nan)
             if name == "mae":
-                return np.where(total > 0, (w @ t["absolute"]) / total, np.nan)
+                return np.where(total > 0, resample.dot(w, t["absolute"]) / total, np.nan)
             if name == "mape":
                 if self.has_zero_label:
                     return np.full(len(w), np.nan)
-                return np.where(total > 0, (w @ t["relative"]) / total, np.nan)
-            spread = w @ t["centred2"] - (w @ t["centred"]) ** 2 / total  # r2
-            return np.where((total > 0) & (spread > 0), 1 - (w @ t["squared"]) / spread, np.nan)
+                return np.where(total > 0, resample.dot(w, t["relative"]) / total, np.nan)
+            spread = resample.dot(w, t["centred2"]) - resample.dot(w, t["centred"]) ** 2 / total
+            squared = resample.dot(w, t["squared"])  # r2
+            return np.where((total > 0) & (spread > 0), 1 - squared / spread, np.nan)
 
     def why(self, name: str) -> str:
         """Why ``name`` has no value on the unweighted rows."""

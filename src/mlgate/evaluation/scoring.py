@@ -122,6 +122,22 @@ def read_scores(path: Path, holdout: Holdout, id_column: str, task: str,
     import pyarrow.compute as pc
 
     ids = pc.cast(table.column(id_column), pa.string()).combine_chunks()
+    try:
+        values = np.column_stack([np.asarray(table.column(c).to_numpy(zero_copy_only=False),
+                                             dtype=np.float64) for c in wanted])
+    except (TypeError, ValueError):
+        raise MlgateError(f"{shown}: scores are not all numbers", hint=hint) from None
+    # the holdout's own order (as a scorer usually writes it) needs no join
+    aligned = values if ids.equals(holdout.ids) else _aligned(ids, values, holdout, shown, hint)
+    return _checked(aligned, holdout, task, shown, hint)
+
+
+def _aligned(ids: Any, values: Any, holdout: Holdout, shown: str, hint: str) -> Any:
+    """``values`` (one row per entry of ``ids``) put in the holdout's row order, every id
+    a holdout id, once, and every holdout id present."""
+    import numpy as np
+    import pyarrow.compute as pc
+
     position = pc.index_in(ids, value_set=holdout.ids)
     if position.null_count:
         first = pc.index(pc.is_null(position), True).as_py()
@@ -137,13 +153,16 @@ def read_scores(path: Path, holdout: Holdout, id_column: str, task: str,
         raise MlgateError(f"{shown}: {len(absent)} of {holdout.rows:,} holdout ids have no "
                           f"score, e.g. {', '.join(absent[:3])}", hint="score every row")
     order = position.to_numpy()
-    try:
-        values = np.column_stack([np.asarray(table.column(c).to_numpy(zero_copy_only=False),
-                                             dtype=np.float64) for c in wanted])
-    except (TypeError, ValueError):
-        raise MlgateError(f"{shown}: scores are not all numbers", hint=hint) from None
     aligned = np.empty_like(values)
     aligned[order] = values
+    return aligned
+
+
+def _checked(aligned: Any, holdout: Holdout, task: str, shown: str, hint: str) -> Any:
+    """``aligned`` when every score is finite and, for a classifier, a probability (class
+    probabilities summing to 1); one column for a binary or regression task."""
+    import numpy as np
+
     bad = ~np.isfinite(aligned)
     if bad.any():
         row = int(np.argwhere(bad)[0][0])

@@ -507,7 +507,7 @@ class Gathered:
         found = self.independent
         columns = {c: np.asarray(v, dtype=object) for c, v in found.slices.items()}
         predictions = Predictions(label=found.labels, score=found.candidate.scores,
-                                  columns=columns)
+                                  columns=columns, task=found.pinned.evaluation.task)
         return Evidence(now=self.now, metrics=found.candidate.metrics, metrics_error=None,
                         predictions=predictions, predictions_error=None, repo=self.repo,
                         data_changed_at=self.data_changed_at,

@@ -130,11 +130,11 @@ def score_models(root: Path, pinned: Pinned, candidate: tuple[str, Path, str],
         values = by_md5[md5]
         if ev.task == "multiclass":  # rows written to 6 decimals: sum to 1 exactly again
             values = values / values.sum(axis=1, keepdims=True)
-        found = metrics_mod.compute(ev.task, labels, values)
-        result: dict[str, Any] = {**found, "rows": len(labels)}
+        data = metrics_mod.prepare(ev.task, labels, values)  # sorted once, slices reuse it
+        result: dict[str, Any] = {**metrics_mod.computed(ev.task, data), "rows": len(labels)}
         if slices:
-            result["slices"] = {column: {name: {**metrics_mod.compute(
-                ev.task, labels[rows], values[rows]), "rows": len(rows)}
+            result["slices"] = {column: {name: {**metrics_mod.computed(
+                ev.task, data.subset(rows)), "rows": len(rows)}
                 for name, rows in groups} for column, groups in slices.items()}
         return Scored(who, md5, values, result)
 
@@ -154,8 +154,11 @@ def _groups(column: Any) -> list[tuple[str, Any]]:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    text = pc.fill_null(pc.cast(column, pa.string()), "null").to_numpy(zero_copy_only=False)
-    names, inverse = np.unique(text.astype(str), return_inverse=True)
+    text = pc.fill_null(pc.cast(column, pa.string()), "null").combine_chunks()
+    encoded = pc.dictionary_encode(text)  # one hash pass; only distinct values reach Python
+    distinct = np.array(encoded.dictionary.to_pylist(), dtype=object).astype(str)
+    names, rank = np.unique(distinct, return_inverse=True)
+    inverse = rank.reshape(-1)[encoded.indices.to_numpy()]
     order = np.argsort(inverse, kind="stable")
     bounds = np.cumsum(np.bincount(inverse, minlength=len(names)))[:-1]
     return [(str(n), rows) for n, rows in zip(names, np.split(order, bounds), strict=True)]

@@ -39,6 +39,7 @@ class Predictions:
     label: npt.NDArray[Any]
     score: npt.NDArray[Any]
     columns: Mapping[str, npt.NDArray[Any]] = field(default_factory=dict)
+    task: str = "binary"  # the independent evaluation's (a predictions file is binary)
 
     def __len__(self) -> int:
         return len(self.label)
@@ -187,13 +188,17 @@ def confidence(gate: ConfidenceGate, predictions: Predictions | None, missing: s
     problem = _too_few(predictions, missing, gate.min_samples)
     if problem or predictions is None:
         return Verdict(None, expected, False, problem or "")
-    from mlgate.evaluation import binary as classification
+    from mlgate.errors import MlgateError
+    from mlgate.evaluation import interval
+    from mlgate.evaluation.binary import UndefinedMetric
 
     try:
-        found = classification.bootstrap_interval(gate.metric, predictions.label, predictions.score,
-                                         resamples=gate.resamples, level=gate.level,
-                                         seed=gate.seed)
-    except classification.UndefinedMetric as exc:
+        found = interval.bootstrap_interval(
+            _task(predictions), gate.metric, predictions.label, predictions.score,
+            resamples=gate.resamples, level=gate.level, seed=gate.seed)
+    except MlgateError as exc:  # a metric the task lacks (validate says so first)
+        return Verdict(None, expected, False, exc.message)
+    except UndefinedMetric as exc:
         return Verdict(None, expected, False, f"{gate.metric} is undefined: {exc}")
     details = {"point": found.point, "low": found.low, "high": found.high,
                "level": gate.level, "resamples": found.resamples,
@@ -246,6 +251,26 @@ def groups(column: npt.NDArray[Any]) -> list[tuple[str, npt.NDArray[np.intp]]]:
             for k, rows in zip(keys, np.split(order, cuts), strict=True)]
 
 
+def _task(predictions: Predictions) -> Any:
+    return predictions.task
+
+
+def _value(predictions: Predictions, metric: str, index: npt.NDArray[np.intp]
+           ) -> tuple[float, str | None]:
+    """``metric`` of the rows ``index``: ``(value, None)`` or ``(nan, why)``."""
+    label, score = predictions.label[index], predictions.score[index]
+    if predictions.task == "binary":
+        from mlgate.evaluation import binary
+
+        return binary.metric_value(metric, label, score)
+    from mlgate.evaluation import metrics
+
+    task = _task(predictions)
+    metrics.check_metric(task, metric)
+    found, why = metrics.value(metrics.prepare(task, label, score), metric)
+    return (math.nan, why) if found is None else (found, None)
+
+
 def listed(items: list[str], most: int = 5) -> str:
     more = len(items) - most
     return ", ".join(items[:most]) + (f" and {more} more" if more > 0 else "")
@@ -266,15 +291,16 @@ def slices(gate: SlicesGate, lower: bool, predictions: Predictions | None,
         return Verdict(None, expected, False, problem or "")
     if col not in predictions.columns:
         return Verdict(None, expected, False, f"the predictions have no column {col}")
+    from mlgate.evaluation.metrics import METRICS
+
+    if metric not in METRICS[_task(predictions)]:  # validate says so first, at its line
+        return Verdict(None, expected, False, f"{metric!r} is no {predictions.task} metric")
     rows: list[dict[str, Any]] = []
     failed: list[str] = []
     small: list[str] = []
     judged: dict[str, float] = {}
-    from mlgate.evaluation import binary as classification
-
     for name, index in groups(predictions.columns[col]):
-        value, undefined = classification.metric_value(metric, predictions.label[index],
-                                              predictions.score[index])
+        value, undefined = _value(predictions, metric, index)
         entry: dict[str, Any] = {"slice": name, "rows": len(index), "judged": False,
                                  "value": None if undefined else value, "undefined": undefined}
         rows.append(entry)
