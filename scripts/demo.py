@@ -35,7 +35,9 @@ REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 # The example, as a user's repository would hold it (no mlgate source in it).
 EXAMPLE = [".dvc/.gitignore", ".dvc/config", ".dvcignore", "data/prepared/.gitignore",
-           "data/scored/.gitignore", "data/source", "dvc.lock", "dvc.yaml",
+           "data/scored/.gitignore", "data/source", "data/holdout/.gitignore",
+           "data/holdout/acs_employment_ma_2018.parquet.dvc", "data/validation-remote",
+           "dvc.lock", "dvc.yaml",
            "evaluation/.gitignore", "evaluation/metrics.json", "models/.gitignore",
            "monitoring/.gitignore", "params.yaml", "pipelines", "stages"]
 AUTHOR = ("Dana Scientist", "dana@example.com")
@@ -126,6 +128,9 @@ class Demo:
         self.run("git", "init", "-q", "-b", "main", quiet=True)
         self.git("remote", "add", "origin", str(self.origin))
         self.run("dvc", "remote", "add", "-d", "local", str(self.remote), quiet=True)
+        # the validators' holdout, from the remote the example commits (no network)
+        self.run("dvc", "pull", "-q", "-r", "validation",
+                 "data/holdout/acs_employment_ma_2018.parquet.dvc", quiet=True)
 
     def write(self, rel: str, text: str) -> Path:
         path = self.project / rel
