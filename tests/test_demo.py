@@ -77,6 +77,13 @@ def test_the_pull_request_report_and_the_audit(played: tuple[subprocess.Complete
     assert pr.splitlines()[0] == "### :white_check_mark: `employment` would pass `production`"
     assert "with v1.0.0, now in `production`" in pr
     assert "data.train_years" in pr  # the params diff
+    # main's scorer on main's holdout judged both models on the same rows, and so did
+    # the promotion (README: the example's holdout)
+    assert "#### Independent evaluation" in pr
+    assert "- `roc_auc` on the same 14,027 holdout rows: candidate " in pr
+    promoted = (reports / "promote-2-production.txt").read_text()
+    assert "roc_auc on the same 14,027 holdout rows: candidate " in promoted
+    assert "independent evaluation: `roc_auc` on the same 14,027 holdout rows" in proc.stdout
     # the rollback is recorded with its reason, on the ledger an auditor clones
     auditor = sandbox / "auditor"
     rows = json.loads(cli("history", "employment", "--env", "production", "--format", "json",
