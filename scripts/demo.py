@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -37,7 +38,9 @@ REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 # The example, as a user's repository would hold it (no mlgate source in it).
 EXAMPLE = [".dvc/.gitignore", ".dvc/config", ".dvcignore", "data/prepared/.gitignore",
-           "data/scored/.gitignore", "data/source", "dvc.lock", "dvc.yaml",
+           "data/scored/.gitignore", "data/source", "data/holdout/.gitignore",
+           "data/holdout/acs_employment_ma_2018.parquet.dvc", "data/validation-remote",
+           "dvc.lock", "dvc.yaml",
            "evaluation/.gitignore", "evaluation/metrics.json", "models/.gitignore",
            "monitoring/.gitignore", "params.yaml", "pipelines", "stages"]
 AUTHOR = ("Dana Scientist", "dana@example.com")
@@ -128,6 +131,9 @@ class Demo:
         self.run("git", "init", "-q", "-b", "main", quiet=True)
         self.git("remote", "add", "origin", str(self.origin))
         self.run("dvc", "remote", "add", "-d", "local", str(self.remote), quiet=True)
+        # the validators' holdout, from the remote the example commits (no network)
+        self.run("dvc", "pull", "-q", "-r", "validation",
+                 "data/holdout/acs_employment_ma_2018.parquet.dvc", quiet=True)
 
     def write(self, rel: str, text: str) -> Path:
         path = self.project / rel
@@ -233,6 +239,10 @@ def play(demo: Demo) -> None:
                          "--format", "markdown", "--out", str(demo.reports / "pr-report.md"),
                          show=0)
     demo.say((report.splitlines() or ["(empty report)"])[0])
+    # main's scorer on main's holdout, both models on the same rows: the paired comparison
+    for line in report.splitlines():
+        if line.startswith("- ") and " on the same " in line:
+            demo.say("independent evaluation: " + line[2:])
     # what the pull-request workflow fails on: the gates of the environment a merge enters
     demo.mlgate("check", "employment", "--env", "staging", "--policy-ref", "main", show=8)
     demo.git("checkout", "-q", "main")
@@ -243,10 +253,14 @@ def play(demo: Demo) -> None:
     demo.mlgate("promote", "employment", "--env", "staging", "--push",
                 "--reason", "adds 2016 to the training data", show=2,
                 save="promote-2-staging.txt")
-    demo.mlgate("promote", "employment", "--env", "production", "--push",
-                "--approvals", demo.approvals("mrm-reviewer"),
-                "--reason", "adds 2016 to the training data", show=2,
-                save="promote-2-production.txt")
+    promoted = demo.mlgate("promote", "employment", "--env", "production", "--push",
+                           "--approvals", demo.approvals("mrm-reviewer"),
+                           "--reason", "adds 2016 to the training data", show=2,
+                           save="promote-2-production.txt")
+    for line in promoted.splitlines():  # judged on the holdout, against v1.0.0, paired
+        if line.startswith("no_regression"):
+            cells = re.split(r"\s{2,}", line.strip())
+            demo.say(f"{cells[0]}: {cells[-1]}")
     demo.mlgate("show", show=6)
 
     demo.step(4, "A batch with a schema change arrives: monitor alerts; roll back")
@@ -299,6 +313,9 @@ def play(demo: Demo) -> None:
     demo.say(f"an auditor clones origin into {auditor}: git alone, then DVC to reproduce")
     demo.run("git", "clone", "-q", str(demo.origin), str(auditor), quiet=True)
     demo.mlgate("audit", "verify", show=1, cwd=auditor)
+    # reproduce scores again on the holdout the record pins: the auditor fetches it
+    demo.run("dvc", "fetch", "-q", "data/holdout/acs_employment_ma_2018.parquet.dvc",
+             cwd=auditor)
     demo.mlgate("reproduce", "employment@v1.0.0", show=6, save="reproduce.txt", cwd=auditor)
     demo.mlgate("audit", "export", "--out", str(demo.reports / "audit"), show=4, cwd=auditor)
 

@@ -81,6 +81,13 @@ def test_the_pull_request_report_and_the_audit(played: tuple[subprocess.Complete
     assert pr.splitlines()[0] == "### :white_check_mark: `employment` would pass `production`"
     assert "with v1.0.0, now in `production`" in pr
     assert "data.train_years" in pr  # the params diff
+    # main's scorer on main's holdout judged both models on the same rows, and so did
+    # the promotion (README: the example's holdout)
+    assert "#### Independent evaluation" in pr
+    assert "- `roc_auc` on the same 14,027 holdout rows: candidate " in pr
+    promoted = (reports / "promote-2-production.txt").read_text()
+    assert "roc_auc on the same 14,027 holdout rows: candidate " in promoted
+    assert "independent evaluation: `roc_auc` on the same 14,027 holdout rows" in proc.stdout
     # the rollback is recorded with its reason, on the ledger an auditor clones
     auditor = sandbox / "auditor"
     rows = json.loads(cli("history", "employment", "--env", "production", "--events",
@@ -89,7 +96,8 @@ def test_the_pull_request_report_and_the_audit(played: tuple[subprocess.Complete
         ("rollback", "1.0.0"), ("promote", "1.1.0"), ("promote", "1.0.0")]
     assert rows[0]["reason"].startswith("2018 feed: SCHL re-coded and AGEP renamed upstream")
     reproduced = (reports / "reproduce.txt").read_text()
-    assert reproduced.rstrip().endswith("identical: 13 digests reproduced exactly")
+    # the pipeline's digests and every number of the independent evaluation, re-scored
+    assert reproduced.rstrip().endswith("identical: 138 digests reproduced exactly")
     diff = (reports / "audit-diff.txt").read_text()
     assert "params.yaml:data.train_years  [2015]  [2015, 2016]" in diff
     inventory = (reports / "inventory.txt").read_text().splitlines()

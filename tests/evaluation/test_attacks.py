@@ -172,6 +172,24 @@ def test_absent_holdout_names_the_command_that_brings_it(repo: Project, cli: Cli
     assert "dvc fetch data/holdout.csv.dvc" in result.err
 
 
+def test_a_holdout_swapped_in_the_cache_is_refused(repo: Project, cli: Cli) -> None:
+    """A DVC remote (or cache) that a change can write to delivers other rows under the
+    pinned md5 (DVC does not verify what it fetches): mlgate checks the bytes."""
+    from mlgate.plumbing.dvccache import cached_file
+
+    text = (repo.path / "data" / "holdout.csv.dvc").read_text()
+    cached = cached_file(repo.path, text.split("md5: ")[1].split("\n")[0])
+    swapped = holdout_csv(seed=12)  # same shape, other rows: an easier exam
+    cached.chmod(0o644)
+    cached.unlink()
+    cached.write_text(swapped)
+    result = cli("evaluate", "tiny", "--against", "staging", cwd=repo.path)
+    assert result.code == 2, result.out
+    assert result.err.startswith("the holdout data/holdout.csv (md5 ")
+    assert "in the local DVC cache does not match the md5 it is stored under" in result.err
+    assert "its bytes were changed" in result.err and "Traceback" not in result.err
+
+
 def test_absent_incumbent_names_the_command_that_brings_it(repo: Project, cli: Cli) -> None:
     import shutil
 

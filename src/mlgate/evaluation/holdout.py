@@ -91,6 +91,7 @@ def _read_table(root: Path, pinned: Pinned, shown: str) -> Any:
         path = object_path(cache, md5)
         if not path.is_file():
             raise missing
+        _verify(path, md5, shown, pinned)
         return _parse(path, _suffix(pinned.holdout_path), shown)
     try:
         listing = json.loads(object_path(cache, md5).read_bytes())
@@ -104,6 +105,7 @@ def _read_table(root: Path, pinned: Pinned, shown: str) -> Any:
         path = object_path(cache, oid)
         if not path.is_file():
             raise missing
+        _verify(path, oid, f"{pinned.holdout_path}/{rel}", pinned)
         parts.append(_parse(path, _suffix(rel), f"{pinned.holdout_path}/{rel}"))
     if not parts:
         raise MlgateError(f"{shown} holds no CSV or Parquet file",
@@ -113,6 +115,24 @@ def _read_table(root: Path, pinned: Pinned, shown: str) -> Any:
     except pa.ArrowInvalid as exc:
         raise MlgateError(f"{shown}: its files do not share columns: {exc}",
                           hint="every file of a holdout directory has the same columns") from None
+
+
+def _verify(path: Path, md5: str, shown: str, pinned: Pinned) -> None:
+    """The cached bytes are those the policy's ref pinned: DVC does not check what it
+    fetches (a remote's `verify` is off by default), so a remote or cache that a change
+    can write to could otherwise swap the exam under its name."""
+    import hashlib
+
+    data = path.read_bytes()
+    if hashlib.md5(data, usedforsecurity=False).hexdigest() == md5:
+        return
+    # DVC 2's legacy hash of a text file: its bytes with CRLF read as LF
+    if hashlib.md5(data.replace(b"\r\n", b"\n"), usedforsecurity=False).hexdigest() == md5:
+        return
+    raise MlgateError(f"the holdout {shown} in the local DVC cache does not match the md5 "
+                      f"it is stored under ({md5}): its bytes were changed",
+                      hint=f"delete {path} and fetch it again from a remote you trust: "
+                      + fetch_hint(pinned))
 
 
 def _parse(path: Path, suffix: str, shown: str) -> Any:
