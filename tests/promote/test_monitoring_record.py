@@ -128,7 +128,7 @@ def test_history_and_audit_show_the_runs(repo: Project, tmp_path: Path) -> None:
     rows = json.loads(shown.out)["history"]
     assert [(r["action"], r["verdict"], r["seq"]) for r in rows] == [
         ("monitor", "ALERT", 4), ("monitor", "ok", 3)]
-    assert rows[0]["reason"] == "route: open_issue, rollback"
+    assert rows[0]["reason"] == "route: drift -> open_issue, rollback"
     assert set(rows[0]["metrics"]) == {"roc_auc", "gap"}
     promotions = json.loads(mlgate("history", "--events", "promotion", "--format", "json",
                                    cwd=repo.path).out)["history"]
@@ -136,7 +136,7 @@ def test_history_and_audit_show_the_runs(repo: Project, tmp_path: Path) -> None:
     everything = json.loads(mlgate("history", "--format", "json", cwd=repo.path).out)["history"]
     assert [r["seq"] for r in everything] == [4, 3, 2, 1]
     table = mlgate("history", "scored", "--env", "production", cwd=repo.path).out
-    assert "route: open_issue, rollback" in table
+    assert "route: drift -> open_issue, rollback" in table
 
     at = mlgate("audit", "at", "2100-01-01", "--env", "production", "--format", "json",
                 cwd=repo.path)

@@ -295,7 +295,7 @@ def test_monitor_alerts_on_the_gap_its_separate_labels_show(act: str, tmp_path: 
     summary = (kept / "summary.md").read_text()
     assert summary.startswith("## Monitoring `scored` in production: **🚨 alert**\n")
     # the issue's body is this summary: it says the cause and its route
-    assert "- `performance` (roc_auc gap) → `open_issue`, `rollback`" in summary
+    assert "- `performance` (roc\\_auc gap) → `open_issue`, `rollback`" in summary
     # The declared actions are what the gh steps read; under act they are skipped (act
     # does not even name a skipped step), and the job fails on the alert.
     assert '::set-output:: actions=["open_issue","rollback"]' in run.stdout

@@ -157,7 +157,12 @@ def _observed(row: dict[str, Any], record: Record) -> None:
     if type(perf) is dict and type(perf.get("metric")) is str:
         row["metrics"] = {perf["metric"]: perf.get("production"), "gap": perf.get("gap")}
     actions = pred.get("actions")
-    if said == "alert" and type(actions) is list and actions:
+    route = pred.get("route")
+    if said == "alert" and type(route) is dict and route:  # each cause and its actions
+        row["reason"] = "route: " + "; ".join(
+            f"{cause} -> {', '.join(str(a) for a in to) if type(to) is list and to else 'none'}"
+            for cause, to in route.items())
+    elif said == "alert" and type(actions) is list and actions:  # records before causes
         row["reason"] = "route: " + ", ".join(str(a) for a in actions)
 
 

@@ -85,7 +85,8 @@ def summary(record: dict[str, Any]) -> str:
 RECORD_TRAILER = "mlgate-record: "
 SUMMARY_TRAILER = "mlgate-summary: "
 _SUMMARY_KEYS = ("model", "environment", "action", "version", "commit", "seq", "tags", "time",
-                 "approvals", "reason", "verdict", "actions", "deployment", "outcome", "detail")
+                 "approvals", "reason", "verdict", "actions", "route", "deployment", "outcome",
+                 "detail")
 
 
 def projection(record: dict[str, Any]) -> dict[str, Any]:
