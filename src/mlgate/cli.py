@@ -124,6 +124,9 @@ def _show(p: argparse.ArgumentParser) -> None:
                  "CODEOWNERS")
 def _init(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", help="model name (default: the one artifact in dvc.yaml)")
+    p.add_argument("--pipeline", default="dvc.yaml", metavar="PATH",
+                   help="the dvc.yaml to adopt, for a monorepo with one pipeline per model "
+                        "(e.g. models/a/dvc.yaml; default: the root's dvc.yaml)")
     p.add_argument("--force", action="store_true",
                    help="overwrite files that exist with other content")
     _format(p)

@@ -6,17 +6,20 @@ Running it again changes nothing."""
 from __future__ import annotations
 
 import configparser
+import posixpath
 from pathlib import Path
 
 from mlgate.adopt import scaffold
 from mlgate.adopt.infer import infer
 from mlgate.config.declarations import (
     PIPELINES_DIR,
+    Reader,
     cross_check,
     parse_declaration,
     read_dvc_yaml,
     workspace_reader,
 )
+from mlgate.config.dvcfiles import DvcYaml, load_dvc_yaml
 from mlgate.config.yamlio import load_text
 from mlgate.errors import MlgateError, Problem
 from mlgate.plumbing import dvc
@@ -25,18 +28,22 @@ from mlgate.plumbing.files import write_atomic
 DVC_SETTINGS = (("core", "analytics", "false"), ("core", "check_update", "false"))
 
 
-def adopt(root: Path, model: str | None, *, force: bool) -> tuple[str, list[tuple[str, str]]]:
+def adopt(root: Path, model: str | None, *, force: bool, pipeline: str = "dvc.yaml"
+          ) -> tuple[str, list[tuple[str, str]]]:
     """`mlgate init`: the model's name, and each file written with what became of it
     ("created", "overwritten", "unchanged"). Checks everything first and writes nothing
-    when a file exists with other content, unless ``force``."""
+    when a file exists with other content, unless ``force``. ``pipeline`` is the dvc.yaml
+    to adopt (a monorepo's `models/a/dvc.yaml`: one `mlgate init` per pipeline)."""
     if not (root / ".dvc").is_dir() or not (root / ".git").exists():
         raise MlgateError("not a git repository with DVC initialised", path=str(root),
                           hint="mlgate works on DVC pipelines in git: `git init`, `dvc init`")
     read = workspace_reader(root)
-    dvc_yaml = read_dvc_yaml(read)
+    pipeline = _pipeline_path(pipeline)
+    dvc_yaml = read_dvc_yaml(read, None) if pipeline == "dvc.yaml" else _read_pipeline(
+        read, pipeline)
     if dvc_yaml is None or not dvc_yaml.stages:
-        raise MlgateError("no pipeline to adopt: dvc.yaml is missing or has no stages",
-                          path="dvc.yaml", hint="describe the pipeline first (`dvc stage add`)")
+        raise MlgateError(f"no pipeline to adopt: {pipeline} is missing or has no stages",
+                          path=pipeline, hint="describe the pipeline first (`dvc stage add`)")
     inferred = infer(dvc_yaml, read, root, model)
     relpath = f"{PIPELINES_DIR}/{inferred.name}.yaml"
     doc = load_text(inferred.text, relpath)
@@ -66,6 +73,24 @@ def adopt(root: Path, model: str | None, *, force: bool) -> tuple[str, list[tupl
             dvc.dvc(["config", f"{section}.{key}", value], cwd=root,
                     hint="check .dvc/config; `dvc config` could not write it")
     return inferred.name, rows
+
+
+def _pipeline_path(given: str) -> str:
+    """--pipeline as the declaration's `pipeline:` writes it: a dvc.yaml (or its folder)
+    inside the repository, relative to its root."""
+    path = posixpath.normpath(given.replace("\\", "/")).removeprefix("./")
+    if not path.endswith("dvc.yaml") or path.rpartition("/")[2] != "dvc.yaml":
+        path = posixpath.join(path, "dvc.yaml") if path != "." else "dvc.yaml"
+    if path.startswith(("/", "../")) or ":" in path:
+        raise MlgateError(f"--pipeline {given!r} is not a dvc.yaml inside the repository",
+                          hint="give its path relative to the repository root, e.g. "
+                               "--pipeline models/a/dvc.yaml")
+    return path
+
+
+def _read_pipeline(read: Reader, pipeline: str) -> DvcYaml | None:
+    raw = read(pipeline)
+    return None if raw is None else load_dvc_yaml(raw, pipeline)
 
 
 def _state(path: Path, text: str) -> str:

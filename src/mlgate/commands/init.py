@@ -15,8 +15,8 @@ from mlgate.errors import EXIT_OK
 from mlgate.render.text import table, to_json
 
 
-def main(*, model: str | None, force: bool, fmt: str) -> int:
-    name, rows = adopt(find_root(), model, force=force)
+def main(*, model: str | None, force: bool, fmt: str, pipeline: str = "dvc.yaml") -> int:
+    name, rows = adopt(find_root(), model, force=force, pipeline=pipeline)
     _report(rows, name, fmt)
     return EXIT_OK
 

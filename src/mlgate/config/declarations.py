@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from mlgate.config import schema
-from mlgate.config.dvcfiles import DvcYaml, load_dvc_yaml
+from mlgate.config.dvcfiles import DvcLock, DvcYaml, load_dvc_yaml, parse_dvc_lock
 from mlgate.config.floors import model_shortfalls
 from mlgate.config.metricsfile import lookup, parse_metrics
 from mlgate.config.model import Model, build_model
@@ -112,25 +112,30 @@ def cross_check(model: Model, doc: Document, dvc: DvcYaml | None, read: Reader, 
     are in ``read`` hold every metric a gate names."""
     problems: list[Problem] = []
     if dvc is None:
+        if model.pipeline != "dvc.yaml":
+            return [_p(doc, ["pipeline"], f"there is no {model.pipeline}",
+                       "name a dvc.yaml that exists, relative to the repository root")]
         return [_p(doc, ["artifact"], "no dvc.yaml in the repository root",
                    "mlgate works on a DVC pipeline: create dvc.yaml (`dvc stage add`)")]
+    named = dvc.path
     outs = sorted({o for s in dvc.stages for o in s.outs})
     declared_metrics = sorted({m for s in dvc.stages for m in s.metrics} | set(dvc.metrics))
     if dvc.producer(model.artifact) is None:
         problems.append(_p(doc, ["artifact"], f"{model.artifact!r} is not an out of any stage "
-                           "in dvc.yaml", _choices("outs in dvc.yaml", outs)))
+                           f"in {named}", _outs_hint(f"outs in {named}", outs, named)))
     for i, path in enumerate(model.metrics.files):
         if dvc.metrics_stage(path) is None and path not in dvc.metrics:  # nor top-level
             problems.append(_p(doc, ["metrics", "files", i], f"{path!r} is not declared under "
-                               "`metrics:` of any stage in dvc.yaml",
-                               _choices("metrics in dvc.yaml", declared_metrics)))
+                               f"`metrics:` of any stage in {named}",
+                               _outs_hint(f"metrics in {named}", declared_metrics, named)))
     if model.predictions and dvc.producer(model.predictions.path) is None:
         problems.append(_p(doc, ["predictions", "path"], f"{model.predictions.path!r} is not an "
-                           "out of any stage in dvc.yaml", _choices("outs in dvc.yaml", outs)))
+                           f"out of any stage in {named}",
+                           _outs_hint(f"outs in {named}", outs, named)))
     reference = (model.monitoring or {}).get("reference")
     if reference and dvc.producer(reference) is None:
         problems.append(_p(doc, ["monitoring", "reference"], f"{reference!r} is not an out of "
-                           "any stage in dvc.yaml", _choices("outs in dvc.yaml", outs)))
+                           f"any stage in {named}", _outs_hint(f"outs in {named}", outs, named)))
     if not problems and metric_names:  # judged only in files that are metrics files
         problems.extend(_check_metric_names(model, doc, read))
     return problems
@@ -168,6 +173,14 @@ def _leaf_names(files: dict[str, dict[str, Any]]) -> list[str]:
     return top or sorted(names)[:20]
 
 
+def _outs_hint(what: str, options: Sequence[str], pipeline: str) -> str:
+    choices = _choices(what, options)
+    if pipeline == "dvc.yaml":
+        return choices
+    return (f"{choices} (paths here are relative to the repository root, as "
+            "`dvc metrics show` prints them)")
+
+
 def _choices(what: str, options: Sequence[str]) -> str:
     if not options:
         return f"there are no {what}"
@@ -180,9 +193,19 @@ def _p(doc: Document, steps: Sequence[str | int], message: str, hint: str | None
     return Problem(message, doc.path, line, col, schema.json_path(steps), hint)
 
 
-def read_dvc_yaml(read: Reader) -> DvcYaml | None:
-    raw = read("dvc.yaml")
-    return None if raw is None else load_dvc_yaml(raw, "dvc.yaml")
+def read_dvc_yaml(read: Reader, model: Model | None = None) -> DvcYaml | None:
+    """The pipeline that makes ``model`` (its `pipeline:`), else the root's dvc.yaml."""
+    path = model.pipeline if model is not None else "dvc.yaml"
+    raw = read(path)
+    return None if raw is None else load_dvc_yaml(raw, path)
+
+
+def read_dvc_lock(read: Reader, model: Model | None = None, *, at: str | None = None
+                  ) -> DvcLock | None:
+    """The dvc.lock beside the pipeline that makes ``model`` (else the root's)."""
+    path = model.lock_file if model is not None else "dvc.lock"
+    raw = read(path)
+    return None if raw is None else parse_dvc_lock(raw, path, at=f"{at}:{path}" if at else None)
 
 
 def check_files(paths: Sequence[Path], root: Path, display: Callable[[Path], str]
@@ -190,14 +213,21 @@ def check_files(paths: Sequence[Path], root: Path, display: Callable[[Path], str
     """Load and fully check each file, and each model against its floor in the repository
     policy (`pipelines/_policy.yaml`); every problem of every file."""
     read = workspace_reader(root)
-    dvc: DvcYaml | None = None
-    dvc_error: list[Problem] = []
-    try:
-        dvc = read_dvc_yaml(read)
-    except InvalidFile as exc:
-        dvc_error = exc.problems
+    pipelines: dict[str, DvcYaml | list[Problem] | None] = {}  # each read once, even if bad
     decls: list[Declaration] = []
-    problems: list[Problem] = list(dvc_error)
+    problems: list[Problem] = []
+
+    def pipeline(model: Model | None) -> DvcYaml | list[Problem] | None:
+        key = model.pipeline if model is not None else "dvc.yaml"
+        if key not in pipelines:
+            try:
+                pipelines[key] = read_dvc_yaml(read, model)
+            except InvalidFile as exc:
+                pipelines[key] = exc.problems
+                problems.extend(exc.problems)
+        return pipelines[key]
+
+    pipeline(None)  # the root's dvc.yaml is checked even when no model names it
     repo: RepoPolicy | None = None
     try:
         repo = read_workspace(root)
@@ -210,8 +240,10 @@ def check_files(paths: Sequence[Path], root: Path, display: Callable[[Path], str
         try:
             doc = load_file(str(path), shown)
             model, found = parse_declaration(doc, path.stem)
-            if model is not None and not found and not dvc_error:
-                found = cross_check(model, doc, dvc, read)
+            if model is not None and not found:
+                dvc = pipeline(model)
+                if not isinstance(dvc, list):
+                    found = cross_check(model, doc, dvc, read)
         except (InvalidFile, NotFound) as exc:
             problems.extend(exc.problems)
             continue
@@ -251,7 +283,7 @@ def load_model(root: Path, name: str, read: Reader | None = None) -> Model:
     doc = load_bytes(raw, relpath)
     model, problems = parse_declaration(doc, name)
     if model is not None and not problems:
-        problems = cross_check(model, doc, read_dvc_yaml(read), read)
+        problems = cross_check(model, doc, read_dvc_yaml(read, model), read)
     if problems or model is None:
         raise InvalidFile.from_problems(problems)
     return model

@@ -206,6 +206,12 @@ class Model:
     deploy_command: str | None = None
     retrain_command: str | None = None
     source: str = ""  # the file it was read from, for messages
+    # the dvc.yaml whose stages make it (a monorepo's `models/a/dvc.yaml`); dvc.lock beside it
+    pipeline: str = "dvc.yaml"
+
+    @property
+    def lock_file(self) -> str:
+        return lock_beside(self.pipeline)
 
     def environment(self, name: str) -> Environment | None:
         return next((e for e in self.environments if e.name == name), None)
@@ -271,4 +277,11 @@ def build_model(data: dict[str, Any], source: str) -> Model:
         deploy_command=data.get("deploy", {}).get("command"),
         retrain_command=data.get("retrain", {}).get("command"),
         source=source,
+        pipeline=data.get("pipeline", "dvc.yaml"),
     )
+
+
+def lock_beside(pipeline: str) -> str:
+    """The dvc.lock DVC writes beside a dvc.yaml."""
+    folder = pipeline.rpartition("/")[0]
+    return f"{folder}/dvc.lock" if folder else "dvc.lock"

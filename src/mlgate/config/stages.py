@@ -97,10 +97,10 @@ def run_models(root: Path, names: list[str], *, force: bool) -> dict[str, dict[s
         raise MlgateError("no model declarations in pipelines/",
                           hint="write pipelines/<model>.yaml, or run `mlgate init`")
     models = [load_model(root, name, read) for name in names]
-    dvc_yaml = read_dvc_yaml(read)
-    assert dvc_yaml is not None  # load_model has checked it
-    targets: list[str] = []
+    targets: list[str] = []  # a monorepo's stages as DVC names them: models/a/dvc.yaml:train
     for model in models:
+        dvc_yaml = read_dvc_yaml(read, model)
+        assert dvc_yaml is not None  # load_model has checked it
         targets.extend(s for s in producers(model, dvc_yaml) if s not in targets)
     dvc.repro(targets, cwd=root, force=force)
 

@@ -7,8 +7,12 @@ import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 
-from mlgate.config.declarations import load_model, read_dvc_yaml, workspace_reader
-from mlgate.config.dvcfiles import parse_dvc_lock
+from mlgate.config.declarations import (
+    load_model,
+    read_dvc_lock,
+    read_dvc_yaml,
+    workspace_reader,
+)
 from mlgate.config.model import Model
 from mlgate.config.schema import json_path
 from mlgate.config.yamlio import load_file
@@ -28,7 +32,7 @@ def monitor_model(root: Path, name: str, env: str | None, current: Sequence[str]
     environment = _environment(declared, env)
     reference = _reference(root, declared, settings)
     return run_monitor(root, declared, environment, settings, reference, current,
-                       labels, notes=_stale(root, settings.reference))
+                       labels, notes=_stale(root, settings.reference, declared))
 
 
 def _settings(root: Path, model: Model) -> MonitoringSettings:
@@ -57,7 +61,7 @@ def _environment(model: Model, env: str | None) -> str:
 def _reference(root: Path, model: Model, settings: MonitoringSettings) -> Profile:
     path = root / settings.reference
     if not path.is_file():
-        dvc_yaml = read_dvc_yaml(workspace_reader(root))
+        dvc_yaml = read_dvc_yaml(workspace_reader(root), model)
         stage = dvc_yaml.producer(settings.reference) if dvc_yaml else None
         make = f" (stage {stage.name!r})" if stage else ""
         raise MlgateError("the reference profile is not in the workspace", path=settings.reference,
@@ -66,10 +70,10 @@ def _reference(root: Path, model: Model, settings: MonitoringSettings) -> Profil
     return read_profile(path)
 
 
-def _stale(root: Path, reference: str) -> list[str]:
+def _stale(root: Path, reference: str, model: Model) -> list[str]:
     """A note when the reference file is not what dvc.lock records (edited, or stale)."""
-    raw = workspace_reader(root)("dvc.lock")
-    entry = parse_dvc_lock(raw).out(reference) if raw is not None else None
+    lock = read_dvc_lock(workspace_reader(root), model)
+    entry = lock.out(reference) if lock is not None else None
     if entry is None or entry.md5 is None:
         return []
     actual = hashlib.md5((root / reference).read_bytes(), usedforsecurity=False).hexdigest()
