@@ -4,10 +4,11 @@
 A model changed when its declaration changed; when what its pipeline's dvc.lock records,
 or its dvc.yaml defines, for any stage that makes it (before or after the change) changed;
 when the change touches a file one of those stages depends on (shared code changed without
-a `dvc repro` still changes the model); or, for a pipeline of its own in a subdirectory (a
-monorepo's `models/a/dvc.yaml`), when the change touches anything in that directory. A
-change to a README or to another model's stages or directory changes nothing. The range
-starts at the merge base, so that what the base branch did meanwhile is not counted.
+a `dvc repro` still changes the model), or a value one of them tracks in a params file;
+or, for a pipeline of its own in a subdirectory (a monorepo's `models/a/dvc.yaml`), when
+the change touches anything in that directory. A change to a README or to another model's
+stages or directory changes nothing. The range starts at the merge base, so that what the
+base branch did meanwhile is not counted.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 from mlgate.config.declarations import PIPELINES_DIR, Reader, read_dvc_lock, read_dvc_yaml
 from mlgate.config.dvcfiles import DvcLock, DvcYaml, folder_of
 from mlgate.config.model import Model
+from mlgate.config.yamlio import load_bytes
 from mlgate.errors import InvalidFile, NotFound
 from mlgate.plumbing import git
 
@@ -73,9 +75,43 @@ def changed_models(models: list[Model], base: str, *, cwd: Path) -> list[Model]:
                 or any(_stage(old.lock, s) != _stage(new.lock, s)
                        or _definition(old.dvc_yaml, s) != _definition(new.dvc_yaml, s)
                        for s in stages) \
-                or _reads_any(touched, stages, old.dvc_yaml, new.dvc_yaml):
+                or _reads_any(touched, stages, old.dvc_yaml, new.dvc_yaml) \
+                or _params_moved(touched, stages, before, head, old.dvc_yaml, new.dvc_yaml):
             changed.append(model)
     return changed
+
+
+def _params_moved(touched: list[str], stages: list[str], before: Reader, head: Reader,
+                  *dvcs: DvcYaml | None) -> bool:
+    """Whether a value the stages track, in a params file the change touches, differs."""
+    tracked = {(file, key) for dvc in dvcs if dvc is not None for name in stages
+               if (stage := dvc.stage(name)) is not None
+               for file, key in map(_params_entry, stage.params) if file in touched}
+    return any(_param(before, file, key) != _param(head, file, key) for file, key in tracked)
+
+
+def _params_entry(entry: str) -> tuple[str, str]:
+    file, sep, key = entry.partition(":")
+    if sep and file.endswith((".yaml", ".yml", ".json", ".toml")):
+        return file, key
+    return "params.yaml", entry
+
+
+def _param(read: Reader, file: str, key: str) -> object:
+    """The value at ``key`` (dotted; the whole file when empty); a file that does not
+    parse as YAML (TOML) counts as its bytes."""
+    raw = read(file)
+    if raw is None:
+        return None
+    try:
+        data: object = load_bytes(raw, file).data
+    except InvalidFile:
+        return raw
+    for part in key.split(".") if key else ():
+        if not isinstance(data, dict) or part not in data:
+            return None
+        data = data[part]
+    return data
 
 
 def _reads_any(touched: list[str], stages: list[str], *dvcs: DvcYaml | None) -> bool:
