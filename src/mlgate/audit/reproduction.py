@@ -21,7 +21,7 @@ from mlgate.audit.evidence import file_sha256, lock_at
 from mlgate.audit.trail import Record, Trail
 from mlgate.config.dvcfiles import DvcLock, parse_dvc_lock
 from mlgate.errors import InvalidFile, MlgateError, NotFound, suggest
-from mlgate.plumbing import dvc, git
+from mlgate.plumbing import dvc, git, progress
 from mlgate.plumbing.dvccache import cache_dir
 from mlgate.registry.state import TagEvent
 from mlgate.registry.tags import Action, parse_tag
@@ -161,10 +161,14 @@ def reproduce(root: Path, target: Target) -> Reproduction:
                           hint="only a DVC pipeline's recorded run can be reproduced")
     recorded = parse_dvc_lock(raw, path, at=f"{target.commit[:12]}:{path}")
     stages, artifact = model_stages(root, target, recorded)
-    with worktree(root, target.commit) as tree:
+    with worktree(root, target.commit) as tree, \
+            progress.task(f"reproducing {target.ref}", total=len(stages) + 1,
+                          unit="stages") as advance:
+        advance(0, ", ".join(stages))
         dvc.dvc(["repro", "--force", "--no-run-cache", "--pull", *stages], cwd=tree,
                 capture=False, hint=f"the pipeline at {target.commit[:12]} did not run to the "
                                     "end: see DVC's output above")
+        advance(len(stages), "comparing the outputs")
         rerun = parse_dvc_lock((tree / path).read_bytes(), path, at=f"reproduced {path}")
         compared = compare(recorded, rerun, stages)
         record = target.record

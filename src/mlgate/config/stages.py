@@ -89,7 +89,7 @@ def run_models(root: Path, names: list[str], *, force: bool) -> dict[str, dict[s
         workspace_reader,
     )
     from mlgate.config.metricsfile import flatten, parse_metrics
-    from mlgate.plumbing import dvc
+    from mlgate.plumbing import dvc, progress
 
     read = workspace_reader(root)
     names = names or [p.stem for p in declaration_paths(root)]
@@ -102,7 +102,11 @@ def run_models(root: Path, names: list[str], *, force: bool) -> dict[str, dict[s
         dvc_yaml = read_dvc_yaml(read, model)
         assert dvc_yaml is not None  # load_model has checked it
         targets.extend(s for s in producers(model, dvc_yaml) if s not in targets)
-    dvc.repro(targets, cwd=root, force=force)
+    with progress.task(f"dvc repro of {len(targets)} stage(s) for {len(models)} model(s)",
+                       unit="stages") as advance:
+        advance(0, ", ".join(targets))  # DVC streams its own words to stderr as it runs
+        dvc.repro(targets, cwd=root, force=force)
+        advance(len(targets))
 
     results: dict[str, dict[str, Any]] = {}
     for model in models:

@@ -8,7 +8,7 @@ ROC AUC needs every score at once.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ import pyarrow.compute as pc
 from mlgate.errors import MlgateError
 from mlgate.monitor.reader import DEFAULT_BATCH_ROWS, expand_paths, iter_batches
 from mlgate.monitor.summaries import Profile, merge, profile_table
+from mlgate.plumbing import progress
 
 Floats = npt.NDArray[np.float64]
 
@@ -50,6 +51,17 @@ def _in_file(path: Path, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.Recor
         if error.path is not None:
             raise
         raise MlgateError(error.message, path=str(path), hint=error.hint) from error
+
+
+def _counted(files: Sequence[Path], categorical: list[str], batch_rows: int
+             ) -> Iterator[tuple[Path, pa.RecordBatch]]:
+    """Every batch of every file, in order, with the rows read told as progress."""
+    with progress.task("profiling the batch", unit="rows") as advance:
+        for path in files:
+            for batch in _in_file(path, iter_batches(path, categorical=categorical,
+                                                     batch_rows=batch_rows)):
+                advance(batch.num_rows, path.name)
+                yield path, batch
 
 
 def _floats(column: pa.Array, what: str, path: Path) -> Floats:
@@ -98,34 +110,32 @@ def scan_batches(
     ids: list[pa.Array] = []
     has_score = keep_label = False
     no_id = 0
-    for path in files:
-        for batch in _in_file(path, iter_batches(path, categorical=categorical,
-                                                 batch_rows=batch_rows)):
-            names = [n for n in batch.schema.names if n not in ignore]
-            has_score = score_name is not None and score_name in names
-            part = profile_table(batch, categorical=categorical, columns=names,
-                                 score_column=score_name if has_score else None,
-                                 relative_accuracy=reference.relative_accuracy)
-            if profile is None:
-                keep_label = label is not None and label in batch.schema.names
-            profile = part if profile is None else _merge(profile, part, path)
-            if not has_score:
-                continue
-            assert score_name is not None
-            score = _floats(batch.column(score_name), "score", path)
-            kept = ~np.isnan(score)
-            if id_column is not None:
-                _require(batch, [id_column], path, "the row id, to join labels on")
-                with_id = pc.is_valid(batch.column(id_column)).to_numpy(zero_copy_only=False)
-                no_id += int(np.count_nonzero(kept & ~with_id))
-                kept &= with_id
-                ids.append(batch.column(id_column).filter(pa.array(kept)))
-            scores.append(score[kept])
-            if keep_label:
-                assert label is not None
-                _require(batch, [label], path, "the label, present in the first batch")
-                labels.append(_floats(batch.column(label), "label", path)[kept])
-                _check_binary(labels[-1], label, path)
+    for path, batch in _counted(files, categorical, batch_rows):
+        names = [n for n in batch.schema.names if n not in ignore]
+        has_score = score_name is not None and score_name in names
+        part = profile_table(batch, categorical=categorical, columns=names,
+                             score_column=score_name if has_score else None,
+                             relative_accuracy=reference.relative_accuracy)
+        if profile is None:
+            keep_label = label is not None and label in batch.schema.names
+        profile = part if profile is None else _merge(profile, part, path)
+        if not has_score:
+            continue
+        assert score_name is not None
+        score = _floats(batch.column(score_name), "score", path)
+        kept = ~np.isnan(score)
+        if id_column is not None:
+            _require(batch, [id_column], path, "the row id, to join labels on")
+            with_id = pc.is_valid(batch.column(id_column)).to_numpy(zero_copy_only=False)
+            no_id += int(np.count_nonzero(kept & ~with_id))
+            kept &= with_id
+            ids.append(batch.column(id_column).filter(pa.array(kept)))
+        scores.append(score[kept])
+        if keep_label:
+            assert label is not None
+            _require(batch, [label], path, "the label, present in the first batch")
+            labels.append(_floats(batch.column(label), "label", path)[kept])
+            _check_binary(labels[-1], label, path)
     assert profile is not None  # expand_paths never returns an empty list
     return Scan(
         profile=profile,
