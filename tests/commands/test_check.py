@@ -21,7 +21,7 @@ def test_passes_on_the_committed_candidate(tiny: Project, cli) -> None:  # type:
     assert result.code == 0, result.out + result.err
     lines = result.out.splitlines()
     assert lines[0] == "tiny -> staging"
-    assert lines[-1] == "verdict: PASS (3 of 3 gates passed)"
+    assert lines[-1] == "verdict: PASS (4 of 4 gates passed)"
 
 
 def test_threshold_above_the_metric_fails_naming_the_gate(tiny: Project, cli) -> None:  # type: ignore[no-untyped-def]
@@ -105,7 +105,7 @@ def test_markdown_and_out_file(tiny: Project, cli) -> None:  # type: ignore[no-u
     assert result.code == 0
     assert out.read_text() == result.out
     assert result.out.startswith(
-        "### :white_check_mark: `tiny` passes the `staging` gates (3 of 3 gates passed)")
+        "### :white_check_mark: `tiny` passes the `staging` gates (4 of 4 gates passed)")
 
 
 @pytest.mark.parametrize(("args", "message"), [

@@ -42,7 +42,7 @@ def test_a_renamed_model_is_judged_by_the_floor_at_the_base(tiny: Project, cli: 
     assert ("warning: new model: judged by the floor for risk tier low at main "
             "(pipelines/_policy.yaml): its own policy has not been reviewed yet, so it does "
             "not judge it") in result.out
-    assert "verdict: FAIL (1 of 2 gates passed)" in result.out
+    assert "verdict: FAIL (2 of 3 gates passed)" in result.out
 
 
 def test_a_new_model_without_a_floor_at_the_base_fails_clearly(tiny: Project, cli: Cli

@@ -258,8 +258,8 @@ def test_a_change_to_what_judges_it_is_flagged_and_not_applied(tiny: Project, cl
     assert result.out.startswith("### :white_check_mark: `tiny` would pass `staging` · "
                                  "would fail `production`: roc\\_auc ")
     assert ("<summary><b>Gates for <code>staging</code></b> (decides this check: a merge "
-            "promotes into it): 3 of 3 pass") in result.out
-    assert "<summary><b>Gates for <code>production</code></b>: 2 of 3 pass" in result.out
+            "promotes into it): 4 of 4 pass") in result.out
+    assert "<summary><b>Gates for <code>production</code></b>: 3 of 4 pass" in result.out
     assert ("> [!CAUTION]\n> **This change touches what decides promotions:** "
             "`.github/workflows/ship.yml` (a workflow), `CODEOWNERS` (code owners), "
             "`pipelines/tiny.yaml` (a model's policy). The gates below apply the policy at "
@@ -342,7 +342,7 @@ def test_a_new_model_is_judged_by_the_floor_of_its_tier_at_the_base(tiny: Projec
                                        "base-without-model")
     assert [(r["gate"], r["passed"]) for r in data["environments"][0]["gates"]
                                               if not r["at_promotion"]] == [
-        ("metrics recomputed", True), ("threshold roc_auc", False)]
+        ("metrics recomputed", True), ("validation", True), ("threshold roc_auc", False)]
 
 
 def test_base_without_dvc_lock_or_metrics(tmp_path: Path, cli: Any) -> None:

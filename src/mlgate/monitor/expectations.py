@@ -1,5 +1,5 @@
 """What a monitoring run expects beyond distributions, each judged into a
-:class:`Finding` with its cause: the batch's volume and age, labels that are due, the
+:class:`Signal` with its cause: the batch's volume and age, labels that are due, the
 production metric per slice, and the model's validation date. Pure but for
 :func:`time_range`, which reads one column of the batch files.
 
@@ -34,7 +34,7 @@ DUE_SOON_DAYS = 30  # a validation ending within this many days warns
 
 
 @dataclass(frozen=True)
-class Finding:
+class Signal:
     """Something that warns or alerts, with its cause (one of settings.CAUSES)."""
 
     cause: str
@@ -96,35 +96,35 @@ def time_range(files: Sequence[Path], column: str) -> tuple[datetime, datetime] 
     return None if low is None or high is None else (low, high)
 
 
-def volume(rows: int, expect: Expectations) -> list[Finding]:
+def volume(rows: int, expect: Expectations) -> list[Signal]:
     if rows == 0:
         return []  # `empty`, judged on its own
     if expect.min_rows is not None and rows < expect.min_rows:
-        return [Finding("volume", "alert", f"{rows} rows, fewer than the {expect.min_rows} "
+        return [Signal("volume", "alert", f"{rows} rows, fewer than the {expect.min_rows} "
                                            "expected (monitoring.volume.min_rows)")]
     if expect.max_rows is not None and rows > expect.max_rows:
-        return [Finding("volume", "alert", f"{rows} rows, more than the {expect.max_rows} "
+        return [Signal("volume", "alert", f"{rows} rows, more than the {expect.max_rows} "
                                            "expected (monitoring.volume.max_rows)")]
     return []
 
 
 def lateness(times: tuple[datetime, datetime] | None, rows: int, expect: Expectations,
-             now: datetime) -> list[Finding]:
+             now: datetime) -> list[Signal]:
     if expect.max_age is None or rows == 0:
         return []
     if times is None:
-        return [Finding("late", "alert", f"no row has a time in {expect.time_column!r}: the "
+        return [Signal("late", "alert", f"no row has a time in {expect.time_column!r}: the "
                                          "batch's age is not known")]
     age = (now - times[1]).total_seconds()
     if age > expect.max_age:
-        return [Finding("late", "alert", f"the newest row is from {times[1].isoformat()}, "
+        return [Signal("late", "alert", f"the newest row is from {times[1].isoformat()}, "
                                          f"{duration_text(age)} old: more than "
                                          f"{expect.texts['max_age']} (monitoring.max_age)")]
     return []
 
 
 def labels_due(labelled: int, scored: int, times: tuple[datetime, datetime] | None,
-               expect: Expectations, now: datetime) -> tuple[list[Finding], list[str]]:
+               expect: Expectations, now: datetime) -> tuple[list[Signal], list[str]]:
     """``missing`` when labels are required, due, and the batch has none; notes else."""
     if not expect.labels_required or scored == 0 or labelled > 0:
         return [], []
@@ -136,14 +136,14 @@ def labels_due(labelled: int, scored: int, times: tuple[datetime, datetime] | No
         if waited <= expect.label_delay:
             return [], [f"no labels yet; due {expect.texts['label_delay']} after the oldest "
                         f"row ({times[0].isoformat()})"]
-        return [Finding("missing", "alert", f"no labels, {duration_text(waited)} after the "
+        return [Signal("missing", "alert", f"no labels, {duration_text(waited)} after the "
                                             f"oldest row; due within "
                                             f"{expect.texts['label_delay']}")], []
-    return [Finding("missing", "alert", "no labels, and monitoring.labels.expected is "
+    return [Signal("missing", "alert", "no labels, and monitoring.labels.expected is "
                                         "required")], []
 
 
-def validation(review: Review, now: datetime, *, serving: bool) -> list[Finding]:
+def validation(review: Review, now: datetime, *, serving: bool) -> list[Signal]:
     """Warns ``DUE_SOON_DAYS`` before the validation ends; once it has lapsed, alerts
     while a version is ``serving`` (else warns: nothing lapsed is in use)."""
     try:
@@ -155,12 +155,12 @@ def validation(review: Review, now: datetime, *, serving: bool) -> list[Finding]
     left = (until - now.astimezone(UTC).date()).days
     if left < 0:
         if not serving:
-            return [Finding("validation", "warn", f"the model's validation lapsed after "
+            return [Signal("validation", "warn", f"the model's validation lapsed after "
                                                   f"{until.isoformat()}")]
-        return [Finding("validation", "alert", f"the model's validation lapsed after "
+        return [Signal("validation", "alert", f"the model's validation lapsed after "
                                                f"{until.isoformat()} and it still serves")]
     if left <= DUE_SOON_DAYS:
-        return [Finding("validation", "warn", f"the model's validation ends "
+        return [Signal("validation", "warn", f"the model's validation ends "
                                               f"{until.isoformat()}, in {left} days")]
     return []
 
@@ -199,8 +199,8 @@ def slice_checks(metric: str, direction: Direction, label: npt.NDArray[Any],
 
 
 def slice_findings(checks: Sequence[SliceCheck], metric: str, max_gap: float
-                   ) -> list[Finding]:
-    return [Finding("performance", "alert",
+                   ) -> list[Signal]:
+    return [Signal("performance", "alert",
                     f"{metric} in {c.column} = {c.value}: {c.production:.4g} against "
                     f"{c.recorded:.4g} recorded, short by {c.shortfall:.4g} (> {max_gap:g})")
             for c in checks if c.level == "alert" and c.production is not None

@@ -35,7 +35,7 @@ from mlgate.monitor.drift import (
     compare,
     verdict,
 )
-from mlgate.monitor.expectations import Finding, SliceCheck, slice_checks
+from mlgate.monitor.expectations import Signal, SliceCheck, slice_checks
 from mlgate.monitor.performance import PerformanceCheck, check_performance
 from mlgate.monitor.settings import ACTIONS, CAUSES, MonitoringSettings
 from mlgate.monitor.summaries import Profile
@@ -60,7 +60,7 @@ class MonitorResult:
     notes: tuple[str, ...]
     file_rows: tuple[int, ...] = ()  # rows of each of ``files``
     basis: DeployedReference | None = None  # the profile judged against: version, md5
-    findings: tuple[Finding, ...] = ()  # what warns or alerts, by cause
+    findings: tuple[Signal, ...] = ()  # what warns or alerts, by cause
     slices: tuple[SliceCheck, ...] = ()  # production performance per slice
     newest: datetime | None = None  # the newest row's time (monitoring.time_column)
 
@@ -300,19 +300,19 @@ def run_monitor(root: Path, model: Model, env: str, settings: MonitoringSettings
                                            times, expect, now)
     remarks += due
     findings = [
-        *(Finding("schema", i.level, f"{i.kind.replace('_', ' ')} {i.column}")
+        *(Signal("schema", i.level, f"{i.kind.replace('_', ' ')} {i.column}")
           for i in drift.schema),
-        *([Finding("drift", feature_level, "feature drift: " + ", ".join(
+        *([Signal("drift", feature_level, "feature drift: " + ", ".join(
             f.column for f in features if f.level != "ok"))] if feature_level != "ok" else []),
-        *([Finding("drift", score.level, f"prediction drift ({score.column})")]
+        *([Signal("drift", score.level, f"prediction drift ({score.column})")]
           if score and score.level != "ok" else []),
-        *([Finding("performance", performance.level,
+        *([Signal("performance", performance.level,
                    performance.note or f"{performance.metric} gap")]
           if performance and performance.level != "ok" else []),
         *(expectations.slice_findings(labelled.slices, settings.performance.metric,
                                       settings.slices.max_gap)
           if settings.performance and settings.slices else []),
-        *([Finding("empty", "alert", "the batch has no rows")] if empty else []),
+        *([Signal("empty", "alert", "the batch has no rows")] if empty else []),
         *expectations.volume(scan.profile.rows, expect),
         *expectations.lateness(times, scan.profile.rows, expect, now),
         *unlabelled,
