@@ -189,3 +189,93 @@ def test_a_pipeline_outside_the_repository_is_refused_by_the_schema(
     result = cli("validate", cwd=mono.path)
     assert result.code == 2, result.out + result.err
     assert "pipelines/alpha.yaml:" in result.err and "pipeline" in result.err
+
+
+TEMPLATED = """\
+vars:
+  - regions: [north, south]
+stages:
+  prepare:
+    foreach: ${regions}
+    do:
+      cmd: python ../../src/split.py ${item}
+      deps: [../../src/split.py, data/input.csv]
+      outs: ["data/${item}.csv"]
+  train:
+    cmd: python ../../src/train.py
+    deps: [../../src/train.py, data/input.csv, data/north.csv, data/south.csv]
+    params:
+      - train
+      - tuning.yaml:
+    outs: [model/model.bin]
+  evaluate:
+    cmd: python ../../src/evaluate.py
+    deps: [../../src/evaluate.py, model/model.bin, data/input.csv]
+    outs: [eval/predictions.csv]
+    metrics:
+      - eval/metrics.json:
+          cache: false
+artifacts:
+  alpha:
+    path: model/model.bin
+    type: model
+    desc: alpha, from its own pipeline
+"""
+SPLIT = "import shutil, sys\nshutil.copy('data/input.csv', f'data/{sys.argv[1]}.csv')\n"
+
+
+@pytest.fixture
+def templated(mono: Project) -> Project:
+    """alpha's pipeline as DVC's documentation writes one: a `foreach` over `vars:`, a
+    whole params file, and an `artifacts:` entry, all relative to models/alpha/."""
+    mono.write("models/alpha/dvc.yaml", TEMPLATED)
+    mono.write("models/alpha/tuning.yaml", "lr: 0.1\n")
+    mono.write("src/split.py", SPLIT)
+    mono.dvc("repro", "-q", "models/alpha/dvc.yaml")
+    mono.commit_all("alpha: foreach, a params file, an artifact")
+    return mono
+
+
+def test_a_templated_subdirectory_pipeline_reads_as_dvc_ran_it(templated: Project,
+                                                               cli: Any) -> None:
+    from mlgate.config.declarations import read_dvc_yaml, workspace_reader
+    from mlgate.config.dvcfiles import parse_dvc_lock
+
+    root = templated.path
+    lock = parse_dvc_lock((root / "models/alpha/dvc.lock").read_bytes(),
+                          "models/alpha/dvc.lock")
+    parsed = read_dvc_yaml(workspace_reader(root), path="models/alpha/dvc.yaml")
+    assert parsed is not None
+    assert {s.name for s in parsed.stages} == set(lock.stages)  # as DVC named them
+    north = parsed.stage("models/alpha/dvc.yaml:prepare@north")
+    assert north is not None and north.outs == ("models/alpha/data/north.csv",)
+    assert north.deps[0] == "src/split.py"  # `../../src/split.py`, from the root
+    train = parsed.stage("models/alpha/dvc.yaml:train")
+    assert train is not None
+    assert "models/alpha/tuning.yaml:" in train.params  # the whole file, rooted
+    assert "models/alpha/tuning.yaml" in lock.stages["models/alpha/dvc.yaml:train"].params
+
+    result = cli("init", "--pipeline", "models/alpha/dvc.yaml", cwd=root)
+    assert result.code == 0, result.out + result.err
+    written = (root / "pipelines/alpha.yaml").read_text()
+    assert 'dvc_artifact: "models/alpha:alpha"' in written  # GTO's address of it
+    assert 'artifact: "models/alpha/model/model.bin"' in written
+    assert 'description: "alpha, from its own pipeline"' in written
+    checked = cli("validate", cwd=root)
+    assert checked.code == 0, checked.out + checked.err
+
+
+def test_a_dvc_artifact_outside_the_models_pipeline_is_bad_input(templated: Project,
+                                                                 cli: Any) -> None:
+    root = templated.path
+    assert cli("init", "--pipeline", "models/alpha/dvc.yaml", cwd=root).code == 0
+    path = root / "pipelines/alpha.yaml"
+    before = path.read_text()
+    path.write_text(before.replace('"models/alpha:alpha"', '"models/beta:alpha"'))
+    result = cli("validate", cwd=root)
+    assert result.code == 2, result.out + result.err
+    line = next(i for i, text in enumerate(path.read_text().splitlines(), 1)
+                if text.startswith("dvc_artifact:"))
+    assert f"pipelines/alpha.yaml:{line}:" in result.err
+    assert "models/beta/dvc.yaml" in result.err and "models/alpha/dvc.yaml" in result.err
+    assert "Traceback" not in result.err
