@@ -71,7 +71,7 @@ def test_export_shows_progress_on_a_terminal_only(tiny: Project, tmp_path: Path)
                                      tiny.path)
     assert code == 0, out + shown
     assert "audit export" in shown and "steps" in shown  # the bar, on the terminal
-    assert "0/7" in shown  # seven steps, counted
+    assert "0/8" in shown  # eight steps, counted (the last: production and alerts)
     # stdout is the same JSON either way: only the folder written differs
     assert json.loads(out) == json.loads(piped.stdout.replace("piped", "tty"))
 
