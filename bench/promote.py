@@ -21,6 +21,12 @@ What is timed (each a median, each run promoting a new commit, so a new version)
 - the registry steps in this process: read_registry, chain_head, build, apply.
 
 Target (issue 4): mlgate's own promote time under 0.5 s at 10,000 tags.
+
+`--at-once` times instead what a merge that touches many models starts (issue 20): 20
+`mlgate promote --push` processes at once, each in its own clone of one bare origin (15
+models once, and 5 merged commits of tiny, with --rev), until the last has landed; every
+one must end promoted, and origin's ledger must hold 20 records. For scale: one promotion
+alone, from a clone, and its 20 times.
 `--gto` adds, for reference, `gto assign` in a repo with 2,000 such tags (GTO took 21 s).
 
 Run from the repository root: `.venv/bin/python bench/promote.py [--gto]`.
@@ -262,8 +268,13 @@ def main() -> None:
                         help="also time `gto assign` at 2,000 tags (slow)")
     parser.add_argument("--models", type=int, default=200)
     parser.add_argument("--versions", type=int, default=25)
+    parser.add_argument("--at-once", action="store_true",
+                        help="time 20 promotions started at once instead (issue 20)")
     args = parser.parse_args()
     compile_mlgate()
+    if args.at_once:
+        at_once()
+        return
     with tempfile.TemporaryDirectory(prefix="mlgate-bench-") as tmp:
         home = Path(tmp) / "home"
         home.mkdir()
@@ -313,6 +324,65 @@ def main() -> None:
             took = gto_assign(Path(tmp), template)
             print(f"gto assign at 2,000 tags (reference)     {took:6.3f} s"
                   f"   ({took / local:.0f}x mlgate's own promote at 10,000)")
+
+
+AT_ONCE_MODELS, AT_ONCE_COMMITS = 15, 5
+
+
+def at_once() -> None:
+    with tempfile.TemporaryDirectory(prefix="mlgate-bench-") as tmp:
+        home = Path(tmp) / "home"
+        home.mkdir()
+        ENV["HOME"] = str(home)
+        work = make_repo(Path(tmp))
+        declared = (work / "pipelines/tiny.yaml").read_text()
+        names = [f"model-{n:02d}" for n in range(AT_ONCE_MODELS)]
+        for name in names:
+            (work / f"pipelines/{name}.yaml").write_text(
+                declared.replace("name: tiny", f"name: {name}"))
+        git("add", "-A", cwd=work)
+        git("commit", "-q", "-m", "more models", cwd=work)
+        commits = []
+        for n in range(AT_ONCE_COMMITS):
+            (work / "NOTES.md").write_text(f"candidate {n}\n")
+            git("add", "-A", cwd=work)
+            git("commit", "-q", "-m", f"candidate {n}", cwd=work)
+            commits.append(git("rev-parse", "HEAD", cwd=work))
+        git("push", "-q", "origin", "main", cwd=work)
+        origin = Path(tmp) / "origin.git"
+        first = Path(tmp) / "clone-00"
+        git("clone", "-q", str(origin), str(first), cwd=Path(tmp))
+        run([sys.executable, "-m", "dvc", "pull", "-q"], first)
+        clones = [first]
+        for n in range(1, AT_ONCE_MODELS + AT_ONCE_COMMITS + 1):
+            clones.append(Path(tmp) / f"clone-{n:02d}")
+            shutil.copytree(first, clones[-1], symlinks=True)
+        mlgate = [sys.executable, "-m", "mlgate", "promote", "--env", "staging", "--push"]
+        alone = clones.pop()  # one promotion alone, for scale (--dry-run: it writes nothing)
+        start = time.perf_counter()
+        run([*mlgate, "model-00", "--dry-run"], alone)
+        one = time.perf_counter() - start
+        jobs = [[*mlgate, name] for name in names]
+        jobs += [[*mlgate, "tiny", "--rev", commit] for commit in commits]
+        start = time.perf_counter()
+        procs = [subprocess.Popen(job, cwd=where, env=ENV, stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT)
+                 for job, where in zip(jobs, clones, strict=True)]
+        outputs = [proc.communicate()[0] for proc in procs]
+        landed = time.perf_counter() - start
+        failed = [out.decode() for proc, out in zip(procs, outputs, strict=True)
+                  if proc.returncode != 0]
+        if failed:
+            raise SystemExit(f"{len(failed)} promotion(s) failed:\n" + "\n".join(failed))
+        records = int(git("rev-list", "--count", "mlgate/ledger", cwd=origin))
+        if records != len(jobs):
+            raise SystemExit(f"origin's ledger holds {records} records, expected {len(jobs)}")
+        print(f"{len(jobs)} promotions at once ({AT_ONCE_MODELS} models, {AT_ONCE_COMMITS} "
+              f"commits of one), each in its own clone, one origin, {os.cpu_count()} cores")
+        print(f"  all {len(jobs)} landed after                {landed:7.2f} s")
+        print(f"  one promotion alone (--dry-run)        {one:7.2f} s"
+              f"   (x{len(jobs)} = {one * len(jobs):.2f} s; at once: "
+              f"{landed / (one * len(jobs)):.2f} of that)")
 
 
 if __name__ == "__main__":

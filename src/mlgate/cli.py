@@ -17,6 +17,8 @@ from collections.abc import Callable, Sequence
 
 from mlgate import __version__
 from mlgate.errors import EXIT_BUG, EXIT_USAGE, MlgateError
+from mlgate.plumbing import progress
+from mlgate.render import progress_bars
 
 EXIT_SIGPIPE = 141  # as a shell reports a process ended by SIGPIPE
 
@@ -137,6 +139,9 @@ def _show(p: argparse.ArgumentParser) -> None:
                  "CODEOWNERS")
 def _init(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", help="model name (default: the one artifact in dvc.yaml)")
+    p.add_argument("--pipeline", default="dvc.yaml", metavar="PATH",
+                   help="the dvc.yaml to adopt, for a monorepo with one pipeline per model "
+                        "(e.g. models/a/dvc.yaml; default: the root's dvc.yaml)")
     p.add_argument("--force", action="store_true",
                    help="overwrite files that exist with other content")
     _format(p)
@@ -377,7 +382,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         options = {k: v for k, v in vars(args).items() if k not in ("command", "traceback")}
         module = importlib.import_module(f"mlgate.commands.{args.command.replace('-', '_')}")
         try:
-            code: int = module.main(**options)
+            with progress.shown(progress_bars.for_terminal()):  # stderr, a terminal only
+                code: int = module.main(**options)
         finally:
             gc.unfreeze()  # what a command froze (gcpause) is freed by now, or soon will be
         sys.stdout.flush()  # a closed pipe fails here, in the funnel, not at exit

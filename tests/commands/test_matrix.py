@@ -97,6 +97,24 @@ def test_only_the_models_a_push_changed(cli: Any, two_models: Project) -> None:
                                                           {"model": "tiny", "env": "staging"}]
 
 
+def test_a_change_not_reproduced_yet_still_counts(cli: Any, two_models: Project) -> None:
+    """A pull request's commit may change code or params without a new dvc.lock (CI
+    reproduces it): the models whose stages read what it changed are the ones it concerns."""
+    project = two_models
+    params = (project.path / "params.yaml").read_text()
+    project.write("params.yaml", params.replace("auc: 0.9", "auc: 0.95"))
+    project.commit_all("other's params, not reproduced")
+    assert entries(cli, project, "--since", "HEAD~1") == [{"model": "other", "env": "staging"}]
+
+    project.write("src/evaluate.py", (project.path / "src/evaluate.py").read_text() + "#\n")
+    project.commit_all("tiny's code, not reproduced")
+    assert entries(cli, project, "--since", "HEAD~1") == [{"model": "tiny", "env": "staging"}]
+
+    project.write("params.yaml", (project.path / "params.yaml").read_text() + "unused: 1\n")
+    project.commit_all("a param no stage tracks")
+    assert entries(cli, project, "--since", "HEAD~1") == []
+
+
 @pytest.mark.parametrize("since", ["0" * 40, "f" * 40])
 def test_without_a_known_previous_commit_every_model_counts(cli: Any, two_models: Project,
                                                             since: str) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -138,4 +139,65 @@ def test_six_models_promoted_at_once_all_land(tmp_path: Path) -> None:
     last.git("fetch", "-q", "origin", "+refs/heads/mlgate/ledger:refs/heads/mlgate/ledger",
              "+refs/tags/*:refs/tags/*")
     verified = mlgate("audit", "verify", cwd=last.path)
+    assert verified.code == 0, verified.out + verified.err
+
+
+OTHERS = [f"model-{n:02d}" for n in range(15)]
+TINY_COMMITS = 5  # the other five promote tiny, each a different merged commit
+
+
+@pytest.mark.slow
+def test_twenty_promotions_at_once_all_land(tmp_path: Path) -> None:
+    """20 promote jobs in 20 clones of one origin, all reaching `git push --atomic` at the
+    same moment: 15 models once each, and 5 commits of one model (tiny), each promoted from
+    its own clone with --rev. All land: each model's versions and assignment numbers are
+    unique and gapless, the ledger is one chain of 20, and `audit verify` holds."""
+    base = make_project(tmp_path / "base", "tiny")
+    declared = (base.path / "pipelines/tiny.yaml").read_text()
+    for name in OTHERS:
+        base.write(f"pipelines/{name}.yaml", declared.replace("name: tiny", f"name: {name}"))
+    base.commit_all("fifteen more models")
+    tiny_commits = []
+    for n in range(TINY_COMMITS):  # merged commits with unchanged outputs
+        base.write("NOTES.md", f"candidate {n}\n")
+        tiny_commits.append(base.commit_all(f"candidate {n}"))
+    base.push_main()
+    base.dvc("push", "-q")
+    first = clone(base, tmp_path, "clone-00")
+    clones = [first]
+    for n in range(1, 20):  # what `git clone` + `dvc pull` gives, copied (DVC starts once)
+        work = tmp_path / f"clone-{n:02d}"
+        shutil.copytree(first.path, work, symlinks=True)
+        clones.append(Project(work, base.origin, base.dvc_remote))
+    jobs = [["promote", name, "--env", "staging", "--push"] for name in OTHERS]
+    jobs += [["promote", "tiny", "--env", "staging", "--push", "--rev", commit]
+             for commit in tiny_commits]
+    meeting = tmp_path / "meet"
+    env = {**os.environ, failpoints.ENV_VAR: f"before-push@{meeting}:20", BUDGET_VAR: "900"}
+    procs = [subprocess.Popen([*MLGATE, *job], cwd=c.path, env=env, text=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+             for job, c in zip(jobs, clones, strict=True)]
+    for proc in procs:
+        out, err = proc.communicate(timeout=1200)
+        assert proc.returncode == 0, out + err
+    assert len(list(meeting.iterdir())) == 20  # every one reached the push
+
+    entries = assert_registry_whole(base.origin)  # one linear chain, seq 1..20
+    assert len(entries) == 20
+    landed = sorted(e.record["predicate"]["model"] for e in entries)
+    assert landed == sorted([*OTHERS, *["tiny"] * TINY_COMMITS])
+    for name in OTHERS:
+        assert list(registered(base.origin, name)) == ["1.0.0"]
+        assert assignments(base.origin, name, "staging") == [f"{name}#staging#1"]
+    tiny_versions = registered(base.origin, "tiny")  # one version per commit, in landing order
+    assert sorted(tiny_versions.values()) == sorted(tiny_commits)
+    tiny_landed = [e.record["predicate"] for e in entries
+                   if e.record["predicate"]["model"] == "tiny"]
+    assert [p["version"] for p in tiny_landed] == [f"1.{n}.0" for n in range(TINY_COMMITS)]
+    assert assignments(base.origin, "tiny", "staging") == [
+        f"tiny#staging#{n}" for n in range(1, TINY_COMMITS + 1)]
+    assert serving_commit(base.origin, "tiny", "staging") == tiny_landed[-1]["commit"]
+    first.git("fetch", "-q", "origin", "+refs/heads/mlgate/ledger:refs/heads/mlgate/ledger",
+              "+refs/tags/*:refs/tags/*")
+    verified = mlgate("audit", "verify", cwd=first.path)
     assert verified.code == 0, verified.out + verified.err

@@ -6,6 +6,7 @@ Running it again changes nothing."""
 from __future__ import annotations
 
 import configparser
+import posixpath
 from pathlib import Path
 
 from mlgate.adopt import scaffold
@@ -25,27 +26,29 @@ from mlgate.plumbing.files import write_atomic
 DVC_SETTINGS = (("core", "analytics", "false"), ("core", "check_update", "false"))
 
 
-def adopt(root: Path, model: str | None, *, force: bool
+def adopt(root: Path, model: str | None, *, force: bool, pipeline: str = "dvc.yaml"
           ) -> tuple[list[str], list[tuple[str, str]]]:
-    """`mlgate init`: the models' names (one per `type: model` artifact of dvc.yaml's
+    """`mlgate init`: the models' names (one per `type: model` artifact of the pipeline's
     `artifacts:` unless ``model`` names one), and each file written with what became of
     it ("created", "overwritten", "unchanged"). Checks everything first and writes
-    nothing when a file exists with other content, unless ``force``."""
+    nothing when a file exists with other content, unless ``force``. ``pipeline`` is the
+    dvc.yaml to adopt (a monorepo's `models/a/dvc.yaml`: one `mlgate init` per pipeline)."""
     if not (root / ".dvc").is_dir() or not (root / ".git").exists():
         raise MlgateError("not a git repository with DVC initialised", path=str(root),
                           hint="mlgate works on DVC pipelines in git: `git init`, `dvc init`")
     read = workspace_reader(root)
-    dvc_yaml = read_dvc_yaml(read)
+    pipeline = _pipeline_path(pipeline)
+    dvc_yaml = read_dvc_yaml(read, path=pipeline)
     if dvc_yaml is None or not dvc_yaml.stages:
-        raise MlgateError("no pipeline to adopt: dvc.yaml is missing or has no stages",
-                          path="dvc.yaml", hint="describe the pipeline first (`dvc stage add`)")
+        raise MlgateError(f"no pipeline to adopt: {pipeline} is missing or has no stages",
+                          path=pipeline, hint="describe the pipeline first (`dvc stage add`)")
     declarations: dict[str, str] = {}
     for choice in model_choices(dvc_yaml, model):
         inferred = infer(dvc_yaml, read, root, choice)
         relpath = f"{PIPELINES_DIR}/{inferred.name}.yaml"
         if relpath in declarations:
             raise MlgateError(f"two artifacts make the model name {inferred.name!r}",
-                              path="dvc.yaml", hint="rename one in `artifacts:`, or choose "
+                              path=pipeline, hint="rename one in `artifacts:`, or choose "
                               "one with --model")
         doc = load_text(inferred.text, relpath)
         declared, problems = parse_declaration(doc, inferred.name)
@@ -75,6 +78,19 @@ def adopt(root: Path, model: str | None, *, force: bool
             dvc.dvc(["config", f"{section}.{key}", value], cwd=root,
                     hint="check .dvc/config; `dvc config` could not write it")
     return [Path(p).stem for p in declarations], rows
+
+
+def _pipeline_path(given: str) -> str:
+    """--pipeline as the declaration's `pipeline:` writes it: a dvc.yaml (or its folder)
+    inside the repository, relative to its root."""
+    path = posixpath.normpath(given.replace("\\", "/")).removeprefix("./")
+    if not path.endswith("dvc.yaml") or path.rpartition("/")[2] != "dvc.yaml":
+        path = posixpath.join(path, "dvc.yaml") if path != "." else "dvc.yaml"
+    if path.startswith(("/", "../")) or ":" in path:
+        raise MlgateError(f"--pipeline {given!r} is not a dvc.yaml inside the repository",
+                          hint="give its path relative to the repository root, e.g. "
+                               "--pipeline models/a/dvc.yaml")
+    return path
 
 
 def _state(path: Path, text: str) -> str:

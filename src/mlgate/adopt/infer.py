@@ -17,9 +17,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from mlgate.config.artifacts import DvcArtifact, dvc_artifacts
+from mlgate.config.artifacts import DvcArtifact, dvc_artifacts, split_address
 from mlgate.config.declarations import Reader
-from mlgate.config.dvcfiles import DvcYaml, Stage
+from mlgate.config.dvcfiles import DvcYaml, Stage, folder_of
 from mlgate.config.metricsfile import flatten, parse_metrics
 from mlgate.config.model import default_direction
 from mlgate.errors import MlgateError
@@ -50,7 +50,7 @@ def infer(dvc: DvcYaml, read: Reader, root: Path, model: str | None) -> Inferred
     name, artifact, entry = _choose_artifact(dvc, model)
     producer = dvc.producer(artifact)
     if producer is None:
-        raise MlgateError(f"{artifact!r} is not an output of any stage", path="dvc.yaml",
+        raise MlgateError(f"{artifact!r} is not an output of any stage", path=dvc.path,
                           hint="the model artifact must be written by a stage (`outs:`)")
     stages = [producer, *_downstream(dvc, producer)]
     metrics_files = _metrics_files(dvc, stages)
@@ -59,14 +59,15 @@ def infer(dvc: DvcYaml, read: Reader, root: Path, model: str | None) -> Inferred
     params = sorted({p for s in dvc.upstream(producer.name) for p in s.params})
     text = _render(name=name, entry=entry, artifact=artifact, stage=producer.name,
                    metrics_files=metrics_files, values=values, predictions=predictions,
-                   params=params, owner=_owner(root), validated=_last_change(root))
+                   params=params, owner=_owner(root), validated=_last_change(root),
+                   pipeline=dvc.path)
     return Inferred(name, artifact, producer.name, text)
 
 
 def model_choices(dvc: DvcYaml, model: str | None) -> list[str | None]:
     """What `init` infers a declaration for: ``model`` alone when given or when dvc.yaml's
     `artifacts:` names at most one model, else each `type: model` artifact in turn."""
-    models = [a.address for a in dvc_artifacts(dvc.artifacts) if a.is_model]
+    models = [a.address for a in _artifacts(dvc) if a.is_model]
     return [model] if model is not None or len(models) < 2 else list(models)
 
 
@@ -74,26 +75,36 @@ def _choose_artifact(dvc: DvcYaml, model: str | None
                      ) -> tuple[str, str, DvcArtifact | None]:
     """(name, artifact path, its `artifacts:` entry) from `artifacts:`, else from the
     stage outputs."""
-    declared = {a.address: a for a in dvc_artifacts(dvc.artifacts)}
+    declared = {a.address: a for a in _artifacts(dvc)}
     models = {k: v for k, v in declared.items() if v.is_model} or declared
+    if model is not None and model not in declared:  # a bare name in a subdirectory's
+        model = next((k for k in declared if split_address(k)[1] == model), model)
     if model is not None and model in declared:
-        return _name(model), declared[model].path, declared[model]
+        return _name(split_address(model)[1]), declared[model].path, declared[model]
     if model is None and len(models) == 1:
         ((key, chosen),) = models.items()
-        return _name(key), chosen.path, chosen
+        return _name(split_address(key)[1]), chosen.path, chosen
     if model is None and len(models) > 1:
         raise MlgateError("dvc.yaml declares several artifacts: choose one with --model",
-                          path="dvc.yaml", hint=f"artifacts: {', '.join(sorted(models))}")
+                          path=dvc.path, hint=f"artifacts: {', '.join(sorted(models))}")
     outs = [o for s in dvc.stages for o in s.outs if o not in s.metrics and o not in s.plots]
-    looks = [o for o in outs if o.endswith(MODEL_SUFFIXES) or _in_model_dir(o)]
+    folder = folder_of(dvc.path)  # a monorepo's models/a/: what is below it counts
+    looks = [o for o in outs if o.endswith(MODEL_SUFFIXES)
+             or _in_model_dir(o.removeprefix(f"{folder}/") if folder else o)]
     if model is not None:
         named = [o for o in looks if Path(o).stem == model] or looks
         looks = named
     if len(looks) != 1:
         found = f"found {', '.join(looks)}" if looks else "no output looks like a model"
         raise MlgateError(f"cannot tell which output of dvc.yaml is the model: {found}",
-                          path="dvc.yaml", hint=ARTIFACTS_HINT)
+                          path=dvc.path, hint=ARTIFACTS_HINT)
     return _name(model or Path(looks[0]).stem), looks[0], None
+
+
+def _artifacts(dvc: DvcYaml) -> list[DvcArtifact]:
+    """dvc.yaml's `artifacts:`, paths made relative to the repository root and named as
+    GTO addresses them (`models/a:name` in a monorepo's models/a/dvc.yaml)."""
+    return dvc_artifacts(dvc.artifacts, folder_of(dvc.path))
 
 
 def _in_model_dir(path: str) -> bool:
@@ -119,7 +130,7 @@ def _metrics_files(dvc: DvcYaml, stages: list[Stage]) -> list[str]:
     ours = [m for m in dvc.metrics if (p := dvc.producer(m)) is not None and p in stages]
     files = files or ours or list(dvc.metrics) or [m for s in dvc.stages for m in s.metrics]
     if not files:
-        raise MlgateError("dvc.yaml declares no metrics file", path="dvc.yaml",
+        raise MlgateError("dvc.yaml declares no metrics file", path=dvc.path,
                           hint="gates judge metrics: declare the evaluation's output under "
                                "`metrics:`, at the top of dvc.yaml or of its stage (JSON, "
                                "YAML or TOML)")
@@ -178,7 +189,7 @@ def _q(text: str) -> str:
 def _render(*, name: str, entry: DvcArtifact | None, artifact: str, stage: str,
             metrics_files: list[str], values: dict[str, float],
             predictions: tuple[str, str, str] | None, params: list[str],
-            owner: tuple[str, str], validated: str) -> str:
+            owner: tuple[str, str], validated: str, pipeline: str = "dvc.yaml") -> str:
     desc = entry.desc if entry else None
     top = [m for m in values if "." not in m][:20] or list(values)[:20]
     key = top[:KEY_METRICS]
@@ -195,6 +206,10 @@ def _render(*, name: str, entry: DvcArtifact | None, artifact: str, stage: str,
         "review:",
         f"  last_validated: {_q(validated)}  # TODO: date of the last independent validation",
         "  interval_days: 365",
+    ]
+    if pipeline != "dvc.yaml":
+        lines.append(f"pipeline: {_q(pipeline)}  # its stages; paths here are from the root")
+    lines += [
         f"artifact: {_q(artifact)}  # an output of stage {stage!r}",
     ]
     if entry is not None and _ADDRESS.match(entry.address):

@@ -1,7 +1,11 @@
 """A record against the commit it names: dvc.lock there, and the artifact in the DVC cache.
 
 Every dvc.lock is read through one `git cat-file --batch` and parsed once per distinct
-blob, so that checking ten thousand records costs two git processes.
+blob, so that checking ten thousand records costs two git processes. A record of a model
+whose pipeline is in a subdirectory names its dvc.lock (`dvc_lock.path`,
+`models/a/dvc.lock`): that file is read, its paths made relative to the repository root
+as the promotion read them; a lock is addressed as its commit, or `COMMIT:PATH` for one
+outside the root (:func:`lock_at`).
 """
 
 from __future__ import annotations
@@ -15,10 +19,28 @@ from pathlib import Path
 from typing import Any
 
 from mlgate.audit.trail import Record
+from mlgate.config.dvcfiles import rooted
 from mlgate.plumbing import git
 from mlgate.plumbing.dvccache import bytes_md5, cache_dir, object_path
 
 _OBJECT_ID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+_LOCK_PATH = re.compile(r"(?:[^/\x00:]+/)*dvc\.lock")
+
+
+def lock_at(record: Record) -> str:
+    """Where the record's dvc.lock is: its commit (the root's dvc.lock), or
+    `COMMIT:models/a/dvc.lock` for a pipeline in a subdirectory. A path that is no
+    dvc.lock inside the repository (the record's text is untrusted) is read as the root's."""
+    path = record.mapping("dvc_lock").get("path")
+    if isinstance(path, str) and path != "dvc.lock" and _LOCK_PATH.fullmatch(path) \
+            and ".." not in path.split("/"):
+        return f"{record.commit}:{path}"
+    return record.commit
+
+
+def _split(where: str) -> tuple[str, str]:
+    commit, _, path = where.partition(":")
+    return commit, path or "dvc.lock"
 
 
 class LockIndex:
@@ -32,22 +54,22 @@ class LockIndex:
         self._sha256: dict[str, str | None] = {}
         self._md5: dict[str, str] = {}  # commit -> md5 of its dvc.lock
 
-    def preload(self, commits: list[str]) -> None:
-        wanted = sorted({c for c in commits if c and c not in self._exists})
-        if not wanted:
-            return
-        for commit, found in zip(wanted, commits_exist(wanted, cwd=self.root), strict=True):
+    def preload(self, locks: list[str]) -> None:
+        """Read the dvc.lock files at ``locks`` (see :func:`lock_at`) not read yet."""
+        wanted = sorted({w for w in locks if w and _split(w)[0] and w not in self._raw})
+        commits = sorted({_split(w)[0] for w in wanted} - self._exists.keys())
+        for commit, found in zip(commits, commits_exist(commits, cwd=self.root), strict=True):
             self._exists[commit] = found
-        present = [c for c in wanted if self._exists[c]]
-        blobs = git.cat_files([f"{c}:dvc.lock" for c in present], cwd=self.root)
-        for commit, blob in zip(present, blobs, strict=True):
-            self._raw[commit] = blob.data if blob else None
+        present = [w for w in wanted if self._exists[_split(w)[0]]]
+        blobs = git.cat_files(["{}:{}".format(*_split(w)) for w in present], cwd=self.root)
+        for where, blob in zip(present, blobs, strict=True):
+            self._raw[where] = blob.data if blob else None
             if blob:
-                self._md5[commit] = bytes_md5(blob.data)
+                self._md5[where] = bytes_md5(blob.data)
 
-    def exists(self, commit: str) -> bool:
-        self.preload([commit])
-        return self._exists.get(commit, False)
+    def exists(self, where: str) -> bool:
+        self.preload([where])
+        return self._exists.get(_split(where)[0], False)
 
     def raw(self, commit: str) -> bytes | None:
         self.preload([commit])
@@ -64,9 +86,10 @@ class LockIndex:
         raw = self.raw(commit)
         if raw is None:
             return None
-        key = self._md5[commit]
+        folder = _split(commit)[1].rpartition("/")[0]
+        key = f"{self._md5[commit]}:{folder}"
         if key not in self._parsed:
-            self._parsed[key] = lock_facts(raw)
+            self._parsed[key] = lock_facts(raw, folder)
         return self._parsed[key]
 
     def lock_md5(self, commit: str) -> str | None:
@@ -87,10 +110,10 @@ class LockIndex:
 
     def subject_problems(self, record: Record) -> list[str]:
         """How the record's dvc.lock digest and artifact digests differ from its commit's."""
-        commit = record.commit
-        if not commit:
+        if not record.commit:
             return ["names no commit"]
-        at = commit[:12]
+        commit = lock_at(record)
+        at = record.commit[:12]
         if not self.exists(commit):
             return [f"its commit {at} is not in this repository: the history was rewritten, "
                     "or it was never fetched"]
@@ -137,8 +160,9 @@ def lock_outs(raw: bytes) -> dict[str, str | None] | None:
     return None if facts is None else facts.outs
 
 
-def lock_facts(raw: bytes) -> LockFacts | None:
-    """What a dvc.lock says (see :class:`LockFacts`); None when it is not readable YAML.
+def lock_facts(raw: bytes, folder: str = "") -> LockFacts | None:
+    """What a dvc.lock says (see :class:`LockFacts`), its paths relative to the root when it
+    sits in ``folder``; None when it is not readable YAML.
     DVC writes these files, so libyaml's safe loader reads them: ten times faster than
     the strict loader that YAML written by people needs, which matters at thousands of
     records."""
@@ -160,11 +184,13 @@ def lock_facts(raw: bytes) -> LockFacts | None:
             entries = stage.get(key)
             for entry in entries if isinstance(entries, list) else []:
                 if isinstance(entry, dict) and "path" in entry:
-                    found.setdefault(str(entry["path"]), entry.get("md5") or entry.get("etag")
+                    found.setdefault(rooted(str(entry["path"]), folder),
+                                     entry.get("md5") or entry.get("etag")
                                      or entry.get("checksum"))
         params = stage.get("params")
         for file, values in params.items() if isinstance(params, dict) else []:
-            facts.params.setdefault(file, {}).update(values if isinstance(values, dict) else {})
+            facts.params.setdefault(rooted(str(file), folder), {}).update(
+                values if isinstance(values, dict) else {})
     try:
         plain = json.loads(json.dumps(facts.params, default=str))
     except ValueError:  # NaN and the like: compared as they are

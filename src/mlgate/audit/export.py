@@ -16,6 +16,7 @@ from mlgate.audit import production, timeline, trail
 from mlgate.audit.model_inventory import inventory
 from mlgate.audit.trail import Record, Trail
 from mlgate.audit.verify import Verification, verify
+from mlgate.plumbing import progress
 
 
 @dataclass(frozen=True)
@@ -84,19 +85,32 @@ def deployments(t: Trail) -> list[dict[str, Any]]:
 
 
 def collect(root: Path, *, now: datetime) -> Export:
-    loaded = trail.load(root)
-    checked = verify(loaded)
-    keys, _ = timeline.declared_keys(root)
+    """Everything the export shows, each part told as a step of progress."""
+    with progress.task("audit export", total=8) as step:
+        step(0, "reading the registry")
+        loaded = trail.load(root)
+        step(1, "verifying every record")
+        checked = verify(loaded)
+        step(1, "the model inventory")
+        keys, _ = timeline.declared_keys(root)
+        listed = inventory(root, loaded.registry, today=now.date())
+        step(1, "the history")
+        history = timeline.history(loaded, model=None, env=None, keys=keys)
+        step(1, "stays")
+        served = stays(loaded.records)
+        step(1, "metrics")
+        series = metric_series(loaded.records, keys)
+        step(1, "deployments")
+        deployed = deployments(loaded)
+        step(1, "production")
+        observed = production.series(loaded.records)
+        alerts = production.alerts(loaded.records)
+        step(1)
     data = {
         "generated": timeline.iso(now), "repository": root.name,
         "ledger": loaded.ledger_ref, "ledger_head": loaded.head,
-        "verification": checked.as_dict(),
-        "inventory": inventory(root, loaded.registry, today=now.date()),
-        "history": timeline.history(loaded, model=None, env=None, keys=keys),
-        "stays": stays(loaded.records),
-        "metrics": metric_series(loaded.records, keys),
-        "deployments": deployments(loaded),
-        "production": production.series(loaded.records),
-        "alerts": production.alerts(loaded.records),
+        "verification": checked.as_dict(), "inventory": listed, "history": history,
+        "stays": served, "metrics": series, "deployments": deployed,
+        "production": observed, "alerts": alerts,
     }
     return Export(data, checked)

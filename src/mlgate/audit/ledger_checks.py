@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from mlgate.audit.evidence import LockIndex
+from mlgate.audit.evidence import LockIndex, lock_at
 from mlgate.audit.findings import Findings, short
 from mlgate.audit.trail import INDEX_DIR, RECORDS_DIR, Record, Trail
 from mlgate.plumbing import git, jsonread
@@ -188,7 +188,7 @@ def subjects(records: tuple[Record, ...], locks: LockIndex, out: Findings) -> No
     """Deployment records only: a monitoring record's subject is the production batches,
     a deploy record's the file deployed (checked by :func:`observations`)."""
     records = tuple(r for r in records if r.kind == "deployment")
-    locks.preload([r.commit for r in records])
+    locks.preload([lock_at(r) for r in records])
     for record in records:
         for problem in locks.subject_problems(record):
             out.add("subject_digest", record.label, problem)

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from mlgate.audit.evidence import LockIndex
+from mlgate.audit.evidence import LockIndex, lock_at
 from mlgate.audit.findings import Findings
 from mlgate.audit.trail import Record
 from mlgate.config.imports import import_source
@@ -39,9 +39,9 @@ def check_records(records: Sequence[Record], locks: LockIndex, out: Findings) ->
     not their commit's. A record whose commit or dvc.lock is already reported by the
     subject check (`subject_digest`) is not checked again here. Returns notes: metrics
     that are in no local DVC cache cannot be checked (as the artifact's sha256)."""
-    locks.preload([r.commit for r in records])
+    locks.preload([lock_at(r) for r in records])
     checked = [r for r in records
-               if r.action != "refused" and (md5 := locks.lock_md5(r.commit)) is not None
+               if r.action != "refused" and (md5 := locks.lock_md5(lock_at(r))) is not None
                and r.mapping("dvc_lock").get("md5") == md5]
     declared = _declared_metrics(checked, locks.root)
     files = _MetricsFiles(locks, [(r.commit, path) for r in checked
@@ -66,7 +66,7 @@ def check_records(records: Sequence[Record], locks: LockIndex, out: Findings) ->
 
 def _inputs(record: Record, locks: LockIndex) -> list[str]:
     """The record's params and data digests against dvc.lock at its commit."""
-    facts = locks.facts(record.commit)
+    facts = locks.facts(lock_at(record))
     at = record.commit[:12]
     if facts is None:
         return [f"dvc.lock at {at} is not readable, so its params and data cannot be checked"]
@@ -179,14 +179,15 @@ class _MetricsFiles:
         self._parsed: dict[str, dict[str, Any] | str] = {}
         self._cache: Path | None = None
 
-    def read(self, commit: str, path: str) -> dict[str, Any] | str | None:
+    def read(self, commit: str, path: str, lock: str | None = None
+             ) -> dict[str, Any] | str | None:
         """The file's metrics; a problem (text) when it is missing or does not parse; None
         when it is in DVC's keeping but not in the local cache."""
         blob = self._git.get((commit, path))
         if blob is not None:
             key, raw = blob.oid, blob.data
         else:
-            facts = self.locks.facts(commit)
+            facts = self.locks.facts(lock or commit)
             outs = facts.outs if facts else {}
             md5 = outs.get(path)
             holder = None if md5 else next(
@@ -218,7 +219,7 @@ def _metrics(record: Record, paths: list[str], files: _MetricsFiles) -> list[str
     """How the record's metrics differ from its commit's; None when they cannot be read."""
     merged: dict[str, Any] = {}
     for path in paths:
-        found = files.read(record.commit, path)
+        found = files.read(record.commit, path, lock_at(record))
         if found is None:
             return None
         if isinstance(found, str):

@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mlgate.audit.evidence import file_sha256
+from mlgate.audit.evidence import file_sha256, lock_at
 from mlgate.audit.trail import Record, Trail
 from mlgate.config.dvcfiles import DvcLock, parse_dvc_lock
 from mlgate.errors import InvalidFile, MlgateError, NotFound, suggest
-from mlgate.plumbing import dvc, git
+from mlgate.plumbing import dvc, git, progress
 from mlgate.plumbing.dvccache import cache_dir
 from mlgate.registry.state import TagEvent
 from mlgate.registry.tags import Action, parse_tag
@@ -134,30 +134,50 @@ def model_stages(root: Path, target: Target, lock: DvcLock) -> tuple[tuple[str, 
         model = load_model(root, target.model, reader)
     except (NotFound, InvalidFile):
         return tuple(lock.stages), None
-    stages = stages_of(model, read_dvc_yaml(reader))
+    stages = stages_of(model, read_dvc_yaml(reader, model))
     return tuple(stages or lock.stages), model.artifact
 
 
+def lock_path(root: Path, target: Target) -> str:
+    """The dvc.lock of the model's pipeline: the one its record names (a subdirectory
+    pipeline's `models/a/dvc.lock`), else the one its declaration at the commit implies,
+    else the root's."""
+    from mlgate.config.declarations import load_model
+
+    if target.record is not None:
+        where = lock_at(target.record)
+        return where.partition(":")[2] or "dvc.lock"
+    try:
+        return load_model(root, target.model, git.RevReader(target.commit, cwd=root)).lock_file
+    except (NotFound, InvalidFile):
+        return "dvc.lock"
+
+
 def reproduce(root: Path, target: Target) -> Reproduction:
-    raw = git.RevReader(target.commit, cwd=root)("dvc.lock")
+    path = lock_path(root, target)
+    raw = git.RevReader(target.commit, cwd=root)(path)
     if raw is None:
-        raise MlgateError(f"there is no dvc.lock at {target.commit[:12]} ({target.ref})",
+        raise MlgateError(f"there is no {path} at {target.commit[:12]} ({target.ref})",
                           hint="only a DVC pipeline's recorded run can be reproduced")
-    recorded = parse_dvc_lock(raw, f"{target.commit[:12]}:dvc.lock")
+    recorded = parse_dvc_lock(raw, path, at=f"{target.commit[:12]}:{path}")
     stages, artifact = model_stages(root, target, recorded)
-    with worktree(root, target.commit) as tree:
+    with worktree(root, target.commit) as tree, \
+            progress.task(f"reproducing {target.ref}", total=len(stages) + 1,
+                          unit="stages") as advance:
+        advance(0, ", ".join(stages))
         dvc.dvc(["repro", "--force", "--no-run-cache", "--pull", *stages], cwd=tree,
                 capture=False, hint=f"the pipeline at {target.commit[:12]} did not run to the "
                                     "end: see DVC's output above")
-        rerun = parse_dvc_lock((tree / "dvc.lock").read_bytes(), "reproduced dvc.lock")
+        advance(len(stages), "comparing the outputs")
+        rerun = parse_dvc_lock((tree / path).read_bytes(), path, at=f"reproduced {path}")
         compared = compare(recorded, rerun, stages)
         record = target.record
         name = str((record.subject.get("name") if record else None) or artifact or "")
         sha256 = record.digests.get("sha256") if record else None
         if name and sha256:
-            path = tree / name
+            made = tree / name
             compared.append(Compared("", "artifact sha256", name, sha256,
-                                     file_sha256(path) if path.is_file() else None))
+                                     file_sha256(made) if made.is_file() else None))
         if record is not None and name and (tree / name).is_file():
             from mlgate.audit.reevaluation import KIND, reevaluate
 

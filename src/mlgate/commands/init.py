@@ -1,4 +1,5 @@
-"""`mlgate init [--model NAME] [--force]`: adopt mlgate in an existing DVC repository.
+"""`mlgate init [--model NAME] [--pipeline DVC_YAML] [--force]`: adopt mlgate in an
+existing DVC repository.
 
 Writes the model's declaration (inferred from dvc.yaml; one per `type: model` artifact),
 the workflows and CODEOWNERS, and turns DVC's analytics and update checks off. Checks
@@ -15,8 +16,8 @@ from mlgate.errors import EXIT_OK
 from mlgate.render.text import table, to_json
 
 
-def main(*, model: str | None, force: bool, fmt: str) -> int:
-    names, rows = adopt(find_root(), model, force=force)
+def main(*, model: str | None, force: bool, fmt: str, pipeline: str = "dvc.yaml") -> int:
+    names, rows = adopt(find_root(), model, force=force, pipeline=pipeline)
     _report(rows, names, fmt)
     return EXIT_OK
 

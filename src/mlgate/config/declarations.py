@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from mlgate.config import schema
-from mlgate.config.dvcfiles import DvcYaml, parse_dvc_yaml
+from mlgate.config.dvcfiles import DvcLock, DvcYaml, folder_of, parse_dvc_lock, parse_dvc_yaml
 from mlgate.config.evaluation_checks import evaluation_problems, holdout_problems
 from mlgate.config.floors import model_shortfalls
 from mlgate.config.metricsfile import lookup, parse_metrics
@@ -115,25 +115,30 @@ def cross_check(model: Model, doc: Document, dvc: DvcYaml | None, read: Reader, 
     are in ``read`` hold every metric a gate names."""
     problems: list[Problem] = []
     if dvc is None:
+        if model.pipeline != "dvc.yaml":
+            return [_p(doc, ["pipeline"], f"there is no {model.pipeline}",
+                       "name a dvc.yaml that exists, relative to the repository root")]
         return [_p(doc, ["artifact"], "no dvc.yaml in the repository root",
                    "mlgate works on a DVC pipeline: create dvc.yaml (`dvc stage add`)")]
+    named = dvc.path
     outs = sorted({o for s in dvc.stages for o in s.outs})
     declared_metrics = sorted({m for s in dvc.stages for m in s.metrics} | set(dvc.metrics))
     if dvc.producer(model.artifact) is None:
         problems.append(_p(doc, ["artifact"], f"{model.artifact!r} is not an out of any stage "
-                           "in dvc.yaml", _choices("outs in dvc.yaml", outs)))
+                           f"in {named}", _outs_hint(f"outs in {named}", outs, named)))
     for i, path in enumerate(model.metrics.files):
         if dvc.metrics_stage(path) is None and path not in dvc.metrics:  # nor top-level
             problems.append(_p(doc, ["metrics", "files", i], f"{path!r} is not declared under "
-                               "`metrics:` of any stage in dvc.yaml",
-                               _choices("metrics in dvc.yaml", declared_metrics)))
+                               f"`metrics:` of any stage in {named}",
+                               _outs_hint(f"metrics in {named}", declared_metrics, named)))
     if model.predictions and dvc.producer(model.predictions.path) is None:
         problems.append(_p(doc, ["predictions", "path"], f"{model.predictions.path!r} is not an "
-                           "out of any stage in dvc.yaml", _choices("outs in dvc.yaml", outs)))
+                           f"out of any stage in {named}",
+                           _outs_hint(f"outs in {named}", outs, named)))
     reference = (model.monitoring or {}).get("reference")
     if reference and dvc.producer(reference) is None:
         problems.append(_p(doc, ["monitoring", "reference"], f"{reference!r} is not an out of "
-                           "any stage in dvc.yaml", _choices("outs in dvc.yaml", outs)))
+                           f"any stage in {named}", _outs_hint(f"outs in {named}", outs, named)))
     problems.extend(holdout_problems(model, doc, dvc, read))
     problems.extend(_check_dvc_artifact(model, doc, dvc, read))
     if not problems and metric_names:  # judged only in files that are metrics files
@@ -144,14 +149,21 @@ def cross_check(model: Model, doc: Document, dvc: DvcYaml | None, read: Reader, 
 def _check_dvc_artifact(model: Model, doc: Document, dvc: DvcYaml, read: Reader
                         ) -> list[Problem]:
     """The declaration's artifact against dvc.yaml's `artifacts:` entry when both name it:
-    by `dvc_artifact`, or an entry of the root dvc.yaml keyed by the model's name."""
-    from mlgate.config.artifacts import dvc_artifacts, dvc_yaml_of, split_address
+    by `dvc_artifact`, or an entry of its pipeline's dvc.yaml keyed by the model's name. A
+    `dvc_artifact` in another directory than a declared `pipeline:` is a problem: the
+    artifact would not be the one that pipeline makes."""
+    from mlgate.config.artifacts import artifact_address, dvc_artifacts, dvc_yaml_of, split_address
 
-    address = model.dvc_artifact or model.name
+    address = model.dvc_artifact or artifact_address(folder_of(model.pipeline), model.name)
     where = dvc_yaml_of(address)
     steps: list[str | int] = ["dvc_artifact"] if model.dvc_artifact else ["artifact"]
+    if model.dvc_artifact and model.pipeline != "dvc.yaml" and where != model.pipeline:
+        return [_p(doc, steps, f"{address!r} is an artifact of {where}, but the model's "
+                   f"pipeline is {model.pipeline}",
+                   f"name the artifact as `{folder_of(model.pipeline)}:NAME`, in the "
+                   "`artifacts:` of the pipeline that makes it, or correct `pipeline:`")]
     try:
-        holder = dvc if where == "dvc.yaml" else read_dvc_yaml(read, where)
+        holder = dvc if where == dvc.path else read_dvc_yaml(read, path=where)
     except InvalidFile as exc:
         return exc.problems
     entries = {a.address: a for a in dvc_artifacts(holder.artifacts if holder else {},
@@ -207,6 +219,14 @@ def _leaf_names(files: dict[str, dict[str, Any]]) -> list[str]:
     return top or sorted(names)[:20]
 
 
+def _outs_hint(what: str, options: Sequence[str], pipeline: str) -> str:
+    choices = _choices(what, options)
+    if pipeline == "dvc.yaml":
+        return choices
+    return (f"{choices} (paths here are relative to the repository root, as "
+            "`dvc metrics show` prints them)")
+
+
 def _choices(what: str, options: Sequence[str]) -> str:
     if not options:
         return f"there are no {what}"
@@ -219,9 +239,13 @@ def _p(doc: Document, steps: Sequence[str | int], message: str, hint: str | None
     return Problem(message, doc.path, line, col, schema.json_path(steps), hint)
 
 
-def read_dvc_yaml(read: Reader, path: str = "dvc.yaml") -> DvcYaml | None:
-    """dvc.yaml (or one at ``path``) with its `foreach`/`matrix` stages expanded in the
-    context DVC gives them: params.yaml and `vars:`, beside the file."""
+def read_dvc_yaml(read: Reader, model: Model | None = None, *, path: str | None = None
+                  ) -> DvcYaml | None:
+    """The pipeline that makes ``model`` (its `pipeline:`), else the one at ``path``, else
+    the root's dvc.yaml; its `foreach`/`matrix` stages expanded in the context DVC gives
+    them: the params.yaml and `vars:` beside the file."""
+    if path is None:
+        path = model.pipeline if model is not None else "dvc.yaml"
     raw = read(path)
     if raw is None:
         return None
@@ -237,7 +261,7 @@ def _template_context(doc: Document, read: Reader) -> dict[str, Any]:
     if not isinstance(stages, dict) or not any(
             isinstance(s, dict) and ("foreach" in s or "matrix" in s) for s in stages.values()):
         return {}  # nothing to interpolate: read no params file
-    base = doc.path.rpartition("/")[0]
+    base = folder_of(doc.path)
     context: dict[str, Any] = {}
     for file, keys in context_files(data):
         raw = read(f"{base}/{file}" if base else file)
@@ -249,19 +273,34 @@ def _template_context(doc: Document, read: Reader) -> dict[str, Any]:
     return context
 
 
+def read_dvc_lock(read: Reader, model: Model | None = None, *, at: str | None = None
+                  ) -> DvcLock | None:
+    """The dvc.lock beside the pipeline that makes ``model`` (else the root's)."""
+    path = model.lock_file if model is not None else "dvc.lock"
+    raw = read(path)
+    return None if raw is None else parse_dvc_lock(raw, path, at=f"{at}:{path}" if at else None)
+
+
 def check_files(paths: Sequence[Path], root: Path, display: Callable[[Path], str]
                 ) -> tuple[list[Declaration], list[Problem]]:
     """Load and fully check each file, and each model against its floor in the repository
     policy (`pipelines/_policy.yaml`); every problem of every file."""
     read = workspace_reader(root)
-    dvc: DvcYaml | None = None
-    dvc_error: list[Problem] = []
-    try:
-        dvc = read_dvc_yaml(read)
-    except InvalidFile as exc:
-        dvc_error = exc.problems
+    pipelines: dict[str, DvcYaml | list[Problem] | None] = {}  # each read once, even if bad
     decls: list[Declaration] = []
-    problems: list[Problem] = list(dvc_error)
+    problems: list[Problem] = []
+
+    def pipeline(model: Model | None) -> DvcYaml | list[Problem] | None:
+        key = model.pipeline if model is not None else "dvc.yaml"
+        if key not in pipelines:
+            try:
+                pipelines[key] = read_dvc_yaml(read, model)
+            except InvalidFile as exc:
+                pipelines[key] = exc.problems
+                problems.extend(exc.problems)
+        return pipelines[key]
+
+    pipeline(None)  # the root's dvc.yaml is checked even when no model names it
     repo: RepoPolicy | None = None
     try:
         repo = read_workspace(root)
@@ -274,8 +313,10 @@ def check_files(paths: Sequence[Path], root: Path, display: Callable[[Path], str
         try:
             doc = load_file(str(path), shown)
             model, found = parse_declaration(doc, path.stem)
-            if model is not None and not found and not dvc_error:
-                found = cross_check(model, doc, dvc, read)
+            if model is not None and not found:
+                dvc = pipeline(model)
+                if not isinstance(dvc, list):
+                    found = cross_check(model, doc, dvc, read)
         except (InvalidFile, NotFound) as exc:
             problems.extend(exc.problems)
             continue
@@ -315,7 +356,7 @@ def load_model(root: Path, name: str, read: Reader | None = None) -> Model:
     doc = load_bytes(raw, relpath)
     model, problems = parse_declaration(doc, name)
     if model is not None and not problems:
-        problems = cross_check(model, doc, read_dvc_yaml(read), read)
+        problems = cross_check(model, doc, read_dvc_yaml(read, model), read)
     if problems or model is None:
         raise InvalidFile.from_problems(problems)
     return model

@@ -4,10 +4,18 @@ mlgate reads these files itself instead of importing DVC, so that `validate`,
 `check` and `report` start fast and can read them at any git ref. Either file, when it
 does not parse or is not shaped as DVC writes it (see :mod:`mlgate.config.dvcshape`), is
 an InvalidFile with file:line.
+
+A pipeline in a subdirectory (a monorepo's `models/a/dvc.yaml`) is read as DVC reads it:
+its paths are relative to its directory, its params file is that directory's
+`params.yaml`, its dvc.lock sits beside it. Parsed, every path is made relative to the
+repository root and every stage is named as DVC addresses it from there
+(`models/a/dvc.yaml:train`), so that the rest of mlgate compares paths and names stages
+one way whichever pipeline they come from; the root's `dvc.yaml` reads as before.
 """
 
 from __future__ import annotations
 
+import posixpath
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +33,7 @@ class Stage:
     metrics: tuple[str, ...] = ()
     plots: tuple[str, ...] = ()
     params: tuple[str, ...] = ()
+    folder: str = ""  # where its command runs, relative to the root ("" at the root)
 
 
 @dataclass(frozen=True)
@@ -77,28 +86,46 @@ def _cmd(cmd: Any) -> str:
     return " && ".join(map(str, cmd)) if isinstance(cmd, list) else str(cmd)
 
 
-def _paths(entries: Any) -> tuple[str, ...]:
+def folder_of(pipeline: str) -> str:
+    """The directory of a dvc.yaml (or dvc.lock), relative to the root: "" at the root."""
+    return posixpath.dirname(pipeline)
+
+
+def rooted(path: str, folder: str) -> str:
+    """A path written in the pipeline of ``folder``, relative to the repository root
+    (`../../src/common.py` in models/a/dvc.yaml is `src/common.py`)."""
+    return posixpath.normpath(posixpath.join(folder, path)) if folder else path
+
+
+def stage_address(name: str, pipeline: str) -> str:
+    """A stage as DVC names it from the repository root."""
+    return f"{pipeline}:{name}" if folder_of(pipeline) else name
+
+
+def _paths(entries: Any, folder: str = "") -> tuple[str, ...]:
     """DVC lists entries as strings or as one-key mappings {path: {options}}."""
     out: list[str] = []
     for entry in entries if isinstance(entries, list) else []:  # a `${...}` left as written
         if isinstance(entry, str):
-            out.append(entry)
+            out.append(rooted(entry, folder))
         elif isinstance(entry, dict):
-            out.extend(str(k) for k in entry)
+            out.extend(rooted(str(k), folder) for k in entry)
     return tuple(out)
 
 
-def _params(entries: Any) -> tuple[str, ...]:
+def _params(entries: Any, folder: str = "") -> tuple[str, ...]:
+    """`file:key` for a params file named (relative to the root), the bare key for the
+    root's params.yaml; a subdirectory pipeline's default file is its own params.yaml."""
     out: list[str] = []
     for entry in entries if isinstance(entries, list) else []:
         if isinstance(entry, str):
-            out.append(entry)
+            out.append(f"{rooted('params.yaml', folder)}:{entry}" if folder else entry)
         elif isinstance(entry, dict):
             for file, keys in entry.items():
                 if isinstance(keys, list) and keys:
-                    out.extend(f"{file}:{k}" for k in keys)
+                    out.extend(f"{rooted(str(file), folder)}:{k}" for k in keys)
                 else:  # `- other.yaml:` with no keys tracks the whole file: "other.yaml:"
-                    out.append(f"{file}:")
+                    out.append(f"{rooted(str(file), folder)}:")
     return tuple(out)
 
 
@@ -107,33 +134,37 @@ def parse_dvc_yaml(doc: Document, context: dict[str, Any] | None = None) -> DvcY
     may name: `vars:` and params.yaml) into the stages dvc.lock names."""
     check_dvc_yaml(doc)
     data = doc.data or {}
+    folder = folder_of(doc.path)
     stages = []
     generated = [stage for name, group in (data.get("stages") or {}).items()
                  for stage in expand(doc, str(name), group, context or {})]
     for name, body in generated:
         if not isinstance(body, dict):
             continue  # a template whose iterable did not resolve to stages
-        metrics = _paths(body.get("metrics"))
-        plots = _paths(body.get("plots"))
-        outs = _paths(body.get("outs"))
+        metrics = _paths(body.get("metrics"), folder)
+        plots = _paths(body.get("plots"), folder)
+        outs = _paths(body.get("outs"), folder)
         stages.append(
             Stage(
-                name=str(name),
+                name=stage_address(str(name), doc.path),
                 cmd=_cmd(body.get("cmd", "")),
-                deps=_paths(body.get("deps")),
+                deps=_paths(body.get("deps"), folder),
                 outs=outs + metrics + plots,
                 metrics=metrics,
                 plots=plots,
-                params=_params(body.get("params")),
+                params=_params(body.get("params"), folder),
+                folder=folder,
             )
         )
     artifacts = data.get("artifacts") or {}
     return DvcYaml(doc.path, tuple(stages), artifacts if isinstance(artifacts, dict) else {},
-                   _paths(data.get("metrics")), _paths(data.get("params")))
+                   _paths(data.get("metrics"), folder), _paths(data.get("params"), folder))
 
 
 def load_dvc_yaml(raw: bytes, path: str = "dvc.yaml",
                   context: dict[str, Any] | None = None) -> DvcYaml:
+    """``path`` is where the file is, relative to the root: its paths are read from there;
+    ``context`` is what `${...}` may name (:func:`parse_dvc_yaml`)."""
     return parse_dvc_yaml(load_bytes(raw, path), context)
 
 
@@ -185,26 +216,34 @@ class DvcLock:
         return None
 
 
-def _entries(items: Any) -> tuple[LockEntry, ...]:
+def _entries(items: Any, folder: str) -> tuple[LockEntry, ...]:
     out = []
     for item in items or []:
         if "path" in item:
             md5 = item.get("md5") or item.get("etag") or item.get("checksum")
-            out.append(LockEntry(str(item["path"]), md5, item.get("size")))
+            out.append(LockEntry(rooted(str(item["path"]), folder), md5, item.get("size")))
     return tuple(out)
 
 
-def parse_dvc_lock(raw: bytes, path: str = "dvc.lock") -> DvcLock:
-    doc = load_bytes(raw, path)
+def parse_dvc_lock(raw: bytes, path: str = "dvc.lock", *, at: str | None = None) -> DvcLock:
+    """``path`` is where the file is, relative to the root (its paths are read from
+    there); ``at``, when given, is how messages name it (`COMMIT:models/a/dvc.lock`)."""
+    doc = load_bytes(raw, at or path)
     check_dvc_lock(doc)
     data = doc.data or {}
+    folder = folder_of(path)
+    pipeline = posixpath.join(folder, "dvc.yaml")
     stages = {}
     for name, body in (data.get("stages") or {}).items():
-        stages[str(name)] = LockStage(
-            name=str(name),
+        address = stage_address(str(name), pipeline)
+        params = body.get("params") or {}
+        if folder and isinstance(params, dict):
+            params = {rooted(str(file), folder): keys for file, keys in params.items()}
+        stages[address] = LockStage(
+            name=address,
             cmd=_cmd(body.get("cmd", "")),
-            deps=_entries(body.get("deps")),
-            outs=_entries(body.get("outs")),
-            params=body.get("params") or {},
+            deps=_entries(body.get("deps"), folder),
+            outs=_entries(body.get("outs"), folder),
+            params=params,
         )
     return DvcLock(stages)

@@ -261,6 +261,12 @@ class Model:
     source: str = ""  # the file it was read from, for messages
     dvc_artifact: str | None = None  # its address in dvc.yaml's `artifacts:` (GTO's)
     labels: tuple[str, ...] = ()
+    # the dvc.yaml whose stages make it (a monorepo's `models/a/dvc.yaml`); dvc.lock beside it
+    pipeline: str = "dvc.yaml"
+
+    @property
+    def lock_file(self) -> str:
+        return lock_beside(self.pipeline)
 
     def environment(self, name: str) -> Environment | None:
         return next((e for e in self.environments if e.name == name), None)
@@ -329,4 +335,11 @@ def build_model(data: dict[str, Any], source: str) -> Model:
         source=source,
         dvc_artifact=data.get("dvc_artifact"),
         labels=tuple(data.get("labels", ())),
+        pipeline=data.get("pipeline", "dvc.yaml"),
     )
+
+
+def lock_beside(pipeline: str) -> str:
+    """The dvc.lock DVC writes beside a dvc.yaml."""
+    folder = pipeline.rpartition("/")[0]
+    return f"{folder}/dvc.lock" if folder else "dvc.lock"

@@ -89,7 +89,7 @@ def run_models(root: Path, names: list[str], *, force: bool) -> dict[str, dict[s
         workspace_reader,
     )
     from mlgate.config.metricsfile import flatten, parse_metrics
-    from mlgate.plumbing import dvc
+    from mlgate.plumbing import dvc, progress
 
     read = workspace_reader(root)
     names = names or [p.stem for p in declaration_paths(root)]
@@ -97,12 +97,16 @@ def run_models(root: Path, names: list[str], *, force: bool) -> dict[str, dict[s
         raise MlgateError("no model declarations in pipelines/",
                           hint="write pipelines/<model>.yaml, or run `mlgate init`")
     models = [load_model(root, name, read) for name in names]
-    dvc_yaml = read_dvc_yaml(read)
-    assert dvc_yaml is not None  # load_model has checked it
-    targets: list[str] = []
+    targets: list[str] = []  # a monorepo's stages as DVC names them: models/a/dvc.yaml:train
     for model in models:
+        dvc_yaml = read_dvc_yaml(read, model)
+        assert dvc_yaml is not None  # load_model has checked it
         targets.extend(s for s in producers(model, dvc_yaml) if s not in targets)
-    dvc.repro(targets, cwd=root, force=force)
+    with progress.task(f"dvc repro of {len(targets)} stage(s) for {len(models)} model(s)",
+                       unit="stages") as advance:
+        advance(0, ", ".join(targets))  # DVC streams its own words to stderr as it runs
+        dvc.repro(targets, cwd=root, force=force)
+        advance(len(targets))
 
     results: dict[str, dict[str, Any]] = {}
     for model in models:

@@ -21,6 +21,7 @@ from mlgate.config.declarations import (
     Reader,
     cross_check,
     parse_declaration,
+    read_dvc_lock,
     read_dvc_yaml,
     workspace_reader,
 )
@@ -127,7 +128,7 @@ def _declaration(raw: bytes, shown: str, name: str, cand: Candidate, *, own: boo
     if model is not None and not problems:
         # a policy from another ref judges the candidate: a metric the candidate lacks is
         # that gate's failure (exit 1), not a fault in the declaration (exit 2)
-        problems = cross_check(model, doc, read_dvc_yaml(cand.read), cand.read,
+        problems = cross_check(model, doc, read_dvc_yaml(cand.read, model), cand.read,
                                metric_names=own)
     if model is None or problems:
         raise MlgateError.from_problems(problems)
@@ -188,9 +189,9 @@ class RemoteAtRev:
     def result(self) -> tuple[bool, tuple[str, ...]]:
         from mlgate.plumbing.dvc import missing_in_remote
 
-        lock = read_lock(self.cand)
+        lock = read_lock(self.cand, self.model)
         if lock is None:
-            raise NotFound(f"dvc.lock is missing at {self.cand.label}",
+            raise NotFound(f"{self.model.lock_file} is missing at {self.cand.label}",
                            hint="run `dvc repro` and commit dvc.lock")
         wanted = remote_objects(self.cand, self.model, self.dvc_yaml, lock)
         missing = missing_in_remote(self.cand.root, {md5 for _, md5 in wanted})
@@ -244,9 +245,10 @@ def _held_by_git(cand: Candidate, paths: Sequence[str]) -> set[str]:
     return {p for p in paths if p.rstrip("/") in held}
 
 
-def read_lock(cand: Candidate) -> DvcLock | None:
-    raw = cand.read("dvc.lock")
-    return None if raw is None else parse_dvc_lock(raw)
+def read_lock(cand: Candidate, model: Model | None = None) -> DvcLock | None:
+    """The dvc.lock beside ``model``'s pipeline (the root's without one), as the candidate
+    has it."""
+    return read_dvc_lock(cand.read, model)
 
 
 def lock_mismatches(model: Model, cand: Candidate, lock: DvcLock | None) -> list[str]:
@@ -286,17 +288,19 @@ def _member_entry(cand: Candidate, lock: DvcLock, path: str) -> LockEntry | None
     return LockEntry(path, dir_member(cand.root, held[0].md5, held[1]))
 
 
-def cached_metrics_file(cand: Candidate, path: str) -> bytes | None:
+def cached_metrics_file(cand: Candidate, path: str, model: Model | None = None
+                        ) -> bytes | None:
     """A metrics file that git does not hold at the candidate (:func:`cached_output`)."""
-    return cached_output(cand, path, "the metrics file")
+    return cached_output(cand, path, "the metrics file", model)
 
 
-def cached_output(cand: Candidate, path: str, what: str) -> bytes | None:
+def cached_output(cand: Candidate, path: str, what: str, model: Model | None = None
+                  ) -> bytes | None:
     """An output that git does not hold at the candidate: a DVC output (or a file in a
-    directory output) read from the local cache at the md5 dvc.lock records. None when
-    dvc.lock does not name it; NotFound, with the command that brings it, when the cache
-    lacks it. ``what`` names the file in that message."""
-    lock = read_lock(cand)
+    directory output) read from the local cache at the md5 the dvc.lock of ``model``'s
+    pipeline records. None when that dvc.lock does not name it; NotFound, with the command
+    that brings it, when the cache lacks it. ``what`` names the file in that message."""
+    lock = read_lock(cand, model)
     held = lock.holder(path) if lock is not None else None
     if held is None or held[0].md5 is None:
         return None
@@ -312,25 +316,27 @@ def cached_output(cand: Candidate, path: str, what: str) -> bytes | None:
     return found.read_bytes()
 
 
-def metrics_file_bytes(cand: Candidate, path: str) -> bytes | None:
+def metrics_file_bytes(cand: Candidate, path: str, model: Model | None = None
+                       ) -> bytes | None:
     """A metrics file as the candidate has it (:func:`output_bytes`)."""
-    return output_bytes(cand, path, "the metrics file")
+    return output_bytes(cand, path, "the metrics file", model)
 
 
-def output_bytes(cand: Candidate, path: str, what: str) -> bytes | None:
+def output_bytes(cand: Candidate, path: str, what: str, model: Model | None = None
+                 ) -> bytes | None:
     """A file as the candidate has it: in the working tree (where DVC checks its outputs
     out); at a revision, in git, else in the DVC cache (:func:`cached_output`); None when
     it has none."""
     raw = cand.read(path)
     if raw is None and cand.rev is not None:
-        raw = cached_output(cand, path, what)
+        raw = cached_output(cand, path, what, model)
     return raw
 
 
 def candidate_metrics(model: Model, cand: Candidate) -> tuple[dict[str, Any], str | None]:
     merged: dict[str, Any] = {}
     for path in model.metrics.files:
-        raw = metrics_file_bytes(cand, path)
+        raw = metrics_file_bytes(cand, path, model)
         if raw is None:
             return {}, (f"{path} is missing at {cand.label}: run the pipeline "
                         f"(`mlgate run {model.name}`)")
@@ -415,7 +421,7 @@ def read_table_columns(data: bytes, path: str, wanted: Sequence[str]) -> Columns
 
 
 def data_change_times(cand: Candidate, lock: DvcLock | None, deps: Sequence[str],
-                      now: datetime) -> dict[str, datetime]:
+                      now: datetime, lock_file: str = "dvc.lock") -> dict[str, datetime]:
     """When each dependency last changed: the commit that first recorded its current md5
     in dvc.lock (one `git log`, one `git cat-file --batch`)."""
     if lock is None or not deps:
@@ -426,22 +432,22 @@ def data_change_times(cand: Candidate, lock: DvcLock | None, deps: Sequence[str]
         current[dep] = entry.md5 if entry else None
     times: dict[str, datetime] = {}
     if cand.rev is None and cand.commit is not None:
-        committed = git.RevReader(cand.commit, cwd=cand.root)("dvc.lock")
-        head_lock = parse_dvc_lock(committed) if committed else None
+        committed = git.RevReader(cand.commit, cwd=cand.root)(lock_file)
+        head_lock = parse_dvc_lock(committed, lock_file) if committed else None
         for dep, md5 in current.items():
             head_entry = head_lock.dep(dep) if head_lock else None
             if head_entry is None or head_entry.md5 != md5:
                 times[dep] = now  # changed in the working tree, not committed yet
     if cand.commit is None:
         return times
-    history = git.commits_touching("dvc.lock", cwd=cand.root, rev=cand.commit)
-    blobs = git.cat_files([f"{sha}:dvc.lock" for sha, _ in history], cwd=cand.root)
+    history = git.commits_touching(lock_file, cwd=cand.root, rev=cand.commit)
+    blobs = git.cat_files([f"{sha}:{lock_file}" for sha, _ in history], cwd=cand.root)
     for dep, md5 in current.items():
         if dep in times or md5 is None:
             continue
         since = None
         for (_, when), blob in zip(history, blobs, strict=True):
-            entry = parse_dvc_lock(blob.data).dep(dep) if blob else None
+            entry = parse_dvc_lock(blob.data, lock_file).dep(dep) if blob else None
             if entry is None or entry.md5 != md5:
                 break
             since = when
@@ -528,16 +534,17 @@ def gather(cand: Candidate, policy: PolicySource, *, now: datetime | None = None
     now = now or datetime.now(UTC)
     root, rev = cand.root, cand.rev
     model = policy.model
-    dvc_yaml = read_dvc_yaml(cand.read)
+    dvc_yaml = read_dvc_yaml(cand.read, model)
     stages = model_stages(model, dvc_yaml)
     status = None if rev is not None else every_stage or DvcStatus(root, stages)
     try:
-        lock = read_lock(cand)
+        lock = read_lock(cand, model)
         metrics, metrics_error = recomputed or candidate_metrics(model, cand)
         columns, predictions_error = predictions or read_predictions(model, cand, lock)
         mismatches = lock_mismatches(model, cand, lock)
         dirty = git.dirty_paths(cwd=root) if rev is None else []
-        changed_at = data_change_times(cand, lock, data_dependencies(model, dvc_yaml), now)
+        changed_at = data_change_times(cand, lock, data_dependencies(model, dvc_yaml), now,
+                                       model.lock_file)
         if status:
             dvc_clean, dvc_changes = status.result(stages if status is every_stage else None)
         else:  # a commit that is not checked out: what `dvc status` would say of it
@@ -547,7 +554,7 @@ def gather(cand: Candidate, policy: PolicySource, *, now: datetime | None = None
     finally:
         if status:
             status.cancel()
-    lock_raw = cand.read("dvc.lock")
+    lock_raw = cand.read(model.lock_file)
     return Gathered(
         policy=policy, candidate=cand, metrics=metrics, metrics_error=metrics_error,
         predictions=columns, predictions_error=predictions_error,

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlgate.config.dvcfiles import parse_dvc_lock
-from mlgate.config.model import NoRegressionGate
+from mlgate.config.model import Model, NoRegressionGate
 from mlgate.errors import MlgateError, NotFound
 from mlgate.evaluation.pinned import Pinned, pin, policy_ref
 
@@ -90,8 +90,9 @@ def find(root: Path, name: str, given_ref: str | None, *, required: bool = False
 def run(cand: Candidate, pinned: Pinned, state: ModelState, envs: Sequence[str]) -> Independent:
     """Score the candidate and the incumbent of each of ``envs`` (each artifact once)."""
     artifact = pinned.model.artifact
-    cand_md5, cand_path = candidate_artifact(cand, artifact)
-    incumbents = {env: incumbent_artifact(cand.root, state, env, artifact) for env in envs}
+    cand_md5, cand_path = candidate_artifact(cand, artifact, pinned.model)
+    incumbents = {env: incumbent_artifact(cand.root, state, env, artifact,
+                                          pinned.model.lock_file) for env in envs}
     return score_models(cand.root, pinned, (cand_md5, cand_path, f"the candidate "
                                             f"({cand.label})"), incumbents)
 
@@ -193,11 +194,13 @@ def _labels(task: str, raw: list[Any], declared: Sequence[Any], pinned: Pinned
     return np.asarray([code[str(v)] for v in raw], dtype=np.int64), classes
 
 
-def candidate_artifact(cand: Candidate, artifact: str) -> tuple[str, Path]:
-    """(md5, file) of the candidate's artifact as its dvc.lock records it."""
+def candidate_artifact(cand: Candidate, artifact: str, model: Model | None = None
+                       ) -> tuple[str, Path]:
+    """(md5, file) of the candidate's artifact as its dvc.lock (the one beside ``model``'s
+    pipeline) records it."""
     from mlgate.gates.facts import read_lock
 
-    lock = read_lock(cand)
+    lock = read_lock(cand, model)
     entry = lock.out(artifact) if lock else None
     if entry is None or not entry.md5:
         raise MlgateError(f"{artifact} is not recorded in dvc.lock at {cand.label}",
@@ -213,8 +216,8 @@ def candidate_artifact(cand: Candidate, artifact: str) -> tuple[str, Path]:
     return entry.md5, path
 
 
-def incumbent_artifact(root: Path, state: ModelState, env: str, artifact: str
-                       ) -> tuple[str, str, Path] | None:
+def incumbent_artifact(root: Path, state: ModelState, env: str, artifact: str,
+                       lock_file: str = "dvc.lock") -> tuple[str, str, Path] | None:
     """(version, md5, file) of what serves ``env`` now; None when nothing does."""
     current = state.current(env)
     if current is None:
@@ -225,8 +228,8 @@ def incumbent_artifact(root: Path, state: ModelState, env: str, artifact: str
     md5 = (subject.get("digest") or {}).get("md5")
     name = subject.get("name") or artifact
     if not md5:  # a tag without mlgate's record: its commit's dvc.lock
-        raw = git.cat_files([f"{current.commit}:dvc.lock"], cwd=root)[0]
-        entry = parse_dvc_lock(raw.data).out(artifact) if raw else None
+        raw = git.cat_files([f"{current.commit}:{lock_file}"], cwd=root)[0]
+        entry = parse_dvc_lock(raw.data, lock_file).out(artifact) if raw else None
         md5 = entry.md5 if entry else None
     if not md5:
         raise MlgateError(f"cannot tell which artifact {version} in {env} is: its record "

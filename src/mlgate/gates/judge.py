@@ -11,13 +11,19 @@ history of each environment, the candidate's version), and the pure
 DVC remote's answer) is passed in; a caller that has none gets the same rows, judged
 without it. So the three commands cannot disagree on a candidate: a test holds their gate
 rows equal.
+
+A promotion that lost a push race judges again against the winner's registry; what it
+learnt of the candidate itself (a fixed commit, or the working tree, in one process) does
+not change, so its retries reuse it (:class:`Remembered`): the re-run, `dvc status` and
+the remote's answer are had once, and only the registry's facts and the pure policy are
+had again. Twenty promotions landing one after another then cost one judging each.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -49,6 +55,21 @@ class Judged:
     gathered: facts.Gathered
 
 
+@dataclass
+class Remembered:
+    """The candidate's facts from a promotion's first attempt, for its retries: everything
+    :func:`judge_each` gathers before the registry's facts, and the remote's row."""
+
+    gathered: facts.Gathered | None = None
+    early_rows: dict[str, dict[int | None, GateResult]] = field(default_factory=dict)
+    recomputed: Any = None  # mlgate.gates.recompute.Recomputed
+    remote: GateResult | None = None
+
+    @property
+    def known(self) -> bool:
+        return self.gathered is not None
+
+
 def start(root: Path, rev: str | None) -> DvcStatus | None:
     """`dvc status` of the whole pipeline, started now so that it runs while the caller
     reads the rest (it takes most of the time). None for a commit that is not checked
@@ -78,33 +99,48 @@ def check(root: Path, name: str, env: str, *, rev: str | None, policy_ref: str |
 def judge(cand: facts.Candidate, source: facts.PolicySource, env: str, *,
           state: ModelState, now: datetime, early: DvcStatus | None = None,
           approvals: Approvals | None = None, remote: RemoteCheck | None = None,
-          action: Action = "promote", promotion: bool = False) -> Judged:
+          action: Action = "promote", promotion: bool = False,
+          remembered: Remembered | None = None) -> Judged:
     """``cand`` judged by ``source``'s policy for ``env``. ``early`` is :func:`start`'s
     status, which this consumes; ``approvals`` and ``remote`` are a promotion's own
     evidence (without them the approval row fails and there is no remote row). A
     ``promotion`` also needs what every promotion needs (:func:`with_required_gates`);
-    `check` and `report` show the declared gates only."""
+    `check` and `report` show the declared gates only. ``remembered``: a retry's
+    candidate facts, filled by its first attempt."""
     return judge_each(cand, source, (env,), state=state, now=now, early=early,
                       approvals=approvals, remote=remote, action=action,
-                      promotion=promotion)[0]
+                      promotion=promotion, remembered=remembered)[0]
 
 
 def judge_each(cand: facts.Candidate, source: facts.PolicySource, envs: Sequence[str], *,
                state: ModelState, now: datetime, early: DvcStatus | None = None,
                approvals: Approvals | None = None, remote: RemoteCheck | None = None,
-               action: Action = "promote", promotion: bool = False) -> tuple[Judged, ...]:
+               action: Action = "promote", promotion: bool = False,
+               remembered: Remembered | None = None) -> tuple[Judged, ...]:
     """:func:`judge` for each of ``envs``, in order, from facts gathered once."""
-    from mlgate.gates import facts, policy
+    from mlgate.gates import facts
 
     model = source.model
     if promotion:
         for env in envs:
             model = with_required_gates(model, env)
     source = dataclasses.replace(source, model=model)
+    if remembered is not None and remembered.known:
+        for started in (early, remote):
+            if started is not None:
+                started.cancel()
+        assert remembered.gathered is not None
+        gathered = dataclasses.replace(remembered.gathered, now=now)
+        if gathered.independent is not None:  # the incumbents it is compared with moved
+            gathered = dataclasses.replace(
+                gathered, independent=independent_evaluation(cand, source, envs, state))
+        return _decide(cand, model, envs, gathered, remembered.early_rows,
+                       remembered.recomputed, remembered.remote, state=state,
+                       approvals=approvals, action=action)
     recomputed = None
     found = None
     try:
-        lock = facts.read_lock(cand)
+        lock = facts.read_lock(cand, model)
         if action == "promote":  # scored first: bad input ends the run before the re-run
             found = independent_evaluation(cand, source, envs, state)
         early_rows: dict[str, dict[int | None, GateResult]] = {env: {} for env in envs}
@@ -114,7 +150,7 @@ def judge_each(cand: facts.Candidate, source: facts.PolicySource, envs: Sequence
             # the bootstrap and slices are judged on the committed predictions while the
             # re-run runs, and kept when the re-run writes the same bytes
             with ThreadPoolExecutor(max_workers=1) as pool:
-                rerun = pool.submit(recompute, cand, model, read_dvc_yaml(cand.read), lock)
+                rerun = pool.submit(recompute, cand, model, read_dvc_yaml(cand.read, model), lock)
                 guesses = {env: _on_committed(cand, source, env, lock, now) for env in envs}
                 recomputed = rerun.result()
             predictions = facts.recomputed_predictions(model, recomputed.predictions,
@@ -136,6 +172,21 @@ def judge_each(cand: facts.Candidate, source: facts.PolicySource, envs: Sequence
     finally:
         if early is not None:
             early.cancel()
+    remote_result = remote_row(remote) if remote is not None else None
+    if remembered is not None:
+        remembered.gathered, remembered.early_rows = gathered, early_rows
+        remembered.recomputed, remembered.remote = recomputed, remote_result
+    return _decide(cand, model, envs, gathered, early_rows, recomputed, remote_result,
+                   state=state, approvals=approvals, action=action)
+
+
+def _decide(cand: facts.Candidate, model: Model, envs: Sequence[str],
+            gathered: facts.Gathered, early_rows: dict[str, dict[int | None, GateResult]],
+            recomputed: Any, remote_result: GateResult | None, *, state: ModelState,
+            approvals: Approvals | None, action: Action) -> tuple[Judged, ...]:
+    """The candidate's facts with the registry's, through the pure policy, per env."""
+    from mlgate.gates import policy
+
     version = state.version_of(cand.commit) if cand.commit else None
     registry = registry_facts(state, model)
     out = []
@@ -149,8 +200,8 @@ def judge_each(cand: facts.Candidate, source: facts.PolicySource, envs: Sequence
                         for r in decision.results)
         if recomputed is not None:
             results = (recomputed.row, *results)
-        if remote is not None:
-            results = (*results, remote_row(remote))
+        if remote_result is not None:
+            results = (*results, remote_result)
         decision = dataclasses.replace(decision, results=results,
                                        passed=all(r.passed for r in results))
         out.append(Judged(decision, gathered))

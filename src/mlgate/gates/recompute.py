@@ -113,7 +113,7 @@ def recompute(cand: Candidate, model: Model, dvc_yaml: DvcYaml | None, lock: Dvc
     bad input, found before anything runs."""
     from mlgate.gates.facts import metrics_file_bytes  # git's, else the DVC cache's
 
-    committed = {path: None if (raw := metrics_file_bytes(cand, path)) is None
+    committed = {path: None if (raw := metrics_file_bytes(cand, path, model)) is None
                  else parse_metrics(raw, path) for path in model.metrics.files}
     stages: list[str] = []
     try:

@@ -13,7 +13,7 @@ file and the value. A null label is no label: the row counts as unlabelled.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,7 @@ from mlgate.errors import MlgateError
 from mlgate.evaluation.metrics import Task
 from mlgate.monitor.reader import DEFAULT_BATCH_ROWS, expand_paths, iter_batches
 from mlgate.monitor.summaries import Profile, merge, profile_table
+from mlgate.plumbing import progress
 
 Floats = npt.NDArray[np.float64]
 
@@ -84,6 +85,18 @@ def _in_file(path: Path, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.Recor
         if error.path is not None:
             raise
         raise MlgateError(error.message, path=str(path), hint=error.hint) from error
+
+
+def _counted(files: Sequence[Path], categorical: list[str], batch_rows: int
+             ) -> Iterator[tuple[int, Path, pa.RecordBatch]]:
+    """Every batch of every file (with the file's index), in order, with the rows read
+    told as progress."""
+    with progress.task("profiling the batch", unit="rows") as advance:
+        for index, path in enumerate(files):
+            for batch in _in_file(path, iter_batches(path, categorical=categorical,
+                                                     batch_rows=batch_rows)):
+                advance(batch.num_rows, path.name)
+                yield index, path, batch
 
 
 def _floats(column: pa.Array, what: str, path: Path) -> Floats:
@@ -177,42 +190,39 @@ def scan_batches(
     ids: list[pa.Array] = []
     has_score = keep_label = False
     no_id = 0
-    file_rows: list[int] = []
+    file_rows = [0] * len(files)
     kept_slices: dict[str, list[npt.NDArray[Any]]] = {}
-    for path in files:
-        file_rows.append(0)
-        for batch in _in_file(path, iter_batches(path, categorical=categorical,
-                                                 batch_rows=batch_rows)):
-            file_rows[-1] += batch.num_rows
-            names = [n for n in batch.schema.names if n not in ignore]
-            profiled = score_name is not None and score_name in names
-            has_score = bool(wanted) and all(c in names for c in wanted)
-            part = profile_table(batch, categorical=categorical, columns=names,
-                                 score_column=score_name if profiled else None,
-                                 relative_accuracy=reference.relative_accuracy)
-            if profile is None:
-                keep_label = label is not None and label in batch.schema.names
-                kept_slices = {c: [] for c in slices if c in batch.schema.names}
-            profile = part if profile is None else _merge(profile, part, path)
-            if not has_score:
-                continue
-            score = _scores(batch, wanted, path, labels_as)
-            kept = ~np.isnan(score if score.ndim == 1 else score[:, 0])
-            if id_column is not None:
-                _require(batch, [id_column], path, "the row id, to join labels on")
-                with_id = pc.is_valid(batch.column(id_column)).to_numpy(zero_copy_only=False)
-                no_id += int(np.count_nonzero(kept & ~with_id))
-                kept &= with_id
-                ids.append(batch.column(id_column).filter(pa.array(kept)))
-            scores.append(score[kept])
-            for column, parts in kept_slices.items():
-                _require(batch, [column], path, "a slice column, present in the first batch")
-                text = pc.cast(batch.column(column), pa.string()).to_numpy(zero_copy_only=False)
-                parts.append(np.asarray(text, dtype=object)[kept])
-            if keep_label:
-                assert label is not None
-                _require(batch, [label], path, "the label, present in the first batch")
-                labels.append(_labels(batch.column(label), label, path, labels_as)[kept])
+    for index, path, batch in _counted(files, categorical, batch_rows):
+        file_rows[index] += batch.num_rows
+        names = [n for n in batch.schema.names if n not in ignore]
+        profiled = score_name is not None and score_name in names
+        has_score = bool(wanted) and all(c in names for c in wanted)
+        part = profile_table(batch, categorical=categorical, columns=names,
+                             score_column=score_name if profiled else None,
+                             relative_accuracy=reference.relative_accuracy)
+        if profile is None:
+            keep_label = label is not None and label in batch.schema.names
+            kept_slices = {c: [] for c in slices if c in batch.schema.names}
+        profile = part if profile is None else _merge(profile, part, path)
+        if not has_score:
+            continue
+        score = _scores(batch, wanted, path, labels_as)
+        kept = ~np.isnan(score if score.ndim == 1 else score[:, 0])
+        if id_column is not None:
+            _require(batch, [id_column], path, "the row id, to join labels on")
+            with_id = pc.is_valid(batch.column(id_column)).to_numpy(zero_copy_only=False)
+            no_id += int(np.count_nonzero(kept & ~with_id))
+            kept &= with_id
+            ids.append(batch.column(id_column).filter(pa.array(kept)))
+        scores.append(score[kept])
+        for column, parts in kept_slices.items():
+            _require(batch, [column], path, "a slice column, present in the first batch")
+            text = pc.cast(batch.column(column), pa.string()).to_numpy(zero_copy_only=False)
+            parts.append(np.asarray(text, dtype=object)[kept])
+        if keep_label:
+            assert label is not None
+            _require(batch, [label], path, "the label, present in the first batch")
+            labels.append(_labels(batch.column(label), label, path, labels_as)[kept])
     assert profile is not None  # expand_paths never returns an empty list
     return Scan(
         profile=profile,

@@ -91,7 +91,7 @@ def deployed_reference(root: Path, model: Model, env: str, path: str) -> Deploye
     if stay is None:
         file = root / path
         if not file.is_file():
-            dvc_yaml = read_dvc_yaml(workspace_reader(root))
+            dvc_yaml = read_dvc_yaml(workspace_reader(root), model)
             stage = dvc_yaml.producer(path) if dvc_yaml else None
             make = f" (stage {stage.name!r})" if stage else ""
             raise NotFound("the reference profile is not in the workspace", path=path,
@@ -103,7 +103,7 @@ def deployed_reference(root: Path, model: Model, env: str, path: str) -> Deploye
     label = _label(stay)
     cand = facts.Candidate(root, git.RevReader(stay.commit, cwd=root), stay.commit, label)
     try:
-        found = facts.output_bytes(cand, path, "the reference profile")
+        found = facts.output_bytes(cand, path, "the reference profile", model)
     except NotFound as error:
         raise NotFound(error.message, path=path,
                        hint=f"bring it from the DVC remote with `dvc fetch --all-tags {path}` "
@@ -115,7 +115,7 @@ def deployed_reference(root: Path, model: Model, env: str, path: str) -> Deploye
                        hint="monitor it against another profile with `mlgate monitor` from a "
                             "checkout of that commit, or promote a version whose pipeline "
                             "writes the profile")
-    lock = facts.read_lock(cand)
+    lock = facts.read_lock(cand, model)
     entry = lock.out(path) if lock is not None else None
     md5 = bytes_md5(found)
     if entry is not None and entry.md5 is not None and entry.md5 != md5:

@@ -9,8 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from mlgate.config.declarations import load_model, workspace_reader
-from mlgate.config.dvcfiles import parse_dvc_lock
+from mlgate.config.declarations import load_model, read_dvc_lock, workspace_reader
 from mlgate.config.model import Model
 from mlgate.config.schema import json_path
 from mlgate.config.yamlio import load_file
@@ -33,7 +32,7 @@ def monitor_model(root: Path, name: str, env: str | None, current: Sequence[str]
     environment = _environment(declared, env)
     basis = deployed_reference(root, declared, environment, settings.reference)
     reference = loads(basis.raw, source=settings.reference)
-    notes = [] if basis.commit is not None else _stale(root, settings.reference)
+    notes = [] if basis.commit is not None else _stale(root, settings.reference, declared)
     if scanner is None:
         return run_monitor(root, declared, environment, settings, reference, current,
                            labels, notes=notes, basis=basis, now=now)
@@ -64,10 +63,10 @@ def _environment(model: Model, env: str | None) -> str:
     return env
 
 
-def _stale(root: Path, reference: str) -> list[str]:
+def _stale(root: Path, reference: str, model: Model) -> list[str]:
     """A note when the reference file is not what dvc.lock records (edited, or stale)."""
-    raw = workspace_reader(root)("dvc.lock")
-    entry = parse_dvc_lock(raw).out(reference) if raw is not None else None
+    lock = read_dvc_lock(workspace_reader(root), model)
+    entry = lock.out(reference) if lock is not None else None
     if entry is None or entry.md5 is None:
         return []
     actual = hashlib.md5((root / reference).read_bytes(), usedforsecurity=False).hexdigest()

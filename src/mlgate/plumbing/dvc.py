@@ -31,12 +31,21 @@ def dvc(args: Sequence[str], *, cwd: Path, hint: str, capture: bool = True, chec
     return (proc.stdout or b"").decode("utf-8", "replace")
 
 
+LOCKED = b"Unable to acquire lock"  # DVC's words when another DVC holds the repo's lock
+
+
 class DvcStatus:
     """`dvc status --json` for some stages (none named: every stage), started now and read
-    later (:class:`mlgate.plumbing.subproc.Started`)."""
+    later (:class:`mlgate.plumbing.subproc.Started`).
 
-    def __init__(self, root: Path, stages: Sequence[str], *, cloud: bool = False) -> None:
-        self.root, self.cloud = root, cloud
+    mlgate runs two at once in one repository (the pipeline's status and the remote's):
+    each takes DVC's repository lock, and DVC gives up waiting for it after a few seconds,
+    which a loaded machine (twenty promotions at once on two cores) exceeds. A status
+    that could not get the lock is asked again, up to :data:`LOCK_TRIES` times in all."""
+
+    def __init__(self, root: Path, stages: Sequence[str], *, cloud: bool = False,
+                 tries: int = 0) -> None:
+        self.root, self.cloud, self.stages, self.tries = root, cloud, tuple(stages), tries
         self._started = subproc.Started(
             # --with-deps: with the cloud, data that `dvc add` tracks is asked about too
             [sys.executable, "-m", "dvc", "status", "--json",
@@ -47,6 +56,9 @@ class DvcStatus:
         """Clean or not, and what changed; with ``only``, of those stages alone (a status of
         every stage, started before the model's stages were known)."""
         code, out, err = self._started.finish()
+        if code != 0 and LOCKED in err and self.tries + 1 < LOCK_TRIES:
+            return DvcStatus(self.root, self.stages, cloud=self.cloud,
+                             tries=self.tries + 1).result(only)
         if only is not None and code != 0:
             # another stage may be what DVC cannot judge: ask about these stages alone
             return DvcStatus(self.root, only, cloud=self.cloud).result()
@@ -78,6 +90,7 @@ class DvcStatus:
 
 
 STATUS_HINT = "run `dvc status` yourself to see what DVC needs"
+LOCK_TRIES = 4
 
 
 def repro(targets: Sequence[str], *, cwd: Path, force: bool = False) -> None:

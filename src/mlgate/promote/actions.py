@@ -71,12 +71,15 @@ def promote_model(root: Path, name: str, env: str, *, rev: str | None, version: 
     require_merged(root, commit, ref, source, env,
                    rev or "the working tree's HEAD")
 
+    remembered = judge.Remembered()  # the candidate's facts, for a retry after a lost race
+
     def attempt(when: datetime) -> Outcome | Deployment | None:
         serving = already_serving(root, name, env, commit)
         if serving is not None and version in (None, f"v{serving.version}", serving.version):
             return serving
         return promote(cand, source, env, version=version, approvals_path=approvals,
-                       reason=reason, push=push, dry_run=dry_run, remote=remote, now=when)
+                       reason=reason, push=push, dry_run=dry_run, remote=remote, now=when,
+                       remembered=remembered)
 
     # mypy joins the union to object when it solves run's type variable: say it once here
     return cast("Outcome | Deployment", retry.run(attempt, root=root, push=push,
@@ -111,19 +114,23 @@ def already_serving(root: Path, model: str, env: str, commit: str) -> Deployment
 
 def promote(cand: facts.Candidate, source: facts.PolicySource, env: str, *,
             version: str | None, approvals_path: str | None, reason: str | None, push: bool,
-            dry_run: bool, remote: str, now: datetime) -> Outcome | None:
+            dry_run: bool, remote: str, now: datetime,
+            remembered: judge.Remembered | None = None) -> Outcome | None:
     from mlgate.gates import policy
 
     root = cand.root
     model = source.model
-    dvc_yaml = read_dvc_yaml(cand.read)
+    dvc_yaml = read_dvc_yaml(cand.read, model)
     approvals: ApprovalFile | None = None
     if approvals_path:  # bad input first, before any child process starts
         approvals = read_approvals(approvals_path, env)
-    early = judge.start(root, cand.rev)
+    known = remembered is not None and remembered.known  # a retry: nothing to start
+    early = None if known else judge.start(root, cand.rev)
     in_remote: judge.RemoteCheck | None = None
     try:
-        if cand.rev is None:
+        if known:
+            pass
+        elif cand.rev is None:
             in_remote = judge.RemoteCheck(
                 DvcStatus(root, model_stages(model, dvc_yaml), cloud=True), "run `dvc push`")
         else:  # a commit that is not checked out: its dvc.lock says which objects to ask for
@@ -135,7 +142,7 @@ def promote(cand: facts.Candidate, source: facts.PolicySource, env: str, *,
         chosen, is_new = choose_version(state, cand.commit, version)
         judged = judge.judge(
             cand, source, env, state=state, now=now, early=early, remote=in_remote,
-            promotion=True,
+            promotion=True, remembered=remembered,
             approvals=policy.Approvals(approvals.approvers if approvals else (),
                                        approvals.authors if approvals else ()))
         early = in_remote = None
@@ -160,7 +167,7 @@ def conclude(gathered: facts.Gathered, decision: Any, action: str, env: str,
     """The record of a decision (the tags only when it passed), then :func:`write`."""
     root = gathered.candidate.root
     model = gathered.policy.model
-    lock = facts.read_lock(gathered.candidate)
+    lock = facts.read_lock(gathered.candidate, model)
     head = ledger.chain_head(model.name, env, cwd=root)
     written = [(str(name), commit) for name, commit in tags] if decision.passed else []
     recorded = action if decision.passed else "refused"
@@ -234,7 +241,7 @@ def reassign(cand: facts.Candidate, source: facts.PolicySource, env: str, *, act
     if action == "rollback":
         # what a deploy will pull: never point an environment back at data nobody can get
         in_remote = judge.RemoteCheck(
-            facts.RemoteAtRev(target, model, read_dvc_yaml(target.read)),
+            facts.RemoteAtRev(target, model, read_dvc_yaml(target.read, model)),
             f"push them from a checkout of v{target_version} (`dvc push` there)")
         judged = judge.judge(
             target, source, env, state=state, now=now, remote=in_remote, action="rollback",

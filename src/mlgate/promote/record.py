@@ -94,7 +94,7 @@ def predicate(*, gathered: Gathered, lock: DvcLock | None, action: str, env: str
     model = gathered.policy.model
     from mlgate.config.declarations import read_dvc_yaml
 
-    deps = data_dependencies(model, read_dvc_yaml(gathered.candidate.read))
+    deps = data_dependencies(model, read_dvc_yaml(gathered.candidate.read, model))
     params: dict[str, Any] = {}
     if lock:
         for stage in lock.stages.values():
@@ -110,7 +110,7 @@ def predicate(*, gathered: Gathered, lock: DvcLock | None, action: str, env: str
         "action": action,
         "seq": seq,
         "commit": gathered.candidate.commit,
-        "dvc_lock": {"path": "dvc.lock", "md5": gathered.lock_digest},
+        "dvc_lock": {"path": model.lock_file, "md5": gathered.lock_digest},
         "params": params,
         "data": [_data_entry(gathered, lock, d) for d in deps],
         "metrics": gathered.metrics,

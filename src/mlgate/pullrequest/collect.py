@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Any
 
 from mlgate.config.declarations import (
     PIPELINES_DIR,
-    Reader,
     declaration_paths,
+    read_dvc_lock,
     read_dvc_yaml,
 )
-from mlgate.config.dvcfiles import DvcLock, parse_dvc_lock
+from mlgate.config.dvcfiles import DvcLock
 from mlgate.config.imports import ImportSource, import_sources
 from mlgate.config.metricsfile import parse_metrics
 from mlgate.config.model import Model
@@ -178,8 +178,10 @@ def _build(root: Path, name: str | None, base_ref: str | None, env: str | None,
     # `--env` judges that one alone, and compares with what it serves.
     envs = (env,) if env else model.environment_names
     env = env or model.environment_names[-1]
-    head_dvc, base_dvc = read_dvc_yaml(cand.read), _at_base(read_dvc_yaml, base)
-    head_lock, base_lock = facts.read_lock(cand), _at_base(_lock, base)
+    head_dvc = read_dvc_yaml(cand.read, model)
+    base_dvc = _at_base(lambda read: read_dvc_yaml(read, model), base)
+    head_lock = facts.read_lock(cand, model)
+    base_lock = _at_base(lambda read: read_dvc_lock(read, model), base)
     stages = _union(model_stages(model, head_dvc), model_stages(model, base_dvc))
     params = params_changes(cand.read, base, base_ref, stages, head_dvc, base_dvc)
     deps = [d for d in dependency_changes(root, head_lock, base_lock, stages, head_dvc, base)
@@ -244,11 +246,6 @@ def _at_base(read: Any, base: git.RevReader) -> Any:
         return read(base)
     except InvalidFile:
         return None
-
-
-def _lock(read: Reader) -> DvcLock | None:
-    raw = read("dvc.lock")
-    return None if raw is None else parse_dvc_lock(raw)
 
 
 def _union(*lists: Sequence[str]) -> list[str]:

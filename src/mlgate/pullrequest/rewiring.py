@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from mlgate.config.declarations import Reader
-from mlgate.config.dvcfiles import DvcYaml, Stage
+from mlgate.config.dvcfiles import DvcYaml, Stage, rooted
 from mlgate.config.model import Model
 from mlgate.config.stages import CODE_SUFFIXES
 from mlgate.plumbing import git
@@ -112,12 +112,16 @@ def _stage_changes(was: Stage | None, now: Stage | None, base: Reader, head: Rea
 
 def code_files(stage: Stage) -> list[str]:
     """The code a stage runs: its dependencies with a code suffix, and the files with one
-    that its command names (a script the stage runs without declaring it)."""
+    that its command names (a script the stage runs without declaring it), relative to the
+    root (the command runs in its dvc.yaml's directory). A name outside the repository
+    (`/usr/lib/x.py`, `../x.py` at the root) is none of the repository's code."""
     try:
         words = shlex.split(stage.cmd)
     except ValueError:
         words = stage.cmd.split()
-    named = [w for w in words if w.endswith(CODE_SUFFIXES) and "://" not in w]
+    named = [path for w in words if w.endswith(CODE_SUFFIXES) and "://" not in w
+             and not (path := rooted(w, stage.folder)).startswith(("/", "../"))
+             and path != ".."]
     return list(dict.fromkeys([*(d for d in stage.deps if d.endswith(CODE_SUFFIXES)),
                                *named]))
 
