@@ -115,7 +115,7 @@ def test_monitoring_is_on_the_ledger(played: tuple[subprocess.CompletedProcess[s
                           "monitoring", "--format", "json", cwd=auditor).out)["history"]
     assert [(r["version"], r["verdict"]) for r in rows] == [
         ("1.1.0", "ALERT"), ("1.0.0", "ok"), ("1.0.0", "ok"), ("1.0.0", "ok")]
-    assert rows[0]["reason"] == "route: schema -> open_issue, rollback; drift -> retrain"
+    assert rows[0]["reason"] == "route: drift -> retrain; schema -> open_issue, rollback"
     assert "monitor" in (sandbox / "reports" / "monitoring-history.txt").read_text()
     export = json.loads((sandbox / "reports" / "audit" / "audit.json").read_text())
     (alert,) = export["alerts"]
