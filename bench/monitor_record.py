@@ -111,7 +111,7 @@ def in_process(work: Path, batch: Path, runs: int) -> float:
     from mlgate.promote.monitoring_record import record_monitoring
 
     os.environ.update({k: v for k, v in ENV.items() if k.startswith("GIT_")})
-    result = monitor_model(work, "scored", "production", [str(batch)], ())
+    result = monitor_model(work, "scored", "production", [str(batch)], (), now=datetime.now(UTC))
     times = []
     for _ in range(runs):
         start = time.perf_counter()
