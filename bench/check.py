@@ -48,16 +48,17 @@ def wall(argv: list[str], cwd: Path) -> tuple[float, int]:
 def recompute_seconds(repo: Path) -> float:
     """Median time of the metrics' re-run alone, as `check` does it."""
     from mlgate.config.declarations import read_dvc_yaml
-    from mlgate.gates import facts
+    from mlgate.gates.candidate import open_candidate, read_lock
+    from mlgate.gates.policy_source import load_policy
     from mlgate.gates.recompute import recompute
 
     os.environ.update(DVC_NO_ANALYTICS="1", ITERATIVE_DO_NOT_TRACK="1")
-    cand = facts.candidate(repo, None)
-    model = facts.load_policy("employment", cand, None).model
+    cand = open_candidate(repo, None)
+    model = load_policy("employment", cand, None).model
     times = []
     for _ in range(RUNS):
         start = time.perf_counter()
-        done = recompute(cand, model, read_dvc_yaml(cand.read), facts.read_lock(cand))
+        done = recompute(cand, model, read_dvc_yaml(cand.read), read_lock(cand))
         times.append(time.perf_counter() - start)
         if not done.row.passed:
             raise SystemExit(f"the re-run failed: {done.row.why}")

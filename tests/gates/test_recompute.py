@@ -223,7 +223,7 @@ def test_the_re_run_sees_no_credentials(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("dep", ["../secret.txt", "/etc/passwd", "s3://bucket/key"])
 def test_an_input_outside_the_repository_is_not_brought(tmp_path: Path, dep: str) -> None:
-    from mlgate.gates.facts import Candidate
+    from mlgate.gates.candidate import Candidate
     from mlgate.gates.recompute import _bring_inputs
 
     dvc_yaml = load_dvc_yaml(f"stages:\n  evaluate:\n    cmd: e\n    deps: ['{dep}']\n"

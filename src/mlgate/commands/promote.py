@@ -3,7 +3,7 @@
 With `--rev REV` the commit is judged without being checked out: its files through git,
 its outputs through the local DVC cache. "in DVC remote" then asks the default DVC
 remote for every object REV's dvc.lock records for the model (see
-:class:`mlgate.gates.facts.RemoteAtRev`). "reproducible" cannot run `dvc status` on a
+:class:`mlgate.gates.candidate.RemoteAtRev`). "reproducible" cannot run `dvc status` on a
 commit: it compares REV's dvc.lock with REV's own commands, params and dependencies, as
 `dvc status` would in a checkout (:mod:`mlgate.gates.lockstatus`), and the artifact,
 predictions and metrics with the bytes it records (in the DVC cache, or in git for

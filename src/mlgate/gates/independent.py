@@ -26,7 +26,7 @@ from mlgate.plumbing.dvccache import cached_file, file_md5
 from mlgate.registry.state import ModelState
 
 if TYPE_CHECKING:
-    from mlgate.gates.facts import Candidate
+    from mlgate.gates.candidate import Candidate
 
 CANDIDATE = "candidate"
 
@@ -198,7 +198,7 @@ def candidate_artifact(cand: Candidate, artifact: str, model: Model | None = Non
                        ) -> tuple[str, Path]:
     """(md5, file) of the candidate's artifact as its dvc.lock (the one beside ``model``'s
     pipeline) records it."""
-    from mlgate.gates.facts import read_lock
+    from mlgate.gates.candidate import read_lock
 
     lock = read_lock(cand, model)
     entry = lock.out(artifact) if lock else None
@@ -261,15 +261,17 @@ def evaluate(root: Path, name: str, *, rev: str | None, against: str | None,
     compared on the same rows by that environment's `no_regression` gates (else on the
     task's first metric, with a 1,000-resample paired bootstrap)."""
     from mlgate.evaluation.metrics import METRICS
-    from mlgate.gates import facts, paired_gate
+    from mlgate.gates import paired_gate
+    from mlgate.gates.candidate import open_candidate
+    from mlgate.gates.policy_source import check_environment
     from mlgate.registry.state import read_model
 
-    cand = facts.candidate(root, rev)
+    cand = open_candidate(root, rev)
     pinned = find(root, name, policy_ref, required=True)
     assert pinned is not None
     model = pinned.model
     env = against or model.environment_names[-1]
-    facts.check_environment(model, env)
+    check_environment(model, env)
     found = independent_run = run(cand, pinned, read_model(name, cwd=root), [env])
     gates = [g for g in (model.environment(env) or model.environments[0]).gates
              if isinstance(g, NoRegressionGate)]

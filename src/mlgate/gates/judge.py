@@ -38,8 +38,11 @@ from mlgate.registry.state import ModelState, read_model
 if TYPE_CHECKING:  # facts and the policy load while `dvc status` already runs
     from mlgate.config.dvcfiles import DvcLock
     from mlgate.gates import facts
+    from mlgate.gates.candidate import Candidate, RemoteAtRev
     from mlgate.gates.independent import Independent
     from mlgate.gates.policy import Action, Approvals, Decision, GateResult
+    from mlgate.gates.policy_source import PolicySource
+    from mlgate.gates.predictions import Columns
 
 PREDICTION_GATES = ("confidence", "slices")
 # Judged when a version is promoted, not before: a pull request's head cannot have soaked
@@ -83,11 +86,12 @@ def check(root: Path, name: str, env: str, *, rev: str | None, policy_ref: str |
     at ``policy_ref`` (else its own)."""
     early = start(root, rev)
     try:
-        from mlgate.gates import facts
+        from mlgate.gates.candidate import open_candidate
+        from mlgate.gates.policy_source import check_environment, load_policy
 
-        cand = facts.candidate(root, rev)
-        source = facts.load_policy(name, cand, policy_ref, env=env)
-        facts.check_environment(source.model, env)
+        cand = open_candidate(root, rev)
+        source = load_policy(name, cand, policy_ref, env=env)
+        check_environment(source.model, env)
         state = read_model(source.model.name, cwd=root)
     except BaseException:
         if early is not None:
@@ -96,7 +100,7 @@ def check(root: Path, name: str, env: str, *, rev: str | None, policy_ref: str |
     return judge(cand, source, env, state=state, now=now, early=early)
 
 
-def judge(cand: facts.Candidate, source: facts.PolicySource, env: str, *,
+def judge(cand: Candidate, source: PolicySource, env: str, *,
           state: ModelState, now: datetime, early: DvcStatus | None = None,
           approvals: Approvals | None = None, remote: RemoteCheck | None = None,
           action: Action = "promote", promotion: bool = False,
@@ -112,13 +116,15 @@ def judge(cand: facts.Candidate, source: facts.PolicySource, env: str, *,
                       promotion=promotion, remembered=remembered)[0]
 
 
-def judge_each(cand: facts.Candidate, source: facts.PolicySource, envs: Sequence[str], *,
+def judge_each(cand: Candidate, source: PolicySource, envs: Sequence[str], *,
                state: ModelState, now: datetime, early: DvcStatus | None = None,
                approvals: Approvals | None = None, remote: RemoteCheck | None = None,
                action: Action = "promote", promotion: bool = False,
                remembered: Remembered | None = None) -> tuple[Judged, ...]:
     """:func:`judge` for each of ``envs``, in order, from facts gathered once."""
     from mlgate.gates import facts
+    from mlgate.gates.candidate import read_lock
+    from mlgate.gates.predictions import read_predictions, recomputed_predictions
 
     model = source.model
     if promotion:
@@ -140,7 +146,7 @@ def judge_each(cand: facts.Candidate, source: facts.PolicySource, envs: Sequence
     recomputed = None
     found = None
     try:
-        lock = facts.read_lock(cand, model)
+        lock = read_lock(cand, model)
         if action == "promote":  # scored first: bad input ends the run before the re-run
             found = independent_evaluation(cand, source, envs, state)
         early_rows: dict[str, dict[int | None, GateResult]] = {env: {} for env in envs}
@@ -153,15 +159,15 @@ def judge_each(cand: facts.Candidate, source: facts.PolicySource, envs: Sequence
                 rerun = pool.submit(recompute, cand, model, read_dvc_yaml(cand.read, model), lock)
                 guesses = {env: _on_committed(cand, source, env, lock, now) for env in envs}
                 recomputed = rerun.result()
-            predictions = facts.recomputed_predictions(model, recomputed.predictions,
-                                                       recomputed.error)
+            predictions = recomputed_predictions(model, recomputed.predictions,
+                                                 recomputed.error)
             for env in envs:
                 guess, guessed_rows = guesses[env]
                 early_rows[env] = (guessed_rows
                                    if guess is not None and guess == recomputed.predictions
                                    else judge_predictions(cand, source, env, predictions, now))
         else:
-            predictions = facts.read_predictions(model, cand, lock)
+            predictions = read_predictions(model, cand, lock)
         gathered = facts.gather(
             cand, source, now=now, every_stage=early, predictions=predictions,
             recomputed=None if recomputed is None else (recomputed.metrics or {},
@@ -180,7 +186,7 @@ def judge_each(cand: facts.Candidate, source: facts.PolicySource, envs: Sequence
                    state=state, approvals=approvals, action=action)
 
 
-def _decide(cand: facts.Candidate, model: Model, envs: Sequence[str],
+def _decide(cand: Candidate, model: Model, envs: Sequence[str],
             gathered: facts.Gathered, early_rows: dict[str, dict[int | None, GateResult]],
             recomputed: Any, remote_result: GateResult | None, *, state: ModelState,
             approvals: Approvals | None, action: Action) -> tuple[Judged, ...]:
@@ -208,7 +214,7 @@ def _decide(cand: facts.Candidate, model: Model, envs: Sequence[str],
     return tuple(out)
 
 
-def independent_evaluation(cand: facts.Candidate, source: facts.PolicySource,
+def independent_evaluation(cand: Candidate, source: PolicySource,
                            envs: Sequence[str], state: ModelState) -> Independent | None:
     """The candidate and the incumbents it is compared with, scored by the evaluation that
     the policy's ref declares (the default branch when the policy is the candidate's own);
@@ -247,8 +253,8 @@ def with_required_gates(model: Model, env: str) -> Model:
     return dataclasses.replace(model, environments=tuple(envs))
 
 
-def judge_predictions(cand: facts.Candidate, source: facts.PolicySource, env: str,
-                      predictions: tuple[facts.Columns | None, str | None], now: datetime
+def judge_predictions(cand: Candidate, source: PolicySource, env: str,
+                      predictions: tuple[Columns | None, str | None], now: datetime
                       ) -> dict[int | None, GateResult]:
     """``env``'s gates computed from ``predictions`` alone, by gate index. They depend on
     nothing `dvc status` reports, so they are judged while it runs."""
@@ -256,7 +262,7 @@ def judge_predictions(cand: facts.Candidate, source: facts.PolicySource, env: st
 
     model = source.model
     found = model.environment(env)
-    assert found is not None  # checked by facts.check_environment
+    assert found is not None  # checked by policy_source.check_environment
     slow = tuple(g for g in found.gates if g.kind in PREDICTION_GATES)
     if not slow:
         return {}
@@ -271,25 +277,24 @@ def judge_predictions(cand: facts.Candidate, source: facts.PolicySource, env: st
     return {r.index: r for r in policy.evaluate(only_slow, env, provisional.to_evidence()).results}
 
 
-def _on_committed(cand: facts.Candidate, source: facts.PolicySource, env: str,
+def _on_committed(cand: Candidate, source: PolicySource, env: str,
                   lock: DvcLock | None, now: datetime
                   ) -> tuple[bytes | None, dict[int | None, GateResult]]:
     """The committed predictions' bytes and the rows judged on them, when ``env`` has gates
     on the predictions; else (None, {}). A file that does not read is no guess: the
     recomputed one is judged instead."""
-    from mlgate.gates import facts
+    from mlgate.gates.predictions import predictions_bytes, read_table_columns, slice_columns
 
     model = source.model
     found = model.environment(env)
     p = model.predictions
     if p is None or found is None or not any(g.kind in PREDICTION_GATES for g in found.gates):
         return None, {}
-    raw, _ = facts.predictions_bytes(model, cand, lock)
+    raw, _ = predictions_bytes(model, cand, lock)
     if raw is None:
         return None, {}
     try:
-        columns = facts.read_table_columns(raw, p.path, [p.label, p.score,
-                                                         *facts.slice_columns(model)])
+        columns = read_table_columns(raw, p.path, [p.label, p.score, *slice_columns(model)])
         return raw, judge_predictions(cand, source, env, (columns, None), now)
     except MlgateError:
         return None, {}
@@ -320,7 +325,7 @@ class RemoteCheck:
     --cloud` of the working tree, or the query of a commit's objects; ``fix`` says how to
     put what is missing there."""
 
-    status: DvcStatus | facts.RemoteAtRev
+    status: DvcStatus | RemoteAtRev
     fix: str
 
     def cancel(self) -> None:

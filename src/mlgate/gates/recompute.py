@@ -34,7 +34,7 @@ from mlgate.plumbing import git, worktree
 from mlgate.plumbing.dvccache import DIR_SUFFIX, cache_dir, file_md5, object_path
 
 if TYPE_CHECKING:
-    from mlgate.gates.facts import Candidate
+    from mlgate.gates.candidate import Candidate
     from mlgate.gates.policy import GateResult
 
 GATE = "metrics recomputed"
@@ -111,7 +111,7 @@ def recompute(cand: Candidate, model: Model, dvc_yaml: DvcYaml | None, lock: Dvc
     """The model's metrics and predictions re-run for ``cand`` (see the module's doc). A
     committed metrics file that does not parse, or that the DVC cache lacks (NotFound), is
     bad input, found before anything runs."""
-    from mlgate.gates.facts import metrics_file_bytes  # git's, else the DVC cache's
+    from mlgate.gates.candidate import metrics_file_bytes  # git's, else the DVC cache's
 
     committed = {path: None if (raw := metrics_file_bytes(cand, path, model)) is None
                  else parse_metrics(raw, path) for path in model.metrics.files}

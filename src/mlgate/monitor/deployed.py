@@ -85,7 +85,7 @@ def deployed_reference(root: Path, model: Model, env: str, path: str) -> Deploye
     """The reference profile ``path`` of the version ``model`` serves in ``env``: the md5
     its commit's dvc.lock records, read from git or the DVC cache. Nothing deployed: the
     working tree's file. NotFound (with the command that brings it) when absent."""
-    from mlgate.gates import facts
+    from mlgate.gates.candidate import Candidate, output_bytes, read_lock
 
     stay = read_model(model.name, cwd=root).current(env)
     if stay is None:
@@ -101,9 +101,9 @@ def deployed_reference(root: Path, model: Model, env: str, path: str) -> Deploye
         return DeployedReference(raw, bytes_md5(raw), None, None,
                                  f"{path} in the working tree: nothing is deployed in {env}")
     label = _label(stay)
-    cand = facts.Candidate(root, git.RevReader(stay.commit, cwd=root), stay.commit, label)
+    cand = Candidate(root, git.RevReader(stay.commit, cwd=root), stay.commit, label)
     try:
-        found = facts.output_bytes(cand, path, "the reference profile", model)
+        found = output_bytes(cand, path, "the reference profile", model)
     except NotFound as error:
         raise NotFound(error.message, path=path,
                        hint=f"bring it from the DVC remote with `dvc fetch --all-tags {path}` "
@@ -115,7 +115,7 @@ def deployed_reference(root: Path, model: Model, env: str, path: str) -> Deploye
                        hint="monitor it against another profile with `mlgate monitor` from a "
                             "checkout of that commit, or promote a version whose pipeline "
                             "writes the profile")
-    lock = facts.read_lock(cand, model)
+    lock = read_lock(cand, model)
     entry = lock.out(path) if lock is not None else None
     md5 = bytes_md5(found)
     if entry is not None and entry.md5 is not None and entry.md5 != md5:

@@ -219,7 +219,7 @@ def _performance(root: Path, model: Model, env: str, settings: MonitoringSetting
                               direction=direction, task=how.task, weight=weight)
     slices: list[SliceCheck] = []
     if settings.slices is not None:
-        from mlgate.gates.facts import slice_columns
+        from mlgate.gates.predictions import slice_columns
 
         columns = ({c: v[known] for c, v in (scan.slices or {}).items()}
                    if known is not None else {})
@@ -263,7 +263,7 @@ def run_monitor(root: Path, model: Model, env: str, settings: MonitoringSettings
         raise MlgateError(f"--labels needs monitoring.{missing}: the column to join on",
                           path=model.source,
                           hint="declare monitoring.id (row id) and monitoring.label (0/1 label)")
-    from mlgate.gates.facts import slice_columns
+    from mlgate.gates.predictions import slice_columns
 
     watched = _watched(settings, reference)
     how = labels_as(model, settings)

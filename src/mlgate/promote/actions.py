@@ -17,6 +17,8 @@ from mlgate.config.declarations import read_dvc_yaml
 from mlgate.config.stages import model_stages
 from mlgate.errors import MlgateError
 from mlgate.gates import facts, judge
+from mlgate.gates.candidate import Candidate, RemoteAtRev, open_candidate, read_lock
+from mlgate.gates.policy_source import PolicySource, check_environment, load_policy
 from mlgate.plumbing import git
 from mlgate.plumbing.dvc import DvcStatus
 from mlgate.promote import retry
@@ -35,7 +37,7 @@ def policy_ref_of(root: Path, given: str | None, remote: str) -> git.Ref:
     return git.resolve_ref(given, cwd=root) if given else git.default_branch(remote, cwd=root)
 
 
-def require_merged(root: Path, commit: str, ref: git.Ref, source: facts.PolicySource,
+def require_merged(root: Path, commit: str, ref: git.Ref, source: PolicySource,
                    env: str, what: str) -> None:
     """Refuse ``commit`` unless ``ref`` reaches it, or the policy there lets ``env`` take
     unmerged commits (`allow_unmerged: true`): what was never merged was never reviewed."""
@@ -61,13 +63,13 @@ def promote_model(root: Path, name: str, env: str, *, rev: str | None, version: 
     stay that already serves the candidate's commit in ``env`` is returned as it is: a
     rerun after a crash, or a concurrent run that won with this very commit, makes one
     promotion and one record."""
-    cand = facts.candidate(root, rev)
+    cand = open_candidate(root, rev)
     commit = cand.commit
     if commit is None:
         raise MlgateError("the repository has no commits", hint="commit the pipeline first")
     ref = policy_ref_of(root, policy_ref, remote)
-    source = facts.load_policy(name, cand, ref.name, new_model=False)
-    facts.check_environment(source.model, env)
+    source = load_policy(name, cand, ref.name, new_model=False)
+    check_environment(source.model, env)
     require_merged(root, commit, ref, source, env,
                    rev or "the working tree's HEAD")
 
@@ -94,9 +96,9 @@ def reassign_model(action: str, root: Path, name: str, env: str, *, to: str | No
     (default: the remote's default branch), so today's reviewed rules judge a return to an
     older version, and a rollback's version must be on that branch."""
     ref = policy_ref_of(root, policy_ref, remote)
-    at_ref = facts.candidate(root, ref.commit)
-    source = facts.load_policy(name, at_ref, ref.name, new_model=False)
-    facts.check_environment(source.model, env)
+    at_ref = open_candidate(root, ref.commit)
+    source = load_policy(name, at_ref, ref.name, new_model=False)
+    check_environment(source.model, env)
     return retry.run(
         lambda when: reassign(at_ref, source, env, action=action, to_version=to,
                               reason=reason, approvals_path=approvals, push=push,
@@ -112,7 +114,7 @@ def already_serving(root: Path, model: str, env: str, commit: str) -> Deployment
     return current if current is not None and current.commit == commit else None
 
 
-def promote(cand: facts.Candidate, source: facts.PolicySource, env: str, *,
+def promote(cand: Candidate, source: PolicySource, env: str, *,
             version: str | None, approvals_path: str | None, reason: str | None, push: bool,
             dry_run: bool, remote: str, now: datetime,
             remembered: judge.Remembered | None = None) -> Outcome | None:
@@ -135,7 +137,7 @@ def promote(cand: facts.Candidate, source: facts.PolicySource, env: str, *,
                 DvcStatus(root, model_stages(model, dvc_yaml), cloud=True), "run `dvc push`")
         else:  # a commit that is not checked out: its dvc.lock says which objects to ask for
             in_remote = judge.RemoteCheck(
-                facts.RemoteAtRev(cand, model, dvc_yaml),
+                RemoteAtRev(cand, model, dvc_yaml),
                 f"push them from a checkout of {cand.rev} (`dvc push` there)")
         state = read_model(model.name, cwd=root)
         assert cand.commit is not None
@@ -167,7 +169,7 @@ def conclude(gathered: facts.Gathered, decision: Any, action: str, env: str,
     """The record of a decision (the tags only when it passed), then :func:`write`."""
     root = gathered.candidate.root
     model = gathered.policy.model
-    lock = facts.read_lock(gathered.candidate, model)
+    lock = read_lock(gathered.candidate, model)
     head = ledger.chain_head(model.name, env, cwd=root)
     written = [(str(name), commit) for name, commit in tags] if decision.passed else []
     recorded = action if decision.passed else "refused"
@@ -189,7 +191,7 @@ def previous_version(state: ModelState, env: str, current: str | None) -> str | 
     return None
 
 
-def reassign(cand: facts.Candidate, source: facts.PolicySource, env: str, *, action: str,
+def reassign(cand: Candidate, source: PolicySource, env: str, *, action: str,
              to_version: str | None, reason: str, approvals_path: str | None, push: bool,
              dry_run: bool, remote: str, now: datetime, ref: git.Ref | None = None
              ) -> Outcome | None:
@@ -235,13 +237,13 @@ def reassign(cand: facts.Candidate, source: facts.PolicySource, env: str, *, act
                               hint="name another version with --to")
         target_commit = registered.commit
         names = [(TagName(model.name, Action.ASSIGN, env=env, counter=counter), target_commit)]
-    target = facts.candidate(root, target_commit)
+    target = open_candidate(root, target_commit)
     if action == "rollback" and ref is not None:
         require_merged(root, target_commit, ref, source, env, f"v{target_version}")
     if action == "rollback":
         # what a deploy will pull: never point an environment back at data nobody can get
         in_remote = judge.RemoteCheck(
-            facts.RemoteAtRev(target, model, read_dvc_yaml(target.read, model)),
+            RemoteAtRev(target, model, read_dvc_yaml(target.read, model)),
             f"push them from a checkout of v{target_version} (`dvc push` there)")
         judged = judge.judge(
             target, source, env, state=state, now=now, remote=in_remote, action="rollback",

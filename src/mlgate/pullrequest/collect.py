@@ -28,7 +28,9 @@ from mlgate.config.model import Model
 from mlgate.config.stages import data_dependencies, model_stages
 from mlgate.errors import InvalidFile, MlgateError, NotFound
 from mlgate.gates import facts, judge
+from mlgate.gates.candidate import open_candidate, read_lock
 from mlgate.gates.judge import AT_PROMOTION
+from mlgate.gates.policy_source import PolicySource, check_environment, load_policy
 from mlgate.plumbing import git
 from mlgate.plumbing.dvc import DvcStatus
 from mlgate.pullrequest.compare import (
@@ -102,7 +104,7 @@ class Report:
     base: Revision
     head: Revision
     head_dirty: bool
-    policy: facts.PolicySource
+    policy: PolicySource
     new_model: bool
     gates: tuple[EnvironmentGates, ...]  # in declaration order; the first decides
     params: tuple[ValueChange, ...]
@@ -168,19 +170,19 @@ def _build(root: Path, name: str | None, base_ref: str | None, env: str | None,
     base_commit = git.resolve_ref(base_ref, cwd=root).commit
     name = name or only_model(root)
     base = git.RevReader(base_commit, cwd=root)
-    cand = facts.candidate(root, None)
+    cand = open_candidate(root, None)
     new_model = base(f"{PIPELINES_DIR}/{name}.yaml") is None
-    source = facts.load_policy(name, cand, base_ref, env=env)
+    source = load_policy(name, cand, base_ref, env=env)
     model = source.model
     if env is not None:
-        facts.check_environment(model, env)
+        check_environment(model, env)
     # Every environment is judged; the first, which a merge promotes into, decides.
     # `--env` judges that one alone, and compares with what it serves.
     envs = (env,) if env else model.environment_names
     env = env or model.environment_names[-1]
     head_dvc = read_dvc_yaml(cand.read, model)
     base_dvc = _at_base(lambda read: read_dvc_yaml(read, model), base)
-    head_lock = facts.read_lock(cand, model)
+    head_lock = read_lock(cand, model)
     base_lock = _at_base(lambda read: read_dvc_lock(read, model), base)
     stages = _union(model_stages(model, head_dvc), model_stages(model, base_dvc))
     params = params_changes(cand.read, base, base_ref, stages, head_dvc, base_dvc)
