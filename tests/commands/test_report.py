@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from mlgate.pullrequest.compare import flatten
-from mlgate.render.pr import human_size
+from mlgate.render.pr_cells import human_size
 from mlgate.render.text import fmt_value
 from tests.support.project import LOW_FLOOR, Project, make_project, sh
 

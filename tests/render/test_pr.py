@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mlgate.render.pr import human_size
+from mlgate.render.pr_cells import human_size
 
 
 @pytest.mark.parametrize(("size", "text"), [(0, "0 B"), (999, "999 B"), (5695, "5.7 kB"),

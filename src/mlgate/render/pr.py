@@ -12,26 +12,22 @@ and column names, values, the reasons that quote them) goes through
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from mlgate.pullrequest.compare import ABSENT, Delta, MetricRow
+from mlgate.pullrequest.compare import ABSENT, MetricRow
 from mlgate.pullrequest.independent_view import OWN_PIPELINE
+from mlgate.render import pr_cells as table
 from mlgate.render.pr_evaluation import evaluation_section
-from mlgate.render.text import fmt_value, neutral
 
 if TYPE_CHECKING:
     from mlgate.gates.policy import GateResult
     from mlgate.pullrequest.collect import EnvironmentGates, Report
     from mlgate.pullrequest.datadeps import DepChange, FileChange
-    from mlgate.pullrequest.tables import Shape
 
 LIMIT = 65_536  # GitHub's limit on a comment's body, in characters
 OPEN_ROWS = 10  # sections this short are shown expanded
-CELL = 300  # longest table cell, in characters
 CAPS = (None, 200, 100, 50, 20, 10, 5, 2, 0)  # rows per table, tried in turn until it fits
-MARKERS = {"better": ":green_circle:", "worse": ":red_circle:"}
 HEAD = "this change"
 JSON_HINT = "`mlgate report --format json` has everything"
 MOVED_ORDER = ("Largest move first: the change itself for a metric between 0 and 1, else the "
@@ -130,15 +126,15 @@ class _Budget:
 def _markdown(report: Report, cap: int | None) -> str:
     budget = _Budget(cap)
     icon = ":white_check_mark:" if report.passed else ":x:"
-    verdict = " · ".join(_verdict(g, f"`{g.environment}`", _prose) for g in report.gates)
+    verdict = " · ".join(_verdict(g, f"`{g.environment}`", table.prose) for g in report.gates)
     lines = [f"### {icon} `{report.model}` {verdict}", ""]
     lines += _context(report)
-    for warning in warnings(report, _code):
+    for warning in warnings(report, table.code):
         lines += ["> [!CAUTION]", f"> {warning}", ""]
     if report.notes:
-        lines += ["> [!IMPORTANT]", *(f"> - {_prose(n, limit=None)}" for n in report.notes),
+        lines += ["> [!IMPORTANT]", *(f"> - {table.prose(n, limit=None)}" for n in report.notes),
                   ""]
-    lines += evaluation_section(report.evaluation, _code, _prose)
+    lines += evaluation_section(report.evaluation, table.code, table.prose)
     lines += _metrics_section(report, budget)
     lines += _gates_section(report, budget)
     lines += _params_section(report, budget)
@@ -195,15 +191,16 @@ def _metric_table(report: Report, rows: Iterable[MetricRow], budget: _Budget,
         headers += [f"{version} in `{report.environment}`", f"Δ vs {version}"]
     body = []
     for row in rows:
-        name = _code(row.name)
+        name = table.code(row.name)
         if not sizes and row.support is not None:
             name += f" (n={row.support:,})"
-        cells = [name, *([_support(row)] if sizes else []), _number(row.head),
-                 _number(row.base), _delta(row.vs_base, row.head, row.base)]
+        cells = [name, *([_support(row)] if sizes else []), table.number(row.head),
+                 table.number(row.base), table.delta(row.vs_base, row.head, row.base)]
         if report.incumbent is not None:
-            cells += [_number(row.incumbent), _delta(row.vs_incumbent, row.head, row.incumbent)]
-        body.append(_row(cells))
-    return [_row(headers), "|---|" + "--:|" * (len(headers) - 1), *budget.take(body)]
+            cells += [table.number(row.incumbent),
+                      table.delta(row.vs_incumbent, row.head, row.incumbent)]
+        body.append(table.row(cells))
+    return [table.row(headers), "|---|" + "--:|" * (len(headers) - 1), *budget.take(body)]
 
 
 def _support(row: MetricRow) -> str:
@@ -223,11 +220,11 @@ def _metrics_section(report: Report, budget: _Budget) -> list[str]:
         lines += ["As the pipelines committed them (the gates judged the independent "
                   "evaluation's numbers above):", ""]
     if report.metrics_error:
-        lines += [f"**No metrics in the working tree:** {_prose(report.metrics_error)}; "
+        lines += [f"**No metrics in the working tree:** {table.prose(report.metrics_error)}; "
                   "then commit the metrics file and dvc.lock.", ""]
     if report.metrics:
         lines += _metric_table(report, report.metrics, budget)
-        lines += ["", f"{MARKERS['better']} better, {MARKERS['worse']} worse, by each "
+        lines += ["", f"{table.MARKERS['better']} better, {table.MARKERS['worse']} worse, by each "
                   "metric's direction (declared in the model, or the default).", ""]
     elif not report.metrics_error:
         lines += ["The model names no key metrics (`metrics.key`) and its metrics files hold "
@@ -245,24 +242,25 @@ def _environment_gates(report: Report, gates: EnvironmentGates, budget: _Budget)
     judged, later = gates.judged, gates.at_promotion
     passed = sum(r.passed for r in judged)
     policy = report.policy
-    where = f"<code>{policy.path}</code> at <code>{_html(policy.ref)}</code>"
+    where = f"<code>{policy.path}</code> at <code>{table.html(policy.ref)}</code>"
     decides = (" (decides this check: a merge promotes into it)"
                if gates.decides and len(report.gates) > 1 else "")
-    summary = (f"<b>Gates for <code>{_html(gates.environment)}</code></b>{decides}: {passed} "
+    summary = (f"<b>Gates for <code>{table.html(gates.environment)}</code></b>{decides}: {passed} "
                f"of {len(judged)} pass (policy {where})")
     if not judged and not later:
         return [f"**Gates for `{gates.environment}`:**{decides.rstrip()} none declared.", ""]
-    body = [_row(["", "gate", "observed", "expected", "why"]), "|---|---|---|---|---|"]
-    rows = [_gate_row(r, ":white_check_mark:" if r.passed else ":x:", _prose(r.why))
+    body = [table.row(["", "gate", "observed", "expected", "why"]), "|---|---|---|---|---|"]
+    rows = [_gate_row(r, ":white_check_mark:" if r.passed else ":x:", table.prose(r.why))
             for r in judged]
-    rows += [_gate_row(r, ":hourglass:", "checked at promotion: " + _prose(r.why))
+    rows += [_gate_row(r, ":hourglass:", "checked at promotion: " + table.prose(r.why))
              for r in later]
     body += budget.take(rows)
     return _details(summary, body, rows=len(rows))
 
 
 def _gate_row(r: GateResult, mark: str, why: str) -> str:
-    return _row([mark, _prose(r.gate), _number(r.observed), _prose(r.expected), why])
+    return table.row([mark, table.prose(r.gate), table.number(r.observed),
+                      table.prose(r.expected), why])
 
 
 def _params_section(report: Report, budget: _Budget) -> list[str]:
@@ -270,8 +268,8 @@ def _params_section(report: Report, budget: _Budget) -> list[str]:
         return [f"**Params:** none of the model's params changed against "
                 f"`{report.base.label}`.", ""]
     base = f"`{report.base.label}`"
-    rows = [_row([_code(c.name), _param(c.base), _param(c.head)]) for c in report.params]
-    body = [_row(["param", base, HEAD]), "|---|---|---|", *budget.take(rows)]
+    rows = [table.row([table.code(c.name), _param(c.base), _param(c.head)]) for c in report.params]
+    body = [table.row(["param", base, HEAD]), "|---|---|---|", *budget.take(rows)]
     count = len(report.params)
     return _details(f"<b>Params</b>: {count} changed", body, rows=count)
 
@@ -279,7 +277,7 @@ def _params_section(report: Report, budget: _Budget) -> list[str]:
 def _param(value: Any) -> str:
     if value is ABSENT:
         return "(absent)"
-    return _code(value if isinstance(value, str) else json.dumps(value, default=str))
+    return table.code(value if isinstance(value, str) else json.dumps(value, default=str))
 
 
 def _data_section(report: Report, budget: _Budget) -> list[str]:
@@ -289,16 +287,16 @@ def _data_section(report: Report, budget: _Budget) -> list[str]:
     base = f"`{report.base.label}`"
     rows = []
     for dep in deps:
-        where = _code(dep.path) + (f" (from {_code(dep.produced_by)})" if dep.produced_by
+        where = table.code(dep.path) + (f" (from {table.code(dep.produced_by)})" if dep.produced_by
                                    else "")
-        shown = _dir_files(dep) or _columns(dep.base_shape, dep.head_shape)
-        rows.append(_row([where, dep.kind, _sizes(dep.base_size, dep.head_size),
-                          _rows(dep.base_shape, dep.head_shape),
+        shown = _dir_files(dep) or table.columns(dep.base_shape, dep.head_shape)
+        rows.append(table.row([where, dep.kind, table.sizes(dep.base_size, dep.head_size),
+                          table.rows(dep.base_shape, dep.head_shape),
                           _with_note(shown, dep.missing, report.base.label)]))
         rows += [_file_row(f, report.base.label) for f in dep.files]
         if dep.more_files:
-            rows.append(_row([f"↳ and {dep.more_files} more files", "", "", "", ""]))
-    body = [_row(["dependency", "change", f"size {base} → {HEAD}", "rows", "columns"]),
+            rows.append(table.row([f"↳ and {dep.more_files} more files", "", "", "", ""]))
+    body = [table.row(["dependency", "change", f"size {base} → {HEAD}", "rows", "columns"]),
             "|---|---|--:|--:|---|", *budget.take(rows)]
     count = len(deps)
     return _details(f"<b>Data</b>: {_dependencies(count)} changed", body, rows=len(rows))
@@ -309,13 +307,14 @@ def _imports_section(report: Report) -> list[str]:
     lines = []
     for found in report.imports:
         if found.repo is None:
-            origin = f"imported from URL {_code(found.source_path)}"
+            origin = f"imported from URL {table.code(found.source_path)}"
         else:
-            rev = f" at {_code(found.rev)}" if found.rev else ""
-            lock = f" (commit {_code(found.rev_lock)})" if found.rev_lock else ""
-            origin = (f"imported from {_code(found.source_path)} of repository "
-                      f"{_code(found.repo)}{rev}{lock}")
-        lines.append(f"- {_code(found.path)}: {origin}, recorded in {_code(found.dvc_file)}")
+            rev = f" at {table.code(found.rev)}" if found.rev else ""
+            lock = f" (commit {table.code(found.rev_lock)})" if found.rev_lock else ""
+            origin = (f"imported from {table.code(found.source_path)} of repository "
+                      f"{table.code(found.repo)}{rev}{lock}")
+        lines.append(f"- {table.code(found.path)}: {origin}, recorded in "
+                     f"{table.code(found.dvc_file)}")
     return ["**Imported data:**", *lines, ""] if lines else []
 
 
@@ -342,24 +341,22 @@ def _with_note(text: str, missing: Sequence[str], base: str) -> str:
 
 def _dir_files(dep: DepChange) -> str:
     count = len(dep.files) + dep.more_files
-    return _plural(count, "file") + " changed inside" if count else ""
+    return table.plural(count, "file") + " changed inside" if count else ""
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count:,} {word}{'' if count == 1 else 's'}"
 
 
 def _file_row(f: FileChange, base: str) -> str:
-    return _row([f"↳ {_code(f.path)}", f.kind, _sizes(f.base_size, f.head_size),
-                 _rows(f.base_shape, f.head_shape),
-                 _with_note(_columns(f.base_shape, f.head_shape), f.missing, base)])
+    return table.row([f"↳ {table.code(f.path)}", f.kind, table.sizes(f.base_size, f.head_size),
+                 table.rows(f.base_shape, f.head_shape),
+                 _with_note(table.columns(f.base_shape, f.head_shape), f.missing, base)])
 
 
 def _code_section(report: Report, budget: _Budget) -> list[str]:
     code = [d for d in report.deps if d.code]
     if not code:
         return []
-    rows = [f"- {_code(d.path)} ({d.kind})" for d in code]
+    rows = [f"- {table.code(d.path)} ({d.kind})" for d in code]
     shown = budget.take(rows, "- … {n} more: " + JSON_HINT)
     return _details(f"<b>Code</b>: {_dependencies(len(code))} changed", shown, rows=len(rows))
 
@@ -384,112 +381,3 @@ def _footer(report: Report) -> str:
     return (f"<sub>mlgate report · `{report.model}` · base `{report.base.label}` "
             f"{_short(report.base.commit)} · policy `{policy.path}` at `{policy.ref}` "
             f"(blob `{blob}`)</sub>")
-
-
-# --- cells ---
-
-
-def _row(cells: Sequence[str]) -> str:
-    return "| " + " | ".join(_cell(c) for c in cells) + " |"
-
-
-def _cell(text: str) -> str:
-    """A table cell. GitHub splits a row at every pipe that does not end a backslash pair
-    (read left to right): each such pipe is escaped, so that no value, in a code span or
-    not, ends its cell. Not cut here, where a cut could open a code span and let what it
-    holds be read as markdown: each part is bounded before it is made inert."""
-    return _PAIR_OR_PIPE.sub(lambda m: "\\|" if m.group(0) == "|" else m.group(0),
-                             text.replace("\n", " "))
-
-
-_PAIR_OR_PIPE = re.compile(r"\\.|\|", re.DOTALL)
-_SPAN = re.compile(r"(`[^`\n]+`)")
-
-
-def _bounded(text: str, limit: int | None = CELL) -> str:
-    return text if limit is None or len(text) <= limit else text[:limit - 1] + "…"
-
-
-def _code(value: object) -> str:
-    """A name or value from the change or its data, as an inert code span."""
-    return neutral(_bounded(str(value)), within="code")
-
-
-def _prose(text: str, *, limit: int | None = CELL) -> str:
-    """One of mlgate's sentences, which may quote names and values from the change: made
-    inert, with its `code` spans kept as code spans. Parentheses, `!` and `>` are left
-    as they read: with `[`, `]` and `<` escaped, they start no link, image or HTML."""
-    parts = _SPAN.split(_bounded(text, limit))
-    return "".join(neutral(p[1:-1], within="code") if _SPAN.fullmatch(p)
-                   else _READABLE.sub(r"\1", neutral(p)).replace("&gt;", ">")
-                   for p in parts)
-
-
-_READABLE = re.compile(r"\\([()!])")
-
-
-def _html(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _number(value: Any) -> str:
-    if value is None:
-        return "—"
-    text = fmt_value(value, digits=6)
-    return text if isinstance(value, int | float) else _prose(text)
-
-
-def _delta(d: Delta | None, head: Any, other: Any) -> str:
-    if d is None:
-        return "new" if other is None and head is not None else "—"
-    marker = MARKERS.get(d.movement or "")
-    return f"{marker} {d.signed()}" if marker else d.signed()
-
-
-def human_size(size: int | None) -> str:
-    if size is None:
-        return "—"
-    value = float(size)
-    for unit in ("B", "kB", "MB", "GB", "TB"):
-        if abs(value) < 1000 or unit == "TB":
-            return f"{int(value)} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1000
-    raise AssertionError("unreachable")
-
-
-def _sizes(old: int | None, new: int | None) -> str:
-    if old is None and new is None:
-        return "—"
-    text = f"{human_size(old)} → {human_size(new)}"
-    if old is not None and new is not None and old != new:
-        text += f" ({'+' if new > old else '-'}{human_size(abs(new - old))})"
-    return text
-
-
-def _rows(old: Shape | None, new: Shape | None) -> str:
-    a, b = (old.rows if old else None), (new.rows if new else None)
-    if a is None and b is None:
-        return "—"
-    if a == b:
-        return f"{a:,}"
-    if a is None or b is None:
-        return f"{'—' if a is None else f'{a:,}'} → {'—' if b is None else f'{b:,}'}"
-    return f"{a:,} → {b:,} ({b - a:+,})"
-
-
-def _columns(old: Shape | None, new: Shape | None) -> str:
-    if old is None or new is None:
-        shape = new or old
-        return _plural(len(shape.columns), "column") if shape else "—"
-    added = [c for c in new.columns if c not in old.columns]
-    removed = [c for c in old.columns if c not in new.columns]
-    if not added and not removed:
-        return f"same {_plural(len(new.columns), 'column')}"
-    parts = []
-    if added:
-        parts.append("added " + ", ".join(_code(c) for c in added[:10])
-                     + (f" and {len(added) - 10} more" if len(added) > 10 else ""))
-    if removed:
-        parts.append("removed " + ", ".join(_code(c) for c in removed[:10])
-                     + (f" and {len(removed) - 10} more" if len(removed) > 10 else ""))
-    return "; ".join(parts)
