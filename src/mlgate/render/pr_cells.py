@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 CELL = 300  # longest table cell, in characters
 MARKERS = {"better": ":green_circle:", "worse": ":red_circle:"}
 
+
 def row(cells: Sequence[str]) -> str:
     return "| " + " | ".join(cell(c) for c in cells) + " |"
 
