@@ -1,5 +1,5 @@
 """A lapsed model validation refuses every promotion, with its date, on real repos; a
-rollback to an earlier version still serves it (see policy.validation)."""
+rollback to an earlier version still serves it (see gates.process.validation)."""
 
 from __future__ import annotations
 
