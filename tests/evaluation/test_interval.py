@@ -8,7 +8,7 @@ import pytest
 
 from mlgate.config.model import ConfidenceGate, SlicesGate
 from mlgate.evaluation import binary, interval, metrics, resample
-from mlgate.gates import kinds
+from mlgate.gates import from_predictions, kinds
 from tests.evaluation.test_metrics import REFERENCE, sample
 
 CASES = [(task, name) for task in ("multiclass", "regression")
@@ -61,12 +61,12 @@ def test_confidence_gate_on_a_regression_evaluation() -> None:
     predictions = kinds.Predictions(label=y, score=s, task="regression")
     gate = ConfidenceGate(kind="confidence", label=None, index=0, metric="rmse", max=4.5, resamples=300,
                           seed=1)
-    verdict = kinds.confidence(gate, predictions, None)
+    verdict = from_predictions.confidence(gate, predictions, None)
     expected = interval.bootstrap_interval("regression", "rmse", y, s, resamples=300, seed=1)
     assert verdict.details["point"] == pytest.approx(REFERENCE["regression"]["rmse"](y, s))
     assert verdict.observed == expected.high
     assert verdict.passed == (expected.high <= 4.5)
-    strict = kinds.confidence(ConfidenceGate(kind="confidence", label=None, index=0, metric="rmse",
+    strict = from_predictions.confidence(ConfidenceGate(kind="confidence", label=None, index=0, metric="rmse",
                                              max=expected.low, resamples=300, seed=1),
                               predictions, None)
     assert not strict.passed and "upper bound" in strict.why
@@ -79,7 +79,7 @@ def test_slices_gate_on_a_multiclass_evaluation() -> None:
                                     task="multiclass")
     gate = SlicesGate(kind="slices", label=None, index=0, column="region", metric="f1_macro", min=0.0,
                       min_size=10)
-    verdict = kinds.slices(gate, False, predictions, None)
+    verdict = from_predictions.slices(gate, False, predictions, None)
     by_name = {row["slice"]: row["value"] for row in verdict.details["slices"]}
     for name in ("north", "south", "east"):
         rows = region == name
@@ -87,7 +87,7 @@ def test_slices_gate_on_a_multiclass_evaluation() -> None:
             REFERENCE["multiclass"]["f1_macro"](y[rows], s[rows]))
     assert verdict.passed
     worst = min(by_name.values())
-    failing = kinds.slices(SlicesGate(kind="slices", label=None, index=0, column="region",
+    failing = from_predictions.slices(SlicesGate(kind="slices", label=None, index=0, column="region",
                                       metric="f1_macro", min=worst + 1e-9, min_size=10),
                            False, predictions, None)
     assert not failing.passed and "f1_macro" in failing.why
@@ -99,9 +99,9 @@ def test_slices_gate_rmse_is_lower_better_and_a_foreign_metric_is_named() -> Non
     predictions = kinds.Predictions(label=y, score=s, columns={"g": group}, task="regression")
     values = [REFERENCE["regression"]["rmse"](y[group == g], s[group == g]) for g in (0, 1)]
     ceiling = (min(values) + max(values)) / 2
-    verdict = kinds.slices(SlicesGate(kind="slices", label=None, index=0, column="g", metric="rmse",
+    verdict = from_predictions.slices(SlicesGate(kind="slices", label=None, index=0, column="g", metric="rmse",
                                       min=ceiling, min_size=10), True, predictions, None)
     assert not verdict.passed and f"> {ceiling}"[:6] in verdict.why
-    foreign = kinds.slices(SlicesGate(kind="slices", label=None, index=0, column="g", metric="roc_auc",
+    foreign = from_predictions.slices(SlicesGate(kind="slices", label=None, index=0, column="g", metric="roc_auc",
                                       min=0.5), False, predictions, None)
     assert (foreign.passed, foreign.why) == (False, "'roc_auc' is no regression metric")

@@ -21,7 +21,7 @@ from mlgate.config.model import (
     ThresholdGate,
 )
 from mlgate.errors import MlgateError
-from mlgate.gates import kinds, process
+from mlgate.gates import from_predictions, kinds, process
 from mlgate.gates.kinds import Incumbent, Predictions, Verdict
 from mlgate.gates.policy_io import (
     Action,
@@ -84,10 +84,11 @@ def _judge(gate: Gate, model: Model, environment: str, evidence: Evidence) -> Ve
                                    evidence.metrics, evidence.metrics_error,
                                    evidence.incumbents.get(against))
     if isinstance(gate, ConfidenceGate):
-        return kinds.confidence(gate, evidence.predictions, evidence.predictions_error)
+        return from_predictions.confidence(gate, evidence.predictions, evidence.predictions_error)
     if isinstance(gate, SlicesGate):
         lower = model.metrics.direction(gate.metric) == "lower"
-        return kinds.slices(gate, lower, evidence.predictions, evidence.predictions_error)
+        return from_predictions.slices(gate, lower, evidence.predictions,
+                                       evidence.predictions_error)
     if isinstance(gate, ReproducibleGate):
         return process.reproducible(evidence.repo)
     if isinstance(gate, FreshnessGate):
