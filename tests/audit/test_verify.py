@@ -264,6 +264,47 @@ def test_subject_digest_not_in_dvc_lock(repo: Project, cli) -> None:  # type: ig
         f"{'0' * 32}")
 
 
+def test_a_record_naming_another_output_of_its_commit_as_the_model(repo: Project, cli) -> None:  # type: ignore[no-untyped-def]
+    """The predictions file is an output of the same dvc.lock, with its md5 and the cache's
+    sha256: every digest agrees with the commit, only the declaration says it is not the
+    model that was promoted."""
+    import hashlib
+
+    from mlgate.audit.evidence import lock_facts
+    from mlgate.plumbing.dvccache import cached_file
+
+    commit = commit_of(repo, "tiny@v1.1.0")
+    facts = lock_facts(repo.git("show", f"{commit}:dvc.lock").encode())
+    assert facts is not None
+    md5 = str(facts.outs["eval/predictions.csv"])
+    sha256 = hashlib.sha256(cached_file(repo.path, md5).read_bytes()).hexdigest()
+
+    def other_output(record: dict[str, Any]) -> None:
+        record["subject"][0] = {"name": "eval/predictions.csv",
+                                "digest": {"md5": md5, "sha256": sha256}}
+
+    promote_record(repo, other_output)
+    _code, found, data = verify(cli, repo)
+    assert found == [("record_mismatch", "#5 (promote tiny v1.1.0 to staging)")]
+    assert data["findings"][0]["message"] == (
+        "subject: names 'eval/predictions.csv', but tiny's declaration at the policy's "
+        "commit has the artifact 'model/model.bin'")
+
+
+def test_a_record_naming_a_dvc_lock_that_is_not_its_pipelines(repo: Project, cli) -> None:  # type: ignore[no-untyped-def]
+    """`./dvc.lock` reads as the same file, so every digest agrees; the declaration's
+    pipeline says which dvc.lock a promotion reads, and the record must name that one."""
+    def elsewhere(record: dict[str, Any]) -> None:
+        record["predicate"]["dvc_lock"]["path"] = "./dvc.lock"
+
+    promote_record(repo, elsewhere)
+    _code, found, data = verify(cli, repo)
+    assert found == [("record_mismatch", "#5 (promote tiny v1.1.0 to staging)")]
+    assert data["findings"][0]["message"] == (
+        "dvc_lock: names './dvc.lock', but tiny's pipeline at the policy's commit is "
+        "'dvc.yaml', whose dvc.lock is 'dvc.lock'")
+
+
 def test_sha256_not_the_cached_artifact(repo: Project, cli) -> None:  # type: ignore[no-untyped-def]
     def swap_sha(record: dict[str, Any]) -> None:
         record["subject"][0]["digest"]["sha256"] = "1" * 64

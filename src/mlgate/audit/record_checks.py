@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from mlgate.audit.findings import Findings
 from mlgate.audit.trail import Record
 from mlgate.config.imports import import_source
 from mlgate.config.metricsfile import flatten, parse_metrics
+from mlgate.config.model import lock_beside
 from mlgate.config.root import PIPELINES_DIR
 from mlgate.errors import MlgateError
 from mlgate.plumbing import git
@@ -109,7 +111,10 @@ def _declared_metrics(records: list[Record], root: Path
                       ) -> dict[int, tuple[list[str], str | None]]:
     """id(record) -> (the metrics files its policy declares, or a problem with the policy).
     The policy is read where the record says it was (its commit and path), and must be the
-    blob it names and the declaration of its model."""
+    blob it names and the declaration of its model; the record's subject and dvc.lock must
+    be that declaration's artifact and the dvc.lock beside its pipeline (else a record of
+    one model could name another's artifact, or another pipeline's dvc.lock, which verify
+    correctly against their own commit)."""
     specs: dict[int, str] = {}
     found: dict[int, tuple[list[str], str | None]] = {}
     for record in records:
@@ -128,7 +133,7 @@ def _declared_metrics(records: list[Record], root: Path
     oids = {spec: found[0] if found and found[1] == "blob" else None
             for spec, found in zip(distinct, git.object_kinds(distinct, cwd=root), strict=True)}
     wanted = sorted({oid for oid in oids.values() if oid})
-    parsed = {oid: _metrics_files(blob.data if blob else b"", oid)
+    parsed = {oid: _declaration(blob.data if blob else b"")
               for oid, blob in zip(wanted, git.cat_files(wanted, cwd=root), strict=True)}
     for record in records:
         if id(record) in found:
@@ -142,16 +147,47 @@ def _declared_metrics(records: list[Record], root: Path
             found[id(record)] = ([], f"policy: {policy['path']} at {policy['commit'][:12]} is "
                                      f"blob {oid}, the record says {policy['blob']}")
         else:
-            files = parsed[oid]
-            found[id(record)] = (([], f"policy: {policy['path']} ({oid[:12]}) {files}")
-                                 if isinstance(files, str) else (files, None))
+            declared = parsed[oid]
+            if isinstance(declared, str):
+                found[id(record)] = ([], f"policy: {policy['path']} ({oid[:12]}) {declared}")
+            elif problem := _not_its_own(record, declared):
+                found[id(record)] = ([], problem)
+            else:
+                found[id(record)] = (declared.files, None)
     return found
 
 
-def _metrics_files(raw: bytes, oid: str) -> list[str] | str:
-    """The metrics files a declaration (valid when it judged) names; a problem (text) when
-    it names none that can be read. Read with libyaml's safe loader: the files are few,
-    but the strict loader and the schema would cost more than the rest of this check."""
+def _not_its_own(record: Record, declared: _Declared) -> str | None:
+    """How the record's subject or dvc.lock is not its declaration's; None when both are."""
+    name = record.subject.get("name")
+    if name != declared.artifact:
+        return (f"subject: names {name!r}, but {record.model}'s declaration at the policy's "
+                f"commit has the artifact {declared.artifact!r}")
+    lock = record.mapping("dvc_lock").get("path", "dvc.lock")
+    if lock != declared.lock_file:
+        return (f"dvc_lock: names {lock!r}, but {record.model}'s pipeline at the policy's "
+                f"commit is {declared.pipeline!r}, whose dvc.lock is {declared.lock_file!r}")
+    return None
+
+
+@dataclass(frozen=True)
+class _Declared:
+    """What a record is checked against in its model's declaration."""
+
+    files: list[str]  # metrics files
+    artifact: str
+    pipeline: str
+
+    @property
+    def lock_file(self) -> str:
+        return lock_beside(self.pipeline)
+
+
+def _declaration(raw: bytes) -> _Declared | str:
+    """The metrics files, artifact and pipeline a declaration (valid when it judged) names;
+    a problem (text) when they cannot be read. Read with libyaml's safe loader: the files
+    are few, but the strict loader and the schema would cost more than the rest of this
+    check."""
     import yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -159,12 +195,17 @@ def _metrics_files(raw: bytes, oid: str) -> list[str] | str:
         data = yaml.load(raw, Loader=loader)
     except yaml.YAMLError:
         return "is not readable YAML"
-    metrics = data.get("metrics") if isinstance(data, dict) else None
+    if not isinstance(data, dict):
+        return "is not a mapping"
+    metrics = data.get("metrics")
     files = metrics.get("files") if isinstance(metrics, dict) else None
     if not isinstance(files, list) or not all(isinstance(f, str) and _SAFE_PATH.fullmatch(f)
                                               for f in files):
         return "declares no list of metrics files"
-    return list(files)
+    artifact, pipeline = data.get("artifact"), data.get("pipeline", "dvc.yaml")
+    if not isinstance(artifact, str) or not isinstance(pipeline, str):
+        return "declares no artifact or pipeline path"
+    return _Declared(list(files), artifact, pipeline)
 
 
 class _MetricsFiles:
