@@ -522,7 +522,8 @@ def test_records_not_pushed_yet_are_a_note_not_a_finding(repo: Project, cli) -> 
     assert (code, found) == (0, [])
     assert data["notes"] == [
         f"refs/remotes/origin/mlgate/ledger lacks 1 record(s) of {LEDGER_REF}: push them with "
-        "their tags (`mlgate promote ... --push` pushes what is pending)"]
+        "their tags (any mlgate command that changes the registry, run with --push, pushes "
+        "what is pending first)"]
 
 
 def test_a_tag_replaced_with_the_same_record_is_seen_in_its_reflog(repo: Project, cli) -> None:  # type: ignore[no-untyped-def]

@@ -257,8 +257,8 @@ def remotes(trail: Trail, out: Findings) -> list[str]:
                                        "back")
             else:
                 notes.append(f"{ref} lacks {len(lacking)} record(s) of {trail.ledger_ref}: "
-                             "push them with their tags (`mlgate promote ... --push` pushes "
-                             "what is pending)")
+                             "push them with their tags (any mlgate command that changes the "
+                             "registry, run with --push, pushes what is pending first)")
         elif git.git_ok(["merge-base", "--is-ancestor", trail.head, oid], cwd=trail.root):
             notes.append(f"{ref} has records that {trail.ledger_ref} lacks: fetch them, "
                          f"then verify again")
