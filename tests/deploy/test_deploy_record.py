@@ -21,25 +21,6 @@ from mlgate.registry import ledger
 from tests.support.project import Project, git
 from tests.support.registry import assert_registry_whole, ledger_records, registry_refs
 
-DEPLOY = """deploy:
-  command: cp "$MLGATE_ARTIFACT" "$DEPLOY_TO/$MLGATE_MODEL-$MLGATE_ENV-$MLGATE_VERSION.bin"
-"""
-
-
-@pytest.fixture
-def promoted(tiny: Project, cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-             ) -> Project:
-    """tiny, declaring a deploy command, promoted to staging (tag tiny#staging#1)."""
-    tiny.write("pipelines/tiny.yaml", (tiny.path / "pipelines/tiny.yaml").read_text() + DEPLOY)
-    tiny.commit_all("deploy command")
-    tiny.push_main()
-    tiny.dvc("push", "-q")
-    result = cli("promote", "tiny", "--env", "staging", "--push", cwd=tiny.path)
-    assert result.code == 0, result.out + result.err
-    (tmp_path / "deployed").mkdir()
-    monkeypatch.setenv("DEPLOY_TO", str(tmp_path / "deployed"))
-    return tiny
-
 
 def deploys(cwd: Path) -> list[dict[str, Any]]:
     return [r for r in ledger_records(cwd) if r["predicateType"] == ledger.DEPLOY_TYPE]
