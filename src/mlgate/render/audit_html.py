@@ -13,17 +13,11 @@ from typing import Any
 
 from mlgate.render import audit_production, audit_svg
 from mlgate.render.audit_svg import e
+from mlgate.render.page_css import PAGE_CSS
 from mlgate.render.text import fmt_value
 
-CSS = """
-body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;
-color:#1f2328;background:#f6f8fa}
-main{max-width:1240px;margin:0 auto;padding:16px 24px 40px}
-header{padding:16px 20px;border-radius:8px;margin:16px 0;color:#fff}
-header h1{margin:0 0 6px;font-size:22px}header p{margin:2px 0}
+CSS = PAGE_CSS + """
 .v-intact{background:#1a7f37}.v-unverified{background:#9a6700}.v-altered{background:#cf222e}
-section{background:#fff;border:1px solid #d0d7de;border-radius:8px;padding:12px 16px;
-margin:12px 0}
 h2{font-size:17px;margin:4px 0 10px}h3{font-size:15px;margin:12px 0 6px}
 table{border-collapse:collapse;font-variant-numeric:tabular-nums;margin:4px 0 8px}
 th,td{border-bottom:1px solid #d8dee4;padding:3px 10px;text-align:left;vertical-align:top}
