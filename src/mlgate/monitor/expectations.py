@@ -176,6 +176,9 @@ def measured_slices(metric: str, label: npt.NDArray[Any], score: npt.NDArray[Any
                     ) -> Measured:
     """Each value of each slice column (values as text, nulls left out) with its rows,
     the metric computed by :mod:`mlgate.evaluation.metrics` as the overall gap is."""
+    if task == "multiclass":  # logged probabilities rescaled, as for the overall gap
+        score = metrics.normalise(score)
+
     def measure(rows: npt.NDArray[np.bool_]) -> Measure:
         return lambda: metrics.value(metrics.prepare(task, label[rows], score[rows]), metric)
 

@@ -47,7 +47,7 @@ def regression_batch(rows: int, seed: int = 0) -> pa.Table:
 
 
 def both(spark: Any, paths: list[Path], how: Labels, metric: str, *, label: str,
-         score: str | None, labels: list[str] = (), id_column: str | None = None
+         score: str | None, labels: tuple[str, ...] = (), id_column: str | None = None
          ) -> tuple[Any, Any]:
     """The Spark scan and the local one of ``paths``."""
     from mlgate.monitor.spark.scan import SparkScanner
@@ -118,7 +118,7 @@ def test_multiclass_metrics_with_labels_joined_equal_the_local(
     paths = write(tmp_path / "b", table.drop_columns(["species"]))
     write(tmp_path / "labels", table.select(["id", "species"]).slice(0, 4500), parts=1)
     ours, local = both(spark, paths, MULTI, metric, label="species", score=None,
-                       labels=[str(tmp_path / "labels")], id_column="id")
+                       labels=(str(tmp_path / "labels"),), id_column="id")
     assert ours.tallied is not None
     assert (ours.tallied.overall.rows, ours.tallied.unlabelled) == (4500, 500)
     codes = table.column("species").to_numpy(zero_copy_only=False)[:4500]
@@ -127,8 +127,8 @@ def test_multiclass_metrics_with_labels_joined_equal_the_local(
     expected = metrics.value(metrics.prepare("multiclass", label, score), metric)
     assert ours.tallied.overall.value(metric) == (pytest.approx(expected[0], rel=1e-12), None)
     slices = {c: v[:4500] for c, v in local.slices.items()}
-    for column, values in measured_slices(metric, label, score, slices,
-                                          task="multiclass").items():
+    for column, values in measured_slices(metric, label, local.score[:4500], slices,
+                                          task="multiclass").items():  # rescaled there too
         assert sorted(ours.tallied.slices[column]) == [v for v, _, _ in values]
         for value, rows, measure in values:
             tally = ours.tallied.slices[column][value]

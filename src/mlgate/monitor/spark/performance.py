@@ -165,32 +165,32 @@ def _multiclass(frame: DataFrame, k: int, metric: str) -> tuple[DataFrame, Keys,
     for q in probs:
         outside = outside | (q < 0) | (q > 1)
     label = F.col(LABEL)
-    whole = F.col(_COLUMN) == ""  # a row's own checks, once (not again for its slices)
-    checks = [F.count(F.when(whole & off, 1)).alias("off"),
-              F.max(F.when(whole & off, F.col("total"))).alias("off_sum"),
-              F.count(F.when(whole & ~off & outside, 1)).alias("outside"),
-              F.count(F.when(whole & F.col(PARTIAL), 1)).alias("partial")]
+
+    def checks(once: Column) -> list[Column]:
+        """Each row's checks counted ``once`` (not again for its slices, or classes)."""
+        return [F.count(F.when(once & off, 1)).alias("off"),
+                F.max(F.when(once & off, F.col("total"))).alias("off_sum"),
+                F.count(F.when(once & ~off & outside, 1)).alias("outside"),
+                F.count(F.when(once & F.col(PARTIAL), 1)).alias("partial")]
+
+    whole = F.col(_COLUMN) == ""
     if metric in multiclass.COUNTED:
         top = F.greatest(*probs)
         predicted = F.coalesce(*[F.when(q == top, F.lit(i)) for i, q in enumerate(probs)])
-        return frame, [(_CLASS, label), (_KEY, predicted)], checks
+        return frame, [(_CLASS, label), (_KEY, predicted)], checks(whole)
     if metric == "log_loss":
         true = F.element_at(F.array(*probs), F.when(label >= 0, label + 1))
         clipped = F.least(F.greatest(true, F.lit(binary.EPSILON)),
                           F.lit(1 - binary.EPSILON))
-        return frame, [(_CLASS, label)], [*checks, F.sum(-F.log(clipped)).alias("losses")]
+        return frame, [(_CLASS, label)], [*checks(whole),
+                                          F.sum(-F.log(clipped)).alias("losses")]
     # roc_auc_ovr: each row once per class, its probability and whether it is that class
     # (an unlabelled row once: it is only counted)
     each = F.posexplode(F.when(label.isNotNull(), F.array(*probs)).otherwise(
         F.array(F.lit(None).cast("double"))))
     frame = frame.select("*", each.alias("ovr_class", "ovr_p"))
-    once = (F.col(_COLUMN) == "") & (F.col("ovr_class") == 0)
-    checks = [F.count(F.when(once & off, 1)).alias("off"),
-              F.max(F.when(once & off, F.col("total"))).alias("off_sum"),
-              F.count(F.when(once & ~off & outside, 1)).alias("outside"),
-              F.count(F.when(once & F.col(PARTIAL), 1)).alias("partial")]
     keys = [(_CLASS, label), ("ovr_class", F.col("ovr_class")), (_KEY, F.col("ovr_p"))]
-    return frame, keys, checks
+    return frame, keys, checks(whole & (F.col("ovr_class") == 0))
 
 
 def tally(rows: DataFrame, how: Labels, metric: str, slices: Sequence[str], label: str
