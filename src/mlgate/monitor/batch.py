@@ -108,6 +108,7 @@ class Scan:
     slices: dict[str, npt.NDArray[Any]] | None = None  # slice columns, aligned with score
     tallied: Tallied | None = None
     times: tuple[datetime, datetime] | None = None
+    labelled: int | None = None  # labelled scored rows, when the engine counted them itself
 
 
 def _in_file(path: Path, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:

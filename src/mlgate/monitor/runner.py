@@ -141,6 +141,8 @@ class Labelled:
 
 
 def _labelled_in_batch(scan: Scan) -> int:
+    if scan.labelled is not None:
+        return scan.labelled
     return 0 if scan.label is None else int(np.count_nonzero(~np.isnan(scan.label)))
 
 

@@ -27,6 +27,19 @@ from mlgate.evaluation.metrics import LOGGED_TOLERANCE
 
 Floats = npt.NDArray[np.float64]
 Value = tuple[float | None, str | None]
+# what the tallies compute exactly; a metric added to a task later is refused (exit 2)
+# until it is reduced here too
+REGRESSION = ("rmse", "mae", "mape", "r2")
+MULTICLASS = (*multiclass.COUNTED, "log_loss", "roc_auc_ovr")
+
+
+def check_reducible(task: str, metric: str) -> None:
+    """Stop on a metric no tally computes (a binary model's are all exact from pairs)."""
+    known = {"regression": REGRESSION, "multiclass": MULTICLASS}.get(task)
+    if known is not None and metric not in known:
+        raise MlgateError(f"--engine spark cannot compute the {task} metric {metric!r} from "
+                          f"aggregates (it computes {', '.join(known)})",
+                          hint="run this model's monitor with the local engine")
 
 
 def _defined(found: float, why: str) -> Value:
@@ -69,6 +82,7 @@ class RegressionTally:
             if self.zeros:
                 return None, f"{self.zeros} label(s) are 0; mape divides by the label"
             return self.relative / self.n, None
+        check_reducible("regression", metric)
         if self.spread > 0:  # r2
             return 1 - self.squared / self.spread, None
         return None, f"every label is {self.lowest:g}; r2 needs labels that vary"
@@ -116,6 +130,7 @@ class MulticlassTally:
             return _defined(found, "every row has weight 0")
         if metric == "log_loss":
             return self.losses / n, None
+        check_reducible("multiclass", metric)
         counts = self.confusion.sum(axis=1)  # roc_auc_ovr
         absent = [c for c in range(self.k) if counts[c] in (0, n)]
         if absent:

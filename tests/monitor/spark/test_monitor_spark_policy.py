@@ -112,3 +112,18 @@ def test_an_overdue_batch_is_late_on_both_engines(own: Project, tmp_path: Path,
     assert (code, report["causes"], report["actions"]) == (1, ["late"], ["open_issue"])
     [late] = report["findings"]
     assert late["why"].startswith(f"the newest row is from {newest.isoformat()}, 3d 0h old")
+
+
+def test_labels_due_without_a_declared_gap_on_both_engines(own: Project, tmp_path: Path,
+                                                           cli: Any) -> None:
+    """No monitoring.performance: whether labels arrived is still counted, in Spark too."""
+    declare(own, "  time_column: ts\n  labels: {expected: required, max_delay: 30d}\n"
+                 "  on_alert: {missing: [open_issue]}\n")
+    text = (own.path / F).read_text()
+    own.write(F, text.replace("  performance:\n    metric: roc_auc\n    max_gap: 0.02\n", ""))
+    old = datetime.now(UTC) - timedelta(days=40)
+    labelled = batch(own, tmp_path / "labelled" / "b.parquet", times=old)
+    assert both(cli, own, "scored", "--current", str(labelled))[0] == 0
+    unlabelled = batch(own, tmp_path / "unlabelled" / "b.parquet", "--drop", "y", times=old)
+    code, report = both(cli, own, "scored", "--current", str(unlabelled))
+    assert (code, report["causes"]) == (1, ["missing"])

@@ -25,7 +25,7 @@ from mlgate.evaluation import binary, multiclass
 from mlgate.evaluation.metrics import LOGGED_TOLERANCE
 from mlgate.monitor.batch import Labels, Pairs, Tallied, Tally
 from mlgate.monitor.spark.session import spark_errors
-from mlgate.monitor.tallies import MulticlassTally, RegressionTally
+from mlgate.monitor.tallies import MulticlassTally, RegressionTally, check_reducible
 
 THRESHOLD_METRICS = ("accuracy", "precision", "recall", "f1")
 LABEL = "__mlgate_label"
@@ -199,6 +199,7 @@ def tally(rows: DataFrame, how: Labels, metric: str, slices: Sequence[str], labe
     for a multiclass model, and ``PARTIAL``), ``LABEL`` (as :func:`label_value`, null:
     unlabelled; no class -1, checked before) and ``slice_column(j)`` (text) for each of
     ``slices``. ``label`` names the label column in messages."""
+    check_reducible(how.task, metric)
     frame = _stacked(rows, slices)
     k = len(how.classes)
     checks: list[Column] = []

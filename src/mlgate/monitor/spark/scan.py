@@ -109,15 +109,27 @@ class SparkScanner:
                                         score_column=score_name if profiled else None,
                                         relative_accuracy=reference.relative_accuracy)
         keep_label = label is not None and label in df.columns
-        tallied = None
+        tallied = labelled = None
         if has_score and metric is not None and (labels or keep_label):
             assert label is not None
             tallied = self._gap(df, wanted, label, id_column, labels, metric, labels_as,
                                 [s for s in slices if s in df.columns])
+        elif has_score and keep_label:  # no gap: whether labels arrived (labels_due)
+            assert label is not None
+            labelled = self._labelled(df, wanted, label, labels_as)
         return Scan(profile=profile, files=sources(current, self.table, self.where),
                     has_score=has_score, score=np.zeros(0),
                     label=np.zeros(0) if keep_label else None, ids=None, tallied=tallied,
-                    times=time_range(df, time_column) if time_column else None)
+                    times=time_range(df, time_column) if time_column else None,
+                    labelled=labelled)
+
+    def _labelled(self, df: DataFrame, wanted: Sequence[str], label: str, how: Labels
+                  ) -> int:
+        """The scored rows with a label in the batch, counted."""
+        scored = reduce(or_, [~(F.col(c).isNull() | F.isnan(_number(df, c, "score")))
+                              for c in wanted])
+        with spark_errors("cannot count the labelled rows"):
+            return int(df.where(scored & _label(df, label, how).isNotNull()).count())
 
     def _gap(self, df: DataFrame, wanted: Sequence[str], label: str, id_column: str | None,
              labels: Sequence[str], metric: str, how: Labels, slices: Sequence[str]
