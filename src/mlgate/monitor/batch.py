@@ -13,10 +13,12 @@ file and the value. A null label is no label: the row counts as unlabelled.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -24,6 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from mlgate.errors import MlgateError
+from mlgate.evaluation import binary
 from mlgate.evaluation.metrics import Task
 from mlgate.monitor.reader import DEFAULT_BATCH_ROWS, expand_paths, iter_batches
 from mlgate.monitor.summaries import Profile, merge, profile_table
@@ -42,16 +45,44 @@ class Labels:
     score_columns: tuple[str, ...] | None = None  # None: the reference's score column
 
 
+class Tally(Protocol):
+    """Labelled, scored rows (a batch's, or one slice's) reduced to what the metric needs,
+    by an engine that joins labels itself (Spark): how many rows, and the metric's
+    ``(value, None)`` or ``(None, why)``, as :func:`mlgate.evaluation.metrics.value`."""
+
+    @property
+    def rows(self) -> int: ...
+
+    def value(self, metric: str) -> tuple[float | None, str | None]: ...
+
+
 @dataclass(frozen=True)
 class Pairs:
-    """The labelled, scored rows as distinct ``(label, score)`` pairs and how many rows
-    each stands for (``weight``): what an engine that joins labels itself (Spark) hands
-    the performance gap, instead of every row. ``unlabelled``: scored rows without one."""
+    """A binary model's labelled, scored rows as distinct ``(label, score)`` pairs and how
+    many rows each stands for (``weight``): the metric is exact from them."""
 
     label: Floats
     score: Floats
     weight: Floats
+
+    @property
+    def rows(self) -> int:
+        return int(self.weight.sum())
+
+    def value(self, metric: str) -> tuple[float | None, str | None]:
+        found, why = binary.metric_value(metric, self.label, self.score, self.weight)
+        return (None, why) if math.isnan(found) else (found, None)
+
+
+@dataclass(frozen=True)
+class Tallied:
+    """The performance gap's input from an engine that joined the labels itself: the
+    batch's tally, the scored rows without a label, and a tally per value of each slice
+    column the batch has (null values left out, as the local engine leaves them)."""
+
+    overall: Tally
     unlabelled: int
+    slices: dict[str, dict[str, Tally]]
 
 
 @dataclass(frozen=True)
@@ -62,7 +93,8 @@ class Scan:
     number, or a row of class probabilities for a multiclass model; ``label`` and ``ids``
     (when kept) are aligned with it, ``label`` NaN where null (a class code for a
     multiclass model).
-    ``pairs``, when set, is the performance gap's input, labels already joined.
+    ``tallied``, when set, is the performance gap's input, labels already joined;
+    ``times``: the oldest and newest row time (``monitoring.time_column``), None if none.
     """
 
     profile: Profile
@@ -74,7 +106,9 @@ class Scan:
     without_id: int = 0  # scored rows left out because their id is null
     file_rows: tuple[int, ...] = ()  # rows of each file, in the order of ``files``
     slices: dict[str, npt.NDArray[Any]] | None = None  # slice columns, aligned with score
-    pairs: Pairs | None = None
+    tallied: Tallied | None = None
+    times: tuple[datetime, datetime] | None = None
+    labelled: int | None = None  # labelled scored rows, when the engine counted them itself
 
 
 def _in_file(path: Path, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:

@@ -10,9 +10,10 @@ is passed in.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from mlgate.config.metricsfile import lookup
 from mlgate.config.model import Direction, Review
 from mlgate.errors import MlgateError
 from mlgate.evaluation import metrics
+from mlgate.monitor.batch import Tallied
 from mlgate.monitor.distance import Level
 from mlgate.monitor.performance import shortfall
 from mlgate.monitor.reader import iter_batches
@@ -165,18 +167,44 @@ def validation(review: Review, now: datetime, *, serving: bool) -> list[Signal]:
     return []
 
 
-def slice_checks(metric: str, direction: Direction, label: npt.NDArray[Any],
-                 score: npt.NDArray[Any], columns: Mapping[str, npt.NDArray[Any]],
-                 recorded: dict[str, Any], settings: SliceSettings,
-                 task: metrics.Task = "binary") -> list[SliceCheck]:
-    """The production metric per value of each slice column, against the recorded
-    ``slices.COLUMN.VALUE.METRIC`` (flat or nested keys), computed for ``task`` by
-    :mod:`mlgate.evaluation.metrics` as the overall gap is."""
-    checks = []
+Measure = Callable[[], tuple[float | None, str | None]]  # a slice's metric, on demand
+Measured = Mapping[str, Sequence[tuple[str, int, Measure]]]  # column: (value, rows, measure)
+
+
+def measured_slices(metric: str, label: npt.NDArray[Any], score: npt.NDArray[Any],
+                    columns: Mapping[str, npt.NDArray[Any]], task: metrics.Task = "binary"
+                    ) -> Measured:
+    """Each value of each slice column (values as text, nulls left out) with its rows,
+    the metric computed by :mod:`mlgate.evaluation.metrics` as the overall gap is."""
+    if task == "multiclass":  # logged probabilities rescaled, as for the overall gap
+        score = metrics.normalise(score)
+
+    def measure(rows: npt.NDArray[np.bool_]) -> Measure:
+        return lambda: metrics.value(metrics.prepare(task, label[rows], score[rows]), metric)
+
+    found: dict[str, list[tuple[str, int, Measure]]] = {}
     for column, values in columns.items():
+        found[column] = []
         for value in sorted({str(v) for v in values if v is not None}):
             rows = values == value
-            count = int(np.count_nonzero(rows))
+            found[column].append((value, int(np.count_nonzero(rows)), measure(rows)))
+    return found
+
+
+def tallied_slices(tallied: Tallied, metric: str) -> Measured:
+    """The slices an engine tallied itself (Spark), as :func:`measured_slices` gives them."""
+    return {column: [(value, tally.rows, partial(tally.value, metric))
+                     for value, tally in sorted(values.items())]
+            for column, values in tallied.slices.items()}
+
+
+def judge_slices(metric: str, direction: Direction, measured: Measured,
+                 recorded: dict[str, Any], settings: SliceSettings) -> list[SliceCheck]:
+    """The production metric per value of each slice column, against the recorded
+    ``slices.COLUMN.VALUE.METRIC`` (flat or nested keys)."""
+    checks = []
+    for column, values in measured.items():
+        for value, count, measure in values:
             kept = lookup(recorded, f"slices.{column}.{value}.{metric}")
             if not isinstance(kept, int | float) or isinstance(kept, bool):
                 checks.append(SliceCheck(column, value, count, None, None, None, None,
@@ -187,7 +215,7 @@ def slice_checks(metric: str, direction: Direction, label: npt.NDArray[Any],
                                          f"only {count} labelled rows (fewer than "
                                          f"{settings.min_rows}): not judged"))
                 continue
-            got, why = metrics.value(metrics.prepare(task, label[rows], score[rows]), metric)
+            got, why = measure()
             if got is None:
                 checks.append(SliceCheck(column, value, count, None, float(kept), None, None,
                                          f"{why}: not judged"))

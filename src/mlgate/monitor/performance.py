@@ -8,15 +8,14 @@ not allow are bad input (exit 2); a metric without a value on the rows warns.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
 
 from mlgate.config.model import Direction, default_direction
-from mlgate.errors import MlgateError
-from mlgate.evaluation import binary, metrics
+from mlgate.evaluation import metrics
+from mlgate.monitor.batch import Tally
 from mlgate.monitor.distance import Level
 
 
@@ -54,30 +53,25 @@ def check_performance(
     unlabelled: int = 0,
     direction: Direction | None = None,
     task: metrics.Task = "binary",
-    weight: npt.ArrayLike | None = None,
+    tally: Tally | None = None,
 ) -> PerformanceCheck:
     """Judge the production metric of ``(label, score)`` against ``recorded``.
 
     Too few labelled rows, or a metric undefined on them (one class only), warns and
-    says why: no verdict either way is better than a verdict from noise. ``weight``: how
-    many rows each ``(label, score)`` stands for (distinct pairs with their counts).
+    says why: no verdict either way is better than a verdict from noise. ``tally``: the
+    rows as an engine that joined the labels itself reduced them (``label`` and ``score``
+    are then not read).
     """
     direction = direction or default_direction(metric)
     y, s = np.asarray(label), np.asarray(score)
-    w = None if weight is None else np.asarray(weight, dtype=np.float64)
-    rows = len(y) if w is None else int(w.sum())
+    rows = len(y) if tally is None else tally.rows
     base = PerformanceCheck(metric, direction, None, recorded, None, max_gap, rows, unlabelled,
                             recorded_source, "warn")
     if rows < min_rows:
         return replace(base, note=f"only {rows} labelled rows (fewer than {min_rows}): not judged")
     metrics.check_metric(task, metric)
-    if w is not None:  # distinct pairs with their counts (an engine that joined them)
-        if task != "binary":
-            raise MlgateError(f"weighted rows for a {task} model: only a binary model's gap is "
-                              "computed from (label, score) counts",
-                              hint="run the monitor with the local engine for this model")
-        found, why = binary.metric_value(metric, y, s, w)
-        value = None if math.isnan(found) else found
+    if tally is not None:
+        value, why = tally.value(metric)
     else:
         if task == "multiclass":  # logged probabilities: a few decimals each
             s = metrics.normalise(s)

@@ -11,7 +11,7 @@ data is no evidence that nothing moved (a broken logger looks like this).
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol
@@ -35,7 +35,13 @@ from mlgate.monitor.drift import (
     compare,
     verdict,
 )
-from mlgate.monitor.expectations import Signal, SliceCheck, slice_checks
+from mlgate.monitor.expectations import (
+    Signal,
+    SliceCheck,
+    judge_slices,
+    measured_slices,
+    tallied_slices,
+)
 from mlgate.monitor.performance import PerformanceCheck, check_performance
 from mlgate.monitor.settings import ACTIONS, CAUSES, MonitoringSettings
 from mlgate.monitor.summaries import Profile
@@ -135,6 +141,8 @@ class Labelled:
 
 
 def _labelled_in_batch(scan: Scan) -> int:
+    if scan.labelled is not None:
+        return scan.labelled
     return 0 if scan.label is None else int(np.count_nonzero(~np.isnan(scan.label)))
 
 
@@ -188,11 +196,11 @@ def _performance(root: Path, model: Model, env: str, settings: MonitoringSetting
                               hint="log the model's score with each production row")
         notes.append("labels present but no score column: performance gap not checked")
         return Labelled(rows=_labelled_in_batch(scan))
-    weight = None
     known: npt.NDArray[np.bool_] | None = None
-    if scan.pairs is not None:  # an engine that joined the labels itself (Spark)
-        label, score, weight = scan.pairs.label, scan.pairs.score, scan.pairs.weight
-        unlabelled = scan.pairs.unlabelled
+    label = score = np.zeros(0)
+    tallied = scan.tallied  # an engine that joined the labels itself (Spark)
+    if tallied is not None:
+        unlabelled = tallied.unlabelled
     elif labels:
         assert settings.id_column is not None and settings.label is not None
         assert scan.ids is not None
@@ -216,37 +224,49 @@ def _performance(root: Path, model: Model, env: str, settings: MonitoringSetting
     check = check_performance(perf.metric, label, score, recorded=float(recorded),
                               recorded_source=record.source, max_gap=perf.max_gap,
                               min_rows=perf.min_rows, unlabelled=unlabelled,
-                              direction=direction, task=how.task, weight=weight)
+                              direction=direction, task=how.task,
+                              tally=tallied.overall if tallied is not None else None)
     slices: list[SliceCheck] = []
     if settings.slices is not None:
         from mlgate.gates.predictions import slice_columns
 
         columns = ({c: v[known] for c, v in (scan.slices or {}).items()}
                    if known is not None else {})
+        present = set(columns) if tallied is None else set(tallied.slices)
         for column in slice_columns(model):
-            if column not in columns:
+            if column not in present:
                 notes.append(f"the batch has no slice column {column!r}: its slices not "
                              "checked")
-        slices = slice_checks(perf.metric, direction, label, score, columns, record.metrics,
-                              settings.slices, task=how.task)
+        measured = (tallied_slices(tallied, perf.metric) if tallied is not None
+                    else measured_slices(perf.metric, label, score, columns, task=how.task))
+        slices = judge_slices(perf.metric, direction, measured, record.metrics,
+                              settings.slices)
     return Labelled(check, tuple(slices), check.rows)
 
 
 class Scanner(Protocol):
     """How an engine reads the batches: :func:`mlgate.monitor.batch.scan_batches`'s
     arguments; ``labels`` and ``metric`` are for an engine that joins labels itself and
-    returns :class:`mlgate.monitor.batch.Pairs` (the local engine joins them afterwards)."""
+    returns :class:`mlgate.monitor.batch.Tallied` (the local engine joins them
+    afterwards); ``time_column``: the column whose newest and oldest time the scan
+    returns (``Scan.times``)."""
 
     def __call__(self, current: Sequence[str], *, reference: Profile, ignore: Collection[str],
                  label: str | None, id_column: str | None, labels: Sequence[str],
-                 metric: str | None, labels_as: Labels, slices: Collection[str]) -> Scan: ...
+                 metric: str | None, labels_as: Labels, slices: Collection[str],
+                 time_column: str | None) -> Scan: ...
 
 
 def _local_scan(current: Sequence[str], *, reference: Profile, ignore: Collection[str],
                 label: str | None, id_column: str | None, labels: Sequence[str],
-                metric: str | None, labels_as: Labels, slices: Collection[str]) -> Scan:
-    return scan_batches(current, reference=reference, ignore=ignore, label=label,
+                metric: str | None, labels_as: Labels, slices: Collection[str],
+                time_column: str | None) -> Scan:
+    scan = scan_batches(current, reference=reference, ignore=ignore, label=label,
                         id_column=id_column, labels_as=labels_as, slices=slices)
+    if time_column is None:
+        return scan
+    files = [f for f in scan.files if isinstance(f, Path)]
+    return replace(scan, times=expectations.time_range(files, time_column))
 
 
 def run_monitor(root: Path, model: Model, env: str, settings: MonitoringSettings,
@@ -271,7 +291,8 @@ def run_monitor(root: Path, model: Model, env: str, settings: MonitoringSettings
                    label=settings.label, id_column=settings.id_column if labels else None,
                    labels=labels,
                    metric=settings.performance.metric if settings.performance else None,
-                   labels_as=how, slices=slice_columns(model) if settings.slices else ())
+                   labels_as=how, slices=slice_columns(model) if settings.slices else (),
+                   time_column=settings.expect.time_column)
     remarks = list(notes)
     empty = scan.profile.rows == 0
     if empty:
@@ -293,9 +314,7 @@ def run_monitor(root: Path, model: Model, env: str, settings: MonitoringSettings
     performance = labelled.check
     feature_level = verdict(features, settings.rule)
     expect = settings.expect
-    times = (expectations.time_range(
-                 [f for f in scan.files if isinstance(f, Path)], expect.time_column)
-             if expect.time_column else None)
+    times = scan.times
     unlabelled, due = expectations.labels_due(labelled.rows, scan.score.size or scan.profile.rows,
                                            times, expect, now)
     remarks += due

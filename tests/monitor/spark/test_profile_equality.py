@@ -86,6 +86,7 @@ def test_the_gap_reduces_to_pair_counts_with_the_local_metric(spark: Any, tmp_pa
     """The labels join runs in Spark; the driver gets (score, label) counts (at most four
     for a threshold metric), and the metric from them is the one of every row."""
     from mlgate.evaluation.binary import metric_value
+    from mlgate.monitor.batch import Pairs
     from mlgate.monitor.spark.scan import SparkScanner
 
     parts = [table(20_000, 21), table(5_000, 22)]
@@ -96,13 +97,15 @@ def test_the_gap_reduces_to_pair_counts_with_the_local_metric(spark: Any, tmp_pa
     scan = SparkScanner(spark)([str(p) for p in batches], reference=reference, ignore=(),
                                label="y", id_column="id",
                                labels=[str(tmp_path / "labels")], metric=metric)
-    assert scan.pairs is not None
-    assert (int(scan.pairs.weight.sum()), scan.pairs.unlabelled) == (22_000, 3_000)
+    assert scan.tallied is not None
+    pairs = scan.tallied.overall
+    assert isinstance(pairs, Pairs)
+    assert (pairs.rows, scan.tallied.unlabelled) == (22_000, 3_000)
     if metric == "accuracy":
-        assert scan.pairs.score.size <= 4
+        assert pairs.score.size <= 4
     rows = pa.concat_tables(parts).slice(0, 22_000)
     expected, _ = metric_value(metric, rows.column("y").to_numpy(), rows.column("score").to_numpy())
-    got, _ = metric_value(metric, scan.pairs.label, scan.pairs.score, scan.pairs.weight)
+    got, _ = pairs.value(metric)
     assert got == pytest.approx(expected, rel=1e-12)
     assert_same_profile(scan.profile, profile_files(batches, categorical=["code"],
                                                     score_column="score"))
