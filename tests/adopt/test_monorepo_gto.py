@@ -147,3 +147,17 @@ def test_deploy_monitor_and_report_find_a_subdirectory_artifact(mono: Project,
                 "staging", "--format", "json")
     assert (report["incumbent"]["version"], report["incumbent"]["tag"]) == (
         "1.0.0", "models/a=churn#staging#1")
+
+
+def test_two_declarations_of_one_artifact_are_bad_input(mono: Project, cli: Any) -> None:
+    """Both would write and read `models/a=churn` tags: the second is refused at its line."""
+    text = (mono.path / "pipelines/churn-a.yaml").read_text()
+    again = mono.write("pipelines/churn-again.yaml",
+                       text.replace("\nname: churn-a\n", "\nname: churn-again\n"))
+    result = cli("validate", cwd=mono.path)
+    assert result.code == 2, result.out + result.err
+    line = next(i for i, row in enumerate(again.read_text().splitlines(), 1)
+                if row.startswith("dvc_artifact:"))
+    assert (f"pipelines/churn-again.yaml:{line}:" in result.err and "'models/a:churn' is "
+            "already the artifact of pipelines/churn-a.yaml" in result.err), result.err
+    assert "Traceback" not in result.err
