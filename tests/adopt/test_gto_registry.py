@@ -5,13 +5,14 @@ numbering), and subdirectory artifacts (`path/to/dir:name`) tagged as GTO tags t
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.adopt.test_real_layouts import GTO, ok, run
-from tests.support.project import make_project
+from tests.support.project import git, make_project
 
 
 @pytest.mark.slow
@@ -34,9 +35,12 @@ def test_a_registry_made_by_gto_is_adopted(tmp_path: Path, cli: Any) -> None:
     rows = ok(cli, project, "history", "tiny", "--format", "json")["history"]
     assert {(r["action"], r["version"], r["evidence"]) for r in rows} == {
         ("register", "1.3.0", "tag only"), ("assign", "1.3.0", "tag only")}
-    # `audit at` replays records: GTO's tags carry none, so it names what is missing
-    result = cli("audit", "at", "2999-01-01", "tiny", "--env", "staging", cwd=project.path)
-    assert result.code == 2 and "the ledger branch mlgate/ledger is missing" in result.err
+    # no ledger: `audit at` answers from GTO's tags, and says they are no evidence
+    before = ok(cli, project, "audit", "at", "2999-01-01", "tiny", "--env", "staging",
+                "--format", "json")
+    assert [(s["version"], s["tag"], s["evidence"]) for s in before["served"]] == [
+        ("1.3.0", "tiny#staging#1", "tag only")]
+    assert before["ledger"] is None and "no mlgate records here" in before["note"]
 
     project.write("params.yaml", (project.path / "params.yaml").read_text().replace(
         "quality: 0.8", "quality: 0.85"))
@@ -87,3 +91,55 @@ def test_subdirectory_artifacts_are_tagged_as_gto_tags_them(tmp_path: Path, cli:
     rows = ok(cli, project, "history", address, "--format", "json")["history"]
     assert sorted((r["model"], r["action"], r["version"]) for r in rows) == [
         (address, "assign", "0.1.0"), (address, "register", "0.1.0")]  # made in one second
+
+
+def test_audit_at_and_verify_on_a_registry_made_by_gto_alone(tmp_path: Path, cli: Any) -> None:
+    """No ledger, as DVC Studio users have: `audit at` says what each environment served
+    at a time from GTO's assignment tags and their dates, and both it and `audit verify`
+    say plainly that there are no mlgate records (no evidence, not tamper-evident)."""
+    from mlgate.audit.findings import NO_RECORDS
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git("init", "-q", cwd=repo)
+    git("commit", "-q", "--allow-empty", "-m", "first model", cwd=repo)
+    run(*GTO, "register", "churn", "--version", "v1.0.0", cwd=repo)
+    run(*GTO, "assign", "churn", "--version", "v1.0.0", "--stage", "prod", cwd=repo)
+    git("commit", "-q", "--allow-empty", "-m", "second model", cwd=repo)
+    run(*GTO, "register", "churn", "--version", "v1.1.0", cwd=repo)
+    time.sleep(1.1)  # GTO dates its tags by the clock, to the second: a later stay
+    run(*GTO, "assign", "churn", "--version", "v1.1.0", "--stage", "prod", cwd=repo)
+    dates = dict(line.split() for line in git(
+        "for-each-ref", "--format=%(refname:strip=2) %(taggerdate:iso-strict)",
+        "refs/tags", cwd=repo).splitlines())
+    first, second = (dates[f"churn#prod#{n}"].replace("+00:00", "Z") for n in (1, 2))
+
+    def served(when: str) -> list[tuple[Any, ...]]:
+        result = cli("audit", "at", when, "--env", "prod", "--format", "json", cwd=repo)
+        assert result.code == 0, result.out + result.err
+        data = json.loads(result.out)
+        assert (data["ledger"], data["evidence"], data["note"]) == (None, "tags only",
+                                                                     data["note"])
+        return [(s["model"], s["version"], s["tag"], s["since"], s["until"], s["ended_by"])
+                for s in data["served"]]
+
+    assert served("2000-01-01") == []
+    assert served(first) == [("churn", "1.0.0", "churn#prod#1", first, second,
+                              "churn#prod#2")]
+    assert served("2999-01-01") == [("churn", "1.1.0", "churn#prod#2", second, None, None)]
+    text = cli("audit", "at", "2999-01-01", "churn", "--env", "prod", cwd=repo)
+    assert text.code == 0, text.err
+    assert text.out.startswith("churn v1.1.0 served prod at 2999-01-01T00:00:00Z by tag "
+                               "churn#prod#2")
+    assert "note: no mlgate records here (there is no ledger branch mlgate/ledger)" in text.out
+
+    verified = cli("audit", "verify", "--format", "json", cwd=repo)
+    assert verified.code == 1, verified.out + verified.err
+    data = json.loads(verified.out)
+    assert (data["verdict"], data["ledger"], data["notes"][0]) == ("unverified", None,
+                                                                  NO_RECORDS)
+    assert {f["where"] for f in data["findings"]} == {
+        "churn@v1.0.0", "churn#prod#1", "churn@v1.1.0", "churn#prod#2"}
+    said = cli("audit", "verify", cwd=repo).out
+    assert said.startswith("audit verify: UNVERIFIED: no ledger and no mlgate records (a "
+                           "registry made by GTO alone), 4 registry tags")

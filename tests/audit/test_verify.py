@@ -405,8 +405,9 @@ def test_no_ledger_reads_tags_only(tmp_path: Path, cli) -> None:  # type: ignore
                    capture_output=True)
     result = cli("audit", "verify", cwd=tmp_path)
     assert result.code == 1
-    assert result.out.splitlines()[0] == ("audit verify: UNVERIFIED: no ledger, 1 registry tags; "
-                                          "1 finding")
+    assert result.out.splitlines()[0] == (
+        "audit verify: UNVERIFIED: no ledger and no mlgate records (a registry made by GTO "
+        "alone), 1 registry tags; 1 finding")
 
 
 def test_unknown_ledger_ref(repo: Project, cli) -> None:  # type: ignore[no-untyped-def]

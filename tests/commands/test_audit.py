@@ -130,8 +130,9 @@ def test_at_bad_input(repo: Project, cli, args: list[str], message: str) -> None
 def test_at_without_a_ledger(tiny: Project, cli) -> None:  # type: ignore[no-untyped-def]
     result = cli("audit", "at", "2026-01-01", "--env", "staging", cwd=tiny.path)
     assert (result.code, result.err) == (
-        2, "no deployment records here: the ledger branch mlgate/ledger is missing\n"
-           "  hint: fetch it: `git fetch origin mlgate/ledger:mlgate/ledger`\n")
+        2, "no deployment records here: the ledger branch mlgate/ledger is missing, and no "
+           "registry tag either\n"
+           "  hint: fetch them: `git fetch --tags origin mlgate/ledger:mlgate/ledger`\n")
 
 
 def test_audit_needs_a_subcommand(tiny: Project, cli) -> None:  # type: ignore[no-untyped-def]

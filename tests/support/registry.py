@@ -192,13 +192,14 @@ def served_by_gto(cwd: Path) -> dict[str, tuple[str | None, dict[str, str]]]:
 
 
 def served_by_mlgate(show: dict[str, Any]) -> dict[str, tuple[str | None, dict[str, str]]]:
-    """The same from `mlgate show --format json`; models with no tag at all (declared,
+    """The same from `mlgate show --format json`, by the address GTO names each model by
+    (`models/a:churn` for a subdirectory artifact); models with no tag at all (declared,
     never registered) are left out, as GTO knows nothing of them."""
     served: dict[str, tuple[str | None, dict[str, str]]] = {}
-    for name, view in show["models"].items():
+    for view in show["models"].values():
         envs = {env: stay["version"] for env, stay in view["environments"].items() if stay}
         if view["latest"] or envs:
-            served[name] = (view["latest"], envs)
+            served[view["address"]] = (view["latest"], envs)
     return served
 
 

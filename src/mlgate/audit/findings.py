@@ -44,6 +44,14 @@ class Finding:
         return {"kind": self.kind, "where": self.where, "message": self.message}
 
 
+# what `audit verify` says of a registry made by GTO alone (as DVC Studio users have one)
+NO_RECORDS = ("no mlgate records here: there is no ledger and no tag carries a record (a "
+              "registry made by GTO alone, or by hand); a tag carries no evidence and is not "
+              "tamper-evident (anyone who can push tags can make, move or delete one), so "
+              "each is listed as unverified; `mlgate audit at` and `history` answer from the "
+              "tags, saying so")
+
+
 @dataclass(frozen=True)
 class Verification:
     ledger_ref: str | None

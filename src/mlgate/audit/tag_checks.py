@@ -120,7 +120,7 @@ def _tag_with_record(event: TagEvent, record: Record,
     if not _points_right(event, record, assigned):
         out.add("moved_tag", event.name, f"points at {short(event.commit)}; its record "
                                          f"{record.label} has {short(record.commit)}")
-    claims = {"model": (tag.model, record.model)}
+    claims = {"model": (tag.model, record.address)}
     if tag.env is not None:
         claims["environment"] = (tag.env, record.env)
     if tag.version is not None:

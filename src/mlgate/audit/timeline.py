@@ -166,9 +166,9 @@ def _observed(row: dict[str, Any], record: Record) -> None:
         row["reason"] = "route: " + ", ".join(str(a) for a in actions)
 
 
-def tag_row(event: TagEvent, version: str | None) -> dict[str, Any]:
+def tag_row(event: TagEvent, version: str | None, model: str | None = None) -> dict[str, Any]:
     return {
-        "time": iso(event.time), "seq": None, "model": event.tag.model,
+        "time": iso(event.time), "seq": None, "model": model or event.tag.model,
         "environment": event.tag.env, "action": event.tag.action.value,
         "version": event.tag.version or version, "verdict": "-", "who": event.tagger,
         "approvals": [], "metrics": {}, "reason": None, "tags": [event.name],
@@ -195,12 +195,13 @@ def history(trail: Trail, *, model: str | None, env: str | None,
     named = trail.naming()  # a tag the ledger names is its record's row (verify checks)
     seen: set[str] = set()
     unnamed = [ev for ev in trail.events if events in ("all", "promotion")
-               and ev.name not in named and wanted(ev.tag.model, ev.tag.env)]
+               and ev.name not in named
+               and wanted(trail.registry.declared_as(ev.tag.model), ev.tag.env)]
     trail.registry.load_messages(unnamed)
     for event in unnamed:
         if event.record is None:
             state = trail.registry.model(event.tag.model)
-            row = tag_row(event, state.version_of(event.commit))
+            row = tag_row(event, state.version_of(event.commit), state.name)
             rows.append(((event.time, 0), row))
             continue
         record = Record(event.record)

@@ -121,6 +121,12 @@ class Record:
         return self._text("model")
 
     @property
+    def address(self) -> str:
+        """What the model's tags name: a subdirectory artifact's address (GTO's), else
+        the model's name."""
+        return self._text("address") or self.model
+
+    @property
     def env(self) -> str:
         return self._text("environment")
 

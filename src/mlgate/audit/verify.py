@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from mlgate.audit import ledger_checks as lc
 from mlgate.audit.evidence import LockIndex
-from mlgate.audit.findings import KINDS, Finding, Findings, Verification
+from mlgate.audit.findings import KINDS, NO_RECORDS, Finding, Findings, Verification
 from mlgate.audit.observations import observations
 from mlgate.audit.record_checks import check_records
 from mlgate.audit.signatures import check_signatures
@@ -60,6 +60,9 @@ def verify(trail: Trail) -> Verification:
                 f"fetch it (`git fetch origin {ledger.LEDGER_BRANCH}:{ledger.LEDGER_BRANCH}`)")
     check_tags(trail, out)
     notes += check_signatures(trail, out)
+    if trail.head is None and trail.registry.models and not any(
+            event.record is not None for event in trail.events):
+        notes.insert(0, NO_RECORDS)
     order = list(KINDS)
     findings = sorted(out.found, key=lambda f: order.index(f.kind))
     tags = sum(1 for _ in trail.events)

@@ -15,6 +15,10 @@ from mlgate.registry.state import RegistryReading, read_registry
 
 def main(*, model: str | None, env: str | None, fmt: str, events: str = "all") -> int:
     root = find_root()
+    if model is not None:  # `models/a:churn` is the model declared with that dvc_artifact
+        from mlgate.registry.addresses import declared_name
+
+        model = declared_name(root, model)
     # git logs the ledger while the rest is imported and the declarations are read, then
     # lists the tags while mlgate goes on (at 10,000 records: 0.1 s and 0.2 s of git, hidden)
     tags_wanted = events in ("all", "promotion")  # tags are promotion events

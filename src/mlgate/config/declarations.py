@@ -300,6 +300,7 @@ def check_files(paths: Sequence[Path], root: Path, display: Callable[[Path], str
                 problems.extend(exc.problems)
         return pipelines[key]
 
+    claimed: dict[str, str] = {}  # a subdirectory artifact's address -> its declaration
     pipeline(None)  # the root's dvc.yaml is checked even when no model names it
     repo: RepoPolicy | None = None
     try:
@@ -322,6 +323,12 @@ def check_files(paths: Sequence[Path], root: Path, display: Callable[[Path], str
             continue
         if model is not None and not found and repo is not None:
             found = floor_problems(model, doc, repo)
+        if model is not None and not found and model.address != model.name:
+            other = claimed.setdefault(model.address, shown)
+            if other != shown:  # both would write, and read, the same tags
+                found = [_p(doc, ["dvc_artifact"], f"{model.address!r} is already the "
+                            f"artifact of {other}: two models would share its tags",
+                            "declare each artifact once; remove one of the declarations")]
         problems.extend(found)
         if model is not None and not found:
             decls.append(Declaration(model, doc))

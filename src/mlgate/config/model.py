@@ -268,6 +268,13 @@ class Model:
     def lock_file(self) -> str:
         return lock_beside(self.pipeline)
 
+    @property
+    def address(self) -> str:
+        """What its registry tags name: GTO's address `path/to/dir:name` when
+        `dvc_artifact` names an artifact of a subdirectory's dvc.yaml (as GTO and DVC
+        Studio address it), else the declaration's name (a root model keeps its tags)."""
+        return registry_address(self.name, self.dvc_artifact)
+
     def environment(self, name: str) -> Environment | None:
         return next((e for e in self.environments if e.name == name), None)
 
@@ -337,6 +344,11 @@ def build_model(data: dict[str, Any], source: str) -> Model:
         labels=tuple(data.get("labels", ())),
         pipeline=data.get("pipeline", "dvc.yaml"),
     )
+
+
+def registry_address(name: str, dvc_artifact: str | None) -> str:
+    """:attr:`Model.address`, from the two fields that decide it."""
+    return dvc_artifact if dvc_artifact and ":" in dvc_artifact else name
 
 
 def lock_beside(pipeline: str) -> str:

@@ -57,9 +57,10 @@ class ArtifactCheck:
                 "superseded_by": self.superseded_by}
 
 
-def find_event(tag: str, *, cwd: Path) -> tuple[TagEvent, str | None]:
-    """The tag's event, and the name of the event that now holds its environment
-    (None: the environment is empty now)."""
+def find_event(tag: str, *, cwd: Path) -> tuple[TagEvent, str | None, str]:
+    """The tag's event, the name of the event that now holds its environment (None: the
+    environment is empty now), and the model's name (its declaration's, for a tag that
+    names a subdirectory artifact's address)."""
     parsed = parse_tag(tag)
     if parsed is None:
         raise MlgateError(f"{tag!r} is not a registry tag",
@@ -70,7 +71,7 @@ def find_event(tag: str, *, cwd: Path) -> tuple[TagEvent, str | None]:
         raise MlgateError(f"no tag {tag!r} in this repository",
                           hint="fetch the registry first: `git fetch --tags origin`")
     current = state.current(parsed.env) if parsed.env else None
-    return event, (current.event.name if current else None)
+    return event, (current.event.name if current else None), state.name
 
 
 def pull(tag: str, *, root: Path) -> None:
@@ -88,9 +89,9 @@ def pull(tag: str, *, root: Path) -> None:
 
 
 def verify(tag: str, *, root: Path, ledger_ref: str = ledger.LEDGER_REF) -> ArtifactCheck:
-    event, holder = find_event(tag, cwd=root)
+    event, holder, model = find_event(tag, cwd=root)
     parsed = event.tag
-    base = ArtifactCheck(tag, parsed.action.value, parsed.model, parsed.env,
+    base = ArtifactCheck(tag, parsed.action.value, model, parsed.env,
                          commit=event.commit)
     if parsed.action is not Action.ASSIGN:
         return _replace(base, notes=(
@@ -133,8 +134,11 @@ def _record_problems(tag: str, event: TagEvent, pred: dict[str, Any], ledger_ref
     problems = []
     claims = {"model": event.tag.model, "environment": event.tag.env, "commit": event.commit}
     for key, want in claims.items():
-        if pred.get(key) != want:
-            problems.append(f"the record's {key} is {pred.get(key)!r}, the tag's is {want!r}")
+        # a subdirectory artifact's tags name its address, which its record holds beside
+        # the declaration's name
+        have = pred.get("address", pred.get(key)) if key == "model" else pred.get(key)
+        if have != want:
+            problems.append(f"the record's {key} is {have!r}, the tag's is {want!r}")
     if pred.get("action") not in DEPLOYABLE:
         problems.append(f"the record's action is {pred.get('action')!r}, not a deployment")
     if tag not in (pred.get("tags") or []):

@@ -92,7 +92,7 @@ def check(root: Path, name: str, env: str, *, rev: str | None, policy_ref: str |
         cand = open_candidate(root, rev)
         source = load_policy(name, cand, policy_ref, env=env)
         check_environment(source.model, env)
-        state = read_model(source.model.name, cwd=root)
+        state = read_model(source.model.address, cwd=root)
     except BaseException:
         if early is not None:
             early.cancel()

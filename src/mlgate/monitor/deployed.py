@@ -36,7 +36,7 @@ class DeployedMetrics:
 
 def deployed_metrics(root: Path, model: Model, env: str) -> DeployedMetrics:
     """The recorded test metrics of ``model``'s version deployed in ``env``."""
-    stay = read_model(model.name, cwd=root).current(env)
+    stay = read_model(model.address, cwd=root).current(env)
     if stay is not None:
         record = stay.record or {}
         metrics = record.get("predicate", {}).get("metrics")
@@ -87,7 +87,7 @@ def deployed_reference(root: Path, model: Model, env: str, path: str) -> Deploye
     working tree's file. NotFound (with the command that brings it) when absent."""
     from mlgate.gates.candidate import Candidate, output_bytes, read_lock
 
-    stay = read_model(model.name, cwd=root).current(env)
+    stay = read_model(model.address, cwd=root).current(env)
     if stay is None:
         file = root / path
         if not file.is_file():

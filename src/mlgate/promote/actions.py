@@ -76,7 +76,7 @@ def promote_model(root: Path, name: str, env: str, *, rev: str | None, version: 
     remembered = judge.Remembered()  # the candidate's facts, for a retry after a lost race
 
     def attempt(when: datetime) -> Outcome | Deployment | None:
-        serving = already_serving(root, name, env, commit)
+        serving = already_serving(root, source.model.address, env, commit)
         if serving is not None and version in (None, f"v{serving.version}", serving.version):
             return serving
         return promote(cand, source, env, version=version, approvals_path=approvals,
@@ -108,7 +108,7 @@ def reassign_model(action: str, root: Path, name: str, env: str, *, to: str | No
 
 def already_serving(root: Path, model: str, env: str, commit: str) -> Deployment | None:
     """The stay in ``env`` that serves ``commit`` now, if any (reads only that
-    environment's tags)."""
+    environment's tags); ``model``: what its tags name (:attr:`Model.address`)."""
     state = read_registry(cwd=root, pattern=f"refs/tags/{in_tag(model)}#{env}*").model(model)
     current = state.current(env)
     return current if current is not None and current.commit == commit else None
@@ -139,7 +139,7 @@ def promote(cand: Candidate, source: PolicySource, env: str, *,
             in_remote = judge.RemoteCheck(
                 RemoteAtRev(cand, model, dvc_yaml),
                 f"push them from a checkout of {cand.rev} (`dvc push` there)")
-        state = read_model(model.name, cwd=root)
+        state = read_model(model.address, cwd=root)
         assert cand.commit is not None
         chosen, is_new = choose_version(state, cand.commit, version)
         judged = judge.judge(
@@ -154,8 +154,8 @@ def promote(cand: Candidate, source: PolicySource, env: str, *,
                 started.cancel()
     tags: list[tuple[TagName, str]] = []
     if is_new:
-        tags.append((TagName(model.name, Action.REGISTER, version=chosen), cand.commit))
-    tags.append((TagName(model.name, Action.ASSIGN, env=env, counter=state.next_counter()),
+        tags.append((TagName(model.address, Action.REGISTER, version=chosen), cand.commit))
+    tags.append((TagName(model.address, Action.ASSIGN, env=env, counter=state.next_counter()),
                  cand.commit))
     return conclude(judged.gathered, judged.decision, "promote", env, chosen, tags,
                     approvals=approvals, reason=reason, now=now, push=push, dry_run=dry_run,
@@ -206,7 +206,7 @@ def reassign(cand: Candidate, source: PolicySource, env: str, *, action: str,
     root = cand.root
     model = source.model
     approvals = read_approvals(approvals_path, env) if approvals_path else None
-    state = read_model(model.name, cwd=root)
+    state = read_model(model.address, cwd=root)
     current = state.current(env)
     if current is None and (action == "retire" or not state.timeline(env)):
         # a rollback may bring back what a retirement took out; nothing else without a stay
@@ -218,7 +218,7 @@ def reassign(cand: Candidate, source: PolicySource, env: str, *, action: str,
         target_version, target_commit = current.version, current.commit
         # unassign every version GTO still counts as in env, so that both read it empty
         others = [c for c in state.assigned_commits(env) if c != target_commit]
-        names = [(TagName(model.name, Action.UNASSIGN, env=env, counter=counter + i), c)
+        names = [(TagName(model.address, Action.UNASSIGN, env=env, counter=counter + i), c)
                  for i, c in enumerate([target_commit, *others])]
     else:
         serving = current.version if current else None
@@ -236,7 +236,7 @@ def reassign(cand: Candidate, source: PolicySource, env: str, *, action: str,
             raise MlgateError(f"v{target_version} is already what {env} serves",
                               hint="name another version with --to")
         target_commit = registered.commit
-        names = [(TagName(model.name, Action.ASSIGN, env=env, counter=counter), target_commit)]
+        names = [(TagName(model.address, Action.ASSIGN, env=env, counter=counter), target_commit)]
     target = open_candidate(root, target_commit)
     if action == "rollback" and ref is not None:
         require_merged(root, target_commit, ref, source, env, f"v{target_version}")

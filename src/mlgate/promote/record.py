@@ -103,8 +103,11 @@ def predicate(*, gathered: Gathered, lock: DvcLock | None, action: str, env: str
     policy = gathered.policy
     extra = {} if gathered.independent is None else {
         "evaluation": evaluation_record(gathered.independent.as_record(), decision)}
+    # a subdirectory artifact's tags name its address: the record says both names
+    named = {} if model.address == model.name else {"address": model.address}
     return {
         "model": model.name,
+        **named,
         "version": version,
         "environment": env,
         "action": action,

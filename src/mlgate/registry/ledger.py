@@ -79,14 +79,15 @@ def summary(record: dict[str, Any]) -> str:
     where = {"promote": "to", "rollback": "in", "retire": "from", "refused": "for",
              "monitor": "in", "deploy": "to"}[p["action"]]
     said = f": {p['verdict']}" if isinstance(p.get("verdict"), str) else ""
-    return f"{p['action']} {p['model']}{version} {where} {p['environment']}{said}"
+    address = f" ({p['address']})" if isinstance(p.get("address"), str) else ""
+    return f"{p['action']} {p['model']}{address}{version} {where} {p['environment']}{said}"
 
 
 RECORD_TRAILER = "mlgate-record: "
 SUMMARY_TRAILER = "mlgate-summary: "
-_SUMMARY_KEYS = ("model", "environment", "action", "version", "commit", "seq", "tags", "time",
-                 "approvals", "reason", "verdict", "actions", "route", "deployment", "outcome",
-                 "detail")
+_SUMMARY_KEYS = ("model", "address", "environment", "action", "version", "commit", "seq",
+                 "tags", "time", "approvals", "reason", "verdict", "actions", "route",
+                 "deployment", "outcome", "detail")
 
 
 def projection(record: dict[str, Any]) -> dict[str, Any]:

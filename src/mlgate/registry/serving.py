@@ -120,8 +120,12 @@ def model_view(name: str, state: ModelState, model: Model | None, root: Path,
     key = list(model.metrics.key) if model and model.metrics.key else (
         list(model.metrics.directions) if model else [])
     latest = state.latest_version()
+    tagged = next((ev.tag.model for ev in state.events), None)
     return {
         "model": name,
+        # what its tags (and GTO, and DVC Studio) name it: `models/a:churn` for a
+        # subdirectory artifact
+        "address": model.address if model else tagged or name,
         "declared": model is not None,
         "latest": f"v{latest}" if latest else None,
         "key_metrics": key,

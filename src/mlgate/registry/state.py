@@ -182,9 +182,30 @@ class Registry:
     root: Path | None = None  # the repository read (None: an empty registry)
     models: dict[str, ModelState] = field(default_factory=dict)
     names: set[str] = field(default_factory=set)  # every tag name, registry's or not
+    # a subdirectory artifact's address -> the declared model its tags are (models are
+    # kept under the declaration's name; see mlgate.registry.addresses)
+    aliases: dict[str, str] = field(default_factory=dict)
 
     def model(self, name: str) -> ModelState:
-        return self.models.get(name) or ModelState(name)
+        """The model declared as ``name``, or tagged by that name or address."""
+        return (self.models.get(name) or self.models.get(self.aliases.get(name, ""))
+                or ModelState(self.aliases.get(name, name)))
+
+    def declared_as(self, tagged: str) -> str:
+        """The name mlgate knows a tagged model (or address) by."""
+        return self.aliases.get(tagged, tagged)
+
+    def use_declarations(self, aliases: dict[str, str]) -> None:
+        """Key the models tagged by a subdirectory artifact's address by the name of the
+        declaration that claims that address."""
+        self.aliases = aliases
+        for address, name in aliases.items():
+            state = self.models.pop(address, None)
+            if state is not None and name not in self.models:
+                state.name = name
+                self.models[name] = state
+            elif state is not None:  # tags under both: keep them apart, as tagged
+                self.models[address] = state
 
     def load_messages(self, events: Iterable[TagEvent]) -> None:
         """Read the messages of ``events`` that were left out, in one `git cat-file`."""
@@ -214,6 +235,7 @@ def model_names(registry: Registry, declared: set[str] | list[str], model: str |
     names = sorted(set(declared) | set(registry.models))
     if model is None:
         return names
+    model = registry.declared_as(model)  # `models/a:churn`: the model declared so
     if model not in names:
         close = suggest(model, names)
         tip = f"did you mean {close!r}? " if close else ""
@@ -261,10 +283,18 @@ class RegistryReading:
             state.name = parsed.model
             state.events.append(event)
         registry.models = dict(models)
+        if any(":" in name for name in registry.models):  # a subdirectory artifact's tags
+            from mlgate.registry.addresses import declared_addresses
+
+            registry.use_declarations(declared_addresses(self.cwd))
         return registry
 
 
 def read_model(name: str, *, cwd: Path) -> ModelState:
     """One model's registry: only its own tags are read (its counter is per model), so the
-    cost does not grow with the other models' history."""
-    return read_registry(cwd=cwd, pattern=f"refs/tags/{in_tag(name)}[@#]*").model(name)
+    cost does not grow with the other models' history. ``name``: a declared model's name
+    (its tags may name its subdirectory artifact's address) or a tagged address."""
+    from mlgate.registry.addresses import address_of
+
+    address = address_of(cwd, name)
+    return read_registry(cwd=cwd, pattern=f"refs/tags/{in_tag(address)}[@#]*").model(address)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from mlgate.audit.findings import NO_RECORDS
 from mlgate.render.text import fmt_value, table, text_table, to_json
 
 if TYPE_CHECKING:
@@ -15,6 +16,8 @@ def render_verify(result: Verification, fmt: str) -> str:
         return to_json(result.as_dict())
     where = (f"{result.records} records on {result.ledger_ref} ({(result.head or '')[:12]})"
              if result.ledger_ref else "no ledger")
+    if NO_RECORDS in result.notes:
+        where = "no ledger and no mlgate records (a registry made by GTO alone)"
     count = len(result.findings)
     head = {"intact": "intact", "unverified": "UNVERIFIED", "altered": "ALTERED"}[result.verdict]
     lines = [f"audit verify: {head}: {where}, {result.tags} registry tags"]
@@ -58,6 +61,14 @@ def render_at(result: dict[str, Any], fmt: str) -> str:
     if fmt == "json":
         return to_json(result)
     served = result["served"]
+    if result.get("evidence") == "tags only":  # no ledger: what GTO's tags say
+        lines = [f"{d['model']} v{d['version']} served {d['environment']} at "
+                 f"{result['time']} by tag {d['tag']} (since {d['since']}, until "
+                 f"{d['until'] or 'still serving'}), commit {d['commit'][:12]}, tagged by "
+                 f"{d['who'] or '-'}" for d in served]
+        return "\n".join(lines or [f"nothing served {result['environment']} at "
+                                    f"{result['time']} ({result['scope']}), according to "
+                                    "the registry's tags"]) + f"\nnote: {result['note']}"
     if not served:
         return (f"nothing served {result['environment']} at {result['time']} "
                 f"({result['scope']}), according to the ledger")

@@ -87,8 +87,10 @@ def render_show(views: list[dict[str, Any]], fmt: str) -> str:
         return to_json({"models": {v["model"]: v for v in views}})
     blocks = []
     for view in views:
-        head = view["model"] + (f" (latest v{view['latest'].removeprefix('v')})"
-                                if view["latest"] else " (no version registered)")
+        address = view.get("address", view["model"])
+        head = view["model"] + (f" [{address}]" if address != view["model"] else "")
+        head += (f" (latest v{view['latest'].removeprefix('v')})"
+                 if view["latest"] else " (no version registered)")
         if not view["declared"]:
             head += " - not declared in pipelines/"
         key = view["key_metrics"]
