@@ -83,6 +83,20 @@ def resolve_ref(given: str, *, cwd: Path) -> Ref:
     return Ref(name, commit or resolve(name, cwd=cwd))
 
 
+def first_ref(names: Sequence[str], *, cwd: Path) -> Ref | None:
+    """:func:`resolve_ref` of the first of ``names`` (fully qualified) that names a commit
+    here, None when none does: one git for all of them, not one each."""
+    found = _exact_refs(names, cwd=cwd)
+    for name in names:
+        if name not in found:
+            continue
+        try:
+            return Ref(name, found[name] or resolve(name, cwd=cwd))
+        except NotFound:
+            continue
+    return None
+
+
 def ambiguous(given: str, candidates: Sequence[str]) -> MlgateError:
     """The refusal of a name that more than one ref (or a ref and a commit id) answers to."""
     listed = (", ".join(candidates[:-1]) + " and " if len(candidates) > 1 else "") + \
