@@ -9,6 +9,7 @@ ends it, a refusal changes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -18,7 +19,8 @@ from mlgate.audit.trail import Record, Trail
 from mlgate.config.metricsfile import flatten
 from mlgate.config.root import declaration_paths
 from mlgate.errors import InvalidFile, MlgateError, NotFound, suggest
-from mlgate.registry.state import TagEvent
+from mlgate.registry.state import Registry, TagEvent
+from mlgate.registry.tags import Action
 
 SERVING = ("promote", "rollback")
 # `history --events`: which records each choice shows, by action
@@ -166,42 +168,131 @@ def _observed(row: dict[str, Any], record: Record) -> None:
         row["reason"] = "route: " + ", ".join(str(a) for a in actions)
 
 
+_ACTION_TEXT = {action: action.value for action in Action}  # an Enum's .value is slow
+
+
 def tag_row(event: TagEvent, version: str | None) -> dict[str, Any]:
+    tag = event.tag
     return {
-        "time": iso(event.time), "seq": None, "model": event.tag.model,
-        "environment": event.tag.env, "action": event.tag.action.value,
-        "version": event.tag.version or version, "verdict": "-", "who": event.tagger,
+        # iso(event.time) (a time in UTC, to the second), without its conversions
+        "time": event.time.isoformat().replace("+00:00", "Z"), "seq": None,
+        "model": tag.model, "environment": tag.env, "action": _ACTION_TEXT[tag.action],
+        "version": tag.version or version, "verdict": "-", "who": event.tagger,
         "approvals": [], "metrics": {}, "reason": None, "tags": [event.name],
         "commit": event.commit, "evidence": "tag only", "ledger_commit": None,
     }
 
 
+Row = tuple[tuple[datetime, int], dict[str, Any]]  # (sort key, row)
+
+
+def record_rows(records: Iterable[Record], *, model: str | None, env: str | None,
+                keys: dict[str, tuple[str, ...]], events: str = "all") -> list[Row]:
+    """The rows of ``records`` in scope (see :func:`history`), in their order, unsorted."""
+    rows: list[Row] = []
+    actions = None if events == "all" else EVENTS[events]
+    for record in records:
+        if actions is not None and record.pred.get("action") not in actions:
+            continue
+        if (model is None and env is None) or (
+                model in (None, record.model) and env in (None, record.env)):
+            row = record_row(record, keys.get(record.model, ()) if keys else (), "record")
+            rows.append(((record.time or EPOCH, row["seq"] or 0), row))
+    return rows
+
+
+class TagRows:
+    """The rows of a registry's record-less tags, made as git lists the tags (when there is
+    no ledger, every tag is one, and they are most of `history`'s work): :meth:`add` is
+    given the events as they come; :func:`history` takes the rows, in the order it would
+    have made them (per model, in listing order), their versions filled in by then."""
+
+    def __init__(self, *, model: str | None, env: str | None, events: str = "all") -> None:
+        self.model, self.env = model, env
+        self.shown = events in ("all", "promotion")  # tags are promotion events
+        # per model, rows in the making (version to fill in) and tags that carry a record
+        self.made: dict[str, list[tuple[Row, TagEvent] | TagEvent]] = {}
+
+    def add(self, events: list[TagEvent]) -> list[dict[str, Any]]:
+        """Takes the events of tags just listed; returns the rows made that are complete
+        (those whose tag names its version)."""
+        complete: list[dict[str, Any]] = []
+        if not self.shown:
+            return complete
+        model, env, made = self.model, self.env, self.made
+        for event in events:
+            tag = event.tag
+            if (model is not None or env is not None) and not (
+                    model in (None, tag.model) and env in (None, tag.env)):
+                continue
+            entries = made.get(tag.model)
+            if entries is None:
+                entries = made[tag.model] = []
+            if event.loaded_message is None or event.record is not None:
+                entries.append(event)  # left to history()
+                continue
+            row = tag_row(event, None)
+            entries.append((((event.time, 0), row), event))
+            if row["version"] is not None:
+                complete.append(row)
+        return complete
+
+    def entries(self, registry: Registry) -> Iterator[Row | TagEvent]:
+        """Per model (in the registry's order), its rows (versions filled in) and the
+        events left to :func:`history`, as they came."""
+        for name in registry.models:
+            versions = None
+            for entry in self.made.get(name, ()):
+                if isinstance(entry, TagEvent):
+                    yield entry
+                    continue
+                made, event = entry
+                if made[1]["version"] is None:
+                    if versions is None:
+                        versions = registry.model(name).commit_versions()
+                    made[1]["version"] = versions.get(event.commit)
+                yield made
+
+
 def history(trail: Trail, *, model: str | None, env: str | None,
-            keys: dict[str, tuple[str, ...]], events: str = "all") -> list[dict[str, Any]]:
+            keys: dict[str, tuple[str, ...]], events: str = "all",
+            rows_made: list[Row] | None = None,
+            tag_rows: TagRows | None = None) -> list[dict[str, Any]]:
     """Every record and every record-less registry tag in scope, newest first; ``events``
-    is "all" or a key of :data:`EVENTS` (tags are promotion events)."""
-    rows: list[tuple[tuple[datetime, int], dict[str, Any]]] = []
+    is "all" or a key of :data:`EVENTS` (tags are promotion events). ``rows_made``: the
+    :func:`record_rows` of all of the trail's records, in ledger order, made already;
+    ``tag_rows``: the registry's tags, given as they were listed (a trail with no ledger)."""
+    rows = list(rows_made) if rows_made is not None else record_rows(
+        trail.records, model=model, env=env, keys=keys, events=events)
 
     def wanted(m: str, e: str | None) -> bool:
         return model in (None, m) and env in (None, e)
 
-    actions = None if events == "all" else EVENTS[events]
-    for record in trail.records:
-        if actions is not None and record.pred.get("action") not in actions:
-            continue
-        if (model is None and env is None) or wanted(record.model, record.env):
-            row = record_row(record, keys.get(record.model, ()) if keys else (), "record")
-            rows.append(((record.time or EPOCH, row["seq"] or 0), row))
     named = trail.naming()  # a tag the ledger names is its record's row (verify checks)
     seen: set[str] = set()
-    unnamed = [ev for ev in trail.events if events in ("all", "promotion")
-               and ev.name not in named and wanted(ev.tag.model, ev.tag.env)]
-    trail.registry.load_messages(unnamed)
-    for event in unnamed:
+    entries: Iterable[Row | TagEvent]
+    if tag_rows is not None:
+        assert not named, "tag rows are made only for a registry with no ledger"
+        entries = list(tag_rows.entries(trail.registry))
+        trail.registry.load_messages(e for e in entries if isinstance(e, TagEvent))
+    else:
+        unnamed = [ev for ev in trail.events if ev.name not in named and (
+                   (model is None and env is None) or wanted(ev.tag.model, ev.tag.env))] \
+            if events in ("all", "promotion") else []
+        trail.registry.load_messages(unnamed)
+        entries = unnamed
+    versions: dict[str, dict[str, str]] = {}  # per model: commit -> its version, made once
+    for entry in entries:
+        if not isinstance(entry, TagEvent):
+            rows.append(entry)
+            continue
+        event = entry
         if event.record is None:
-            state = trail.registry.model(event.tag.model)
-            row = tag_row(event, state.version_of(event.commit))
-            rows.append(((event.time, 0), row))
+            name = event.tag.model
+            found = versions.get(name)
+            if found is None:
+                found = versions[name] = trail.registry.model(name).commit_versions()
+            rows.append(((event.time, 0), tag_row(event, found.get(event.commit))))
             continue
         record = Record(event.record)
         if record.digest not in seen and not trail.holds(event.record):
