@@ -34,15 +34,6 @@ def iso(when: datetime | None) -> str | None:
     return None if when is None else when.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def _record_time(record: Record) -> str | None:
-    """The record's time as :func:`iso` writes it; mlgate writes it so, already."""
-    text = record.pred.get("time")
-    when = record.time
-    if when is not None and type(text) is str and len(text) == 20 and text[-1] == "Z":
-        return text  # YYYY-MM-DDTHH:MM:SSZ that parsed: iso() would give it back unchanged
-    return iso(when)
-
-
 def parse_time(text: str) -> datetime:
     """An ISO date (its start, 00:00 UTC) or date and time (UTC unless it has an offset)."""
     hint = ("write an ISO date or date and time, e.g. 2026-03-01 or 2026-03-01T14:30:00Z "
@@ -116,13 +107,17 @@ _NUMBERS = (int, float)
 def record_row(record: Record, keys: tuple[str, ...], evidence: str) -> dict[str, Any]:
     """One history row. It reads the predicate directly, as :class:`Record`'s properties
     would (same checks of untrusted shapes): this runs once per record in the ledger."""
-    get = record.pred.get
+    pred = record.pred
+    get = pred.get
     seq, tags, approvals, ci = get("seq"), get("tags"), get("approvals"), get("ci")
     model, env, action, version = get("model"), get("environment"), get("action"), get("version")
-    commit, decision, metrics = get("commit"), get("decision"), get("metrics")
+    commit, decision, metrics, text = get("commit"), get("decision"), get("metrics"), get("time")
     actor = ci.get("actor") if type(ci) is dict else None
+    when = record.time
     row = {
-        "time": _record_time(record),
+        # YYYY-MM-DDTHH:MM:SSZ that parsed: iso() would give it back unchanged
+        "time": text if when is not None and type(text) is str and len(text) == 20
+        and text[-1] == "Z" else iso(when),
         "seq": seq if type(seq) is int else None,
         "model": model if type(model) is str else "",
         "environment": env if type(env) is str else "",
@@ -138,15 +133,14 @@ def record_row(record: Record, keys: tuple[str, ...], evidence: str) -> dict[str
         "ledger_commit": record.ledger_commit,
     }
     if action == "monitor" or action == "deploy":
-        _observed(row, record)
+        _observed(row, pred, action)
     return row
 
 
-def _observed(row: dict[str, Any], record: Record) -> None:
+def _observed(row: dict[str, Any], pred: dict[str, Any], action: str) -> None:
     """A monitoring or deploy record's row: its verdict (ok, warn, ALERT; deployed or
     FAILED), the production metric and its gap as metrics, the route on alert as reason."""
-    pred = record.pred
-    if record.action == "deploy":
+    if action == "deploy":
         outcome = pred.get("outcome")
         row["verdict"] = {"success": "deployed", "skipped": "skipped"}.get(
             outcome if type(outcome) is str else "", "FAILED")

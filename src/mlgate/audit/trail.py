@@ -264,8 +264,10 @@ class Reading:
     mlgate does other work (imports, declarations); :meth:`result` makes the trail.
 
     With ``list_tags``, git also lists the registry's tag names (:meth:`tag_names`), once it
-    has logged the ledger: two gits beside Python on two cores slowed all three. Without a
-    ledger they are listed only when asked for (a caller may read the registry instead)."""
+    has logged the ledger (two gits beside Python on two cores slowed all three), or, when
+    Python makes rows as the log comes (``each``), once the first rows are made: then
+    Python is the slower. Without a ledger they are listed only when asked for (a caller
+    may read the registry instead)."""
 
     def __init__(self, root: Path, ref: str | None = None, *, list_tags: bool = False) -> None:
         from mlgate.errors import MlgateError
@@ -342,6 +344,9 @@ class Reading:
                         made.append(record)
                 if each is not None and made:
                     each(made)
+                    # the rows are Python's work, and git has logged ahead of it: the tags
+                    # are listed now, beside the rest of the log
+                    self._logged()
         commits.reverse()
         self._logged()
         passed = only.passed if only is not None else set()
@@ -464,8 +469,12 @@ def _trailers(body: bytes) -> tuple[bytes | None, bytes | None]:
         at_summary = body.find(_LINE_SUMMARY)
         at_record = body.find(_LINE_RECORD)
         if at_summary >= 0 and at_record >= 0:  # the two lines: neither can be the other
-            return _line_rest(body, at_record + len(_LINE_RECORD)), \
-                _line_rest(body, at_summary + len(_LINE_SUMMARY))
+            at_record += len(_LINE_RECORD)
+            at_summary += len(_LINE_SUMMARY)
+            end_record = body.find(b"\n", at_record)
+            end_summary = body.find(b"\n", at_summary)
+            return (body[at_record:end_record] if end_record >= 0 else body[at_record:],
+                    body[at_summary:end_summary] if end_summary >= 0 else body[at_summary:])
     record: list[bytes] = []
     summary: list[bytes] = []
     for line in body.split(b"\n"):
@@ -476,11 +485,6 @@ def _trailers(body: bytes) -> tuple[bytes | None, bytes | None]:
                 summary.append(line[len(SUMMARY_TRAILER):])
     return (record[0] if len(record) == 1 else None,
             summary[0] if len(summary) == 1 else None)
-
-
-def _line_rest(body: bytes, start: int) -> bytes:
-    end = body.find(b"\n", start)
-    return body[start:] if end < 0 else body[start:end]
 
 
 _TRAILERS = b"mlgate-"  # what both keys start with: other lines are passed over at once

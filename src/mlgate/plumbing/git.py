@@ -291,14 +291,13 @@ def ls_tree(commit: str, paths: Sequence[str] = (), *, cwd: Path) -> list[tuple[
 
 
 def tree_entries(out: bytes) -> list[tuple[str, str]]:
-    """(blob id, path) of each file in the output of `git ls-tree -r -z`."""
-    found = []
-    for entry in out.decode("utf-8", "replace").split("\0"):
-        meta, _, path = entry.partition("\t")
-        parts = meta.split()
-        if len(parts) == 3 and parts[1] == "blob":
-            found.append((parts[2], path))
-    return found
+    """(blob id, path) of each file in the output of `git ls-tree -r -z` (entries
+    `MODE blob ID<TAB>PATH`, each ended by a NUL): one regular expression over all of it,
+    not a split per entry (a ledger's tree has one file per record)."""
+    return _BLOB_ENTRY.findall(out.decode("utf-8", "replace"))
+
+
+_BLOB_ENTRY = re.compile(r"(?:^|(?<=\0))[0-7]+ blob ([0-9a-f]+)\t([^\0]*)")
 
 
 def dirty_paths(*, cwd: Path) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 from mlgate.render.text import fmt_value, table, text_table, to_json
@@ -29,7 +30,14 @@ def render_verify(result: Verification, fmt: str) -> str:
 
 
 def metrics_text(metrics: dict[str, Any]) -> str:
-    return " ".join([f"{k}={fmt_value(v)}" for k, v in metrics.items()])
+    # fmt_value's own test of a float in fixed notation first: one row of history each
+    return " ".join([
+        f"{k}={format(v, '.4f').rstrip('0').rstrip('.')}"
+        if type(v) is float and (_SMALLEST <= abs(v) < math.inf or v == 0) else
+        f"{k}={fmt_value(v)}" for k, v in metrics.items()])
+
+
+_SMALLEST = 10.0 ** -4  # what fmt_value's four decimals show
 
 
 def render_history(rows: list[dict[str, Any]], fmt: str, *, scope: str,
