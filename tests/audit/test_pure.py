@@ -12,7 +12,9 @@ from mlgate.audit.timeline import iso, key_metrics, parse_time, record_row, verd
 from mlgate.audit.trail import (
     LedgerCommit,
     Record,
+    Skipping,
     _commit_batches,
+    _trailers,
     parse_record_time,
     safe_digest,
 )
@@ -123,6 +125,42 @@ def test_ledger_log_parsed_in_any_pieces() -> None:
         pieces = [log[i:i + size] for i in range(0, len(log), size)]
         assert _commits(pieces) == whole
     assert _commits([]) == []
+
+
+@pytest.mark.parametrize(("body", "found"), [
+    (b'promote\n\nmlgate-summary: {"seq":2}\nmlgate-record: r/2.json\n', (b"r/2.json", b'{"seq":2}')),
+    (b"promote\n\nmlgate-record: r/2.json", (b"r/2.json", None)),
+    (b"mlgate-record: r/1.json\nmlgate-summary: {}\n", (b"r/1.json", b"{}")),  # first line
+    (b"x\nmlgate-record: a\nmlgate-record: b\nmlgate-summary: {}", (None, b"{}")),  # two
+    (b"x\nmlgate-summary:{}\nmlgate-record: a\n", (b"a", None)),  # no space: not the key
+    (b"x mlgate-record: a\nmlgate-summary: {}\n", (None, b"{}")),  # not at a line's start
+    (b"x\nmlgate-other: 1\nmlgate-record: a\nmlgate-summary: {}\n", (b"a", b"{}")),
+])
+def test_trailers_of_a_ledger_commit(body: bytes, found: tuple[bytes | None, bytes | None]
+                                     ) -> None:
+    assert _trailers(body) == found
+
+
+def _with_summary(summary: bytes) -> LedgerCommit:
+    return LedgerCommit("c" * 40, (), "Ann <a@x>", "records/1.json", summary)
+
+
+@pytest.mark.parametrize(("summary", "naming", "passed"), [
+    (b'{"action":"monitor","seq":2}', False, True),
+    (b'{"action":"monitor","seq":2}', True, True),
+    (b'{"action":"promote","seq":2}', False, False),  # an action wanted
+    (b'{"action":"refused","seq":2,"tags":[]}', False, True),
+    (b'{"action":"refused","seq":2,"tags":[]}', True, False),  # may name a tag
+    (b'{"action":"monitor","seq":2,"reason":"a \\"quote\\""}', False, False),  # an escape
+    (b'{"action":"monitor","action":"promote"}', False, False),  # the decoder keeps the last
+    (b'{"seq":2,"action":"monitor"}', False, False),  # not mlgate's canonical order
+    (b'{"action":"monitor', False, False),
+])
+def test_summaries_passed_over_only_when_they_plainly_say_another_action(
+        summary: bytes, naming: bool, passed: bool) -> None:
+    skipping = Skipping(("promote", "rollback"), naming=naming)
+    assert skipping.passes_over(_with_summary(summary)) is passed
+    assert skipping.passed == ({"c" * 40} if passed else set())
 
 
 def test_digest_of_a_record_no_mlgate_could_write() -> None:

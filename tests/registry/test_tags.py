@@ -60,3 +60,20 @@ def test_gto_reads_our_tags_the_same_way(text: str, tag: TagName) -> None:
     assert parsed.get("version") == (f"v{tag.version}" if tag.version else None)
     assert parsed.get("stage") == tag.env
     assert parsed.get("counter") == tag.counter
+
+
+def test_a_listing_read_in_any_pieces_gives_the_same_fields() -> None:
+    """`for-each-ref`'s output is read as it comes: wherever the pieces break (inside a
+    field, inside a UTF-8 character), the same fields, those of whole tags only."""
+    from mlgate.registry.state import listed_fields
+
+    tags = [["m@v1.0.0", "tag", "a" * 40, "Registering café ✓\n"],
+            ["\nm#prod#1", "tag", "b" * 40, "Assigning\n\nbody"],
+            ["\nm#prod#2", "commit", "c" * 40, ""]]
+    listing = "".join(f + "\0" for tag in tags for f in tag).encode() + b"\n"
+    for size in (1, 2, 3, 7, 50, len(listing)):
+        pieces = [listing[i:i + size] for i in range(0, len(listing), size)]
+        fields = [f for batch in listed_fields(pieces, 4) for f in batch]
+        assert fields == [f for tag in tags for f in tag]
+    assert list(listed_fields([], 4)) == []
+    assert list(listed_fields([b"m@v1.0.0\0tag\0"], 4)) == []  # a tag not all there yet

@@ -9,6 +9,7 @@ ends it, a refusal changes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -18,7 +19,8 @@ from mlgate.audit.trail import Record, Trail
 from mlgate.config.metricsfile import flatten
 from mlgate.config.root import declaration_paths
 from mlgate.errors import InvalidFile, MlgateError, NotFound, suggest
-from mlgate.registry.state import TagEvent
+from mlgate.registry.state import Registry, TagEvent
+from mlgate.registry.tags import Action
 
 SERVING = ("promote", "rollback")
 # `history --events`: which records each choice shows, by action
@@ -30,15 +32,6 @@ EPOCH = datetime.min.replace(tzinfo=UTC)
 
 def iso(when: datetime | None) -> str | None:
     return None if when is None else when.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def _record_time(record: Record) -> str | None:
-    """The record's time as :func:`iso` writes it; mlgate writes it so, already."""
-    text = record.pred.get("time")
-    when = record.time
-    if when is not None and type(text) is str and len(text) == 20 and text[-1] == "Z":
-        return text  # YYYY-MM-DDTHH:MM:SSZ that parsed: iso() would give it back unchanged
-    return iso(when)
 
 
 def parse_time(text: str) -> datetime:
@@ -114,13 +107,17 @@ _NUMBERS = (int, float)
 def record_row(record: Record, keys: tuple[str, ...], evidence: str) -> dict[str, Any]:
     """One history row. It reads the predicate directly, as :class:`Record`'s properties
     would (same checks of untrusted shapes): this runs once per record in the ledger."""
-    get = record.pred.get
+    pred = record.pred
+    get = pred.get
     seq, tags, approvals, ci = get("seq"), get("tags"), get("approvals"), get("ci")
     model, env, action, version = get("model"), get("environment"), get("action"), get("version")
-    commit, decision, metrics = get("commit"), get("decision"), get("metrics")
+    commit, decision, metrics, text = get("commit"), get("decision"), get("metrics"), get("time")
     actor = ci.get("actor") if type(ci) is dict else None
+    when = record.time
     row = {
-        "time": _record_time(record),
+        # YYYY-MM-DDTHH:MM:SSZ that parsed: iso() would give it back unchanged
+        "time": text if when is not None and type(text) is str and len(text) == 20
+        and text[-1] == "Z" else iso(when),
         "seq": seq if type(seq) is int else None,
         "model": model if type(model) is str else "",
         "environment": env if type(env) is str else "",
@@ -136,15 +133,14 @@ def record_row(record: Record, keys: tuple[str, ...], evidence: str) -> dict[str
         "ledger_commit": record.ledger_commit,
     }
     if action == "monitor" or action == "deploy":
-        _observed(row, record)
+        _observed(row, pred, action)
     return row
 
 
-def _observed(row: dict[str, Any], record: Record) -> None:
+def _observed(row: dict[str, Any], pred: dict[str, Any], action: str) -> None:
     """A monitoring or deploy record's row: its verdict (ok, warn, ALERT; deployed or
     FAILED), the production metric and its gap as metrics, the route on alert as reason."""
-    pred = record.pred
-    if record.action == "deploy":
+    if action == "deploy":
         outcome = pred.get("outcome")
         row["verdict"] = {"success": "deployed", "skipped": "skipped"}.get(
             outcome if type(outcome) is str else "", "FAILED")
@@ -166,43 +162,149 @@ def _observed(row: dict[str, Any], record: Record) -> None:
         row["reason"] = "route: " + ", ".join(str(a) for a in actions)
 
 
+_ACTION_TEXT = {action: action.value for action in Action}  # an Enum's .value is slow
+
+
 def tag_row(event: TagEvent, version: str | None, model: str | None = None) -> dict[str, Any]:
+    tag = event.tag
     return {
-        "time": iso(event.time), "seq": None, "model": model or event.tag.model,
-        "environment": event.tag.env, "action": event.tag.action.value,
-        "version": event.tag.version or version, "verdict": "-", "who": event.tagger,
+        # iso(event.time) (a time in UTC, to the second), without its conversions
+        "time": event.time.isoformat().replace("+00:00", "Z"), "seq": None,
+        "model": model or tag.model, "environment": tag.env, "action": _ACTION_TEXT[tag.action],
+        "version": tag.version or version, "verdict": "-", "who": event.tagger,
         "approvals": [], "metrics": {}, "reason": None, "tags": [event.name],
         "commit": event.commit, "evidence": "tag only", "ledger_commit": None,
     }
 
 
+Row = tuple[tuple[datetime, int], dict[str, Any]]  # (sort key, row)
+
+
+def record_rows(records: Iterable[Record], *, model: str | None, env: str | None,
+                keys: dict[str, tuple[str, ...]], events: str = "all") -> list[Row]:
+    """The rows of ``records`` in scope (see :func:`history`), in their order, unsorted."""
+    rows: list[Row] = []
+    actions = None if events == "all" else EVENTS[events]
+    for record in records:
+        if actions is not None and record.pred.get("action") not in actions:
+            continue
+        if (model is None and env is None) or (
+                model in (None, record.model) and env in (None, record.env)):
+            row = record_row(record, keys.get(record.model, ()) if keys else (), "record")
+            rows.append(((record.time or EPOCH, row["seq"] or 0), row))
+    return rows
+
+
+class TagRows:
+    """The rows of a registry's record-less tags, made as git lists the tags (when there is
+    no ledger, every tag is one, and they are most of `history`'s work): :meth:`add` is
+    given the events as they come; :func:`history` takes the rows, in the order it would
+    have made them (per model, in listing order), their versions filled in by then."""
+
+    def __init__(self, *, model: str | None, env: str | None, events: str = "all",
+                 root: Path | None = None) -> None:
+        self.model, self.env, self.root = model, env, root
+        self.shown = events in ("all", "promotion")  # tags are promotion events
+        # per model, rows in the making (version to fill in) and tags that carry a record
+        self.made: dict[str, list[tuple[Row, TagEvent] | TagEvent]] = {}
+        self._declared: dict[str, str] | None = None  # address -> declared model's name
+
+    def _name(self, tagged: str) -> str:
+        """The declared model a subdirectory artifact's address (`models/a:churn`) is,
+        from the declarations, read the first time a tag names one."""
+        if ":" not in tagged or self.root is None:
+            return tagged
+        if self._declared is None:
+            from mlgate.registry.addresses import declared_addresses
+
+            self._declared = declared_addresses(self.root)
+        return self._declared.get(tagged, tagged)
+
+    def add(self, events: list[TagEvent]) -> list[dict[str, Any]]:
+        """Takes the events of tags just listed; returns the rows made that are complete
+        (those whose tag names its version)."""
+        complete: list[dict[str, Any]] = []
+        if not self.shown:
+            return complete
+        model, env, made = self.model, self.env, self.made
+        for event in events:
+            tag = event.tag
+            name = self._name(tag.model)
+            if (model is not None or env is not None) and not (
+                    model in (None, name) and env in (None, tag.env)):
+                continue
+            entries = made.get(name)
+            if entries is None:
+                entries = made[name] = []
+            if event.loaded_message is None or event.record is not None:
+                entries.append(event)  # left to history()
+                continue
+            row = tag_row(event, None, name)
+            entries.append((((event.time, 0), row), event))
+            if row["version"] is not None:
+                complete.append(row)
+        return complete
+
+    def entries(self, registry: Registry) -> Iterator[Row | TagEvent]:
+        """Per model (in the registry's order), its rows (versions filled in) and the
+        events left to :func:`history`, as they came."""
+        for name in registry.models:
+            versions = None
+            for entry in self.made.get(name, ()):
+                if isinstance(entry, TagEvent):
+                    yield entry
+                    continue
+                made, event = entry
+                if made[1]["version"] is None:
+                    if versions is None:
+                        versions = registry.model(name).commit_versions()
+                    made[1]["version"] = versions.get(event.commit)
+                yield made
+
+
 def history(trail: Trail, *, model: str | None, env: str | None,
-            keys: dict[str, tuple[str, ...]], events: str = "all") -> list[dict[str, Any]]:
+            keys: dict[str, tuple[str, ...]], events: str = "all",
+            rows_made: list[Row] | None = None,
+            tag_rows: TagRows | None = None) -> list[dict[str, Any]]:
     """Every record and every record-less registry tag in scope, newest first; ``events``
-    is "all" or a key of :data:`EVENTS` (tags are promotion events)."""
-    rows: list[tuple[tuple[datetime, int], dict[str, Any]]] = []
+    is "all" or a key of :data:`EVENTS` (tags are promotion events). ``rows_made``: the
+    :func:`record_rows` of all of the trail's records, in ledger order, made already;
+    ``tag_rows``: the registry's tags, given as they were listed (a trail with no ledger)."""
+    rows = list(rows_made) if rows_made is not None else record_rows(
+        trail.records, model=model, env=env, keys=keys, events=events)
 
     def wanted(m: str, e: str | None) -> bool:
         return model in (None, m) and env in (None, e)
 
-    actions = None if events == "all" else EVENTS[events]
-    for record in trail.records:
-        if actions is not None and record.pred.get("action") not in actions:
-            continue
-        if (model is None and env is None) or wanted(record.model, record.env):
-            row = record_row(record, keys.get(record.model, ()) if keys else (), "record")
-            rows.append(((record.time or EPOCH, row["seq"] or 0), row))
     named = trail.naming()  # a tag the ledger names is its record's row (verify checks)
     seen: set[str] = set()
-    unnamed = [ev for ev in trail.events if events in ("all", "promotion")
-               and ev.name not in named
-               and wanted(trail.registry.declared_as(ev.tag.model), ev.tag.env)]
-    trail.registry.load_messages(unnamed)
-    for event in unnamed:
+    entries: Iterable[Row | TagEvent]
+    if tag_rows is not None:
+        assert not named, "tag rows are made only for a registry with no ledger"
+        entries = list(tag_rows.entries(trail.registry))
+        trail.registry.load_messages(e for e in entries if isinstance(e, TagEvent))
+    else:
+        declared_as = trail.registry.declared_as  # a subdirectory artifact's address
+        unnamed = [ev for ev in trail.events if ev.name not in named and (
+                   (model is None and env is None)
+                   or wanted(declared_as(ev.tag.model), ev.tag.env))] \
+            if events in ("all", "promotion") else []
+        trail.registry.load_messages(unnamed)
+        entries = unnamed
+    # per tagged model: its declared name, and commit -> its version, made once
+    versions: dict[str, tuple[str, dict[str, str]]] = {}
+    for entry in entries:
+        if not isinstance(entry, TagEvent):
+            rows.append(entry)
+            continue
+        event = entry
         if event.record is None:
-            state = trail.registry.model(event.tag.model)
-            row = tag_row(event, state.version_of(event.commit), state.name)
-            rows.append(((event.time, 0), row))
+            known = versions.get(event.tag.model)
+            if known is None:
+                state = trail.registry.model(event.tag.model)
+                known = versions[event.tag.model] = (state.name, state.commit_versions())
+            name, found = known
+            rows.append(((event.time, 0), tag_row(event, found.get(event.commit), name)))
             continue
         record = Record(event.record)
         if record.digest not in seen and not trail.holds(event.record):

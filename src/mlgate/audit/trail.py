@@ -15,37 +15,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Generic, NamedTuple, TypeVar, overload
+from typing import Any, NamedTuple
 
 from mlgate.errors import NotFound
 from mlgate.plumbing import git, jsonread, subproc
+from mlgate.plumbing.once import once
 from mlgate.registry import ledger
 from mlgate.registry.state import TAG_NAMES, Registry, TagEvent, read_registry, registry_tag_names
-
-T = TypeVar("T")
-
-
-class once(Generic[T]):  # lower case: a decorator, like cached_property
-    """:func:`functools.cached_property` without its lock: Python 3.11 takes one on each
-    first read, which showed in the profile of `history` at 10,000 records."""
-
-    def __init__(self, func: Callable[[Any], T]) -> None:
-        self.func = func
-        self.name = func.__name__
-        self.__doc__ = func.__doc__
-
-    @overload
-    def __get__(self, obj: None, owner: type | None = None) -> once[T]: ...
-    @overload
-    def __get__(self, obj: object, owner: type | None = None) -> T: ...
-
-    def __get__(self, obj: object | None, owner: type | None = None) -> T | once[T]:
-        if obj is None:
-            return self
-        value = self.func(obj)
-        obj.__dict__[self.name] = value  # read from there from now on (no __set__ here)
-        return value
-
 
 RECORDS_DIR = "records/"
 INDEX_DIR = "index/"
@@ -273,17 +249,17 @@ def ledger_ref(root: Path, wanted: str | None = None) -> str | None:
 
 def _resolve(root: Path, wanted: str | None) -> tuple[str | None, str | None]:
     """(ref, head commit) of the ledger to read (see :func:`ledger_ref`); (None, None)."""
-    candidates = [wanted] if wanted else [ledger.LEDGER_REF,
-                                          f"refs/remotes/origin/{ledger.LEDGER_BRANCH}"]
-    for ref in candidates:
-        # fully qualified, and an ambiguous name refused: a tag named like the ledger
-        # branch would otherwise have its forged records verified
-        try:
-            found = git.resolve_ref(ref, cwd=root)
-        except NotFound:
-            continue
-        return found.name, found.commit
-    return None, None
+    if not wanted:  # both places, in one git
+        first = git.first_ref([ledger.LEDGER_REF, f"refs/remotes/origin/{ledger.LEDGER_BRANCH}"],
+                              cwd=root)
+        return (first.name, first.commit) if first else (None, None)
+    # fully qualified, and an ambiguous name refused: a tag named like the ledger branch
+    # would otherwise have its forged records verified
+    try:
+        found = git.resolve_ref(wanted, cwd=root)
+    except NotFound:
+        return None, None
+    return found.name, found.commit
 
 
 LOG_FORMAT = "--format=%x00%H%x01%P%x01%an <%ae>%x01%B"
@@ -294,8 +270,10 @@ class Reading:
     mlgate does other work (imports, declarations); :meth:`result` makes the trail.
 
     With ``list_tags``, git also lists the registry's tag names (:meth:`tag_names`), once it
-    has logged the ledger: two gits beside Python on two cores slowed all three. Without a
-    ledger they are listed only when asked for (a caller may read the registry instead)."""
+    has logged the ledger (two gits beside Python on two cores slowed all three), or, when
+    Python makes rows as the log comes (``each``), once the first rows are made: then
+    Python is the slower. Without a ledger they are listed only when asked for (a caller
+    may read the registry instead)."""
 
     def __init__(self, root: Path, ref: str | None = None, *, list_tags: bool = False) -> None:
         from mlgate.errors import MlgateError
@@ -328,23 +306,32 @@ class Reading:
             raise RuntimeError("tag_names() needs Reading(list_tags=True) and result() first")
         return registry_tag_names(self._listing.result()[1], besides)
 
-    def result(self, *, tags: bool = True, full: bool = True) -> Trail:
+    def result(self, *, tags: bool = True, full: bool = True,
+               each: Callable[[list[Record]], None] | None = None,
+               only: Skipping | None = None) -> Trail:
         """The trail; with ``tags``, the registry too. Without ``full``, records are the
         projections their commits carry (partial records, enough for `history`; a commit
         written before projections existed still has its record read) and tag messages
-        are not read (:meth:`Registry.load_messages` reads those needed)."""
+        are not read (:meth:`Registry.load_messages` reads those needed).
+
+        ``each`` is given the partial records as they are made, a batch at a time, newest
+        first, while git goes on logging the ledger (`history` makes its rows meanwhile);
+        records read otherwise (from their files) are not given to it. ``only``: partial
+        records that :class:`Skipping` passes over are left out of the trail."""
         if self._log is None or self._tree is None:
             registry = read_registry(cwd=self.root, messages=full) if tags else Registry()
             return Trail(self.root, None, None, (), (), registry, full=full)
         if not tags:
-            return self._trail(Registry, full)
+            return self._trail(Registry, full, each, only)
         from concurrent.futures import ThreadPoolExecutor  # here: history needs no thread
 
         with ThreadPoolExecutor(max_workers=1) as pool:  # git reads tags meanwhile
             pending = pool.submit(read_registry, cwd=self.root, messages=full)
-            return self._trail(pending.result, full)
+            return self._trail(pending.result, full, each, only)
 
-    def _trail(self, registry: Callable[[], Registry], full: bool) -> Trail:
+    def _trail(self, registry: Callable[[], Registry], full: bool,
+               each: Callable[[list[Record]], None] | None = None,
+               only: Skipping | None = None) -> Trail:
         assert self._log is not None and self._tree is not None
         root = self.root
         files = {path: oid for oid, path in git.tree_entries(self._tree.result()[1])}
@@ -354,12 +341,23 @@ class Reading:
             commits += batch
             if not full:  # each batch's summaries are decoded at once
                 carrying = [c for c in batch if c.summary is not None and c.path in files]
+                if only is not None:
+                    carrying = [c for c in carrying if not only.passes_over(c)]
+                made: list[Record] = []
                 for commit, data in zip(carrying, _summaries(carrying), strict=True):
                     if data is not None:
-                        records[commit.oid] = Record.projected(data, commit)
+                        records[commit.oid] = record = Record.projected(data, commit)
+                        made.append(record)
+                if each is not None and made:
+                    each(made)
+                    # the rows are Python's work, and git has logged ahead of it: the tags
+                    # are listed now, beside the rest of the log
+                    self._logged()
         commits.reverse()
         self._logged()
-        named = [c for c in commits if c.path and c.path in files and c.oid not in records]
+        passed = only.passed if only is not None else set()
+        named = [c for c in commits if c.path and c.path in files and c.oid not in records
+                 and c.oid not in passed]
         blobs = git.cat_files([files[c.path] for c in named if c.path], cwd=root)
         unreadable: list[tuple[str, str]] = []
         for commit, blob in zip(named, blobs, strict=True):
@@ -372,6 +370,33 @@ class Reading:
         ordered = tuple(records[c.oid] for c in commits if c.oid in records)
         return Trail(root, self.ref, self.head, tuple(commits), ordered, registry(), files,
                      tuple(unreadable), full)
+
+
+class Skipping:
+    """Which ledger commits' summaries need not be decoded (``history --events``): those
+    that plainly say an action not in ``actions`` and, with ``naming``, name no tag. Plainly:
+    the canonical JSON mlgate writes starts with the action (the first key in sorted
+    order), and a summary with no backslash (no escape) that holds `"action"` once has no
+    other key that decodes to "action". Anything else is decoded, as without this."""
+
+    def __init__(self, actions: Iterable[str], *, naming: bool) -> None:
+        self.actions = {a.encode() for a in actions}
+        self.naming = naming  # records that name tags are read whatever their action
+        self.passed: set[str] = set()  # the commits passed over
+
+    def passes_over(self, commit: LedgerCommit) -> bool:
+        summary = commit.summary
+        if summary is None or not summary.startswith(_ACTION_FIRST) or b"\\" in summary \
+                or summary.count(b'"action"') != 1 or (self.naming and b'"tags"' in summary):
+            return False
+        end = summary.find(b'"', len(_ACTION_FIRST))
+        if end < 0 or summary[len(_ACTION_FIRST):end] in self.actions:
+            return False
+        self.passed.add(commit.oid)
+        return True
+
+
+_ACTION_FIRST = b'{"action":"'
 
 
 def load(root: Path, *, ref: str | None = None, tags: bool = True, full: bool = True) -> Trail:
@@ -442,7 +467,20 @@ _new_commit = tuple.__new__
 def _trailers(body: bytes) -> tuple[bytes | None, bytes | None]:
     """The rest of the `mlgate-record:` line and of the `mlgate-summary:` line of ``body``;
     None for either when no line or more than one starts so. Lines end at "\\n" only (a
-    reason may hold U+2028 and the like); one pass over them finds both."""
+    reason may hold U+2028 and the like).
+
+    The usual body has exactly two lines that start with "mlgate-", one of each: then two
+    searches (in C) find them, which took a third of the time a pass over the lines took."""
+    if body.count(_LINE_TRAILER) == 2 and not body.startswith(_TRAILERS):
+        at_summary = body.find(_LINE_SUMMARY)
+        at_record = body.find(_LINE_RECORD)
+        if at_summary >= 0 and at_record >= 0:  # the two lines: neither can be the other
+            at_record += len(_LINE_RECORD)
+            at_summary += len(_LINE_SUMMARY)
+            end_record = body.find(b"\n", at_record)
+            end_summary = body.find(b"\n", at_summary)
+            return (body[at_record:end_record] if end_record >= 0 else body[at_record:],
+                    body[at_summary:end_summary] if end_summary >= 0 else body[at_summary:])
     record: list[bytes] = []
     summary: list[bytes] = []
     for line in body.split(b"\n"):
@@ -456,3 +494,6 @@ def _trailers(body: bytes) -> tuple[bytes | None, bytes | None]:
 
 
 _TRAILERS = b"mlgate-"  # what both keys start with: other lines are passed over at once
+_LINE_TRAILER = b"\n" + _TRAILERS
+_LINE_RECORD = b"\n" + RECORD_TRAILER
+_LINE_SUMMARY = b"\n" + SUMMARY_TRAILER

@@ -83,6 +83,20 @@ def resolve_ref(given: str, *, cwd: Path) -> Ref:
     return Ref(name, commit or resolve(name, cwd=cwd))
 
 
+def first_ref(names: Sequence[str], *, cwd: Path) -> Ref | None:
+    """:func:`resolve_ref` of the first of ``names`` (fully qualified) that names a commit
+    here, None when none does: one git for all of them, not one each."""
+    found = _exact_refs(names, cwd=cwd)
+    for name in names:
+        if name not in found:
+            continue
+        try:
+            return Ref(name, found[name] or resolve(name, cwd=cwd))
+        except NotFound:
+            continue
+    return None
+
+
 def ambiguous(given: str, candidates: Sequence[str]) -> MlgateError:
     """The refusal of a name that more than one ref (or a ref and a commit id) answers to."""
     listed = (", ".join(candidates[:-1]) + " and " if len(candidates) > 1 else "") + \
@@ -277,14 +291,13 @@ def ls_tree(commit: str, paths: Sequence[str] = (), *, cwd: Path) -> list[tuple[
 
 
 def tree_entries(out: bytes) -> list[tuple[str, str]]:
-    """(blob id, path) of each file in the output of `git ls-tree -r -z`."""
-    found = []
-    for entry in out.decode("utf-8", "replace").split("\0"):
-        meta, _, path = entry.partition("\t")
-        parts = meta.split()
-        if len(parts) == 3 and parts[1] == "blob":
-            found.append((parts[2], path))
-    return found
+    """(blob id, path) of each file in the output of `git ls-tree -r -z` (entries
+    `MODE blob ID<TAB>PATH`, each ended by a NUL): one regular expression over all of it,
+    not a split per entry (a ledger's tree has one file per record)."""
+    return _BLOB_ENTRY.findall(out.decode("utf-8", "replace"))
+
+
+_BLOB_ENTRY = re.compile(r"(?:^|(?<=\0))[0-7]+ blob ([0-9a-f]+)\t([^\0]*)")
 
 
 def dirty_paths(*, cwd: Path) -> list[str]:

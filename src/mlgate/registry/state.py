@@ -7,17 +7,16 @@ they simply carry no record.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Container, Iterable
+from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cached_property
 from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
 from mlgate.errors import MlgateError, suggest
 from mlgate.plumbing import git
+from mlgate.plumbing.once import once
 from mlgate.registry.ledger import record_from_message
 from mlgate.registry.tags import Action, TagName, Version, in_tag, parse_tag
 
@@ -39,7 +38,7 @@ class TagEvent:
     # the annotated tag's message ("" for a lightweight tag); None until it is read
     loaded_message: str | None = field(default=None, repr=False, compare=False)
 
-    @cached_property
+    @once
     def time(self) -> datetime:
         return datetime.fromtimestamp(self.stamp, UTC)
 
@@ -50,7 +49,7 @@ class TagEvent:
                                "(Registry.load_messages)")
         return self.loaded_message
 
-    @cached_property
+    @once
     def record(self) -> dict[str, Any] | None:
         """The deployment record the tag message carries; parsed when first asked for
         (a registry of 10,000 tags is folded into state without decoding them all)."""
@@ -111,6 +110,10 @@ class ModelState:
     def version_of(self, commit: str) -> str | None:
         """The highest version registered on ``commit``."""
         return self._versions()[1].get(commit)
+
+    def commit_versions(self) -> dict[str, str]:
+        """:meth:`version_of` of every commit that has a version."""
+        return dict(self._versions()[1])
 
     def latest_version(self) -> str | None:
         versions = list(self._versions()[0])
@@ -260,34 +263,75 @@ class RegistryReading:
         self._listing = git.start(["for-each-ref", "--format=" + "%00".join(fields) + "%00",
                                    pattern], cwd=cwd)
 
-    def result(self) -> Registry:
-        parts = self._listing.result()[1].decode("utf-8", "replace").split("\0")
-        messages = self.messages
-        width = len(_FIELDS) if messages else len(_FIELDS) - 1
+    def result(self, each: Callable[[list[TagEvent]], None] | None = None) -> Registry:
+        """The registry, folded as git writes the listing. ``each`` is given each piece's
+        events (the registry's tags), in the listing's order, meanwhile."""
+        width = len(_FIELDS) if self.messages else len(_FIELDS) - 1
         registry = Registry(self.cwd)
-        models: dict[str, ModelState] = defaultdict(lambda: ModelState(""))
-        for i in range(0, len(parts) - width + 1, width):
-            name, kind, oid, peeled, tagger_at, created_at, tagger, email = parts[i:i + 8]
-            message = parts[i + 8] if messages else None
-            name = name.lstrip("\n")
-            registry.names.add(name)
-            parsed = parse_tag(name)
-            if parsed is None:
-                continue
-            annotated = kind == "tag"
-            stamp = int(tagger_at or created_at or 0)
-            event = TagEvent(name, parsed, peeled if annotated else oid,
-                             oid if annotated else None, stamp, f"{tagger} {email}".strip(),
-                             (parsed.counter or 0, stamp), message if annotated else "")
-            state = models[parsed.model]
-            state.name = parsed.model
-            state.events.append(event)
-        registry.models = dict(models)
+        models: dict[str, ModelState] = {}
+        for fields in listed_fields(self._listing.chunks(), width):
+            events = _fold(registry, models, fields, width)
+            if each is not None and events:
+                each(events)
+        registry.models = models
         if any(":" in name for name in registry.models):  # a subdirectory artifact's tags
             from mlgate.registry.addresses import declared_addresses
 
             registry.use_declarations(declared_addresses(self.cwd))
         return registry
+
+
+def listed_fields(pieces: Iterable[bytes], width: int) -> Iterator[list[str]]:
+    """The fields of a `for-each-ref` listing (each ends in NUL, ``width`` to a tag), those
+    of whole tags only, as the pieces of git's output come: each piece is cut at its last
+    NUL (a field's end, so never inside a UTF-8 character) and the rest waits."""
+    fields: list[str] = []  # of a tag whose fields have not all come yet
+    rest = b""
+    for piece in pieces:
+        data = rest + piece if rest else piece
+        cut = data.rfind(b"\0") + 1
+        if not cut:
+            rest = data
+            continue
+        fields += data[:cut - 1].decode("utf-8", "replace").split("\0")
+        rest = data[cut:]
+        whole = len(fields) - len(fields) % width
+        if whole:
+            yield fields[:whole]
+            del fields[:whole]
+
+
+def _fold(registry: Registry, models: dict[str, ModelState], parts: list[str],
+          width: int) -> list[TagEvent]:
+    """The tags of ``parts`` (``width`` fields each, :data:`_FIELDS` in order, the message
+    last when there is one) added to ``registry`` and ``models``; the events made."""
+    made: list[TagEvent] = []
+    names = registry.names
+    messages = width == len(_FIELDS)
+    new = object.__new__
+    for i in range(0, len(parts), width):
+        name, kind, oid, peeled, tagger_at, created_at, tagger, email = parts[i:i + 8]
+        name = name.lstrip("\n")
+        names.add(name)
+        parsed = parse_tag(name)
+        if parsed is None:
+            continue
+        annotated = kind == "tag"
+        stamp = int(tagger_at or created_at or 0)
+        # made without the frozen dataclass's __init__ (one object.__setattr__ a field):
+        # ten thousand are made per listing
+        event = new(TagEvent)
+        event.__dict__.update(
+            name=name, tag=parsed, commit=peeled if annotated else oid,
+            tag_object=oid if annotated else None, stamp=stamp,
+            tagger=f"{tagger} {email}".strip(), order=(parsed.counter or 0, stamp),
+            loaded_message=(parts[i + 8] if messages else None) if annotated else "")
+        state = models.get(parsed.model)
+        if state is None:
+            state = models[parsed.model] = ModelState(parsed.model)
+        state.events.append(event)
+        made.append(event)
+    return made
 
 
 def read_model(name: str, *, cwd: Path) -> ModelState:

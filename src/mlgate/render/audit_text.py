@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 from mlgate.audit.findings import NO_RECORDS
@@ -32,25 +33,37 @@ def render_verify(result: Verification, fmt: str) -> str:
 
 
 def metrics_text(metrics: dict[str, Any]) -> str:
-    return " ".join([f"{k}={fmt_value(v)}" for k, v in metrics.items()])
+    # fmt_value's own test of a float in fixed notation first: one row of history each
+    return " ".join([
+        f"{k}={format(v, '.4f').rstrip('0').rstrip('.')}"
+        if type(v) is float and (_SMALLEST <= abs(v) < math.inf or v == 0) else
+        f"{k}={fmt_value(v)}" for k, v in metrics.items()])
 
 
-def render_history(rows: list[dict[str, Any]], fmt: str, *, scope: str) -> str:
+_SMALLEST = 10.0 ** -4  # what fmt_value's four decimals show
+
+
+def render_history(rows: list[dict[str, Any]], fmt: str, *, scope: str,
+                   shown: dict[int, tuple[str, ...]] | None = None) -> str:
+    """``shown``: the :func:`history_cells` of rows already made, by the row's id()."""
     if fmt == "json":
         return to_json({"history": rows})
     if not rows:
         return f"no history for {scope}: nothing was promoted, rolled back or retired"
-    shown = [(r["time"][:19].replace("T", " ") if r["time"] else "-", r["model"],
-              r["environment"] or "-", r["action"], _version(r["version"]), r["verdict"],
-              r["who"] or "-", metrics_text(r["metrics"]), _text(r["reason"]),
-              "ledger" if r["evidence"] == "record" else r["evidence"])
-             for r in rows]
+    made = shown or {}
+    cells = [made.get(id(r)) or history_cells(r) for r in rows]
     return text_table(["time (UTC)", "model", "environment", "action", "version", "verdict",
-                       "who", "metrics", "reason", "evidence"], shown)
+                       "who", "metrics", "reason", "evidence"], cells)
 
 
-def _text(value: Any) -> str:
-    return value if type(value) is str else fmt_value(value) if value else ""
+def history_cells(r: dict[str, Any]) -> tuple[str, ...]:
+    """A history row as the table shows it."""
+    when, metrics, reason, evidence = r["time"], r["metrics"], r["reason"], r["evidence"]
+    return (when[:19].replace("T", " ") if when else "-", r["model"],
+            r["environment"] or "-", r["action"], _version(r["version"]), r["verdict"],
+            r["who"] or "-", metrics_text(metrics) if metrics else "",
+            reason if type(reason) is str else fmt_value(reason) if reason else "",
+            "ledger" if evidence == "record" else evidence)
 
 
 def _version(version: str | None) -> str:
