@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from mlgate.audit.evidence import LockFacts, lock_facts, lock_outs
-from mlgate.audit.timeline import iso, key_metrics, parse_time, record_row, verdict
+from mlgate.audit.history_rows import record_row, verdict
+from mlgate.audit.timeline import iso, key_metrics, parse_time
 from mlgate.audit.trail import (
     LedgerCommit,
     Record,

@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from mlgate.audit import production, timeline, trail
+from mlgate.audit import history_rows, production, timeline, trail
 from mlgate.audit.model_inventory import inventory
 from mlgate.audit.trail import Record, Trail
 from mlgate.audit.verify import Verification, verify
@@ -78,7 +78,7 @@ def deployments(t: Trail) -> list[dict[str, Any]]:
         if record.kind != "deployment":
             continue
         evidence = timeline.lineage(timeline.Stay(record, None, None))
-        evidence.update(verdict=timeline.verdict(record), label=record.label,
+        evidence.update(verdict=history_rows.verdict(record), label=record.label,
                         time=timeline.iso(record.time))
         found.append(evidence)
     return found
@@ -95,7 +95,7 @@ def collect(root: Path, *, now: datetime) -> Export:
         keys, _ = timeline.declared_keys(root)
         listed = inventory(root, loaded.registry, today=now.date())
         step(1, "the history")
-        history = timeline.history(loaded, model=None, env=None, keys=keys)
+        history = history_rows.history(loaded, model=None, env=None, keys=keys)
         step(1, "stays")
         served = stays(loaded.records)
         step(1, "metrics")

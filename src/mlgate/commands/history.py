@@ -28,7 +28,7 @@ def main(*, model: str | None, env: str | None, fmt: str, events: str = "all") -
     # no ledger (a registry made by GTO alone): every tag is a row, and one listing with the
     # messages is all the reading there is
     tags_only = RegistryReading(root) if reading.head is None and tags_wanted else None
-    from mlgate.audit import timeline
+    from mlgate.audit import history_rows, timeline
     from mlgate.render.audit_text import history_cells, render_history
 
     keys, envs = timeline.declared_keys(root)
@@ -38,7 +38,7 @@ def main(*, model: str | None, env: str | None, fmt: str, events: str = "all") -
     # rows, and the table's cells, are made while git logs the ledger or lists the tags,
     # a piece of its output at a time: the rows left to make after git are few
     shown: dict[int, tuple[str, ...]] = {}  # id(row) -> its cells (the table only)
-    batches: list[list[timeline.Row]] = []  # the records' rows, a batch at a time, newest first
+    batches: list[list[history_rows.Row]] = []  # the records' rows, a batch at a time, newest first
     made = 0
 
     def present(rows: list[dict[str, Any]]) -> None:
@@ -48,11 +48,11 @@ def main(*, model: str | None, env: str | None, fmt: str, events: str = "all") -
     def each(records: list[Record]) -> None:
         nonlocal made
         made += len(records)
-        batch = timeline.record_rows(records, model=model, env=env, keys=keys, events=events)
+        batch = history_rows.record_rows(records, model=model, env=env, keys=keys, events=events)
         batches.append(batch)
         present([row for _, row in batch])
 
-    tag_rows = timeline.TagRows(model=model, env=env, events=events, root=root) \
+    tag_rows = history_rows.TagRows(model=model, env=env, events=events, root=root) \
         if tags_only else None
 
     def each_tag(listed: list[TagEvent]) -> None:
@@ -71,7 +71,7 @@ def main(*, model: str | None, env: str | None, fmt: str, events: str = "all") -
         # in ledger order, unless some records were not partial ones (read from their files)
         record_rows = [row for batch in reversed(batches) for row in reversed(batch)] \
             if made == len(loaded.records) else None
-        rows = timeline.history(loaded, model=model, env=env, keys=keys, events=events,
+        rows = history_rows.history(loaded, model=model, env=env, keys=keys, events=events,
                                 rows_made=record_rows, tag_rows=tag_rows)
         # tags that no record names (made by GTO alone, say) are rare, and the rows are made
         # again with them; their messages come in the listing when they are most of the
@@ -81,7 +81,7 @@ def main(*, model: str | None, env: str | None, fmt: str, events: str = "all") -
         if unnamed:
             many = len(unnamed) > len(loaded.naming())
             loaded = replace(loaded, registry=read_registry(cwd=root, messages=many))
-            rows = timeline.history(loaded, model=model, env=env, keys=keys, events=events,
+            rows = history_rows.history(loaded, model=model, env=env, keys=keys, events=events,
                                     rows_made=record_rows)
         timeline.check_scope(loaded, model, env, envs)
         scope = " in ".join(x for x in (model or "any model", env) if x)

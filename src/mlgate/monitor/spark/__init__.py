@@ -5,7 +5,7 @@ Each partition of a DataFrame is profiled on its executor by mlgate's own profil
 merged on a few executors and the driver receives at most :data:`MERGE_PARTITIONS`
 profiles. DataFrame API only (no RDD), so Spark Connect (Databricks) runs it too.
 The driver never collects rows: only profiles, and for the performance gap the counts and
-sums the metric needs (:mod:`mlgate.monitor.spark.performance`).
+sums the metric needs (:mod:`mlgate.monitor.spark.gap_tallies`).
 
 The result equals the local engine's on the same rows: row, null and category counts,
 minimum, maximum and every sketch bucket exactly (sketches merge by adding counts, in any

@@ -2,7 +2,7 @@
 input and the batch's age, computed in Spark.
 
 The labels join runs in Spark, and so does the reduction of the labelled rows to what the
-metric needs, overall and per slice (:mod:`mlgate.monitor.spark.performance`): what
+metric needs, overall and per slice (:mod:`mlgate.monitor.spark.gap_tallies`): what
 reaches the driver is counts and sums, not rows. A binary model's threshold metrics read
 at most four ``(side of the threshold, label)`` counts per group, its ROC AUC, log loss
 and Brier 24 bytes per distinct score; a multiclass model's accuracy and F1 its confusion
@@ -23,8 +23,8 @@ from pyspark.sql.types import BooleanType, NumericType
 
 from mlgate.errors import MlgateError
 from mlgate.monitor.batch import Labels, Scan, Tallied
-from mlgate.monitor.spark import performance, profile_dataframe
-from mlgate.monitor.spark.performance import LABEL, PARTIAL, score_column, slice_column
+from mlgate.monitor.spark import gap_tallies, profile_dataframe
+from mlgate.monitor.spark.gap_tallies import LABEL, PARTIAL, score_column, slice_column
 from mlgate.monitor.spark.session import read_data, sources, spark_errors
 from mlgate.monitor.spark.times import time_range
 from mlgate.monitor.summaries import Profile
@@ -48,12 +48,12 @@ def _number(df: DataFrame, column: str, what: str) -> Column:
 
 
 def _label(frame: DataFrame, label: str, how: Labels) -> Column:
-    """The label as the task reads it (see :func:`performance.label_value`), checked."""
+    """The label as the task reads it (see :func:`gap_tallies.label_value`), checked."""
     if how.task != "multiclass":
         _number(frame, label, "label")
     else:
-        performance.unknown_class(frame, label, how)
-    return performance.label_value(frame, label, how)
+        gap_tallies.unknown_class(frame, label, how)
+    return gap_tallies.label_value(frame, label, how)
 
 
 def _labels(session: SparkSession, paths: Sequence[str], id_column: str, label: str,
@@ -139,7 +139,7 @@ class SparkScanner:
         scored = df.where(~reduce(and_, missing))
         columns = [*(s.alias(score_column(i)) for i, s in enumerate(scores)),
                    reduce(or_, missing).alias(PARTIAL),
-                   *(performance.slice_text(df, s).alias(slice_column(j))
+                   *(gap_tallies.slice_text(df, s).alias(slice_column(j))
                      for j, s in enumerate(slices))]
         if labels:
             assert id_column is not None
@@ -152,4 +152,4 @@ class SparkScanner:
                 known.select(right.alias(_ID), F.col(LABEL)), _ID, "left")
         else:
             rows = scored.select(*columns, _label(df, label, how).alias(LABEL))
-        return performance.tally(rows, how, metric, slices, label)
+        return gap_tallies.tally(rows, how, metric, slices, label)
