@@ -53,8 +53,23 @@ def test_the_driver_jvm_starts_with_mlgate_memory_defaults() -> None:
     assert found["rows"] == 10
     assert found["memory"] == "512m" and found["retained"] == "5"
     assert found["collectors"] == ["Copy", "MarkSweepCompact"]  # the serial collector
-    assert {"-XX:TieredStopAtLevel=1", "-Xms16m", "-Xmx512m"} <= set(found["arguments"])
+    assert {"-XX:+UseSerialGC", "-Xms16m", "-Xmx512m"} <= set(found["arguments"])
+    # a local master's driver runs the tasks: it keeps the optimising compiler
+    assert "-XX:TieredStopAtLevel=1" not in found["arguments"]
     assert found["jvm_arena"] == "2" and found["python_arena_after"] is None
+
+
+@pytest.mark.parametrize(("master", "c1_only"), [
+    ("local", False), ("local[2]", False), ("local[*, 3]", False),
+    ("spark://127.0.0.1:7077", True), ("yarn", True), ("local-cluster[2,1,1024]", True)])
+def test_only_a_driver_that_runs_no_tasks_gets_the_c1_compiler_alone(master: str,
+                                                                     c1_only: bool) -> None:
+    from mlgate.monitor.spark.session import driver_java_options
+
+    options = driver_java_options(master).split()
+    assert ("-XX:TieredStopAtLevel=1" in options) is c1_only
+    assert ("-XX:CICompilerCount=1" in options) is c1_only
+    assert "-XX:+UseSerialGC" in options
 
 
 def test_spark_conf_overrides_the_driver_defaults() -> None:
