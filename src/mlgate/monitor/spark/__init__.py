@@ -27,12 +27,13 @@ from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 
 from pyspark.sql import DataFrame
+from pyspark.sql.types import BinaryType, StructField, StructType
 
 from mlgate.errors import MlgateError
 from mlgate.monitor.codec import loads
 from mlgate.monitor.sketch import DEFAULT_RELATIVE_ACCURACY
 from mlgate.monitor.spark.partitions import (
-    PROFILE_SCHEMA,
+    PROFILE_FIELD,
     PartialProfiles,
     empty_profile,
     merge_partials,
@@ -44,6 +45,9 @@ __all__ = ["profile_dataframe"]
 # Partial profiles (one per data partition) are merged on this many executors first, so
 # that the driver receives at most this many profiles whatever the partition count.
 MERGE_PARTITIONS = 8
+# As a type, not DDL ("profile binary"): a DDL string is parsed by Spark's SQL parser,
+# whose classes and caches cost the driver JVM memory (bench/spark.py)
+PROFILE_SCHEMA = StructType([StructField(PROFILE_FIELD, BinaryType())])
 
 
 @contextmanager

@@ -21,7 +21,6 @@ from mlgate.monitor.summaries import Profile, merge, profile_table
 
 Batch = TypeVar("Batch", pa.RecordBatch, pa.Table)
 PROFILE_FIELD = "profile"
-PROFILE_SCHEMA = f"{PROFILE_FIELD} binary"
 
 
 def plain(batch: Batch) -> Batch:
