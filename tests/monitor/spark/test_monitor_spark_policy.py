@@ -15,7 +15,7 @@ import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 import pytest
 
-from tests.commands.test_monitor_expectations import F, batch, declare
+from tests.commands.test_monitor_expectations import F, batch, declare, record_slices
 from tests.monitor.spark.compare import assert_close
 from tests.support.project import Project, make_project
 from tests.support.tasks import declare as declare_task
@@ -80,18 +80,7 @@ def own(monitored: Project, tmp_path: Path) -> Project:
 
 def test_a_per_slice_gap_alerts_on_both_engines(own: Project, tmp_path: Path,
                                                 cli: Any) -> None:
-    metrics = json.loads((own.path / "eval/metrics.json").read_text())
-    overall = metrics["roc_auc"]
-    metrics["slices"] = {"color": {c: {"roc_auc": overall} for c in ("blue", "green", "grey")}}
-    metrics["slices"]["color"]["red"] = {"roc_auc": 0.999}  # far above what red can reach
-    own.write("eval/metrics.json", json.dumps(metrics))
-    own.commit_all("slices recorded")
-    declare(own, "  performance:\n    metric: roc_auc\n    max_gap: 0.5\n"
-                 "    slices: {max_gap: 0.1, min_rows: 50}\n  on_alert: [open_issue]\n",
-            production="      gates:\n        - {kind: slices, column: color, metric: roc_auc,"
-                       " min: 0.5}\n")
-    text = (own.path / F).read_text()
-    own.write(F, text.replace("  performance:\n    metric: roc_auc\n    max_gap: 0.02\n", ""))
+    record_slices(own)
     code, report = both(cli, own, "scored", "--current",
                         str(batch(own, tmp_path / "b" / "b.parquet")))
     assert (code, report["causes"]) == (1, ["performance"])
