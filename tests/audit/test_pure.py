@@ -9,16 +9,9 @@ import pytest
 
 from mlgate.audit.evidence import LockFacts, lock_facts, lock_outs
 from mlgate.audit.history_rows import record_row, verdict
+from mlgate.audit.ledger_log import LedgerCommit, Skipping, commit_batches, trailers
+from mlgate.audit.records import Record, parse_record_time, safe_digest
 from mlgate.audit.timeline import iso, key_metrics, parse_time
-from mlgate.audit.trail import (
-    LedgerCommit,
-    Record,
-    Skipping,
-    _commit_batches,
-    _trailers,
-    parse_record_time,
-    safe_digest,
-)
 from mlgate.errors import MlgateError
 from mlgate.registry.ledger import digest
 from mlgate.render.audit_csv import _cell
@@ -105,7 +98,7 @@ def _log_entry(oid: str, parents: str, body: str) -> bytes:
 
 def _commits(pieces: list[bytes]) -> list[LedgerCommit]:
     """The commits of all the batches, oldest first (as the trail keeps them)."""
-    return [c for batch in _commit_batches(pieces) for c in batch][::-1]
+    return [c for batch in commit_batches(pieces) for c in batch][::-1]
 
 
 def test_ledger_log_parsed_in_any_pieces() -> None:
@@ -139,7 +132,7 @@ def test_ledger_log_parsed_in_any_pieces() -> None:
 ])
 def test_trailers_of_a_ledger_commit(body: bytes, found: tuple[bytes | None, bytes | None]
                                      ) -> None:
-    assert _trailers(body) == found
+    assert trailers(body) == found
 
 
 def _with_summary(summary: bytes) -> LedgerCommit:

@@ -13,8 +13,9 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from mlgate.audit.records import Record
 from mlgate.audit.timeline import iso
-from mlgate.audit.trail import Record, Trail
+from mlgate.audit.trail import Trail
 from mlgate.config.metricsfile import flatten
 from mlgate.errors import MlgateError, suggest
 from mlgate.plumbing import git

@@ -18,7 +18,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from mlgate.audit.trail import Record
+from mlgate.audit.records import Record
 from mlgate.config.dvcfiles import rooted
 from mlgate.plumbing import git
 from mlgate.plumbing.dvccache import bytes_md5, cache_dir, object_path

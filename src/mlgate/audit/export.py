@@ -14,7 +14,8 @@ from typing import Any
 
 from mlgate.audit import history_rows, production, timeline, trail
 from mlgate.audit.model_inventory import inventory
-from mlgate.audit.trail import Record, Trail
+from mlgate.audit.records import Record
+from mlgate.audit.trail import Trail
 from mlgate.audit.verify import Verification, verify
 from mlgate.plumbing import progress
 

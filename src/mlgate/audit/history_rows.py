@@ -10,8 +10,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from mlgate.audit.records import Record
 from mlgate.audit.timeline import EPOCH, EVENTS, chosen_metrics, iso
-from mlgate.audit.trail import Record, Trail
+from mlgate.audit.trail import Trail
 from mlgate.registry.state import Registry, TagEvent
 from mlgate.registry.tags import Action
 

@@ -10,7 +10,8 @@ from typing import Any
 
 from mlgate.audit.evidence import LockIndex, lock_at
 from mlgate.audit.findings import Findings, short
-from mlgate.audit.trail import INDEX_DIR, RECORDS_DIR, Record, Trail
+from mlgate.audit.records import Record
+from mlgate.audit.trail import INDEX_DIR, RECORDS_DIR, Trail
 from mlgate.plumbing import git, jsonread
 from mlgate.registry import ledger
 

@@ -11,7 +11,7 @@ A record moved, forged or edited to claim another version than served is found h
 from __future__ import annotations
 
 from mlgate.audit.findings import Findings
-from mlgate.audit.trail import Record
+from mlgate.audit.records import Record
 
 SERVING = ("promote", "rollback")
 

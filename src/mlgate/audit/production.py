@@ -17,8 +17,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from mlgate.audit.records import Record
 from mlgate.audit.timeline import CHANGES, Stay, iso
-from mlgate.audit.trail import Record, Trail
+from mlgate.audit.trail import Trail
 
 
 def _number(value: Any) -> float | None:

@@ -22,7 +22,7 @@ from typing import Any
 
 from mlgate.audit.evidence import LockIndex, lock_at
 from mlgate.audit.findings import Findings
-from mlgate.audit.trail import Record
+from mlgate.audit.records import Record
 from mlgate.config.imports import import_source
 from mlgate.config.metricsfile import flatten, parse_metrics
 from mlgate.config.model import lock_beside

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from mlgate.audit.trail import Record
+from mlgate.audit.records import Record
 from mlgate.config.metricsfile import flatten
 from mlgate.errors import MlgateError, NotFound
 from mlgate.plumbing import git

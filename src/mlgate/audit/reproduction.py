@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from mlgate.audit.evidence import file_sha256, lock_at
-from mlgate.audit.trail import Record, Trail
+from mlgate.audit.records import Record
+from mlgate.audit.trail import Trail
 from mlgate.config.dvcfiles import DvcLock, parse_dvc_lock
 from mlgate.errors import InvalidFile, MlgateError, NotFound, suggest
 from mlgate.plumbing import dvc, git, progress

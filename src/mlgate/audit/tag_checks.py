@@ -10,7 +10,8 @@ from collections import defaultdict
 from pathlib import Path
 
 from mlgate.audit.findings import Findings, short
-from mlgate.audit.trail import Record, Trail, safe_digest
+from mlgate.audit.records import Record, safe_digest
+from mlgate.audit.trail import Trail
 from mlgate.plumbing import git
 from mlgate.registry.state import TagEvent
 from mlgate.registry.tags import Action

@@ -13,7 +13,8 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
-from mlgate.audit.trail import Record, Trail
+from mlgate.audit.records import Record
+from mlgate.audit.trail import Trail
 from mlgate.config.metricsfile import flatten
 from mlgate.config.root import declaration_paths
 from mlgate.errors import InvalidFile, MlgateError, NotFound, suggest

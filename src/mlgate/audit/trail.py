@@ -7,172 +7,28 @@ whatever the number of records. Nothing here judges: :mod:`mlgate.audit.verify` 
 
 from __future__ import annotations
 
-import hashlib
-import json
-import sys
-from collections.abc import Callable, Container, Iterable, Iterator
+from collections.abc import Callable, Container
 from dataclasses import dataclass, field
-from datetime import datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
+from mlgate.audit.ledger_log import (
+    LOG_FORMAT,
+    LedgerCommit,
+    Skipping,
+    commit_batches,
+    json_object,
+    summaries,
+)
+from mlgate.audit.records import Record, safe_digest
 from mlgate.errors import NotFound
-from mlgate.plumbing import git, jsonread, subproc
-from mlgate.plumbing.once import once
+from mlgate.plumbing import git, subproc
 from mlgate.registry import ledger
 from mlgate.registry.state import TAG_NAMES, Registry, TagEvent, read_registry, registry_tag_names
 
 RECORDS_DIR = "records/"
 INDEX_DIR = "index/"
-
-
-class LedgerCommit(NamedTuple):  # a tuple: ten thousand of them are made per read
-    oid: str
-    parents: tuple[str, ...]
-    author: str
-    path: str | None  # the record it adds, from its `mlgate-record:` trailer
-    summary: bytes | None = None  # the record's projection, from `mlgate-summary:` (JSON)
-
-
-@dataclass(frozen=True)
-class Record:
-    """One deployment record, as the ledger (or, failing that, a tag message) holds it."""
-
-    data: dict[str, Any]
-    ledger_commit: str | None = None  # None: found only in a tag's message
-    path: str | None = None
-    author: str | None = None  # who wrote the ledger commit
-    # only the projection its ledger commit carries (ledger.projection), not the record
-    partial: bool = False
-
-    @classmethod
-    def projected(cls, pred: dict[str, Any], commit: LedgerCommit) -> Record:
-        """The partial record a ledger commit's summary makes. Built without the dataclass's
-        __init__ (a frozen one sets each field through object.__setattr__): ten thousand
-        are made per `history`, and that took a third fewer instructions."""
-        record = object.__new__(cls)
-        record.__dict__.update(data={"predicate": pred}, ledger_commit=commit.oid,
-                               path=commit.path, author=commit.author, partial=True, pred=pred)
-        return record
-
-    @once
-    def digest(self) -> str:
-        if self.partial:
-            raise RuntimeError("a partial record has no digest: load the trail in full")
-        return safe_digest(self.data)
-
-    @once
-    def pred(self) -> dict[str, Any]:
-        pred = self.data.get("predicate")
-        return pred if isinstance(pred, dict) else {}
-
-    def mapping(self, key: str) -> dict[str, Any]:
-        """A mapping of the predicate; empty when the record (untrusted) has none there."""
-        value = self.pred.get(key)
-        return value if isinstance(value, dict) else {}
-
-    def listing(self, key: str) -> list[Any]:
-        value = self.pred.get(key)
-        return value if isinstance(value, list) else []
-
-    @property
-    def digests(self) -> dict[str, Any]:
-        """The subject's digests: sha256 and md5 of the artifact."""
-        value = self.subject.get("digest")
-        return value if isinstance(value, dict) else {}
-
-    def _text(self, key: str) -> str:
-        value = self.pred.get(key)
-        return value if isinstance(value, str) else ""
-
-    @property
-    def kind(self) -> str:
-        """"deployment" (promote, rollback, retire, refused), "monitoring" or "deploy"."""
-        return ledger.kind(self.data) if "predicateType" in self.data else (
-            _ACTION_KINDS.get(self._text("action"), "deployment"))
-
-    @property
-    def model(self) -> str:
-        return self._text("model")
-
-    @property
-    def address(self) -> str:
-        """What the model's tags name: a subdirectory artifact's address (GTO's), else
-        the model's name."""
-        return self._text("address") or self.model
-
-    @property
-    def env(self) -> str:
-        return self._text("environment")
-
-    @property
-    def action(self) -> str:
-        return self._text("action")
-
-    @property
-    def version(self) -> str | None:
-        return self._text("version") or None
-
-    @property
-    def commit(self) -> str:
-        return self._text("commit")
-
-    @property
-    def seq(self) -> int | None:
-        seq = self.pred.get("seq")
-        return seq if isinstance(seq, int) and not isinstance(seq, bool) else None
-
-    @property
-    def tags(self) -> list[str]:
-        tags = self.pred.get("tags")
-        return [t for t in tags if isinstance(t, str)] if isinstance(tags, list) else []
-
-    @once
-    def time(self) -> datetime | None:
-        return parse_record_time(self._text("time"))
-
-    @property
-    def subject(self) -> dict[str, Any]:
-        subjects = self.data.get("subject")
-        first = subjects[0] if isinstance(subjects, list) and subjects else {}
-        return first if isinstance(first, dict) else {}
-
-    @property
-    def who(self) -> str:
-        """The CI actor when the record was made in CI, else whoever wrote the ledger."""
-        actor = self.mapping("ci").get("actor")
-        return str(actor or self.author or "")
-
-    @property
-    def label(self) -> str:
-        """`#12 (promote tiny v1.1.0 to staging)`: how findings name a record."""
-        seq = f"#{self.seq}" if self.seq is not None else self.digest[:19]
-        try:
-            return f"{seq} ({ledger.summary(self.data)})"
-        except (KeyError, TypeError):
-            return seq
-
-
-# a partial record (a commit's projection) has no predicate type: its action says its kind
-_ACTION_KINDS = {"monitor": "monitoring", "deploy": "deploy"}
-
-
-def safe_digest(data: dict[str, Any]) -> str:
-    """The record's digest; a record no mlgate could write (NaN, say) still gets one."""
-    try:
-        return ledger.digest(data)
-    except (TypeError, ValueError):
-        text = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
-        return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
-
-
-def parse_record_time(text: str) -> datetime | None:
-    try:
-        when = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return when if when.tzinfo else None
 
 
 @dataclass(frozen=True)
@@ -262,9 +118,6 @@ def _resolve(root: Path, wanted: str | None) -> tuple[str | None, str | None]:
     return found.name, found.commit
 
 
-LOG_FORMAT = "--format=%x00%H%x01%P%x01%an <%ae>%x01%B"
-
-
 class Reading:
     """The ledger's reads, started: git logs the ledger and lists its head's tree while
     mlgate does other work (imports, declarations); :meth:`result` makes the trail.
@@ -337,14 +190,14 @@ class Reading:
         files = {path: oid for oid, path in git.tree_entries(self._tree.result()[1])}
         records: dict[str, Record] = {}
         commits: list[LedgerCommit] = []
-        for batch in _commit_batches(self._log.chunks()):  # while git goes on writing
+        for batch in commit_batches(self._log.chunks()):  # while git goes on writing
             commits += batch
             if not full:  # each batch's summaries are decoded at once
                 carrying = [c for c in batch if c.summary is not None and c.path in files]
                 if only is not None:
                     carrying = [c for c in carrying if not only.passes_over(c)]
                 made: list[Record] = []
-                for commit, data in zip(carrying, _summaries(carrying), strict=True):
+                for commit, data in zip(carrying, summaries(carrying), strict=True):
                     if data is not None:
                         records[commit.oid] = record = Record.projected(data, commit)
                         made.append(record)
@@ -362,7 +215,7 @@ class Reading:
         unreadable: list[tuple[str, str]] = []
         for commit, blob in zip(named, blobs, strict=True):
             assert commit.path is not None
-            data = _json_object(blob.data if blob else b"")
+            data = json_object(blob.data if blob else b"")
             if data is None:
                 unreadable.append((commit.oid, commit.path))
                 continue
@@ -370,33 +223,6 @@ class Reading:
         ordered = tuple(records[c.oid] for c in commits if c.oid in records)
         return Trail(root, self.ref, self.head, tuple(commits), ordered, registry(), files,
                      tuple(unreadable), full)
-
-
-class Skipping:
-    """Which ledger commits' summaries need not be decoded (``history --events``): those
-    that plainly say an action not in ``actions`` and, with ``naming``, name no tag. Plainly:
-    the canonical JSON mlgate writes starts with the action (the first key in sorted
-    order), and a summary with no backslash (no escape) that holds `"action"` once has no
-    other key that decodes to "action". Anything else is decoded, as without this."""
-
-    def __init__(self, actions: Iterable[str], *, naming: bool) -> None:
-        self.actions = {a.encode() for a in actions}
-        self.naming = naming  # records that name tags are read whatever their action
-        self.passed: set[str] = set()  # the commits passed over
-
-    def passes_over(self, commit: LedgerCommit) -> bool:
-        summary = commit.summary
-        if summary is None or not summary.startswith(_ACTION_FIRST) or b"\\" in summary \
-                or summary.count(b'"action"') != 1 or (self.naming and b'"tags"' in summary):
-            return False
-        end = summary.find(b'"', len(_ACTION_FIRST))
-        if end < 0 or summary[len(_ACTION_FIRST):end] in self.actions:
-            return False
-        self.passed.add(commit.oid)
-        return True
-
-
-_ACTION_FIRST = b'{"action":"'
 
 
 def load(root: Path, *, ref: str | None = None, tags: bool = True, full: bool = True) -> Trail:
@@ -410,90 +236,3 @@ def load(root: Path, *, ref: str | None = None, tags: bool = True, full: bool = 
     return Reading(root, ref).result(tags=tags, full=full)
 
 
-def _summaries(commits: list[LedgerCommit]) -> list[dict[str, Any] | None]:
-    """The summaries the commits carry, decoded as one JSON array (one call, not ten
-    thousand); one by one when that fails, so that a malformed one is only itself lost."""
-    texts = [c.summary or b"" for c in commits]
-    # a summary with no more brackets than the limit cannot nest deeper than it: counting
-    # them one by one (in C) spares the whole array the depth scan, a fifth of `history`
-    limit = jsonread.RECORD_DEPTH
-    shallow = all(t.count(b"[") + t.count(b"{") <= limit for t in texts)
-    try:
-        decoded = jsonread.loads(b"[" + b",".join(texts) + b"]",
-                                  max_depth=sys.maxsize if shallow else limit + 1)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        decoded = None
-    if isinstance(decoded, list) and len(decoded) == len(texts):
-        return [d if isinstance(d, dict) else None for d in decoded]
-    return [_json_object(t) for t in texts]
-
-
-def _json_object(raw: bytes) -> dict[str, Any] | None:
-    try:
-        data = jsonread.loads(raw, max_depth=jsonread.RECORD_DEPTH)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
-RECORD_TRAILER = ledger.RECORD_TRAILER.encode()
-SUMMARY_TRAILER = ledger.SUMMARY_TRAILER.encode()
-assert RECORD_TRAILER.startswith(b"mlgate-") and SUMMARY_TRAILER.startswith(b"mlgate-")
-
-
-def _commit_batches(pieces: Iterable[bytes]) -> Iterator[list[LedgerCommit]]:
-    """The commits of `git log` (:data:`LOG_FORMAT`, newest first), a batch for each piece
-    of output as git writes it, so that they are worked on meanwhile. Bytes, not str: the
-    summaries go to the JSON decoder as they are, without a round trip through str."""
-    rest = b""
-    for piece in pieces:
-        *whole, rest = (rest + piece if rest else piece).split(b"\0")  # a NUL starts each
-        yield [_commit(entry) for entry in whole if entry]
-    if rest:
-        yield [_commit(rest)]
-
-
-def _commit(entry: bytes) -> LedgerCommit:
-    oid, parents, author, body = entry.split(b"\x01", 3)
-    path, summary = _trailers(body)
-    return _new_commit(LedgerCommit, (  # tuple.__new__: NamedTuple's own __new__ is Python
-        oid.decode(), tuple(parents.decode().split()), author.decode("utf-8", "replace"),
-        path.strip().decode("utf-8", "replace") if path is not None else None, summary))
-
-
-_new_commit = tuple.__new__
-
-
-def _trailers(body: bytes) -> tuple[bytes | None, bytes | None]:
-    """The rest of the `mlgate-record:` line and of the `mlgate-summary:` line of ``body``;
-    None for either when no line or more than one starts so. Lines end at "\\n" only (a
-    reason may hold U+2028 and the like).
-
-    The usual body has exactly two lines that start with "mlgate-", one of each: then two
-    searches (in C) find them, which took a third of the time a pass over the lines took."""
-    if body.count(_LINE_TRAILER) == 2 and not body.startswith(_TRAILERS):
-        at_summary = body.find(_LINE_SUMMARY)
-        at_record = body.find(_LINE_RECORD)
-        if at_summary >= 0 and at_record >= 0:  # the two lines: neither can be the other
-            at_record += len(_LINE_RECORD)
-            at_summary += len(_LINE_SUMMARY)
-            end_record = body.find(b"\n", at_record)
-            end_summary = body.find(b"\n", at_summary)
-            return (body[at_record:end_record] if end_record >= 0 else body[at_record:],
-                    body[at_summary:end_summary] if end_summary >= 0 else body[at_summary:])
-    record: list[bytes] = []
-    summary: list[bytes] = []
-    for line in body.split(b"\n"):
-        if line.startswith(_TRAILERS):
-            if line.startswith(RECORD_TRAILER):
-                record.append(line[len(RECORD_TRAILER):])
-            elif line.startswith(SUMMARY_TRAILER):
-                summary.append(line[len(SUMMARY_TRAILER):])
-    return (record[0] if len(record) == 1 else None,
-            summary[0] if len(summary) == 1 else None)
-
-
-_TRAILERS = b"mlgate-"  # what both keys start with: other lines are passed over at once
-_LINE_TRAILER = b"\n" + _TRAILERS
-_LINE_RECORD = b"\n" + RECORD_TRAILER
-_LINE_SUMMARY = b"\n" + SUMMARY_TRAILER

@@ -8,7 +8,8 @@ from dataclasses import replace
 from typing import Any
 
 from mlgate.audit import trail
-from mlgate.audit.trail import Record
+from mlgate.audit.ledger_log import Skipping
+from mlgate.audit.records import Record
 from mlgate.config.root import find_root
 from mlgate.errors import EXIT_OK
 from mlgate.plumbing import gcpause
@@ -61,7 +62,7 @@ def main(*, model: str | None, env: str | None, fmt: str, events: str = "all") -
 
     # `--events` over the whole registry: the summaries of other events are not decoded
     # (with a model or an environment named, every record counts: is the name known?)
-    only = trail.Skipping(timeline.EVENTS[events], naming=tags_wanted) \
+    only = Skipping(timeline.EVENTS[events], naming=tags_wanted) \
         if events != "all" and model is None and env is None else None
     with gcpause.paused():
         loaded = reading.result(full=nested, tags=False, each=None if nested else each,
