@@ -150,6 +150,32 @@ def test_no_regression_compares_with_what_the_registry_deploys(tiny: Project, cl
     assert "1.0.0" in row["why"]  # judged against the incumbent, not "no incumbent"
 
 
+def test_a_change_cannot_point_the_registry_lookup_at_another_models_tags(tiny: Project, cli) -> None:  # type: ignore[no-untyped-def]
+    """The change's own declaration names a subdirectory artifact that has no tags: read
+    from there, the incumbent would vanish and no_regression pass against nothing. The
+    registry is read by the address of the declaration that judges (the base's)."""
+    text = (tiny.path / F).read_text()
+    tiny.write(F, text.replace("          min: 0.7\n", "          min: 0.7\n"
+                               "        - kind: no_regression\n          metric: roc_auc\n"
+                               "          tolerance: 0.0\n", 1))
+    tiny.commit_all("staging must not regress")
+    tiny.push_main()
+    tiny.dvc("push", "-q")
+    assert cli("promote", "tiny", "--env", "staging", cwd=tiny.path).code == 0
+    tiny.git("checkout", "-q", "-b", "elsewhere")
+    params = (tiny.path / "params.yaml").read_text()
+    tiny.write("params.yaml", params.replace("quality: 0.8", "quality: 0.7"))
+    tiny.write(F, (tiny.path / F).read_text() + "dvc_artifact: elsewhere:tiny\n")
+    tiny.dvc("repro", "-q")
+    tiny.commit_all("a worse model, its registry looked up elsewhere")
+    result = cli("check", "tiny", "--env", "staging", "--policy-ref", "main", "--format", "json",
+                 cwd=tiny.path)
+    assert result.code == 1, result.out + result.err
+    row = next(r for r in json.loads(result.out)["results"] if r["kind"] == "no_regression")
+    assert row["passed"] is False
+    assert "1.0.0" in row["why"]  # judged against the incumbent, not "no incumbent"
+
+
 def test_policy_ref_judges_a_metric_the_candidate_dropped_as_a_failed_gate(tiny: Project, cli) -> None:  # type: ignore[no-untyped-def]
     tiny.git("checkout", "-q", "-b", "no-auc")
     evaluate = (tiny.path / "src/evaluate.py").read_text()

@@ -272,7 +272,7 @@ def evaluate(root: Path, name: str, *, rev: str | None, against: str | None,
     model = pinned.model
     env = against or model.environment_names[-1]
     check_environment(model, env)
-    found = independent_run = run(cand, pinned, read_model(name, cwd=root), [env])
+    found = independent_run = run(cand, pinned, read_model(model.address, cwd=root), [env])
     gates = [g for g in (model.environment(env) or model.environments[0]).gates
              if isinstance(g, NoRegressionGate)]
     paired = []

@@ -53,6 +53,7 @@ NO_ROWS = ("the batch has no rows: nothing could be compared, and an empty batch
 @dataclass(frozen=True)
 class MonitorResult:
     model: str
+    address: str  # what the model's tags name (Model.address)
     environment: str
     settings: MonitoringSettings
     reference_path: str
@@ -345,5 +346,5 @@ def run_monitor(root: Path, model: Model, env: str, settings: MonitoringSettings
         files=tuple(str(f) for f in scan.files), drift=drift, feature_verdict=feature_level,
         performance=performance, verdict=overall, notes=tuple(remarks), basis=basis,
         findings=tuple(findings), slices=labelled.slices,
-        newest=times[1] if times else None, file_rows=scan.file_rows,
+        newest=times[1] if times else None, file_rows=scan.file_rows, address=model.address,
     )

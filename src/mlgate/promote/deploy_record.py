@@ -22,6 +22,7 @@ from mlgate.promote.append import Appended, append
 from mlgate.promote.record import ci_context
 from mlgate.registry import ledger
 from mlgate.registry.state import read_model
+from mlgate.registry.tags import parse_tag
 
 OUTCOMES = ("success", "failure", "skipped")
 
@@ -42,8 +43,11 @@ class Deployed:
     problems: tuple[str, ...] = ()
 
 
-def _assignment(root: Path, model: str, tag: str) -> dict[str, Any] | None:
-    state = read_model(model, cwd=root)
+def _assignment(root: Path, tag: str) -> dict[str, Any] | None:
+    parsed = parse_tag(tag)  # the model as the tag names it (a subdirectory's address)
+    if parsed is None:
+        return None
+    state = read_model(parsed.model, cwd=root)
     event = next((ev for ev in state.events if ev.name == tag), None)
     return event.record if event is not None else None
 
@@ -51,7 +55,7 @@ def _assignment(root: Path, model: str, tag: str) -> dict[str, Any] | None:
 def record_deploy(root: Path, deployed: Deployed, *, push: bool, remote: str,
                   now: datetime) -> Appended:
     assert deployed.outcome in OUTCOMES
-    assigned = _assignment(root, deployed.model, deployed.tag)
+    assigned = _assignment(root, deployed.tag)
     ran = runtime()
     subject = [{"name": deployed.artifact or "", "digest": dict(deployed.digests)}]
 

@@ -177,7 +177,7 @@ def record_monitoring(root: Path, result: MonitorResult, *, push: bool, remote: 
 
     def make(head: ledger.ChainHead, when: datetime) -> dict[str, Any]:
         # what the environment serves as the record is appended (a retry reads it again)
-        served = read_model(result.model, cwd=root).current(result.environment)
+        served = read_model(result.address, cwd=root).current(result.environment)
         pred = predicate(root, result, served=served, seq=head.seq + 1,
                          previous=head.previous, now=when, files=files)
         return {"_type": ledger.STATEMENT_TYPE, "subject": subject,

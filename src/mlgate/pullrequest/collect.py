@@ -188,7 +188,7 @@ def _build(root: Path, name: str | None, base_ref: str | None, env: str | None,
     params = params_changes(cand.read, base, base_ref, stages, head_dvc, base_dvc)
     deps = [d for d in dependency_changes(root, head_lock, base_lock, stages, head_dvc, base)
             if d.path != model.artifact]  # the model itself: what the change made, not data
-    state = read_model(name, cwd=root)
+    state = read_model(model.address, cwd=root)
     incumbent, incumbent_metrics = incumbent_of(root, model, state, env)
     base_metrics, missing = metrics_at(model, base)
     sensitive = sensitive_paths(changed_paths(root, base_commit))

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from mlgate.config.root import PIPELINES_DIR, declaration_paths
+from mlgate.config.root import declaration_paths
 
 
 def _fields(path: Path) -> dict[str, Any]:
@@ -41,19 +41,6 @@ def declared_addresses(root: Path) -> dict[str, str]:
         if address != path.stem:
             found.setdefault(address, path.stem)
     return found
-
-
-def address_of(root: Path, name: str) -> str:
-    """The name the tags of model ``name`` use: its address when its declaration names a
-    subdirectory artifact; ``name`` itself otherwise (an address already, a root model, or
-    a model known only from tags)."""
-    from mlgate.config.model import registry_address
-
-    if ":" in name:
-        return name
-    path = root / PIPELINES_DIR / f"{name}.yaml"
-    artifact = _fields(path).get("dvc_artifact") if path.is_file() else None
-    return registry_address(name, artifact if isinstance(artifact, str) else None)
 
 
 def declared_name(root: Path, name: str) -> str:

@@ -334,11 +334,9 @@ def _fold(registry: Registry, models: dict[str, ModelState], parts: list[str],
     return made
 
 
-def read_model(name: str, *, cwd: Path) -> ModelState:
+def read_model(address: str, *, cwd: Path) -> ModelState:
     """One model's registry: only its own tags are read (its counter is per model), so the
-    cost does not grow with the other models' history. ``name``: a declared model's name
-    (its tags may name its subdirectory artifact's address) or a tagged address."""
-    from mlgate.registry.addresses import address_of
-
-    address = address_of(cwd, name)
+    cost does not grow with the other models' history. ``address``: what its tags name
+    (:attr:`mlgate.config.model.Model.address`, from the declaration that judges; never
+    guessed here from the working tree's, which a pull request controls)."""
     return read_registry(cwd=cwd, pattern=f"refs/tags/{in_tag(address)}[@#]*").model(address)
