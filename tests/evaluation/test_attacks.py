@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.evaluated import SCORER, holdout_csv, make_evaluated, retrain
+from tests.support.evaluated import SCORER, holdout_csv, make_evaluated, promote_staging, retrain
 from tests.support.project import Project
 from tests.support.registry import copy_project
 
@@ -21,17 +21,8 @@ Cli = Callable[..., Any]
 def served(tmp_path_factory: pytest.TempPathFactory) -> Project:
     """tiny with an evaluation, v1.0.0 (quality 0.8) in staging, and a candidate of
     quality 0.7 committed on a branch (made once)."""
-    import os
-
-    from mlgate.cli import main
-
     project = make_evaluated(tmp_path_factory.mktemp("served"))
-    here = os.getcwd()
-    os.chdir(project.path)
-    try:
-        assert main(["promote", "tiny", "--env", "staging", "--push"]) == 0
-    finally:
-        os.chdir(here)
+    promote_staging(project)
     project.git("checkout", "-q", "-b", "change")
     retrain(project, 0.7)
     return project

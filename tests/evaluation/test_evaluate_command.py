@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.evaluated import make_evaluated, retrain
+from tests.support.evaluated import make_evaluated, promote_staging, retrain
 from tests.support.project import Project
 from tests.support.registry import copy_project
 
@@ -20,17 +20,8 @@ Cli = Callable[..., Any]
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Project:
     """tiny with an evaluation, v1.0.0 promoted to staging (made once)."""
-    from mlgate.cli import main
-
     project = make_evaluated(tmp_path_factory.mktemp("served"))
-    import os
-
-    here = os.getcwd()
-    os.chdir(project.path)
-    try:
-        assert main(["promote", "tiny", "--env", "staging", "--push"]) == 0
-    finally:
-        os.chdir(here)
+    promote_staging(project)
     return project
 
 

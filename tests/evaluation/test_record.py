@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.evaluated import make_evaluated, retrain
+from tests.support.evaluated import make_evaluated, promote_staging, retrain
 from tests.support.project import Project
 from tests.support.registry import tag_record
 
@@ -19,22 +19,13 @@ Cli = Callable[..., Any]
 @pytest.fixture(scope="module")
 def promoted_twice(tmp_path_factory: pytest.TempPathFactory) -> Project:
     """v1.0.0 (quality 0.8) then v1.1.0 (quality 0.85) promoted to staging."""
-    import os
-
-    from mlgate.cli import main
-
     project = make_evaluated(tmp_path_factory.mktemp("twice"))
-    here = os.getcwd()
-    os.chdir(project.path)
-    try:
-        assert main(["promote", "tiny", "--env", "staging", "--push"]) == 0
-        retrain(project, 0.85)
-        project.dvc("push", "-q")
-        project.push_main()
-        project.git("fetch", "-q", "origin")
-        assert main(["promote", "tiny", "--env", "staging", "--push"]) == 0
-    finally:
-        os.chdir(here)
+    promote_staging(project)
+    retrain(project, 0.85)
+    project.dvc("push", "-q")
+    project.push_main()
+    project.git("fetch", "-q", "origin")
+    promote_staging(project)
     return project
 
 

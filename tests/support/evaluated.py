@@ -93,3 +93,18 @@ def retrain(project: Project, quality: float) -> str:
     params.write_text(re.sub(r"quality: [0-9.]+", f"quality: {quality}", text))
     project.dvc("repro", "-q")
     return project.commit_all(f"quality {quality}")
+
+
+def promote_staging(project: Project) -> None:
+    """`mlgate promote tiny --env staging --push`, in this process (module fixtures: faster
+    than a subprocess), run inside the project."""
+    import os
+
+    from mlgate.cli import main
+
+    here = os.getcwd()
+    os.chdir(project.path)
+    try:
+        assert main(["promote", "tiny", "--env", "staging", "--push"]) == 0
+    finally:
+        os.chdir(here)
