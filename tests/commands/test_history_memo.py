@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from mlgate.audit import history_memo
+from mlgate.audit.timeline import EPOCH
 from tests.support.audit import append, built, copy, forged, ledger_head, mlgate
 from tests.support.project import Project
 
@@ -162,10 +163,12 @@ def test_values_json_would_change_leave_no_memo(tmp_path: Path) -> None:
     memo = history_memo.Memo({"format": history_memo.FORMAT})
     row = dict.fromkeys(history_memo.ROW_KEYS, "")
     row.update(tags=[], metrics={"roc_auc": math.nan})
-    memo.add([0, 0], row, ["cell"])
+    memo.extend([((EPOCH, 0), row)], [["cell"]])
     history_memo.keep(tmp_path, memo)
     assert not (tmp_path / MEMO).exists()
-    row["metrics"] = {"roc_auc": 0.5}
-    memo.values[0] = [row[k] for k in history_memo.ROW_KEYS]
-    history_memo.keep(tmp_path, memo)
-    assert history_memo.recall(tmp_path) is not None
+    for fine, value in ((False, [{"deep": [math.inf]}]), (True, [{"deep": [0.5]}]),
+                        (True, 0.5)):
+        row["metrics"] = {"roc_auc": value}
+        memo.values[0] = [row[k] for k in history_memo.ROW_KEYS]
+        history_memo.keep(tmp_path, memo)
+        assert (history_memo.recall(tmp_path) is not None) is fine, value

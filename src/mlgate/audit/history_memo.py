@@ -83,14 +83,20 @@ class Memo:
         return self.key.get("kind") == "ledger" and self.key.get("ref") == ref and \
             isinstance(old, str) and _COMMIT_ID.fullmatch(old) is not None
 
-    def add(self, key: list[int], row: dict[str, Any], cells: Sequence[str],
-            path: str = "") -> None:
-        self.keys.append(key)
-        self.scope.append([row["model"], row["environment"], row["action"]])
-        self.cells.append(list(cells))
-        self.values.append([row[k] for k in ROW_KEYS])
-        self.paths.append(path)
-        self.named.extend(row["tags"] if path else ())
+    def extend(self, rows: Sequence[tuple[tuple[datetime, int], dict[str, Any]]],
+               cells: Sequence[Sequence[str]], paths: Sequence[str] | None = None) -> None:
+        """Adds ``rows`` ((time, seq), row), with their cells and (a ledger's) record files."""
+        self.keys += [sort_key(when, seq) for (when, seq), _ in rows]
+        self.scope += [[row["model"], row["environment"], row["action"]] for _, row in rows]
+        self.cells += [list(c) for c in cells]
+        # a row's keys are ROW_KEYS, in that order, as history_rows makes them
+        self.values += [list(row.values()) if tuple(row) == ROW_KEYS else
+                        [row[k] for k in ROW_KEYS] for _, row in rows]
+        if paths is None:
+            self.paths += [""] * len(rows)
+        else:
+            self.paths += paths
+            self.named += [tag for _, row in rows for tag in row["tags"]]
 
     def chosen(self, *, model: str | None, env: str | None,
                actions: Iterable[str] | None) -> list[int]:
@@ -173,8 +179,7 @@ def keep(root: Path, memo: Memo) -> None:
     would not give back as it was (NaN, an integer beyond 64 bits) leaves no memo, and so
     does a git directory that cannot be written."""
     where = git_dir(root)
-    # approvals, metrics and reason hold whatever a record holds; the rest is text or int
-    if where is None or not all(_plain(v[8:11]) for v in memo.values):
+    if where is None or not all(map(_finite, memo.values)):
         return
     try:
         sections = [orjson.dumps(memo.key), orjson.dumps(list(zip(memo.keys, memo.scope,
@@ -196,6 +201,22 @@ def keep(root: Path, memo: Memo) -> None:
             raise
     except OSError:
         return
+
+
+def _finite(values: list[Any]) -> bool:
+    """Whether JSON gives a row's values back as they are: approvals, metrics and reason
+    hold whatever a record holds (the rest is text or an integer)."""
+    approvals, metrics, reason = values[8:11]
+    if type(metrics) is dict:
+        for value in metrics.values():
+            kind = type(value)
+            if (kind is float and not math.isfinite(value)) or (
+                    (kind is dict or kind is list) and not _plain(value)):
+                return False
+    elif not _plain(metrics):
+        return False
+    return (not approvals or _plain(approvals)) and (reason is None or type(reason) is str
+                                                     or _plain(reason))
 
 
 def _plain(value: Any) -> bool:

@@ -98,11 +98,9 @@ def _extended(root: Path, reading: trail.Reading, memo: Memo,
             r.partial for r in loaded.records) or not all(
             path in loaded.files for path in memo.paths):
         return None
-    for record in loaded.records:
-        for (when, seq), row in history_rows.record_rows([record], model=None, env=None,
-                                                         keys=keys):
-            memo.add(history_memo.sort_key(when, seq), row, history_cells(row),
-                     record.path or "")
+    rows = history_rows.record_rows(loaded.records, model=None, env=None, keys=keys)
+    memo.extend(rows, [history_cells(row) for _, row in rows],  # a row for each record
+                [record.path or "" for record in loaded.records])
     memo.key["head"] = reading.head
     history_memo.keep(root, memo)
     return memo
@@ -230,9 +228,7 @@ def _made(root: Path, reading: trail.Reading, keys: dict[str, tuple[str, ...]],
     timeline.check_scope(loaded, model, env, envs)
     if keyed is not None:
         memo = Memo(keyed)
-        for (when, seq), row in rows:
-            memo.add(history_memo.sort_key(when, seq), row, shown.get(id(row))
-                     or history_cells(row))
+        memo.extend(rows, [shown.get(id(row)) or history_cells(row) for _, row in rows])
         history_memo.keep(root, memo)
     scope = " in ".join(x for x in (model or "any model", env) if x)
     return render_history([row for _, row in rows], fmt, scope=scope, shown=shown)
@@ -245,7 +241,5 @@ def _keep_ledger(root: Path, reading: trail.Reading, keys: dict[str, tuple[str, 
 
     memo = Memo(history_memo.memo_key("ledger", keys=keys, addresses={}, ref=reading.ref,
                                       head=reading.head))
-    for ((when, seq), row), path in zip(rows, paths, strict=True):
-        memo.add(history_memo.sort_key(when, seq), row, shown.get(id(row)) or history_cells(row),
-                 path)
+    memo.extend(rows, [shown.get(id(row)) or history_cells(row) for _, row in rows], paths)
     history_memo.keep(root, memo)
