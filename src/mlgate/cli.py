@@ -203,6 +203,9 @@ def _history(p: argparse.ArgumentParser) -> None:
                    default="all", help="which records: promotion (promote, rollback, retire, "
                    "refused), monitoring (monitor --record), deploy (verify-artifact --deploy "
                    "--record), or all (default)")
+    p.add_argument("--no-cache", dest="cache", action="store_false",
+                   help="make every row from git, not from the rows kept by the last "
+                        "`history` (.git/mlgate/history-memo, never evidence)")
     _format(p)
 
 

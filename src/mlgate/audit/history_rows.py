@@ -193,6 +193,16 @@ def history(trail: Trail, *, model: str | None, env: str | None,
     is "all" or a key of :data:`EVENTS` (tags are promotion events). ``rows_made``: the
     :func:`record_rows` of all of the trail's records, in ledger order, made already;
     ``tag_rows``: the registry's tags, given as they were listed (a trail with no ledger)."""
+    return [row for _, row in sorted_rows(trail, model=model, env=env, keys=keys,
+                                          events=events, rows_made=rows_made,
+                                          tag_rows=tag_rows)]
+
+
+def sorted_rows(trail: Trail, *, model: str | None, env: str | None,
+                keys: dict[str, tuple[str, ...]], events: str = "all",
+                rows_made: list[Row] | None = None,
+                tag_rows: TagRows | None = None) -> list[Row]:
+    """:func:`history`'s rows with their sort keys."""
     rows = list(rows_made) if rows_made is not None else record_rows(
         trail.records, model=model, env=env, keys=keys, events=events)
 
@@ -235,4 +245,4 @@ def history(trail: Trail, *, model: str | None, env: str | None,
             row = record_row(record, keys.get(record.model, ()), "tag, not on the ledger")
             rows.append(((record.time or event.time, record.seq or 0), row))
     rows.sort(key=lambda item: item[0], reverse=True)
-    return [row for _, row in rows]
+    return rows

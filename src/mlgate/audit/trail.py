@@ -128,7 +128,8 @@ class Reading:
     Python is the slower. Without a ledger they are listed only when asked for (a caller
     may read the registry instead)."""
 
-    def __init__(self, root: Path, ref: str | None = None, *, list_tags: bool = False) -> None:
+    def __init__(self, root: Path, ref: str | None = None, *, list_tags: bool = False,
+                 start: bool = True) -> None:
         from mlgate.errors import MlgateError
 
         self.root = root
@@ -141,11 +142,23 @@ class Reading:
         self._log: subproc.Started | None = None
         self._tree: subproc.Started | None = None
         self._listing: subproc.Started | None = None
+        self._listed: bytes | None = None  # what the listing wrote
         self._list_tags = list_tags
+        if start:
+            self.start()
+
+    def start(self, since: str | None = None) -> None:
+        """Git logs the ledger (its commits after ``since`` only, when given) and lists its
+        head's tree; without ``start`` at making, this is called before :meth:`result`."""
         if self.head is not None:
             # newest first, reversed here: `--reverse` made git itself a third slower
-            self._log = git.start(["log", LOG_FORMAT, self.head], cwd=root)
-            self._tree = git.start(["ls-tree", "-r", "-z", self.head], cwd=root)
+            after = [f"^{since}"] if since else []
+            self._log = git.start(["log", LOG_FORMAT, self.head, *after, "--"], cwd=self.root)
+            self._tree = git.start(["ls-tree", "-r", "-z", self.head], cwd=self.root)
+
+    def list_tags(self) -> None:
+        """Git lists the tag names now (with ``list_tags``), without the ledger's log."""
+        self._logged()
 
     def _logged(self) -> None:
         if self._list_tags and self._listing is None:
@@ -157,7 +170,9 @@ class Reading:
             self._logged()
         if self._listing is None:
             raise RuntimeError("tag_names() needs Reading(list_tags=True) and result() first")
-        return registry_tag_names(self._listing.result()[1], besides)
+        if self._listed is None:
+            self._listed = self._listing.result()[1]
+        return registry_tag_names(self._listed, besides)
 
     def result(self, *, tags: bool = True, full: bool = True,
                each: Callable[[list[Record]], None] | None = None,
@@ -171,6 +186,8 @@ class Reading:
         first, while git goes on logging the ledger (`history` makes its rows meanwhile);
         records read otherwise (from their files) are not given to it. ``only``: partial
         records that :class:`Skipping` passes over are left out of the trail."""
+        if self.head is not None and (self._log is None or self._tree is None):
+            raise RuntimeError("Reading(start=False) needs start() before result()")
         if self._log is None or self._tree is None:
             registry = read_registry(cwd=self.root, messages=full) if tags else Registry()
             return Trail(self.root, None, None, (), (), registry, full=full)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from mlgate.audit.findings import NO_RECORDS
@@ -48,10 +49,14 @@ def render_history(rows: list[dict[str, Any]], fmt: str, *, scope: str,
     """``shown``: the :func:`history_cells` of rows already made, by the row's id()."""
     if fmt == "json":
         return to_json({"history": rows})
-    if not rows:
-        return f"no history for {scope}: nothing was promoted, rolled back or retired"
     made = shown or {}
-    cells = [made.get(id(r)) or history_cells(r) for r in rows]
+    return history_table([made.get(id(r)) or history_cells(r) for r in rows], scope=scope)
+
+
+def history_table(cells: Sequence[Sequence[str]], *, scope: str) -> str:
+    """The table of rows' :func:`history_cells`."""
+    if not cells:
+        return f"no history for {scope}: nothing was promoted, rolled back or retired"
     return text_table(["time (UTC)", "model", "environment", "action", "version", "verdict",
                        "who", "metrics", "reason", "evidence"], cells)
 
