@@ -37,6 +37,11 @@ def command(name: str, help_text: str) -> Callable[[Configure], Configure]:
     return register
 
 
+# a subdirectory artifact's model may be named as GTO names it
+BY_NAME_OR_ADDRESS = ("model name (pipelines/MODEL.yaml), or its dvc_artifact's address "
+                      "(models/a:churn)")
+
+
 def _format(parser: argparse.ArgumentParser, choices: Sequence[str] = FORMATS) -> None:
     parser.add_argument("--format", choices=choices, default=choices[0], dest="fmt",
                         help=f"output format (default: {choices[0]})")
@@ -97,7 +102,7 @@ def _registry_change(p: argparse.ArgumentParser) -> None:
 
 @command("promote", "evaluate the gates and, on pass, tag the version into an environment")
 def _promote(p: argparse.ArgumentParser) -> None:
-    p.add_argument("model", help="model name (pipelines/MODEL.yaml)")
+    p.add_argument("model", help=BY_NAME_OR_ADDRESS)
     p.add_argument("--env", required=True, help="environment to promote into")
     p.add_argument("--rev", help="promote this commit without checking it out (default: "
                    "HEAD, with a clean tree); its dvc.lock is judged against its own deps, "
@@ -111,7 +116,7 @@ def _promote(p: argparse.ArgumentParser) -> None:
 
 @command("rollback", "serve an earlier version again (default: the previous one), recorded")
 def _rollback(p: argparse.ArgumentParser) -> None:
-    p.add_argument("model", help="model name (pipelines/MODEL.yaml)")
+    p.add_argument("model", help=BY_NAME_OR_ADDRESS)
     p.add_argument("--env", required=True, help="environment to roll back")
     p.add_argument("--to", metavar="vX.Y.Z", help="version to serve (default: the previous one "
                    "in that environment)")
@@ -123,7 +128,7 @@ def _rollback(p: argparse.ArgumentParser) -> None:
 
 @command("retire", "take a model out of an environment (GTO's unassign), recorded")
 def _retire(p: argparse.ArgumentParser) -> None:
-    p.add_argument("model", help="model name (pipelines/MODEL.yaml)")
+    p.add_argument("model", help=BY_NAME_OR_ADDRESS)
     p.add_argument("--env", required=True, help="environment to take the model out of")
     p.add_argument("--reason", required=True, help="why; recorded in the deployment record")
     _registry_change(p)
@@ -150,7 +155,8 @@ def _init(p: argparse.ArgumentParser) -> None:
 @command("matrix", "the models a workflow acts on, and their environment (JSON for a CI "
                    "matrix)")
 def _matrix(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--model", help="only this model (default: every declared model)")
+    p.add_argument("--model", help="only this model, by name or address (default: every "
+                   "declared model)")
     p.add_argument("--env", help="this environment (default: each model's first, or with "
                    "--monitored its last)")
     p.add_argument("--since", metavar="REV",

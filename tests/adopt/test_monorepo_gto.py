@@ -38,6 +38,12 @@ def _declare(cli: Any, project: Project, name: str, folder: str) -> None:
 
 @pytest.fixture
 def mono(tmp_path: Path, cli: Any) -> Project:
+    return make_mono(tmp_path, cli)
+
+
+def make_mono(tmp_path: Path, cli: Any) -> Project:
+    """The two pipelines, adopted (declarations, workflows) and pushed, nothing promoted;
+    also the act tests' monorepo."""
     project = make_project(tmp_path, "tiny", repro=False)
     for name in ("dvc.yaml", "params.yaml", "pipelines/tiny.yaml"):
         (project.path / name).unlink()
@@ -62,7 +68,7 @@ def _tags(project: Project) -> list[str]:
     return sorted(project.git("tag", "--list").split())
 
 
-def _better_a(project: Project) -> None:
+def better_a(project: Project) -> None:
     params = project.path / "models/a/params.yaml"
     params.write_text(params.read_text().replace("quality: 0.8", "quality: 0.9"))
     project.dvc("repro", "-q", "models/a/dvc.yaml")
@@ -95,7 +101,7 @@ def test_a_subdirectory_artifact_lives_under_gtos_address(mono: Project, cli: An
     text = cli("show", "churn-a", cwd=mono.path)
     assert text.code == 0 and "churn-a [models/a:churn] (latest v1.0.0)" in text.out
 
-    _better_a(mono)
+    better_a(mono)
     ok(cli, mono, "promote", "churn-a", "--env", "staging", "--push", "--format", "json")
     assert "models/a=churn#staging#2" in _tags(mono) and "models/a=churn@v1.1.0" in _tags(mono)
     rolled = ok(cli, mono, "rollback", "churn-a", "--env", "staging", "--reason",
@@ -161,3 +167,43 @@ def test_two_declarations_of_one_artifact_are_bad_input(mono: Project, cli: Any)
     assert (f"pipelines/churn-again.yaml:{line}:" in result.err and "'models/a:churn' is "
             "already the artifact of pipelines/churn-a.yaml" in result.err), result.err
     assert "Traceback" not in result.err
+
+
+def test_an_address_names_the_model_that_declares_it(mono: Project, cli: Any) -> None:
+    """Where promote, rollback, retire and matrix take a model, GTO's address does too
+    (what a manual run's form is given by someone who knows the model from GTO or DVC
+    Studio), for the declaration that claims it."""
+    matrix = ok(cli, mono, "matrix", "--model", "models/a:churn", "--env", "production",
+                "--format", "json")
+    assert matrix == [{"model": "churn-a", "env": "production"}]
+    promoted = ok(cli, mono, "promote", "models/b:churn", "--env", "staging", "--push",
+                  "--format", "json")
+    assert (promoted["record"]["predicate"]["model"],
+            promoted["record"]["predicate"]["tags"]) == (
+        "churn-b", ["models/b=churn@v1.0.0", "models/b=churn#staging#1"])
+    retired = ok(cli, mono, "retire", "models/b:churn", "--env", "staging", "--reason",
+                 "replaced", "--dry-run", "--format", "json")
+    assert retired["record"]["predicate"]["tags"] == ["models/b=churn#staging!#2"]
+
+
+def test_an_address_no_declaration_holds_is_bad_input(mono: Project, cli: Any) -> None:
+    for args in (("promote", "models/c:churn", "--env", "staging"),
+                 ("rollback", "models/c:churn", "--env", "staging", "--reason", "r"),
+                 ("matrix", "--model", "models/c:churn")):
+        result = cli(*args, cwd=mono.path)
+        assert result.code == 2, result.out + result.err
+        assert ("pipelines/: no declared model has the address 'models/c:churn'" in result.err
+                and "hint: addresses declared (dvc_artifact): models/a:churn (churn-a), "
+                "models/b:churn (churn-b)" in result.err), result.err
+    # The working tree maps the address; the declaration the policy is read from must hold
+    # it: here churn-a claims models/b:churn, but not on origin's main.
+    mono.write("pipelines/churn-a.yaml", (mono.path / "pipelines/churn-a.yaml").read_text()
+               .replace('dvc_artifact: "models/a:churn"', 'dvc_artifact: "models/b:churn"'))
+    (mono.path / "pipelines/churn-b.yaml").unlink()
+    result = cli("rollback", "models/b:churn", "--env", "staging", "--reason", "r",
+                 cwd=mono.path)
+    assert result.code == 2, result.out + result.err
+    assert ("refs/remotes/origin/main:pipelines/churn-a.yaml: 'models/b:churn' is not the "
+            "address of 'churn-a' at refs/remotes/origin/main, where the policy is read: its "
+            "dvc_artifact there is 'models/a:churn'") in result.err, result.err
+    assert "Traceback" not in result.err and mono.git("tag", "--list") == ""

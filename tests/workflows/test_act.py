@@ -14,12 +14,14 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
 from mlgate.adopt import scaffold
 from mlgate.registry.ledger import LEDGER_REF, read_entries
+from tests.adopt.test_monorepo_gto import better_a, make_mono
 from tests.support.project import Project, git, make_project, sh
 from tests.support.workflows import PINS
 
@@ -269,6 +271,60 @@ def test_manual_runs_promote_with_approvals_and_roll_back(act: str, project: Pro
         ("promote", "production", "1.1.0", ["risk-officer"], "quarterly release",
          "workflow_dispatch"),
         ("rollback", "staging", "1.0.0", [], "v1.1.0 misbehaves", "workflow_dispatch")]
+
+
+def test_a_subdirectory_artifact_is_promoted_and_deployed_by_its_address(
+        act: str, cli: Any, tmp_path: Path) -> None:
+    """A monorepo adopted by `mlgate init` (test_monorepo_gto's): `churn-a` is GTO's
+    `models/a:churn`, whose tags hold a `/` and a `=`. A manual run, given the address,
+    promotes an earlier version, checked out by its tag `models/a=churn@v1.0.0`, and that
+    assignment's tag starts the deploy workflow, which checks it out and deploys it."""
+    mono = make_mono(tmp_path, cli)
+    declaration = mono.path / "pipelines/churn-a.yaml"
+    declaration.write_text(declaration.read_text() + (
+        'deploy:\n  command: cp "$MLGATE_ARTIFACT" "$DEPLOY_TO/$MLGATE_ENV-$MLGATE_VERSION"\n'))
+    registered = mono.commit_all("churn-a deploys by copying")
+    mono.push_main()
+    mlgate(mono, "promote", "churn-a", "--env", "staging", "--push")
+    artifact = (mono.path / "models/a/model/model.bin").read_bytes()
+    better_a(mono)  # main moves on: a manual run with no version would take v1.1.0
+    assert (mono.path / "models/a/model/model.bin").read_bytes() != artifact
+
+    approvals = tmp_path / "approvals.json"
+    approvals.write_text(json.dumps({"author": "data-scientist", "approvals": [
+        {"state": "approved", "user": {"login": "risk-officer"},
+         "environments": [{"name": "production"}], "comment": "validated"}]}))
+    promoted = run_act(act, mono, "workflow_dispatch", "mlgate-promote.yml",
+                       dispatch(model="models/a:churn", environment="production",
+                                action="promote", version="v1.0.0", reason="release"),
+                       MLGATE_ACT_APPROVALS=str(approvals))
+    assert promoted.returncode == 0, promoted.stdout[-4000:]
+    # the job, its concurrency group and commands name the declaration
+    assert '::set-output:: matrix=[{"model":"churn-a","env":"production"}]' in promoted.stdout
+    tags = [ref.removeprefix("refs/tags/") for ref in remote_refs(mono)
+            if ref.startswith("refs/tags/")]
+    assert tags == ["models/a=churn#production#2", "models/a=churn#staging#1",
+                    "models/a=churn@v1.0.0"]
+    assert git("rev-parse", "refs/tags/models/a=churn#production#2^{commit}",
+               cwd=mono.origin) == registered
+    record = read_entries(cwd=mono.origin)[-1].record["predicate"]
+    assert (record["model"], record["address"], record["action"], record["environment"],
+            record["version"], record["commit"], record["tags"]) == (
+        "churn-a", "models/a:churn", "promote", "production", "1.0.0", registered,
+        ["models/a=churn#production#2"])
+
+    deploy_to = tmp_path / "deployed"
+    deploy_to.mkdir()
+    deployed = run_act(act, mono, "push", "mlgate-deploy.yml",
+                       {"ref": "refs/tags/models/a=churn#production#2"},
+                       DEPLOY_TO=str(deploy_to))
+    assert deployed.returncode == 0, deployed.stdout[-4000:]
+    assert "::set-output:: group=models_a_churn-production" in deployed.stdout
+    assert (deploy_to / "production-v1.0.0").read_bytes() == artifact
+    record = read_entries(cwd=mono.origin)[-1].record["predicate"]
+    assert (record["model"], record["action"], record["outcome"], record["tag"],
+            record["commit"]) == ("churn-a", "deploy", "success", "models/a=churn#production#2",
+                                  registered)
 
 
 def test_monitor_alerts_on_the_gap_its_separate_labels_show(act: str, tmp_path: Path) -> None:

@@ -270,6 +270,26 @@ def test_promotion_is_serialised_per_model_and_environment() -> None:
     assert pushes < names.index("Promote, or roll back, and push the registry atomically")
 
 
+def github_filter(pattern: str) -> re.Pattern[str]:
+    """A tag filter as GitHub matches it, for the two wildcards the workflows use: `*`
+    matches any characters but `/`, `**` any at all (act runs a workflow whatever its
+    filters say, so only this test reads them)."""
+    assert not set(pattern) & set("?+[]!"), f"{pattern}: a wildcard this test does not know"
+    parts = (re.escape(part).replace(r"\*", "[^/]*") for part in pattern.split("**"))
+    return re.compile(".*".join(parts))
+
+
+def test_every_assignment_tag_starts_the_deploy_and_no_version_tag_does() -> None:
+    patterns = load(repo_workflows()["mlgate-deploy.yml"])["on"]["push"]["tags"]
+    matched = [tag for tag in ("tiny#staging#1", "tiny#staging!#2", "models/a=churn#prod#3",
+                               "models/a=churn#prod!#4", "deep/er/a=churn#prod#5",
+                               "tiny@v1.0.0", "models/a=churn@v1.0.0")
+               if any(github_filter(p).fullmatch(tag) for p in patterns)]
+    # a subdirectory artifact's tags hold a `/`, which `*#*` would not match
+    assert matched == ["tiny#staging#1", "tiny#staging!#2", "models/a=churn#prod#3",
+                       "models/a=churn#prod!#4", "deep/er/a=churn#prod#5"]
+
+
 @pytest.mark.parametrize("settings", [None, other_settings()], ids=["this repository",
                                                                        "elsewhere"])
 def test_codeowners_cover_what_decides_a_promotion(settings: scaffold.Settings | None) -> None:

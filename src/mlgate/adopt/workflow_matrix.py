@@ -14,12 +14,15 @@ from typing import Any
 from mlgate.config.changed import base_commit, changed_models
 from mlgate.config.declarations import declaration_paths, load_model
 from mlgate.errors import MlgateError
+from mlgate.registry.addresses import declared_model
 
 
 def matrix(root: Path, *, model: str | None, env: str | None, since: str | None,
            monitored: bool) -> tuple[list[dict[str, Any]], list[str]]:
     """The matrix's entries, and notes for the person who reads the log."""
-    names = [model] if model else [p.stem for p in declaration_paths(root)]
+    # a manual run may name the model by GTO's address (`models/a:churn`); the matrix
+    # names its declaration, which the promote job's commands and concurrency group take
+    names = [declared_model(root, model)] if model else [p.stem for p in declaration_paths(root)]
     models = [load_model(root, name) for name in names]
     notes: list[str] = []
     if monitored:

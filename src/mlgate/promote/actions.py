@@ -26,6 +26,7 @@ from mlgate.promote.approvals import ApprovalFile, read_approvals
 from mlgate.promote.outcome import Outcome
 from mlgate.promote.record import artifact_digests, choose_version, predicate
 from mlgate.registry import ledger, publish
+from mlgate.registry.addresses import declared_model
 from mlgate.registry.state import Deployment, ModelState, read_model, read_registry
 from mlgate.registry.tags import Action, TagName, in_tag
 
@@ -35,6 +36,21 @@ def policy_ref_of(root: Path, given: str | None, remote: str) -> git.Ref:
     ambiguous name refused), else the default branch of ``remote``
     (:func:`mlgate.plumbing.git.default_branch`)."""
     return git.resolve_ref(given, cwd=root) if given else git.default_branch(remote, cwd=root)
+
+
+def policy_of(root: Path, given: str, cand: Candidate, ref: git.Ref) -> PolicySource:
+    """The declaration at ``ref`` of the model ``given`` names: by its declaration's name,
+    or by GTO's address of its artifact (`models/a:churn`, as GTO users know it), which
+    the working tree's declarations map to a name and the declaration at ``ref`` must hold."""
+    name = declared_model(root, given)
+    source = load_policy(name, cand, ref.name, new_model=False)
+    if name != given and source.model.address != given:
+        raise MlgateError(f"{given!r} is not the address of {name!r} at {ref.name}, where the "
+                          f"policy is read: its dvc_artifact there is {source.model.address!r}",
+                          path=f"{ref.name}:{source.path}",
+                          hint=f"name the model by its declaration ({name}), or merge the "
+                               "change to its dvc_artifact first")
+    return source
 
 
 def require_merged(root: Path, commit: str, ref: git.Ref, source: PolicySource,
@@ -68,7 +84,7 @@ def promote_model(root: Path, name: str, env: str, *, rev: str | None, version: 
     if commit is None:
         raise MlgateError("the repository has no commits", hint="commit the pipeline first")
     ref = policy_ref_of(root, policy_ref, remote)
-    source = load_policy(name, cand, ref.name, new_model=False)
+    source = policy_of(root, name, cand, ref)
     check_environment(source.model, env)
     require_merged(root, commit, ref, source, env,
                    rev or "the working tree's HEAD")
@@ -97,7 +113,7 @@ def reassign_model(action: str, root: Path, name: str, env: str, *, to: str | No
     older version, and a rollback's version must be on that branch."""
     ref = policy_ref_of(root, policy_ref, remote)
     at_ref = open_candidate(root, ref.commit)
-    source = load_policy(name, at_ref, ref.name, new_model=False)
+    source = policy_of(root, name, at_ref, ref)
     check_environment(source.model, env)
     return retry.run(
         lambda when: reassign(at_ref, source, env, action=action, to_version=to,

@@ -12,7 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from mlgate.config.root import declaration_paths
+from mlgate.config.root import PIPELINES_DIR, declaration_paths
+from mlgate.errors import NotFound
 
 
 def _fields(path: Path) -> dict[str, Any]:
@@ -47,3 +48,20 @@ def declared_name(root: Path, name: str) -> str:
     """The declared model a command's argument means: the declaration that claims the
     address ``name`` when it is one; ``name`` otherwise."""
     return declared_addresses(root).get(name, name) if ":" in name else name
+
+
+def declared_model(root: Path, name: str) -> str:
+    """The declaration a command that needs one acts on (`promote`, `rollback`, `retire`,
+    `matrix`): ``name``, or the one that claims the address ``name``. An address that no
+    declaration claims is bad input: it names no file under pipelines/ either."""
+    if ":" not in name:
+        return name
+    claimed = declared_addresses(root)
+    if name in claimed:
+        return claimed[name]
+    shown = ", ".join(f"{address} ({declared})" for address, declared in sorted(claimed.items()))
+    raise NotFound(f"no declared model has the address {name!r}",
+                   path=f"{PIPELINES_DIR}/",
+                   hint=f"addresses declared (dvc_artifact): {shown}" if shown else
+                   "no declaration names a subdirectory artifact as its dvc_artifact; name "
+                   "the model by its declaration, pipelines/MODEL.yaml")
