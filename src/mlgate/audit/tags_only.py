@@ -28,7 +28,8 @@ from typing import Any
 from mlgate.audit.timeline import CHANGES, iso
 from mlgate.audit.trail import Trail
 from mlgate.registry.ledger import LEDGER_BRANCH
-from mlgate.registry.state import Deployment, Registry
+from mlgate.registry.state import ModelState, Registry, TagEvent
+from mlgate.registry.tags import Action
 
 NO_RECORDS = (f"no mlgate records here (there is no ledger branch {LEDGER_BRANCH}): answered "
               "from the registry's tags alone, as GTO reads them; a tag carries no evidence "
@@ -47,8 +48,18 @@ def served_at(registry: Registry, at: datetime, env: str, model: str | None
               ) -> list[dict[str, Any]]:
     """Per model (only ``model`` when given), the assignment whose stay in ``env`` covers
     ``at``, by the tags' dates."""
-    return [_row(registry, name, stay, env, stay.version)
-            for name, stay in _stays(registry, at, env, model)]
+    rows = []
+    for name in sorted(registry.models):
+        if model not in (None, name):
+            continue
+        state = registry.models[name]
+        events = _in_order(state, env)
+        for stay in state.timeline(env):
+            if stay.since <= at and (stay.until is None or at < stay.until):
+                later = events[events.index(stay.event) + 1:]
+                rows.append(_row(name, stay.event, stay.until, later[0] if later else None,
+                                 stay.version))
+    return rows
 
 
 def beside_records(trail: Trail, at: datetime, env: str, model: str | None
@@ -59,7 +70,8 @@ def beside_records(trail: Trail, at: datetime, env: str, model: str | None
     does, the record-less tag that GTO would answer with instead, when it comes after the
     tags of those records in GTO's order (one before is GTO's history, which the records
     superseded). That order is the tags' counter, not their dates, which the tagger sets
-    (a lightweight tag's is its commit's)."""
+    (a lightweight tag's is its commit's). No tag message is read: the ledger names its
+    tags, and a record a tag's message may carry is not the ledger's word."""
     covered: set[str] = set()
     recorded: set[str] = set()  # the tags of the records up to ``at``
     for r in trail.records:
@@ -67,50 +79,45 @@ def beside_records(trail: Trail, at: datetime, env: str, model: str | None
             covered.add(r.model)
             recorded.update(r.tags)
     named = trail.naming()
-    registry = trail.registry
     answers: list[dict[str, Any]] = []
     ignored: list[dict[str, Any]] = []
-    for name, stay in _stays(registry, at, env, model):
-        record = named.get(stay.event.name)
-        if record is not None and record.model == name:
-            continue  # a tag the ledger names: its record answers once it is dated
-        state = registry.models[name]
-        # no record names this tag, so a record its message may carry (a copy of another
-        # tag's) is no word on its version: the version registered on its commit is
-        row = _row(registry, name, stay, env, state.version_of(stay.commit))
-        if name not in covered:
-            answers.append(row)
-        elif all(ev.order < stay.event.order for ev in state.events
-                 if ev.tag.env == env and ev.name in recorded):
-            ignored.append({**row, "why": "no mlgate record, and after the tags of the "
-                                          "ledger's records for this model and environment, "
-                                          "which decide"})
+    for name in sorted(trail.registry.models):
+        if model not in (None, name):
+            continue
+        state = trail.registry.models[name]
+        events = _in_order(state, env)
+        for i, event in enumerate(events):  # a stay ends at the next event in ``env``
+            after = events[i + 1] if i + 1 < len(events) else None
+            if (event.tag.action is not Action.ASSIGN or event.time > at
+                    or (after is not None and after.time <= at)):
+                continue
+            record = named.get(event.name)
+            if record is not None and record.model == name:
+                continue  # a tag the ledger names: its record answers once it is dated
+            # the version registered on its commit (a record its message may carry, a copy
+            # of another tag's, is no word on it)
+            row = _row(name, event, after.time if after else None, after,
+                       state.version_of(event.commit))
+            if name not in covered:
+                answers.append(row)
+            elif all(ev.order < event.order for ev in events if ev.name in recorded):
+                ignored.append({**row, "why": "no mlgate record, and after the tags of the "
+                                              "ledger's records for this model and "
+                                              "environment, which decide"})
     return answers, ignored
 
 
-def _stays(registry: Registry, at: datetime, env: str, model: str | None
-           ) -> list[tuple[str, Deployment]]:
-    """(model, its stay in ``env`` covering ``at`` by the tags' dates), by model name."""
-    found = []
-    for name in sorted(registry.models):
-        if model not in (None, name):
-            continue
-        for stay in registry.models[name].timeline(env):
-            if stay.since <= at and (stay.until is None or at < stay.until):
-                found.append((name, stay))
-    return found
+def _in_order(state: ModelState, env: str) -> list[TagEvent]:
+    """The model's events in ``env``, in GTO's replay order."""
+    return sorted((ev for ev in state.events if ev.tag.env == env), key=attrgetter("order"))
 
 
-def _row(registry: Registry, name: str, stay: Deployment, env: str, version: str | None
-         ) -> dict[str, Any]:
-    event = stay.event
-    events = sorted((ev for ev in registry.models[name].events if ev.tag.env == env),
-                    key=attrgetter("order"))
-    later = events[events.index(event) + 1:]
+def _row(name: str, event: TagEvent, until: datetime | None, ended_by: TagEvent | None,
+         version: str | None) -> dict[str, Any]:
     return {
-        "model": name, "address": event.tag.model, "environment": env,
-        "version": version, "action": "assign", "since": iso(stay.since),
-        "until": iso(stay.until), "ended_by": later[0].name if later else None,
-        "commit": stay.commit, "tag": event.name, "who": event.tagger or None,
-        "evidence": "tag only", "record_digest": None,
+        "model": name, "address": event.tag.model, "environment": event.tag.env,
+        "version": version, "action": "assign", "since": iso(event.time), "until": iso(until),
+        "ended_by": ended_by.name if ended_by else None, "commit": event.commit,
+        "tag": event.name, "who": event.tagger or None, "evidence": "tag only",
+        "record_digest": None,
     }

@@ -37,10 +37,12 @@ def at(*, time: str, env: str, model: str | None, fmt: str) -> int:
     root = find_root()
     model = declared_name(root, model) if model else model  # `models/a:churn` too
     # the tags too: where no record covers a model (GTO's assignments before adoption),
-    # they answer, saying so (tags_only.beside_records: records win wherever they cover)
-    loaded = trail.load(root)
-    if loaded.head is None:
-        return _at_by_tags(loaded, when, env, model, fmt)
+    # they answer, saying so (tags_only.beside_records: records win wherever they cover).
+    # Beside a ledger their messages are not read: records come from the ledger alone
+    reading = trail.Reading(root)
+    if reading.head is None:
+        return _at_by_tags(reading.result(), when, env, model, fmt)
+    loaded = reading.result(messages=False)
     _, envs = timeline.declared_keys(root)
     timeline.check_scope(loaded, model, env, envs)
     stays = timeline.served_at(loaded, when, env, model)
