@@ -164,6 +164,27 @@ def test_a_tag_without_a_record_does_not_override_the_ledger(tmp_path: Path, cli
     assert "\nignored: tag tiny#staging#3 (v1.3.0 of tiny, since " in text
 
 
+@pytest.mark.slow
+def test_a_tag_without_a_record_does_not_undo_a_retirement(tmp_path: Path, cli: Any) -> None:
+    """mlgate retired the model from staging; an assignment tag pushed by hand afterwards
+    (GTO's old version again) does not make it serve: nothing did, says the ledger."""
+    project = gto_registry(tmp_path)
+    promote_better(cli, project)
+    retired = ok(cli, project, "retire", "tiny", "--env", "staging", "--reason", "withdrawn")
+    assert "tiny#staging!#3, tiny#staging!#4" in retired  # GTO's unassignments: #5 is next
+    project.git("tag", "tiny#staging#5", project.git("rev-list", "-n", "1", "tiny@v1.3.0"))
+
+    data = ok(cli, project, "audit", "at", "2999-01-01", "--env", "staging", "--format",
+              "json")
+    assert data["served"] == []
+    assert [(i["tag"], i["version"]) for i in data["ignored_tags"]] == [
+        ("tiny#staging#5", "1.3.0")]
+    text = ok(cli, project, "audit", "at", "2999-01-01", "--env", "staging").splitlines()
+    assert text[0] == ("nothing served staging at 2999-01-01T00:00:00Z (every model), "
+                       "according to the ledger")
+    assert text[1].startswith("ignored: tag tiny#staging#5 (v1.3.0 of tiny, since ")
+
+
 @pytest.mark.parametrize(("dvc_dir", "name", "address"), [
     ("", "scorer", "scorer"), (".", "scorer", "scorer"),
     ("models/churn", "scorer", "models/churn:scorer"),
