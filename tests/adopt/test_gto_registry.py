@@ -117,6 +117,9 @@ def test_audit_at_an_adopted_registry_answers_from_both(tmp_path: Path, cli: Any
     only_tiny, rows = served(recorded, "tiny")
     assert [r[:3] for r in rows] == [("tiny", "1.4.0", "record")]
     assert (only_tiny["evidence"], only_tiny["note"]) == ("records", None)
+    only_scorer, rows = served(recorded, "scorer")  # named though only GTO's tags know it
+    assert [r[:3] for r in rows] == [("scorer", "0.1.0", "tag only")]
+    assert only_scorer["evidence"] == "records and tags"
 
     text = ok(cli, project, "audit", "at", assigned, "tiny", "--env", "staging")
     assert text.startswith(f"tiny v1.3.0 served staging at {assigned} by tag tiny#staging#1 "
