@@ -242,7 +242,9 @@ def _audit(p: argparse.ArgumentParser) -> None:
     subs = p.add_subparsers(dest="sub", metavar="SUBCOMMAND", required=True,
                             parser_class=_Intermixed)
     at = subs.add_parser("at", help="what served an environment at a time, with its lineage",
-                         description="what served ENV at TIME, found by replaying the ledger")
+                         description="what served ENV at TIME, found by replaying the ledger "
+                         "(and, where no record covers a model there, from the registry's "
+                         "tags, marked 'tag only')")
     at.add_argument("time", metavar="TIME", help="ISO date (its start, UTC) or date and time "
                     "(UTC unless it has an offset), e.g. 2026-03-01T14:30:00Z")
     at.add_argument("model", nargs="?", metavar="MODEL", help="model name (default: every "

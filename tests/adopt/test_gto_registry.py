@@ -6,13 +6,40 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.adopt.test_real_layouts import GTO, ok, run
-from tests.support.project import git, make_project
+from tests.support.project import Project, git, make_project
+
+
+def gto_registry(tmp_path: Path, *, others: tuple[str, ...] = ()) -> Project:
+    """A project whose registry GTO made, as DVC Studio users make one: `tiny` registered
+    as v1.3.0 and assigned to staging (and each of ``others``, a model GTO alone knows, as
+    v0.1.0), pushed."""
+    project = make_project(tmp_path, "tiny")
+    project.dvc("push", "-q")
+    for name, version in [("tiny", "v1.3.0"), *((other, "v0.1.0") for other in others)]:
+        run(*GTO, "register", name, "--version", version, cwd=project.path)
+        run(*GTO, "assign", name, "--version", version, "--stage", "staging",
+            cwd=project.path)
+    project.git("push", "-q", "origin", "--tags")
+    return project
+
+
+def promote_better(cli: Any, project: Project) -> Any:
+    """mlgate's first promotion of `tiny` to staging, of a better model: the adoption."""
+    project.write("params.yaml", (project.path / "params.yaml").read_text().replace(
+        "quality: 0.8", "quality: 0.85"))
+    project.dvc("repro", "-q")
+    project.commit_all("a better model")
+    project.push_main()
+    project.dvc("push", "-q")
+    return ok(cli, project, "promote", "tiny", "--env", "staging", "--push", "--format",
+              "json")
 
 
 @pytest.mark.slow
@@ -21,14 +48,9 @@ def test_a_registry_made_by_gto_is_adopted(tmp_path: Path, cli: Any) -> None:
     tags, and its first promotion continues their numbering."""
     from tests.support.registry import assert_gto_agrees
 
-    project = make_project(tmp_path, "tiny")
-    project.dvc("push", "-q")
-    run(*GTO, "register", "tiny", "--version", "v1.3.0", cwd=project.path)
-    run(*GTO, "assign", "tiny", "--version", "v1.3.0", "--stage", "staging",
-        cwd=project.path)
+    project = gto_registry(tmp_path)
     gto_tags = project.git("tag", "--list").split()
     assert sorted(gto_tags) == ["tiny#staging#1", "tiny@v1.3.0"]
-    project.git("push", "-q", "origin", "--tags")
 
     shown = ok(cli, project, "show", "tiny", "--format", "json")
     assert shown["models"]["tiny"]["environments"]["staging"]["version"] == "v1.3.0"
@@ -42,20 +64,128 @@ def test_a_registry_made_by_gto_is_adopted(tmp_path: Path, cli: Any) -> None:
         ("1.3.0", "tiny#staging#1", "tag only")]
     assert before["ledger"] is None and "no mlgate records here" in before["note"]
 
-    project.write("params.yaml", (project.path / "params.yaml").read_text().replace(
-        "quality: 0.8", "quality: 0.85"))
-    project.dvc("repro", "-q")
-    project.commit_all("a better model")
-    project.push_main()
-    project.dvc("push", "-q")
-    promoted = ok(cli, project, "promote", "tiny", "--env", "staging", "--push", "--format",
-                  "json")
+    promoted = promote_better(cli, project)
     assert sorted(promoted["record"]["predicate"]["tags"]) == ["tiny#staging#2",
                                                                  "tiny@v1.4.0"]
     assert_gto_agrees(project.path)
     served = ok(cli, project, "audit", "at", "2999-01-01", "tiny", "--env", "staging",
                 "--format", "json")
     assert "1.4.0" in json.dumps(served)
+
+
+def tag_time(project: Project, tag: str) -> str:
+    """A tag's date (the tagger's, to the second), as `audit at` writes times."""
+    stamp = project.git("for-each-ref", "--format=%(taggerdate:unix)", f"refs/tags/{tag}")
+    return datetime.fromtimestamp(int(stamp), UTC).isoformat().replace("+00:00", "Z")
+
+
+@pytest.mark.slow
+def test_audit_at_an_adopted_registry_answers_from_both(tmp_path: Path, cli: Any) -> None:
+    """GTO assigned first, mlgate's promotions continued: at a time before mlgate's first
+    record, GTO's assignment answers (evidence: tag only); after it, mlgate's record; a
+    model only GTO knows is answered from its tags either way, and said to be so."""
+    project = gto_registry(tmp_path, others=("scorer",))
+    time.sleep(1.1)  # tags and records are dated to the second: mlgate's come later
+    recorded = promote_better(cli, project)["record"]["predicate"]["time"]
+    assigned, promoted = tag_time(project, "tiny#staging#1"), tag_time(project, "tiny#staging#2")
+    scorer = tag_time(project, "scorer#staging#1")  # GTO's last tag
+    assert assigned <= scorer < recorded
+
+    def served(when: str, *model: str) -> tuple[dict[str, Any], list[tuple[Any, ...]]]:
+        data = ok(cli, project, "audit", "at", when, *model, "--env", "staging", "--format",
+                  "json")
+        return data, [(s["model"], s["version"], s["evidence"], s["since"], s["until"],
+                       s.get("tag"), s["record_digest"] is not None) for s in data["served"]]
+
+    before, rows = served(scorer)
+    assert rows == [
+        ("scorer", "0.1.0", "tag only", scorer, None, "scorer#staging#1", False),
+        ("tiny", "1.3.0", "tag only", assigned, promoted, "tiny#staging#1", False)]
+    assert before["served"][1]["ended_by"] == "tiny#staging#2"
+    assert (before["ledger"], before["evidence"], before["ignored_tags"]) == (
+        "refs/heads/mlgate/ledger", "records and tags", [])
+    note = before["note"]
+    assert note.startswith('an answer whose evidence is "tag only" has no mlgate record')
+    assert "not tamper-evident" in note
+
+    after, rows = served(recorded)
+    assert rows == [
+        ("scorer", "0.1.0", "tag only", scorer, None, "scorer#staging#1", False),
+        ("tiny", "1.4.0", "record", recorded, None, None, True)]
+    assert sorted(after["served"][1]["tags"]) == ["tiny#staging#2", "tiny@v1.4.0"]
+    assert after["ignored_tags"] == []  # GTO's tiny#staging#1 is history, not a forgery
+    only_tiny, rows = served(recorded, "tiny")
+    assert [r[:3] for r in rows] == [("tiny", "1.4.0", "record")]
+    assert (only_tiny["evidence"], only_tiny["note"]) == ("records", None)
+    only_scorer, rows = served(recorded, "scorer")  # named though only GTO's tags know it
+    assert [r[:3] for r in rows] == [("scorer", "0.1.0", "tag only")]
+    assert only_scorer["evidence"] == "records and tags"
+
+    text = ok(cli, project, "audit", "at", assigned, "tiny", "--env", "staging")
+    assert text.startswith(f"tiny v1.3.0 served staging at {assigned} by tag tiny#staging#1 "
+                           f"(since {assigned}, until {promoted}), commit ")
+    assert "tagged by" in text.splitlines()[0]
+    assert text.splitlines()[0].endswith("(evidence: tag only)")
+    assert text.splitlines()[-1] == f"note: {note}"
+    text = ok(cli, project, "audit", "at", recorded, "tiny", "--env", "staging")
+    assert text.startswith(f"tiny v1.4.0 served staging at {recorded} (promote at {recorded}")
+    assert "tag only" not in text
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("forged", ["lightweight", "annotated", "carrying mlgate's record"])
+def test_a_tag_without_a_record_does_not_override_the_ledger(tmp_path: Path, cli: Any,
+                                                             forged: str) -> None:
+    """After adoption, a tag pushed by hand (no record; or a copy of another tag's record,
+    which the ledger does not name for it) assigning GTO's old version again is no
+    evidence: where the ledger covers the model and environment, its record answers, and
+    the tag is listed as ignored."""
+    project = gto_registry(tmp_path)
+    promote_better(cli, project)
+    old = project.git("rev-list", "-n", "1", "tiny@v1.3.0")
+    if forged == "lightweight":
+        project.git("tag", "tiny#staging#3", old)
+    elif forged == "annotated":
+        project.git("tag", "-a", "-m", "assign tiny v1.3.0 to staging", "tiny#staging#3", old)
+    else:
+        message = project.git("tag", "-l", "--format=%(contents)", "tiny#staging#2")
+        assert '"predicate"' in message
+        (tmp_path / "message").write_text(message)
+        project.git("tag", "-a", "-F", str(tmp_path / "message"), "tiny#staging#3", old)
+
+    data = ok(cli, project, "audit", "at", "2999-01-01", "tiny", "--env", "staging",
+              "--format", "json")
+    assert [(s["version"], s.get("evidence"), s["commit"] != old) for s in data["served"]] == [
+        ("1.4.0", "record", True)]
+    # the version registered on the tag's commit, not what a copied record claims
+    assert [(i["tag"], i["commit"], i["version"], i["evidence"])
+            for i in data["ignored_tags"]] == [("tiny#staging#3", old, "1.3.0", "tag only")]
+    assert "after the tags of the ledger's records" in data["ignored_tags"][0]["why"]
+    assert data["note"] is None
+    text = ok(cli, project, "audit", "at", "2999-01-01", "tiny", "--env", "staging")
+    assert text.startswith("tiny v1.4.0 served staging at 2999-01-01T00:00:00Z (promote at ")
+    assert "\nignored: tag tiny#staging#3 (v1.3.0 of tiny, since " in text
+
+
+@pytest.mark.slow
+def test_a_tag_without_a_record_does_not_undo_a_retirement(tmp_path: Path, cli: Any) -> None:
+    """mlgate retired the model from staging; an assignment tag pushed by hand afterwards
+    (GTO's old version again) does not make it serve: nothing did, says the ledger."""
+    project = gto_registry(tmp_path)
+    promote_better(cli, project)
+    retired = ok(cli, project, "retire", "tiny", "--env", "staging", "--reason", "withdrawn")
+    assert "tiny#staging!#3, tiny#staging!#4" in retired  # GTO's unassignments: #5 is next
+    project.git("tag", "tiny#staging#5", project.git("rev-list", "-n", "1", "tiny@v1.3.0"))
+
+    data = ok(cli, project, "audit", "at", "2999-01-01", "--env", "staging", "--format",
+              "json")
+    assert data["served"] == []
+    assert [(i["tag"], i["version"]) for i in data["ignored_tags"]] == [
+        ("tiny#staging#5", "1.3.0")]
+    text = ok(cli, project, "audit", "at", "2999-01-01", "--env", "staging").splitlines()
+    assert text[0] == ("nothing served staging at 2999-01-01T00:00:00Z (every model), "
+                       "according to the ledger")
+    assert text[1].startswith("ignored: tag tiny#staging#5 (v1.3.0 of tiny, since ")
 
 
 @pytest.mark.parametrize(("dvc_dir", "name", "address"), [

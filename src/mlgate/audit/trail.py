@@ -176,7 +176,7 @@ class Reading:
 
     def result(self, *, tags: bool = True, full: bool = True,
                each: Callable[[list[Record]], None] | None = None,
-               only: Skipping | None = None) -> Trail:
+               only: Skipping | None = None, messages: bool | None = None) -> Trail:
         """The trail; with ``tags``, the registry too. Without ``full``, records are the
         projections their commits carry (partial records, enough for `history`; a commit
         written before projections existed still has its record read) and tag messages
@@ -185,18 +185,20 @@ class Reading:
         ``each`` is given the partial records as they are made, a batch at a time, newest
         first, while git goes on logging the ledger (`history` makes its rows meanwhile);
         records read otherwise (from their files) are not given to it. ``only``: partial
-        records that :class:`Skipping` passes over are left out of the trail."""
+        records that :class:`Skipping` passes over are left out of the trail. ``messages``:
+        whether the tag messages are read (default: with ``full``)."""
         if self.head is not None and (self._log is None or self._tree is None):
             raise RuntimeError("Reading(start=False) needs start() before result()")
+        messages = full if messages is None else messages
         if self._log is None or self._tree is None:
-            registry = read_registry(cwd=self.root, messages=full) if tags else Registry()
+            registry = read_registry(cwd=self.root, messages=messages) if tags else Registry()
             return Trail(self.root, None, None, (), (), registry, full=full)
         if not tags:
             return self._trail(Registry, full, each, only)
         from concurrent.futures import ThreadPoolExecutor  # here: history needs no thread
 
         with ThreadPoolExecutor(max_workers=1) as pool:  # git reads tags meanwhile
-            pending = pool.submit(read_registry, cwd=self.root, messages=full)
+            pending = pool.submit(read_registry, cwd=self.root, messages=messages)
             return self._trail(pending.result, full, each, only)
 
     def _trail(self, registry: Callable[[], Registry], full: bool,

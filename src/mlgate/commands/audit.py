@@ -29,40 +29,50 @@ def main(*, sub: str, **options: Any) -> int:
 
 
 def at(*, time: str, env: str, model: str | None, fmt: str) -> int:
+    from mlgate.audit import tags_only
     from mlgate.registry.addresses import declared_name
     from mlgate.render.audit_text import render_at
 
     when = timeline.parse_time(time)
     root = find_root()
     model = declared_name(root, model) if model else model  # `models/a:churn` too
-    loaded = trail.load(root, tags=False)
-    if loaded.head is None:
-        return _at_by_tags(root, when, env, model, fmt)
+    # the tags too: where no record covers a model (GTO's assignments before adoption),
+    # they answer, saying so (tags_only.beside_records: records win wherever they cover).
+    # Beside a ledger their messages are not read: records come from the ledger alone
+    reading = trail.Reading(root)
+    if reading.head is None:
+        return _at_by_tags(reading.result(), when, env, model, fmt)
+    loaded = reading.result(messages=False)
     _, envs = timeline.declared_keys(root)
     timeline.check_scope(loaded, model, env, envs)
     stays = timeline.served_at(loaded, when, env, model)
+    by_tags, ignored = tags_only.beside_records(loaded, when, env, model)
+    served = [{**timeline.lineage(s), "evidence": "record", **production.as_of(loaded, s, when)}
+              for s in stays]
     result = {"time": timeline.iso(when), "environment": env,
               "scope": f"model {model}" if model else "every model",
               "ledger": loaded.ledger_ref, "ledger_head": loaded.head,
-              "served": [{**timeline.lineage(s), **production.as_of(loaded, s, when)}
-                         for s in stays]}
+              "evidence": "records and tags" if by_tags else "records",
+              "note": tags_only.TAG_ONLY if by_tags else None,
+              "served": sorted(served + by_tags, key=lambda d: str(d["model"])),
+              "ignored_tags": ignored}
     print(render_at(result, fmt))
     return EXIT_OK
 
 
-def _at_by_tags(root: Path, when: datetime, env: str, model: str | None, fmt: str) -> int:
+def _at_by_tags(loaded: trail.Trail, when: datetime, env: str, model: str | None,
+                fmt: str) -> int:
     """`audit at` without a ledger: from the registry's tags (made by GTO alone, say),
     saying that they are no evidence; bad input when there are no tags either."""
     from mlgate.audit import tags_only
     from mlgate.render.audit_text import render_at
 
-    loaded = trail.load(root)
     if not loaded.registry.models:
         raise MlgateError("no deployment records here: the ledger branch "
                           f"{ledger.LEDGER_BRANCH} is missing, and no registry tag either",
                           hint=f"fetch them: `git fetch --tags origin "
                                f"{ledger.LEDGER_BRANCH}:{ledger.LEDGER_BRANCH}`")
-    _, envs = timeline.declared_keys(root)
+    _, envs = timeline.declared_keys(loaded.root)
     timeline.check_scope(loaded, model, env, envs)
     result = {"time": timeline.iso(when), "environment": env,
               "scope": f"model {model}" if model else "every model",

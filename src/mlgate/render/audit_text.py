@@ -79,19 +79,29 @@ def render_at(result: dict[str, Any], fmt: str) -> str:
     if fmt == "json":
         return to_json(result)
     served = result["served"]
+    ignored = [f"ignored: tag {d['tag']} (v{d['version']} of {d['model']}, since "
+               f"{d['since']}, tagged by {d['who'] or '-'}): {d['why']}"
+               for d in result.get("ignored_tags") or ()]
+    note = [f"note: {result['note']}"] if result.get("note") else []
     if result.get("evidence") == "tags only":  # no ledger: what GTO's tags say
-        lines = [f"{d['model']} v{d['version']} served {d['environment']} at "
-                 f"{result['time']} by tag {d['tag']} (since {d['since']}, until "
-                 f"{d['until'] or 'still serving'}), commit {d['commit'][:12]}, tagged by "
-                 f"{d['who'] or '-'}" for d in served]
-        return "\n".join(lines or [f"nothing served {result['environment']} at "
-                                    f"{result['time']} ({result['scope']}), according to "
-                                    "the registry's tags"]) + f"\nnote: {result['note']}"
+        lines = [_by_tag(d, result["time"]) for d in served]
+        return "\n".join((lines or [f"nothing served {result['environment']} at "
+                                     f"{result['time']} ({result['scope']}), according to "
+                                     "the registry's tags"]) + note)
     if not served:
-        return (f"nothing served {result['environment']} at {result['time']} "
-                f"({result['scope']}), according to the ledger")
-    blocks = [_lineage(d, result["time"]) for d in served]
-    return "\n\n".join(blocks)
+        return "\n".join([f"nothing served {result['environment']} at {result['time']} "
+                          f"({result['scope']}), according to the ledger", *ignored])
+    blocks = [_by_tag(d, result["time"]) + " (evidence: tag only)"
+              if d.get("evidence") == "tag only" else _lineage(d, result["time"])
+              for d in served]
+    return "\n\n".join([*blocks, "\n".join(ignored + note)] if ignored or note else blocks)
+
+
+def _by_tag(d: dict[str, Any], at: str) -> str:
+    """What served by a tag alone: no record, so no lineage to show."""
+    return (f"{d['model']} v{d['version']} served {d['environment']} at {at} by tag "
+            f"{d['tag']} (since {d['since']}, until {d['until'] or 'still serving'}), commit "
+            f"{d['commit'][:12]}, tagged by {d['who'] or '-'}")
 
 
 def _production(d: dict[str, Any]) -> list[tuple[str, Any]]:
