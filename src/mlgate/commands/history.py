@@ -9,6 +9,7 @@ commits; anything else and they are made from git, as with `--no-cache`."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -50,7 +51,8 @@ def main(*, model: str | None, env: str | None, fmt: str, events: str = "all",
     with gcpause.paused():
         if reading.head is None:
             text = _tags_only(root, reading, memo, fmt=fmt, model=model, env=env,
-                              events=events, cache=cache)
+                              events=events, whole=cache and tags_wanted and model is None
+                              and env is None)
         else:
             text = _ledger(root, reading, memo, fmt=fmt, model=model, env=env, events=events)
         print(text)
@@ -136,38 +138,45 @@ def _shown(memo: Memo, picked: list[int], *, fmt: str, model: str | None,
 
 
 def _tags_only(root: Path, reading: trail.Reading, memo: Memo | None, *, fmt: str,
-               model: str | None, env: str | None, events: str, cache: bool) -> str:
-    """A registry with no ledger (made by GTO alone, say): every tag is a row. Read whole
-    (every model, every environment), the rows are kept in a memo named by the tags."""
+               model: str | None, env: str | None, events: str, whole: bool) -> str:
+    """A registry with no ledger (made by GTO alone, say): every tag is a row. Read
+    ``whole`` (every model, every environment), the rows are kept in a memo named by the
+    tags' names and object ids: git lists those alone when there is a memo to compare them
+    with, and the rows are made (the tags listed whole) when they differ."""
     from mlgate.audit import timeline
     from mlgate.registry.addresses import declared_addresses
 
-    whole = cache and events in ("all", "promotion") and model is None and env is None
-    listing = git.start(TAG_IDS, cwd=root) if whole else None
+    tags = None if (whole and memo is not None) or events not in ("all", "promotion") \
+        else RegistryReading(root)  # git lists the tags while the declarations are read
+    listing = git.start(TAG_IDS, cwd=root) if whole and memo is not None else None
     keys, envs = timeline.declared_keys(root)
-    key = None
-    if listing is not None:
-        key = history_memo.memo_key(
-            "tags", keys=keys, addresses=declared_addresses(root),
-            listing=hashlib.sha256(listing.result()[1]).hexdigest())
-        if memo is not None and memo.key == key:
-            return _shown(memo, memo.chosen(model=None, env=None, actions=None), fmt=fmt,
-                          model=None, env=None)
+
+    def memo_key(listed: str) -> dict[str, Any]:
+        return history_memo.memo_key("tags", keys=keys, addresses=declared_addresses(root),
+                                     listing=listed)
+
+    if listing is not None and memo is not None and \
+            memo.key == memo_key(hashlib.sha256(listing.result()[1]).hexdigest()):
+        return _shown(memo, memo.chosen(model=None, env=None, actions=None), fmt=fmt,
+                      model=None, env=None)
+    if tags is None and events in ("all", "promotion"):
+        tags = RegistryReading(root)
     return _made(root, reading, keys, envs, fmt=fmt, model=model, env=env, events=events,
-                 nested=False, keyed=key)
+                 nested=False, tags_only=tags, keyed=memo_key if whole else None)
 
 
 def _made(root: Path, reading: trail.Reading, keys: dict[str, tuple[str, ...]],
           envs: dict[str, tuple[str, ...]], *, fmt: str, model: str | None, env: str | None,
-          events: str, nested: bool, keyed: dict[str, Any] | None = None) -> str:
-    """`history` made from git: the ledger's commits (or, with none, the tags) as git
-    writes them. A whole reading's rows are kept in the memo: a ledger's record rows, or,
-    with ``keyed`` (the tags' memo key), every row."""
+          events: str, nested: bool, tags_only: RegistryReading | None = None,
+          keyed: Callable[[str], dict[str, Any]] | None = None) -> str:
+    """`history` made from git: the ledger's commits (or, with none, ``tags_only``, the
+    tags' listing, started) as git writes them. A whole reading's rows are kept in the
+    memo: a ledger's record rows, or, with ``keyed`` (the tags' memo key, given the digest
+    of their names and object ids as :data:`TAG_IDS` lists them), every row."""
     from mlgate.audit import history_rows, timeline
-    from mlgate.render.audit_text import history_cells, render_history
+    from mlgate.render.audit_text import history_cells, history_table, render_history
 
     tags_wanted = events in ("all", "promotion")
-    tags_only = RegistryReading(root) if reading.head is None and tags_wanted else None
     # the summaries ledger commits carry are enough, unless a key metric is a nested one;
     # tags are read only when some are not the ledger's (made by GTO alone, say)
     # rows, and the table's cells, are made while git logs the ledger or lists the tags,
@@ -203,8 +212,16 @@ def _made(root: Path, reading: trail.Reading, keys: dict[str, tuple[str, ...]],
     only = Skipping(timeline.EVENTS[events], naming=tags_wanted) \
         if events != "all" and model is None and env is None else None
     loaded = reading.result(full=nested, tags=False, each=None if nested else each, only=only)
+    listed = hashlib.sha256()  # the tags' names and object ids, as TAG_IDS lists them
+
+    def names(pairs: list[str]) -> None:
+        # each of the listing's entries ends in a newline, which the next one's name begins
+        listed.update("".join(f"refs/tags/{name.lstrip()}\0{oid}\0\n" for name, oid in
+                              zip(pairs[::2], pairs[1::2], strict=True)).encode())
+
     if tags_only is not None:
-        loaded = replace(loaded, registry=tags_only.result(each=each_tag))
+        loaded = replace(loaded, registry=tags_only.result(
+            each=each_tag, names=names if keyed is not None else None))
     # in ledger order, unless some records were not partial ones (read from their files)
     record_rows = [row for batch in reversed(batches) for row in reversed(batch)] \
         if made == len(loaded.records) else None
@@ -226,11 +243,14 @@ def _made(root: Path, reading: trail.Reading, keys: dict[str, tuple[str, ...]],
         rows = history_rows.sorted_rows(loaded, model=model, env=env, keys=keys,
                                         events=events, rows_made=record_rows)
     timeline.check_scope(loaded, model, env, envs)
-    if keyed is not None:
-        memo = Memo(keyed)
-        memo.extend(rows, [shown.get(id(row)) or history_cells(row) for _, row in rows])
-        history_memo.keep(root, memo)
     scope = " in ".join(x for x in (model or "any model", env) if x)
+    if keyed is not None:
+        memo = Memo(keyed(listed.hexdigest()))
+        cells = [shown.get(id(row)) or history_cells(row) for _, row in rows]
+        memo.extend(rows, cells)
+        history_memo.keep(root, memo)
+        if fmt == "table":
+            return history_table(cells, scope=scope)
     return render_history([row for _, row in rows], fmt, scope=scope, shown=shown)
 
 

@@ -263,13 +263,18 @@ class RegistryReading:
         self._listing = git.start(["for-each-ref", "--format=" + "%00".join(fields) + "%00",
                                    pattern], cwd=cwd)
 
-    def result(self, each: Callable[[list[TagEvent]], None] | None = None) -> Registry:
+    def result(self, each: Callable[[list[TagEvent]], None] | None = None, *,
+               names: Callable[[list[str]], None] | None = None) -> Registry:
         """The registry, folded as git writes the listing. ``each`` is given each piece's
-        events (the registry's tags), in the listing's order, meanwhile."""
+        events (the registry's tags), in the listing's order, meanwhile; ``names``, every
+        tag's name and object id (a list of both, in turn), registry's tags or not."""
         width = len(_FIELDS) if self.messages else len(_FIELDS) - 1
         registry = Registry(self.cwd)
         models: dict[str, ModelState] = {}
         for fields in listed_fields(self._listing.chunks(), width):
+            if names is not None:  # the fields are name, type, object id, ...
+                names([x for pair in zip(fields[::width], fields[2::width], strict=True)
+                       for x in pair])
             events = _fold(registry, models, fields, width)
             if each is not None and events:
                 each(events)
