@@ -206,16 +206,29 @@ poisoned.write_text(json.dumps({{"quality": 0.3, "rows": 400, "seed": 3,
 '''
 
 
-def test_an_incumbent_rewritten_in_the_cache_by_a_stage_is_refused(repo: Project,
-                                                                   cli: Cli) -> None:
+@pytest.mark.parametrize("vector", ["stage", "config"])
+def test_an_incumbent_rewritten_in_the_cache_is_refused(repo: Project, cli: Cli,
+                                                        vector: str) -> None:
     """no_regression compares the candidate with the bytes the cache holds under the
-    incumbent's md5; a stage of the change writes there, so mlgate checks those bytes."""
+    incumbent's md5; the change can write there, so mlgate checks those bytes. By code: a
+    stage of the change. By data alone: a `.dvc/config` naming a cache the change commits
+    (CI checks it out; `dvc pull` fills in the rest)."""
+    import shutil
+
     served = repo.git("show", "origin/main:dvc.lock")
     md5 = served.split("path: model/model.bin\n")[1].split("md5: ")[1].split("\n")[0]
-    train = repo.path / "src" / "train.py"
-    train.write_text(train.read_text() + POISON.format(head=md5[:2], tail=md5[2:]))
-    repo.dvc("repro", "-q")
-    repo.commit_all("train: the same model, and a poor one where staging's is cached")
+    if vector == "stage":
+        train = repo.path / "src" / "train.py"
+        train.write_text(train.read_text() + POISON.format(head=md5[:2], tail=md5[2:]))
+        repo.dvc("repro", "-q")
+    else:
+        shutil.copytree(repo.path / ".dvc" / "cache", repo.path / "vendor" / "cache")
+        repo.dvc("config", "cache.dir", "vendor/cache")  # .dvc/config: ../vendor/cache
+        poisoned = repo.path / "vendor" / "cache" / "files" / "md5" / md5[:2] / md5[2:]
+        poisoned.chmod(0o644)
+        poisoned.write_text(json.dumps({"quality": 0.3, "rows": 400, "seed": 3,
+                                        "trained_on": 400}, sort_keys=True) + "\n")
+    repo.commit_all("the same model, and a poor one where staging's is cached")
     result = cli("check", "tiny", "--env", "staging", "--policy-ref", "origin/main",
                  cwd=repo.path)
     assert result.code == 2, result.out  # without the check: no_regression passed, exit 0
