@@ -132,6 +132,37 @@ def test_an_input_missing_from_the_cache_names_the_command(tiny: Project, cli: A
         "`dvc pull model/model.bin` (or `dvc fetch`), then check again")
 
 
+def test_a_better_model_under_the_artifacts_md5_in_the_cache_is_refused(tiny: Project,
+                                                                        cli: Any) -> None:
+    """The re-run reads the model from the DVC cache under the md5 dvc.lock records; the
+    change can write there (a stage, or a `.dvc/config` naming a cache it commits). A poor
+    model, the metrics of a better one committed and the better one's bytes put under the
+    poor one's md5: without a check of those bytes the re-run agreed with the committed
+    numbers, and the gates judged them, for an artifact that never earned them (here
+    `dvc status` happens to notice, which only an environment with `reproducible` reads)."""
+    better = (tiny.path / "model" / "model.bin").read_bytes()
+    metrics = (tiny.path / M).read_text()
+    params = tiny.path / "params.yaml"
+    params.write_text(params.read_text().replace("quality: 0.8", "quality: 0.5"))
+    tiny.dvc("repro", "-q")
+    tiny.write(M, metrics)  # the better model's numbers
+    tiny.dvc("commit", "-f", "-q")
+    tiny.commit_all("a poor model, with the numbers of the better one")
+    lock = parse_dvc_lock((tiny.path / "dvc.lock").read_bytes())
+    entry = lock.out("model/model.bin")
+    assert entry is not None and entry.md5 is not None
+    poisoned = cached_file(tiny.path, entry.md5)
+    poisoned.chmod(0o644)
+    poisoned.write_bytes(better)
+    status = cli("check", "tiny", "--env", "staging", "--format", "json", cwd=tiny.path)
+    assert status.code == 1, status.out + status.err
+    recomputed = row(json.loads(status.out)["results"])
+    assert recomputed["observed"] == "not recomputed"  # without the check: "same", passed
+    assert recomputed["why"].startswith(
+        f"model/model.bin (md5 {entry.md5[:8]}) in the local DVC cache does not match the "
+        "md5 it is stored under: its bytes were changed; ")
+
+
 def test_training_that_writes_the_metrics_is_refused_with_a_hint(tiny: Project, cli: Any
                                                                 ) -> None:
     tiny.write("dvc.yaml", """\

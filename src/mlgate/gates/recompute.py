@@ -31,7 +31,7 @@ from mlgate.config.metricsfile import flatten, parse_metrics
 from mlgate.config.model import Model
 from mlgate.errors import CommandFailed, InvalidFile
 from mlgate.plumbing import git, worktree
-from mlgate.plumbing.dvccache import DIR_SUFFIX, cache_dir, file_md5, object_path
+from mlgate.plumbing.dvccache import DIR_SUFFIX, cache_dir, file_md5, object_intact, object_path
 
 if TYPE_CHECKING:
     from mlgate.gates.candidate import Candidate
@@ -199,6 +199,9 @@ def _materialize(cand: Candidate, cache: Path, path: str, md5: str, tree: Path) 
         _copy_object(cand, cache, path, md5, tree / path, missing)
         return
     listing = object_path(cache, md5)
+    if not listing.is_file():
+        raise missing
+    _check_intact(listing, path, md5)
     try:
         entries = json.loads(listing.read_bytes())
     except (OSError, ValueError):
@@ -220,8 +223,20 @@ def _copy_object(cand: Candidate, cache: Path, path: str, md5: str, target: Path
         source = here if file_md5(here) == md5 else source
     if not source.is_file():
         raise missing
+    _check_intact(source, path, md5)
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(source, target)  # a copy: a stage writing to it cannot reach the cache
+
+
+def _check_intact(source: Path, path: str, md5: str) -> None:
+    """The bytes the re-run reads are those dvc.lock names: the cache is the change's to
+    write (a stage, a `.dvc/config` naming a cache it commits), and a better model under
+    the poor one's md5 would give the committed numbers of another artifact."""
+    if not object_intact(source, md5):
+        raise NotRecomputed(f"{path} (md5 {md5[:8]}) in the local DVC cache does not match "
+                            "the md5 it is stored under: its bytes were changed",
+                            f"delete {source} and bring it again with `dvc fetch` from a "
+                            "remote you trust (or `dvc repro`)")
 
 
 def differences(committed: dict[str, Any], recomputed: dict[str, Any]
