@@ -236,6 +236,9 @@ def test_an_incumbent_rewritten_in_the_cache_is_refused(repo: Project, cli: Cli,
     assert f"does not match the md5 it is stored under ({md5}): its bytes were changed" \
         in result.err
     assert "Traceback" not in result.err
+    report = cli("report", "tiny", "--base", "origin/main", cwd=repo.path)  # the PR's job
+    assert report.code == 2, report.out
+    assert "does not match the md5 it is stored under" in report.out + report.err
 
 
 def test_a_holdout_directory_relisted_in_the_cache_is_refused(repo: Project, cli: Cli) -> None:
