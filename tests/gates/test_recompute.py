@@ -255,7 +255,7 @@ def test_the_re_run_sees_no_credentials(tmp_path: Path) -> None:
 @pytest.mark.parametrize("dep", ["../secret.txt", "/etc/passwd", "s3://bucket/key"])
 def test_an_input_outside_the_repository_is_not_brought(tmp_path: Path, dep: str) -> None:
     from mlgate.gates.candidate import Candidate
-    from mlgate.gates.recompute import _bring_inputs
+    from mlgate.gates.rerun_inputs import bring_inputs
 
     dvc_yaml = load_dvc_yaml(f"stages:\n  evaluate:\n    cmd: e\n    deps: ['{dep}']\n"
                              "    metrics: [m.json]\n".encode())
@@ -263,5 +263,41 @@ def test_an_input_outside_the_repository_is_not_brought(tmp_path: Path, dep: str
                           f"    - path: '{dep}'\n      md5: 0123456789abcdef\n".encode())
     cand = Candidate(tmp_path, lambda _: None, "0" * 40, None)
     with pytest.raises(NotRecomputed) as caught:
-        _bring_inputs(cand, tmp_path / "tree", dvc_yaml, lock, ["evaluate"])
+        bring_inputs(cand, tmp_path / "tree", dvc_yaml, lock, ["evaluate"])
     assert caught.value.message == f"stage 'evaluate' reads {dep}, outside the repository"
+
+
+def test_an_input_is_never_written_through_a_symlink_out_of_the_worktree(
+        tiny: Project, cli: Any, tmp_path: Path) -> None:
+    """A change that is only data: a committed symlink `link` to a directory outside the
+    repository, an input `link/evil.pth` of the evaluation stage in dvc.yaml and dvc.lock,
+    and that object in the DVC cache (from a remote or a cache its `.dvc/config` names).
+    The re-run's worktree checks the symlink out; copying the input there would write the
+    object wherever it points (a `.pth` file in site-packages runs in every later Python)."""
+    import yaml
+
+    from mlgate.plumbing.dvccache import bytes_md5
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (tiny.path / "link").symlink_to(outside)
+    payload = b"import sys; print('ran', file=sys.stderr)\n"
+    md5 = bytes_md5(payload)
+    cached = cached_file(tiny.path, md5)
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    cached.write_bytes(payload)
+    pipeline = yaml.safe_load((tiny.path / "dvc.yaml").read_text())
+    pipeline["stages"]["evaluate"]["deps"].append("link/evil.pth")
+    (tiny.path / "dvc.yaml").write_text(yaml.safe_dump(pipeline, sort_keys=False))
+    lock = yaml.safe_load((tiny.path / "dvc.lock").read_text())
+    lock["stages"]["evaluate"]["deps"].append(
+        {"path": "link/evil.pth", "hash": "md5", "md5": md5, "size": len(payload)})
+    (tiny.path / "dvc.lock").write_text(yaml.safe_dump(lock, sort_keys=False))
+    tiny.commit_all("an input of the evaluation, through a link")
+    status = cli("check", "tiny", "--env", "staging", "--format", "json", cwd=tiny.path)
+    assert not (outside / "evil.pth").exists()  # without the check: written there
+    assert status.code == 1, status.out + status.err
+    recomputed = row(json.loads(status.out)["results"])
+    assert recomputed["observed"] == "not recomputed"
+    assert recomputed["why"].startswith(
+        "link/evil.pth leads outside the repository through a symlink of the candidate's; ")
