@@ -316,6 +316,35 @@ def test_sha256_not_the_cached_artifact(repo: Project, cli) -> None:  # type: ig
                                                      "sha256 ")
 
 
+def test_a_sha256_vouched_for_by_other_bytes_in_the_cache_is_found(repo: Project, cli) -> None:  # type: ignore[no-untyped-def]
+    """Someone who can push tags and write to the DVC remote records a promotion whose
+    sha256 is of other bytes, and puts those bytes under the real md5 (DVC checks nothing
+    it fetches): the cache's copy then agreed with the record, which verified."""
+    import hashlib
+
+    from mlgate.audit.evidence import lock_facts
+    from mlgate.plumbing.dvccache import cached_file
+
+    facts = lock_facts(repo.git("show", f"{commit_of(repo, 'tiny@v1.1.0')}:dvc.lock").encode())
+    assert facts is not None
+    md5 = str(facts.outs["model/model.bin"])
+    other = b'{"quality": 0.3, "rows": 400, "seed": 3, "trained_on": 400}\n'
+    cached = cached_file(repo.path, md5)
+    cached.chmod(0o644)
+    cached.write_bytes(other)
+    sha256 = hashlib.sha256(other).hexdigest()
+
+    def vouched(record: dict[str, Any]) -> None:
+        record["subject"][0]["digest"]["sha256"] = sha256
+
+    promote_record(repo, vouched)
+    _code, found, data = verify(cli, repo)
+    assert ("subject_digest", "#5 (promote tiny v1.1.0 to staging)") in found  # was: none
+    assert all(f["message"].startswith(f"model/model.bin: the DVC cache's copy under md5 "
+                                        f"{md5} is not those bytes, so the record's sha256 ")
+               for f in data["findings"])
+
+
 def test_dvc_lock_digest_not_the_commits(repo: Project, cli) -> None:  # type: ignore[no-untyped-def]
     def swap_lock(record: dict[str, Any]) -> None:
         record["predicate"]["dvc_lock"]["md5"] = "f" * 32

@@ -190,3 +190,90 @@ def test_absent_incumbent_names_the_command_that_brings_it(repo: Project, cli: C
     assert result.code == 2
     assert result.err.startswith("the incumbent's model/model.bin (v1.0.0 in staging, md5 ")
     assert "bring it with `dvc fetch --all-tags`" in result.err
+
+
+# Appended to the change's training stage: run by `dvc repro` in the pull request's job
+# (and by `mlgate run` in the promote job once merged), it rewrites the DVC cache's object
+# of what staging serves, an md5 that the registry's record makes public, as a poor model.
+POISON = '''
+import pathlib
+
+poisoned = pathlib.Path(".dvc/cache/files/md5/{head}/{tail}")
+poisoned.chmod(0o644)
+poisoned.unlink()
+poisoned.write_text(json.dumps({{"quality": 0.3, "rows": 400, "seed": 3,
+                                 "trained_on": 400}}, sort_keys=True) + "\\n")
+'''
+
+
+@pytest.mark.parametrize("vector", ["stage", "config"])
+def test_an_incumbent_rewritten_in_the_cache_is_refused(repo: Project, cli: Cli,
+                                                        vector: str) -> None:
+    """no_regression compares the candidate with the bytes the cache holds under the
+    incumbent's md5; the change can write there, so mlgate checks those bytes. By code: a
+    stage of the change. By data alone: a `.dvc/config` naming a cache the change commits
+    (CI checks it out; `dvc pull` fills in the rest)."""
+    import shutil
+
+    served = repo.git("show", "origin/main:dvc.lock")
+    md5 = served.split("path: model/model.bin\n")[1].split("md5: ")[1].split("\n")[0]
+    if vector == "stage":
+        train = repo.path / "src" / "train.py"
+        train.write_text(train.read_text() + POISON.format(head=md5[:2], tail=md5[2:]))
+        repo.dvc("repro", "-q")
+    else:
+        shutil.copytree(repo.path / ".dvc" / "cache", repo.path / "vendor" / "cache")
+        repo.dvc("config", "cache.dir", "vendor/cache")  # .dvc/config: ../vendor/cache
+        poisoned = repo.path / "vendor" / "cache" / "files" / "md5" / md5[:2] / md5[2:]
+        poisoned.chmod(0o644)
+        poisoned.write_text(json.dumps({"quality": 0.3, "rows": 400, "seed": 3,
+                                        "trained_on": 400}, sort_keys=True) + "\n")
+    repo.commit_all("the same model, and a poor one where staging's is cached")
+    result = cli("check", "tiny", "--env", "staging", "--policy-ref", "origin/main",
+                 cwd=repo.path)
+    assert result.code == 2, result.out  # without the check: no_regression passed, exit 0
+    assert result.err.startswith("the artifact of v1.0.0 in staging (")
+    assert f"does not match the md5 it is stored under ({md5}): its bytes were changed" \
+        in result.err
+    assert "Traceback" not in result.err
+    report = cli("report", "tiny", "--base", "origin/main", cwd=repo.path)  # the PR's job
+    assert report.code == 2, report.out
+    assert "does not match the md5 it is stored under" in report.out + report.err
+
+
+def test_a_holdout_directory_relisted_in_the_cache_is_refused(repo: Project, cli: Cli) -> None:
+    """A holdout directory is read through its listing, the cache's object under the pinned
+    hash: one rewritten to name other files (each intact under its own md5) would swap the
+    exam as surely as rewriting a file, so the listing's bytes are checked too."""
+    from mlgate.plumbing.dvccache import bytes_md5, cached_file
+
+    rows = holdout_csv().splitlines(keepends=True)
+    repo.git("checkout", "-q", "main")
+    repo.git("rm", "-q", "data/holdout.csv.dvc")
+    (repo.path / "data" / "holdout.csv").unlink()
+    repo.write("data/holdout/a.csv", "".join(rows[:301]))
+    repo.write("data/holdout/b.csv", "".join(rows[:1] + rows[301:]))
+    repo.dvc("add", "-q", "data/holdout")
+    decl = repo.path / "pipelines" / "tiny.yaml"
+    decl.write_text(decl.read_text().replace("holdout: data/holdout.csv", "holdout: data/holdout"))
+    repo.commit_all("the holdout as a directory of files")
+    repo.dvc("push", "-q")
+    repo.push_main()
+    repo.git("fetch", "-q", "origin")
+    repo.git("checkout", "-q", "change")
+    assert cli("evaluate", "tiny", "--against", "staging", cwd=repo.path).code == 0
+
+    text = repo.git("show", "origin/main:data/holdout.dvc")
+    listing = cached_file(repo.path, text.split("md5: ")[1].split("\n")[0])
+    easier = holdout_csv(seed=12).encode()  # same shape, other rows
+    other = cached_file(repo.path, bytes_md5(easier))
+    other.parent.mkdir(parents=True, exist_ok=True)
+    other.write_bytes(easier)
+    listing.chmod(0o644)
+    listing.unlink()
+    listing.write_text(json.dumps([{"md5": bytes_md5(easier), "relpath": "a.csv"}]))
+    result = cli("evaluate", "tiny", "--against", "staging", cwd=repo.path)
+    assert result.code == 2, result.out  # without the check: scored on the other rows, exit 0
+    assert result.err.startswith("the holdout data/holdout (its listing, md5 ")
+    assert "does not match the md5 it is stored under" in result.err
+    assert "Traceback" not in result.err

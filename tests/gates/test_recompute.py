@@ -132,6 +132,37 @@ def test_an_input_missing_from_the_cache_names_the_command(tiny: Project, cli: A
         "`dvc pull model/model.bin` (or `dvc fetch`), then check again")
 
 
+def test_a_better_model_under_the_artifacts_md5_in_the_cache_is_refused(tiny: Project,
+                                                                        cli: Any) -> None:
+    """The re-run reads the model from the DVC cache under the md5 dvc.lock records; the
+    change can write there (a stage, or a `.dvc/config` naming a cache it commits). A poor
+    model, the metrics of a better one committed and the better one's bytes put under the
+    poor one's md5: without a check of those bytes the re-run agreed with the committed
+    numbers, and the gates judged them, for an artifact that never earned them (here
+    `dvc status` happens to notice, which only an environment with `reproducible` reads)."""
+    better = (tiny.path / "model" / "model.bin").read_bytes()
+    metrics = (tiny.path / M).read_text()
+    params = tiny.path / "params.yaml"
+    params.write_text(params.read_text().replace("quality: 0.8", "quality: 0.5"))
+    tiny.dvc("repro", "-q")
+    tiny.write(M, metrics)  # the better model's numbers
+    tiny.dvc("commit", "-f", "-q")
+    tiny.commit_all("a poor model, with the numbers of the better one")
+    lock = parse_dvc_lock((tiny.path / "dvc.lock").read_bytes())
+    entry = lock.out("model/model.bin")
+    assert entry is not None and entry.md5 is not None
+    poisoned = cached_file(tiny.path, entry.md5)
+    poisoned.chmod(0o644)
+    poisoned.write_bytes(better)
+    status = cli("check", "tiny", "--env", "staging", "--format", "json", cwd=tiny.path)
+    assert status.code == 1, status.out + status.err
+    recomputed = row(json.loads(status.out)["results"])
+    assert recomputed["observed"] == "not recomputed"  # without the check: "same", passed
+    assert recomputed["why"].startswith(
+        f"model/model.bin (md5 {entry.md5[:8]}) in the local DVC cache does not match the "
+        "md5 it is stored under: its bytes were changed; ")
+
+
 def test_training_that_writes_the_metrics_is_refused_with_a_hint(tiny: Project, cli: Any
                                                                 ) -> None:
     tiny.write("dvc.yaml", """\
@@ -224,7 +255,7 @@ def test_the_re_run_sees_no_credentials(tmp_path: Path) -> None:
 @pytest.mark.parametrize("dep", ["../secret.txt", "/etc/passwd", "s3://bucket/key"])
 def test_an_input_outside_the_repository_is_not_brought(tmp_path: Path, dep: str) -> None:
     from mlgate.gates.candidate import Candidate
-    from mlgate.gates.recompute import _bring_inputs
+    from mlgate.gates.rerun_inputs import bring_inputs
 
     dvc_yaml = load_dvc_yaml(f"stages:\n  evaluate:\n    cmd: e\n    deps: ['{dep}']\n"
                              "    metrics: [m.json]\n".encode())
@@ -232,5 +263,41 @@ def test_an_input_outside_the_repository_is_not_brought(tmp_path: Path, dep: str
                           f"    - path: '{dep}'\n      md5: 0123456789abcdef\n".encode())
     cand = Candidate(tmp_path, lambda _: None, "0" * 40, None)
     with pytest.raises(NotRecomputed) as caught:
-        _bring_inputs(cand, tmp_path / "tree", dvc_yaml, lock, ["evaluate"])
+        bring_inputs(cand, tmp_path / "tree", dvc_yaml, lock, ["evaluate"])
     assert caught.value.message == f"stage 'evaluate' reads {dep}, outside the repository"
+
+
+def test_an_input_is_never_written_through_a_symlink_out_of_the_worktree(
+        tiny: Project, cli: Any, tmp_path: Path) -> None:
+    """A change that is only data: a committed symlink `link` to a directory outside the
+    repository, an input `link/evil.pth` of the evaluation stage in dvc.yaml and dvc.lock,
+    and that object in the DVC cache (from a remote or a cache its `.dvc/config` names).
+    The re-run's worktree checks the symlink out; copying the input there would write the
+    object wherever it points (a `.pth` file in site-packages runs in every later Python)."""
+    import yaml
+
+    from mlgate.plumbing.dvccache import bytes_md5
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (tiny.path / "link").symlink_to(outside)
+    payload = b"import sys; print('ran', file=sys.stderr)\n"
+    md5 = bytes_md5(payload)
+    cached = cached_file(tiny.path, md5)
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    cached.write_bytes(payload)
+    pipeline = yaml.safe_load((tiny.path / "dvc.yaml").read_text())
+    pipeline["stages"]["evaluate"]["deps"].append("link/evil.pth")
+    (tiny.path / "dvc.yaml").write_text(yaml.safe_dump(pipeline, sort_keys=False))
+    lock = yaml.safe_load((tiny.path / "dvc.lock").read_text())
+    lock["stages"]["evaluate"]["deps"].append(
+        {"path": "link/evil.pth", "hash": "md5", "md5": md5, "size": len(payload)})
+    (tiny.path / "dvc.lock").write_text(yaml.safe_dump(lock, sort_keys=False))
+    tiny.commit_all("an input of the evaluation, through a link")
+    status = cli("check", "tiny", "--env", "staging", "--format", "json", cwd=tiny.path)
+    assert not (outside / "evil.pth").exists()  # without the check: written there
+    assert status.code == 1, status.out + status.err
+    recomputed = row(json.loads(status.out)["results"])
+    assert recomputed["observed"] == "not recomputed"
+    assert recomputed["why"].startswith(
+        "link/evil.pth leads outside the repository through a symlink of the candidate's; ")

@@ -21,8 +21,9 @@ from typing import Any
 from mlgate.audit.records import Record
 from mlgate.config.dvcfiles import rooted
 from mlgate.plumbing import git
-from mlgate.plumbing.dvccache import bytes_md5, cache_dir, object_path
+from mlgate.plumbing.dvccache import bytes_md5, cache_dir, object_intact, object_path
 
+CHANGED = "changed"  # a cached object whose bytes are not its md5's: no sha256 to compare
 _OBJECT_ID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 _LOCK_PATH = re.compile(r"(?:[^/\x00:]+/)*dvc\.lock")
 
@@ -102,10 +103,13 @@ class LockIndex:
         return cache_dir(self.root)
 
     def cached_sha256(self, md5: str) -> str | None:
-        """sha256 of the DVC cache's object with this md5; None when it is not cached."""
+        """sha256 of the DVC cache's object with this md5; None when it is not cached,
+        :data:`CHANGED` when its bytes are not that md5's (DVC checks neither what it
+        fetches nor its cache: other bytes there would vouch for a record naming them)."""
         if md5 not in self._sha256:
             path = object_path(self._cache, md5)
-            self._sha256[md5] = file_sha256(path) if path.is_file() else None
+            self._sha256[md5] = None if not path.is_file() else \
+                file_sha256(path) if object_intact(path, md5) else CHANGED
         return self._sha256[md5]
 
     def subject_problems(self, record: Record) -> list[str]:
@@ -136,7 +140,11 @@ class LockIndex:
                             f"subject says {digests.get('md5')}")
         elif record.action != "refused" and md5 and digests.get("sha256"):
             cached = self.cached_sha256(md5)
-            if cached is not None and cached != digests["sha256"]:
+            if cached == CHANGED:
+                problems.append(f"{name}: the DVC cache's copy under md5 {md5} is not those "
+                                f"bytes, so the record's sha256 {digests['sha256']} cannot be "
+                                "checked: delete it and fetch it from a remote you trust")
+            elif cached is not None and cached != digests["sha256"]:
                 problems.append(f"{name}: the DVC cache's copy has sha256 {cached}, the "
                                 f"record's subject says {digests['sha256']}")
         return problems

@@ -14,7 +14,7 @@ from typing import Any
 
 from mlgate.errors import MlgateError, NotFound
 from mlgate.evaluation.pinned import Pinned
-from mlgate.plumbing.dvccache import DIR_SUFFIX, cache_dir, object_path
+from mlgate.plumbing.dvccache import DIR_SUFFIX, cache_dir, object_intact, object_path
 
 SUFFIXES = (".csv", ".parquet", ".pq")
 
@@ -93,8 +93,13 @@ def _read_table(root: Path, pinned: Pinned, shown: str) -> Any:
             raise missing
         _verify(path, md5, shown, pinned)
         return _parse(path, _suffix(pinned.holdout_path), shown)
+    listed = object_path(cache, md5)
+    if not listed.is_file():
+        raise missing
+    # the listing too: a rewritten one would name other files, each intact under its own md5
+    _verify(listed, md5, f"{pinned.holdout_path} (its listing, md5 {md5[:8]})", pinned)
     try:
-        listing = json.loads(object_path(cache, md5).read_bytes())
+        listing = json.loads(listed.read_bytes())
     except (OSError, ValueError):
         raise missing from None
     parts = []
@@ -121,13 +126,7 @@ def _verify(path: Path, md5: str, shown: str, pinned: Pinned) -> None:
     """The cached bytes are those the policy's ref pinned: DVC does not check what it
     fetches (a remote's `verify` is off by default), so a remote or cache that a change
     can write to could otherwise swap the exam under its name."""
-    import hashlib
-
-    data = path.read_bytes()
-    if hashlib.md5(data, usedforsecurity=False).hexdigest() == md5:
-        return
-    # DVC 2's legacy hash of a text file: its bytes with CRLF read as LF
-    if hashlib.md5(data.replace(b"\r\n", b"\n"), usedforsecurity=False).hexdigest() == md5:
+    if object_intact(path, md5):
         return
     raise MlgateError(f"the holdout {shown} in the local DVC cache does not match the md5 "
                       f"it is stored under ({md5}): its bytes were changed",

@@ -22,10 +22,11 @@ from mlgate.evaluation.pinned import Pinned, pin, policy_ref
 
 __all__ = ["Independent", "Pinned", "Scored", "find", "pin", "run", "score_models"]
 from mlgate.plumbing import git
-from mlgate.plumbing.dvccache import cached_file, file_md5
+from mlgate.plumbing.dvccache import cached_file, file_md5, object_intact
 from mlgate.registry.state import ModelState
 
 if TYPE_CHECKING:
+    from mlgate.evaluation.scoring import Scorable
     from mlgate.gates.candidate import Candidate
 
 CANDIDATE = "candidate"
@@ -121,6 +122,8 @@ def score_models(root: Path, pinned: Pinned, candidate: tuple[str, Path, str],
         version, md5, path = found
         owners[env] = (version, md5)
         wanted.setdefault(md5, Scorable(md5, f"{version} in {env}", path))
+    for md5, scorable in wanted.items():
+        _check_intact(scorable, md5)
     prepared = time.perf_counter()
     scores = score_all(root, pinned, table, list(wanted.values()), classes)
     scored_at = time.perf_counter()
@@ -146,6 +149,19 @@ def score_models(root: Path, pinned: Pinned, candidate: tuple[str, Path, str],
                        served, {c: table.column(c) for c in ev.slices},
                        {"prepare": prepared - started, "score": scored_at - prepared,
                         "metrics": done - scored_at})
+
+
+def _check_intact(model: Scorable, md5: str) -> None:
+    """The artifact's bytes are those its md5 names. The incumbent's md5 comes from the
+    registry's record, but the file is the local DVC cache's, which the change's own stages
+    (run before the gates, in the same job) or a `.dvc/config` of its own can rewrite: a
+    poor model under the incumbent's md5 would pass no_regression, and a good one under the
+    candidate's md5 would put a number beside an artifact that never earned it."""
+    if not object_intact(model.artifact, md5):
+        raise MlgateError(f"the artifact of {model.label} ({model.artifact}) does not match "
+                          f"the md5 it is stored under ({md5}): its bytes were changed",
+                          hint=f"delete {model.artifact} and bring it again with `dvc fetch` "
+                               "from a remote you trust, then run this again")
 
 
 def _groups(column: Any) -> list[tuple[str, Any]]:

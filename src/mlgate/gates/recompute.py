@@ -5,9 +5,11 @@ artifact and their committed inputs, in a temporary worktree of the candidate (s
 :mod:`mlgate.plumbing.worktree`): the candidate's commit, or for the working tree its
 HEAD with the working tree's changed and new files copied over. Their inputs that git
 does not hold (the artifact, the test data) are copied there from the repository's DVC
-cache, by the md5 the candidate's dvc.lock recorded; DVC then runs them with no cache and
-no run cache to restore from. The gates judge the numbers this gives, and the
-"metrics recomputed" row fails when they differ from the committed ones.
+cache, by the md5 the candidate's dvc.lock recorded, each checked against it
+(:mod:`mlgate.gates.rerun_inputs`); DVC then runs them with no cache and no run cache to
+restore from. Nothing is written through a symlink that leads out of the worktree. The
+gates judge the numbers this gives, and the "metrics recomputed" row fails when they
+differ from the committed ones.
 
 Training is never re-run: the stages re-run are those that write the metrics or the
 predictions and everything between them and the artifact. A stage that writes both the
@@ -20,7 +22,6 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,8 +31,8 @@ from mlgate.config.dvcfiles import DvcLock, DvcYaml
 from mlgate.config.metricsfile import flatten, parse_metrics
 from mlgate.config.model import Model
 from mlgate.errors import CommandFailed, InvalidFile
+from mlgate.gates.rerun_inputs import NotRecomputed, bring_inputs, stays_inside
 from mlgate.plumbing import git, worktree
-from mlgate.plumbing.dvccache import DIR_SUFFIX, cache_dir, file_md5, object_path
 
 if TYPE_CHECKING:
     from mlgate.gates.candidate import Candidate
@@ -48,14 +49,6 @@ EXPECTED = f"committed metrics equal to the re-run's (within {REL_TOL:g} relativ
 LAYOUT_HINT = ("give the evaluation a stage of its own that reads the artifact and the test "
                "data and writes the predictions and metrics (README: \"Metrics are "
                "recomputed\")")
-
-
-class NotRecomputed(Exception):
-    """Why the metrics could not be recomputed, and what to do about it."""
-
-    def __init__(self, message: str, hint: str) -> None:
-        super().__init__(message)
-        self.message, self.hint = message, hint
 
 
 @dataclass(frozen=True)
@@ -135,9 +128,10 @@ def _rerun(cand: Candidate, model: Model, dvc_yaml: DvcYaml, lock: DvcLock,
     """Each metrics file and the predictions as the re-run wrote them (None: not written)."""
     assert cand.commit is not None
     with worktree.temporary(cand.root, cand.commit) as tree:
-        if cand.rev is None:
-            worktree.overlay(cand.root, tree, _working_changes(cand.root))
-        _bring_inputs(cand, tree, dvc_yaml, lock, stages)
+        changes = _working_changes(cand.root) if cand.rev is None else []
+        stays_inside(tree, [*changes, *_outputs(model), ".dvc/config.local"])
+        worktree.overlay(cand.root, tree, changes)
+        bring_inputs(cand, tree, dvc_yaml, lock, stages)
         worktree.isolate_dvc(tree)
         for path in _outputs(model):  # nothing committed may stand in for an output
             target = tree / path
@@ -163,65 +157,6 @@ def _working_changes(root: Path) -> list[str]:
     changed = git.git(["diff", "--name-only", "--no-renames", "-z", "HEAD"], cwd=root)
     new = git.git(["ls-files", "-z", "--others", "--exclude-standard"], cwd=root)
     return sorted({p for p in (*changed.split("\0"), *new.split("\0")) if p})
-
-
-def _bring_inputs(cand: Candidate, tree: Path, dvc_yaml: DvcYaml, lock: DvcLock,
-                  stages: Sequence[str]) -> None:
-    """Copy into ``tree``, from the DVC cache, every input of ``stages`` that git does not
-    hold and none of them writes, as the candidate's dvc.lock recorded it."""
-    written = {out for name in stages if (s := dvc_yaml.stage(name)) for out in s.outs}
-    cache = cache_dir(cand.root)
-    for name in stages:
-        stage = dvc_yaml.stage(name)
-        locked = lock.stages.get(name)
-        if stage is None or locked is None:
-            raise NotRecomputed(f"stage {name!r} is not in dvc.lock at {cand.label}",
-                                "run `dvc repro` and commit dvc.lock")
-        for dep in stage.deps:
-            if "://" in dep or Path(dep).is_absolute() or ".." in Path(dep).parts:
-                raise NotRecomputed(f"stage {name!r} reads {dep}, outside the repository",
-                                    "an evaluation stage reads the artifact and files of the "
-                                    "repository only")
-            if dep in written or (tree / dep).exists():
-                continue  # made by the re-run, or held by git
-            entry = next((d for d in locked.deps if d.path == dep), None)
-            if entry is None or not entry.md5:
-                raise NotRecomputed(f"{dep} has no md5 in dvc.lock's stage {name!r}",
-                                    "run `dvc repro` and commit dvc.lock")
-            _materialize(cand, cache, dep, entry.md5, tree)
-
-
-def _materialize(cand: Candidate, cache: Path, path: str, md5: str, tree: Path) -> None:
-    missing = NotRecomputed(
-        f"{path} (md5 {md5[:8]}) is not in the local DVC cache",
-        f"bring it with `dvc pull {path}` (or `dvc fetch`), then check again")
-    if not md5.endswith(DIR_SUFFIX):
-        _copy_object(cand, cache, path, md5, tree / path, missing)
-        return
-    listing = object_path(cache, md5)
-    try:
-        entries = json.loads(listing.read_bytes())
-    except (OSError, ValueError):
-        raise missing from None
-    for entry in entries:
-        rel, oid = entry.get("relpath"), entry.get("md5")
-        if not isinstance(rel, str) or not isinstance(oid, str) or ".." in rel.split("/"):
-            raise NotRecomputed(f"{path}: the DVC cache's listing of {md5[:8]} is not DVC's",
-                                "`dvc pull` it again")
-        _copy_object(cand, cache, f"{path}/{rel}", oid, tree / path / rel, missing)
-
-
-def _copy_object(cand: Candidate, cache: Path, path: str, md5: str, target: Path,
-                 missing: NotRecomputed) -> None:
-    source = object_path(cache, md5)
-    if not source.is_file() and cand.rev is None:
-        # the working tree's own copy, when it is what dvc.lock recorded
-        here = cand.root / path
-        source = here if file_md5(here) == md5 else source
-    if not source.is_file():
-        raise missing
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(source, target)  # a copy: a stage writing to it cannot reach the cache
 
 
 def differences(committed: dict[str, Any], recomputed: dict[str, Any]

@@ -23,6 +23,28 @@ def file_md5(path: Path) -> str | None:
     return digest.hexdigest()
 
 
+def object_intact(path: Path, md5: str) -> bool:
+    """Whether the bytes at ``path`` are those DVC stores under ``md5`` (a directory's
+    listing under its hash less ".dir"), or DVC 2's legacy hash of a text file (its CRLF
+    read as LF). DVC checks neither what it fetches nor what sits in its cache, and a
+    change's stage or a `.dvc/config` naming another cache can write there: whatever is
+    read under a digest that someone else vouched for is checked with this first."""
+    raw = hashlib.md5(usedforsecurity=False)
+    text = hashlib.md5(usedforsecurity=False)
+    held = b""  # a CR that ends a chunk: the next chunk may start with its LF
+    try:
+        with path.open("rb") as fh:
+            while chunk := fh.read(CHUNK):
+                raw.update(chunk)
+                chunk = held + chunk
+                held = b"\r" if chunk.endswith(b"\r") else b""
+                text.update(chunk[:len(chunk) - len(held)].replace(b"\r\n", b"\n"))
+    except OSError:
+        return False
+    text.update(held)
+    return md5.removesuffix(DIR_SUFFIX) in (raw.hexdigest(), text.hexdigest())
+
+
 def bytes_md5(data: bytes) -> str:
     return hashlib.md5(data, usedforsecurity=False).hexdigest()
 

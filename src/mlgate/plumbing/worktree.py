@@ -57,6 +57,13 @@ def temporary(root: Path, commit: str) -> Iterator[Path]:
         git.git(["worktree", "prune"], cwd=root, check=False)
 
 
+def inside(tree: Path, relpath: str) -> bool:
+    """Whether ``relpath`` in ``tree`` stays there once symlinks are followed. A checkout
+    holds the commit's symlinks: a file written or deleted through one that leads out
+    would be wherever the commit chose (a `.pth` in site-packages runs in every Python)."""
+    return (tree / relpath).resolve().is_relative_to(tree.resolve())
+
+
 def overlay(root: Path, tree: Path, paths: Sequence[str]) -> None:
     """Make ``tree``'s copy of each of ``paths`` what ``root`` has: copied, or deleted when
     ``root`` has none (the working tree's changes over its HEAD)."""
