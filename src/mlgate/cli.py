@@ -210,8 +210,8 @@ def _history(p: argparse.ArgumentParser) -> None:
                    "refused), monitoring (monitor --record), deploy (verify-artifact --deploy "
                    "--record), or all (default)")
     p.add_argument("--no-cache", dest="cache", action="store_false",
-                   help="make every row from git, not from the rows kept by the last "
-                        "`history` (.git/mlgate/history-memo, never evidence)")
+                   help="make every row from git, neither reading nor writing the rows "
+                        "kept by the last `history` (.git/mlgate/history-memo, never evidence)")
     _format(p)
 
 

@@ -32,9 +32,13 @@ def history(repo: Project, *args: str) -> str:
 
 
 def same_as_git(repo: Project) -> None:
-    """Every variant of `history` says what `--no-cache` (rows made from git) says."""
-    for args in VARIANTS:
-        assert history(repo, *args) == history(repo, *args, "--no-cache"), args
+    """Every variant of `history` says what `--no-cache` (rows made from git, the memo
+    neither read nor written) says."""
+    memo = (repo.path / MEMO).read_bytes() if (repo.path / MEMO).exists() else None
+    made = [history(repo, *args, "--no-cache") for args in VARIANTS]
+    assert ((repo.path / MEMO).read_bytes() if (repo.path / MEMO).exists() else None) == memo
+    for args, from_git in zip(VARIANTS, made, strict=True):
+        assert history(repo, *args) == from_git, args
 
 
 def header(repo: Project) -> dict[str, Any]:
@@ -70,6 +74,23 @@ def test_new_ledger_commits_extend_the_memo(repo: Project) -> None:
     assert "a new record" in shown and "EDITED" in shown
     assert header(repo)["head"] == ledger_head(repo)
     assert shown.splitlines()[2].rstrip().endswith("a new record  ledger")
+
+
+@pytest.mark.parametrize("first", [[], ["--format", "json"], ["--events", "monitoring"]])
+def test_an_extended_memo_says_what_git_says(repo: Project, first: list[str]) -> None:
+    """Extended by one commit, then by two more (read back, extended, written: the rows
+    read back and those added must both be kept), whichever `history` extends it."""
+    history(repo)
+    append(repo, forged(repo, "production", reason="one"))
+    history(repo, *first)
+    same_as_git(repo)
+    append(repo, forged(repo, "production", reason="two"))
+    append(repo, forged(repo, "staging", reason="three"))
+    history(repo, *first)
+    assert header(repo)["head"] == ledger_head(repo)
+    same_as_git(repo)
+    rows = json.loads(history(repo, "--format", "json"))["history"]
+    assert [r["reason"] for r in rows[:3]] == ["three", "two", "one"]
 
 
 def test_a_rewritten_ledger_is_read_again(repo: Project) -> None:
@@ -125,6 +146,7 @@ def test_other_key_metrics_make_the_rows_again(repo: Project) -> None:
     lambda data: b"not a memo\n" + data,
     lambda data: data.replace(b'"format":1', b'"format":0', 1),  # another format's
     lambda data: data.replace(b'"made_by":"', b'"made_by":"0', 1),  # other code's
+    lambda data: data.rsplit(b"\n", 1)[0] + b"\n[]",  # no row's values
 ])
 def test_a_damaged_or_foreign_memo_is_passed_over(repo: Project, damage: Any) -> None:
     made = history(repo)

@@ -19,7 +19,7 @@ Anything else (a record read from its file, a ledger commit naming a file the he
 longer holds, a tag no record names, a filtered first reading) and the rows are made from
 git as before. The memo is not evidence: it is a cache on this machine, written by
 mlgate, that a user of the machine could edit like any file of `.git`. `audit verify`
-never reads it; `history --no-cache` makes every row from git.
+never reads it; `history --no-cache` makes every row from git and leaves the memo alone.
 """
 
 from __future__ import annotations
@@ -69,10 +69,12 @@ class Memo:
     keys: list[list[int]] = field(default_factory=list)  # sort keys
     scope: list[list[str]] = field(default_factory=list)  # [model, environment, action]
     cells: list[list[str]] = field(default_factory=list)
-    values: list[list[Any]] = field(default_factory=list)  # each row's ROW_KEYS values
+    # each row's ROW_KEYS values; those of the rows read back stay JSON (``_rows``) until
+    # asked for (JSON output), and ``values`` holds the rows added since
+    values: list[list[Any]] = field(default_factory=list)
     paths: list[str] = field(default_factory=list)  # a ledger row's record file
     named: list[str] = field(default_factory=list)  # tag names a ledger record names
-    _rows: bytes | None = None  # the values, not decoded until asked for (JSON output)
+    _rows: bytes | None = None  # a JSON array: the values of the rows read back
 
     def usable_for(self, ref: str | None, head: str | None) -> bool:
         """Whether the memo is of this kind of registry: a ledger's (the same ref, at a
@@ -108,11 +110,17 @@ class Memo:
         picked.sort(key=keys.__getitem__, reverse=True)  # stable, as history's own sort
         return picked
 
-    def rows(self, picked: list[int]) -> list[dict[str, Any]]:
-        if self._rows is not None:
-            self.values, self._rows = orjson.loads(self._rows), None
-        values = self.values
-        return [dict(zip(ROW_KEYS, values[i], strict=True)) for i in picked]
+    def rows(self, picked: list[int]) -> list[dict[str, Any]] | None:
+        """The rows ``picked``; None when the memo's values are not one per row."""
+        try:
+            if self._rows is not None:
+                self.values, self._rows = orjson.loads(self._rows) + self.values, None
+            values = self.values
+            if len(values) != len(self.keys):
+                return None
+            return [dict(zip(ROW_KEYS, values[i], strict=True)) for i in picked]
+        except (ValueError, TypeError):  # not JSON, not lists, or not ROW_KEYS long
+            return None
 
 
 def git_dir(root: Path) -> Path | None:
@@ -182,10 +190,15 @@ def keep(root: Path, memo: Memo) -> None:
     if where is None or not all(map(_finite, memo.values)):
         return
     try:
+        values = orjson.dumps(memo.values)
+        read_back = memo._rows  # the rows read back, then the new ones
+        if read_back is not None and read_back.strip() != b"[]":
+            values = read_back if not memo.values else \
+                read_back.rstrip()[:-1] + b"," + values[1:]
         sections = [orjson.dumps(memo.key), orjson.dumps(list(zip(memo.keys, memo.scope,
                                                                   strict=True))),
                     orjson.dumps(memo.cells), orjson.dumps(memo.paths),
-                    orjson.dumps(memo.named), orjson.dumps(memo.values)]
+                    orjson.dumps(memo.named), values]
     except TypeError:  # orjson.JSONEncodeError: an integer beyond 64 bits, say
         return
     folder = where / "mlgate"

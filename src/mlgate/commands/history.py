@@ -54,13 +54,14 @@ def main(*, model: str | None, env: str | None, fmt: str, events: str = "all",
                               events=events, whole=cache and tags_wanted and model is None
                               and env is None)
         else:
-            text = _ledger(root, reading, memo, fmt=fmt, model=model, env=env, events=events)
+            text = _ledger(root, reading, memo, fmt=fmt, model=model, env=env, events=events,
+                           cache=cache)
         print(text)
     return EXIT_OK
 
 
 def _ledger(root: Path, reading: trail.Reading, memo: Memo | None, *, fmt: str,
-            model: str | None, env: str | None, events: str) -> str:
+            model: str | None, env: str | None, events: str, cache: bool) -> str:
     from mlgate.audit import timeline
 
     keys, envs = timeline.declared_keys(root)
@@ -79,7 +80,7 @@ def _ledger(root: Path, reading: trail.Reading, memo: Memo | None, *, fmt: str,
                 return shown
         reading.start()
     return _made(root, reading, keys, envs, fmt=fmt, model=model, env=env, events=events,
-                 nested=nested)
+                 nested=nested, keep=cache)
 
 
 def _extended(root: Path, reading: trail.Reading, memo: Memo,
@@ -127,12 +128,14 @@ def _recalled(reading: trail.Reading, memo: Memo, *, model: str | None, env: str
 
 
 def _shown(memo: Memo, picked: list[int], *, fmt: str, model: str | None,
-           env: str | None) -> str:
+           env: str | None) -> str | None:
+    """The rows ``picked`` from the memo, rendered; None when it cannot give them."""
     from mlgate.render.audit_text import history_table, render_history
 
     scope = " in ".join(x for x in (model or "any model", env) if x)
     if fmt == "json":
-        return render_history(memo.rows(picked), fmt, scope=scope)
+        rows = memo.rows(picked)
+        return render_history(rows, fmt, scope=scope) if rows is not None else None
     cells = memo.cells
     return history_table([cells[i] for i in picked], scope=scope)
 
@@ -157,8 +160,10 @@ def _tags_only(root: Path, reading: trail.Reading, memo: Memo | None, *, fmt: st
 
     if listing is not None and memo is not None and \
             memo.key == memo_key(hashlib.sha256(listing.result()[1]).hexdigest()):
-        return _shown(memo, memo.chosen(model=None, env=None, actions=None), fmt=fmt,
-                      model=None, env=None)
+        shown = _shown(memo, memo.chosen(model=None, env=None, actions=None), fmt=fmt,
+                       model=None, env=None)
+        if shown is not None:
+            return shown
     if tags is None and events in ("all", "promotion"):
         tags = RegistryReading(root)
     return _made(root, reading, keys, envs, fmt=fmt, model=model, env=env, events=events,
@@ -167,7 +172,8 @@ def _tags_only(root: Path, reading: trail.Reading, memo: Memo | None, *, fmt: st
 
 def _made(root: Path, reading: trail.Reading, keys: dict[str, tuple[str, ...]],
           envs: dict[str, tuple[str, ...]], *, fmt: str, model: str | None, env: str | None,
-          events: str, nested: bool, tags_only: RegistryReading | None = None,
+          events: str, nested: bool, keep: bool = False,
+          tags_only: RegistryReading | None = None,
           keyed: Callable[[str], dict[str, Any]] | None = None) -> str:
     """`history` made from git: the ledger's commits (or, with none, ``tags_only``, the
     tags' listing, started) as git writes them. A whole reading's rows are kept in the
@@ -184,7 +190,7 @@ def _made(root: Path, reading: trail.Reading, keys: dict[str, tuple[str, ...]],
     shown: dict[int, tuple[str, ...]] = {}  # id(row) -> its cells (the table only)
     batches: list[list[history_rows.Row]] = []  # the records' rows, a batch at a time, newest first
     paths: list[list[str]] = []  # their records' files
-    whole = model is None and env is None and events == "all"
+    whole = keep and model is None and env is None and events == "all"
     made = 0
 
     def present(rows: list[dict[str, Any]]) -> None:
