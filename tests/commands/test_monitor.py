@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import html
 import json
-import shutil
 import sys
 from pathlib import Path
 
@@ -29,9 +28,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Project:
 @pytest.fixture
 def own_project(project: Project, tmp_path: Path) -> Project:
     """A private copy of the reproduced repo, for tests that change it."""
-    copy = tmp_path / "work"
-    shutil.copytree(project.path, copy, symlinks=True)
-    return Project(copy, project.origin, project.dvc_remote)
+    return project.working_copy(tmp_path / "work")
 
 
 def make_batch(project: Project, out: Path, *args: str) -> Path:

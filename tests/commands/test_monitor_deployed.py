@@ -44,10 +44,7 @@ def staged(tmp_path_factory: pytest.TempPathFactory) -> tuple[Project, str, str]
 
 @pytest.fixture
 def own(staged: tuple[Project, str, str], tmp_path: Path) -> Project:
-    project = staged[0]
-    copy = tmp_path / "work"
-    shutil.copytree(project.path, copy, symlinks=True)
-    return Project(copy, project.origin, project.dvc_remote)
+    return staged[0].working_copy(tmp_path / "work")
 
 
 def _lock_md5(project: Project) -> str:

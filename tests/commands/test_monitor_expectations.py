@@ -4,7 +4,6 @@ the validation date) and alerts routed by cause, in a real DVC repo."""
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -28,9 +27,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Project:
 
 @pytest.fixture
 def own(project: Project, tmp_path: Path) -> Project:
-    copy = tmp_path / "work"
-    shutil.copytree(project.path, copy, symlinks=True)
-    return Project(copy, project.origin, project.dvc_remote)
+    return project.working_copy(tmp_path / "work")
 
 
 def declare(project: Project, monitoring: str, *, review: str | None = None,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -208,9 +207,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Project:
 
 @pytest.fixture
 def project(template: Project, tmp_path: Path) -> Project:
-    dest = tmp_path / "copy"
-    shutil.copytree(template.path, dest, symlinks=True)
-    return Project(dest, template.origin, template.dvc_remote)
+    return template.working_copy(tmp_path / "copy")
 
 
 def snapshot(root: Path) -> dict[str, bytes]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -166,9 +165,7 @@ def test_twenty_promotions_at_once_all_land(tmp_path: Path) -> None:
     first = clone(base, tmp_path, "clone-00")
     clones = [first]
     for n in range(1, 20):  # what `git clone` + `dvc pull` gives, copied (DVC starts once)
-        work = tmp_path / f"clone-{n:02d}"
-        shutil.copytree(first.path, work, symlinks=True)
-        clones.append(Project(work, base.origin, base.dvc_remote))
+        clones.append(first.working_copy(tmp_path / f"clone-{n:02d}"))
     jobs = [["promote", name, "--env", "staging", "--push"] for name in OTHERS]
     jobs += [["promote", "tiny", "--env", "staging", "--push", "--rev", commit]
              for commit in tiny_commits]

@@ -67,6 +67,12 @@ class Project:
         self.git("commit", "-q", "-m", message)
         return self.git("rev-parse", "HEAD")
 
+    def working_copy(self, dest: Path) -> Project:
+        """A copy of the working repo at ``dest``, sharing this one's origin and DVC remote:
+        for a test that changes it, of a project built once for many."""
+        shutil.copytree(self.path, dest, symlinks=True)
+        return Project(dest, self.origin, self.dvc_remote)
+
     def write(self, relpath: str, text: str) -> Path:
         target = self.path / relpath
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -6,7 +6,6 @@ statistics on both engines."""
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -73,9 +72,7 @@ def monitored(tmp_path_factory: pytest.TempPathFactory) -> Project:
 
 @pytest.fixture
 def own(monitored: Project, tmp_path: Path) -> Project:
-    copy = tmp_path / "work"
-    shutil.copytree(monitored.path, copy, symlinks=True)
-    return Project(copy, monitored.origin, monitored.dvc_remote)
+    return monitored.working_copy(tmp_path / "work")
 
 
 def test_a_per_slice_gap_alerts_on_both_engines(own: Project, tmp_path: Path,
