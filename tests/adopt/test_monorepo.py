@@ -45,21 +45,27 @@ stages:
 """
 
 
-@pytest.fixture
-def mono(tmp_path: Path) -> Project:
+def pipelines(tmp_path: Path, folders: list[str], pipeline: str) -> Project:
+    """The tiny project made a monorepo: ``pipeline`` (a dvc.yaml) in each of ``folders``,
+    with params and data of its own, reproduced and committed; no declaration yet."""
     project = make_project(tmp_path, "tiny", repro=False)
     for name in ("dvc.yaml", "params.yaml", "pipelines/tiny.yaml"):
         (project.path / name).unlink()
     shutil.rmtree(project.path / "data")
-    for i, model in enumerate(MODELS):
-        folder = f"models/{model}"
-        project.write(f"{folder}/dvc.yaml", PIPELINE)
+    for i, folder in enumerate(folders):
+        project.write(f"{folder}/dvc.yaml", pipeline)
         project.write(f"{folder}/params.yaml",
                       f"train:\n  seed: {3 + i}\n  quality: 0.8\n  rows: 400\n")
         (project.path / folder / "data").mkdir()
         shutil.copy(RESOURCES / "tiny/data/input.csv", project.path / folder / "data")
     project.dvc("repro", "-q", "--all-pipelines")
-    project.commit_all("two models, one pipeline each, shared code")
+    project.commit_all(f"{len(folders)} pipelines, one a folder, shared code")
+    return project
+
+
+@pytest.fixture
+def mono(tmp_path: Path) -> Project:
+    project = pipelines(tmp_path, [f"models/{model}" for model in MODELS], PIPELINE)
     project.push_main()
     project.dvc("push", "-q")
     return project

@@ -8,15 +8,14 @@ mlgate's tags as the same artifacts, with the same versions where mlgate says th
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.adopt.test_monorepo import PIPELINE
+from tests.adopt.test_monorepo import PIPELINE, pipelines
 from tests.adopt.test_real_layouts import ok
-from tests.support.project import RESOURCES, Project, make_project
+from tests.support.project import Project
 from tests.support.registry import assert_gto_agrees, gto_show
 
 ARTIFACTS = "artifacts:\n  churn:\n    path: model/model.bin\n    type: model\n"
@@ -44,18 +43,7 @@ def mono(tmp_path: Path, cli: Any) -> Project:
 def make_mono(tmp_path: Path, cli: Any) -> Project:
     """The two pipelines, adopted (declarations, workflows) and pushed, nothing promoted;
     also the act tests' monorepo."""
-    project = make_project(tmp_path, "tiny", repro=False)
-    for name in ("dvc.yaml", "params.yaml", "pipelines/tiny.yaml"):
-        (project.path / name).unlink()
-    shutil.rmtree(project.path / "data")
-    for i, folder in enumerate(FOLDERS.values()):
-        project.write(f"{folder}/dvc.yaml", PIPELINE + ARTIFACTS)
-        project.write(f"{folder}/params.yaml",
-                      f"train:\n  seed: {3 + i}\n  quality: 0.8\n  rows: 400\n")
-        (project.path / folder / "data").mkdir()
-        shutil.copy(RESOURCES / "tiny/data/input.csv", project.path / folder / "data")
-    project.dvc("repro", "-q", "--all-pipelines")
-    project.commit_all("two pipelines, each making a model it calls churn")
+    project = pipelines(tmp_path, list(FOLDERS.values()), PIPELINE + ARTIFACTS)
     for name, folder in FOLDERS.items():
         _declare(cli, project, name, folder)
     project.commit_all("adopt mlgate")
