@@ -26,12 +26,11 @@ from __future__ import annotations
 
 import hashlib
 import math
-import os
 import re
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +39,7 @@ import orjson
 from mlgate import __version__
 from mlgate.audit.timeline import EPOCH
 from mlgate.errors import MlgateError
+from mlgate.plumbing.files import write_atomic
 
 FORMAT = 1
 NAME = "history-memo"
@@ -142,6 +142,7 @@ def git_dir(root: Path) -> Path | None:
         return None  # no git directory found: no memo, and history goes on
 
 
+@cache
 def made_by() -> str:
     """The digest of the code that makes rows and cells, and mlgate's version."""
     base = Path(__file__).resolve().parent.parent
@@ -201,18 +202,9 @@ def keep(root: Path, memo: Memo) -> None:
                     orjson.dumps(memo.named), values]
     except TypeError:  # orjson.JSONEncodeError: an integer beyond 64 bits, say
         return
-    folder = where / "mlgate"
     try:
-        folder.mkdir(exist_ok=True)
-        fd, temp = tempfile.mkstemp(dir=folder, prefix=f".{NAME}-")
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(b"\n".join(sections))
-            os.replace(temp, folder / NAME)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
-    except OSError:
+        write_atomic(where / "mlgate" / NAME, b"\n".join(sections))
+    except MlgateError:  # a git directory that cannot be written: no memo, history goes on
         return
 
 

@@ -40,7 +40,7 @@ def main(*, model: str | None, env: str | None, fmt: str, events: str = "all",
     tags_wanted = events in ("all", "promotion")  # tags are promotion events
     reading = trail.Reading(root, list_tags=tags_wanted, start=False)
     memo = history_memo.recall(root) if cache else None
-    if memo is not None and not (memo.usable_for(reading.ref, reading.head)):
+    if memo is not None and not memo.usable_for(reading.ref, reading.head):
         memo = None
     # git logs the ledger while the rest is imported and the declarations are read, then
     # lists the tags while mlgate goes on (at 10,000 records: 0.1 s and 0.2 s of git, hidden)
@@ -153,10 +153,10 @@ def _tags_only(root: Path, reading: trail.Reading, memo: Memo | None, *, fmt: st
         else RegistryReading(root)  # git lists the tags while the declarations are read
     listing = git.start(TAG_IDS, cwd=root) if whole and memo is not None else None
     keys, envs = timeline.declared_keys(root)
+    addresses = declared_addresses(root)
 
     def memo_key(listed: str) -> dict[str, Any]:
-        return history_memo.memo_key("tags", keys=keys, addresses=declared_addresses(root),
-                                     listing=listed)
+        return history_memo.memo_key("tags", keys=keys, addresses=addresses, listing=listed)
 
     if listing is not None and memo is not None and \
             memo.key == memo_key(hashlib.sha256(listing.result()[1]).hexdigest()):
